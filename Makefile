@@ -1,0 +1,54 @@
+# Convenience wrapper around CMake for people (the build itself is CMake + ctest).
+#   make run    start the service on embedded defaults (own PostgreSQL, simulated training)
+#   make test   install what is missing, build, run the whole suite, plain and sanitized
+#   make build | make bench | make lint | make clean
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?= --output-on-failure -j$(JOBS)
+
+.PHONY: all build build-asan deps test test-plain test-asan run bench lint format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh test
+
+$(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/Makefile
+	@scripts/deps.sh build
+	cmake --build $(BUILD) -j$(JOBS)
+
+build-asan:
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAB_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+
+test: deps
+	$(MAKE) test-plain
+	$(MAKE) test-asan
+
+test-plain: build
+	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+test-asan: build-asan
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+run: deps build
+	@scripts/run.sh $(BUILD)
+
+bench: deps build
+	@bench/run.sh $(BUILD)
+
+lint:
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --std=c11 -I src --suppress=missingIncludeSystem src
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# deps.sh — installs the Debian packages avatarbot needs to build, run and test, when missing.
+# Idempotent and quick when everything is present (one dpkg-query). Needs root (or sudo) only
+# when something must be installed. Node.js is only required for the OpenAPI lint in tests.
+#
+#   scripts/deps.sh [build|run|test]     (default: test, the superset)
+set -euo pipefail
+
+what=${1:-test}
+
+build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev
+            libcurl4-openssl-dev libssl-dev)
+run_pkgs=(postgresql postgresql-client python3 curl)
+test_pkgs=(libcmocka-dev clang)
+
+case "$what" in
+    build) pkgs=("${build_pkgs[@]}") ;;
+    run)   pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
+    test)  pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+    *) echo "usage: $0 [build|run|test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+# Node.js may come from Debian or elsewhere; only ask for Debian's when there is none at all.
+if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    missing+=(npm)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "deps.sh: run as root to install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps.sh: done" >&2

@@ -1,0 +1,98 @@
+/* `avatarbot serve`: migrations (unless disabled), the HTTP server and the worker threads,
+ * until SIGTERM or SIGINT. Shutdown order keeps every acknowledged update safe: readiness goes
+ * 503 first, then the HTTP server stops taking requests (finishing those in flight), then the
+ * workers finish the step or call they hold. Whatever is left stays in the database for the
+ * other replicas. */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/server.h"
+#include "workers/ratelimit.h"
+#include "workers/workers.h"
+
+static ab_err migrate_at_start(const ab_config *cfg)
+{
+    ab_db *db = NULL;
+    ab_err err = ab_db_connect(cfg->database_url, &db);
+    if (err != AB_OK)
+        return err;
+    err = ab_migrate_run(db, NULL);
+    ab_db_close(db);
+    return err;
+}
+
+int ab_cmd_serve(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    ab_config cfg;
+    int rc = ab_cmd_load_config(&cfg, AB_CMD_SERVE);
+    if (rc)
+        return rc;
+
+    /* Signals are taken by sigwait() in this thread only. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    ab_app app;
+    memset(&app, 0, sizeof app);
+    app.cfg = &cfg;
+    ab_signal_init(&app.inbox_ready);
+    ab_signal_init(&app.outbox_ready);
+    ab_signal_init(&app.stop);
+
+    ab_err err = AB_OK;
+    if (cfg.migrate_on_start)
+        err = migrate_at_start(&cfg);
+    if (err == AB_OK)
+        err = ab_db_pool_new(cfg.database_url, cfg.db_pool_size, &app.pool);
+    app.ratelimit = ab_ratelimit_new(cfg.telegram_rate_global, cfg.telegram_rate_per_chat);
+    if (err == AB_OK && !app.ratelimit)
+        err = AB_ERR_NOMEM;
+    if (err != AB_OK) {
+        AB_ERROR("cannot start: database not usable", "{s:s}", "error", ab_err_name(err));
+        ab_ratelimit_free(app.ratelimit);
+        ab_db_pool_free(app.pool);
+        ab_config_free(&cfg);
+        return 1;
+    }
+
+    ab_workers *workers = NULL;
+    ab_http_server *http = NULL;
+    err = ab_workers_start(&app, &workers);
+    if (err == AB_OK)
+        err = ab_http_start(&app, &http);
+    if (err == AB_OK) {
+        AB_INFO("listening", "{s:s,s:i,s:i,s:i,s:s}", "bind", cfg.http_bind, "port",
+                cfg.http_port, "workers", cfg.worker_threads, "senders", cfg.sender_threads,
+                "version", AB_VERSION);
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        AB_INFO("shutting down", "{s:s}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        rc = 0;
+    } else {
+        rc = 1;
+    }
+    atomic_store(&app.draining, 1);
+    ab_http_stop(http);
+    ab_workers_stop(workers);
+    ab_db_pool_free(app.pool);
+    ab_ratelimit_free(app.ratelimit);
+    ab_signal_destroy(&app.inbox_ready);
+    ab_signal_destroy(&app.outbox_ready);
+    ab_signal_destroy(&app.stop);
+    AB_INFO("stopped", NULL);
+    ab_config_free(&cfg);
+    return rc;
+}

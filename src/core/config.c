@@ -1,0 +1,268 @@
+/* The configuration table and its validation. Adding a variable is adding a row. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <strings.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_STRING, T_INT, T_DOUBLE, T_BOOL, T_LOGLEVEL } value_type;
+typedef enum { V_NONE, V_URL, V_PG_URL, V_BOT_TOKEN, V_WEBHOOK_SECRET } validator;
+
+typedef struct {
+    const char *name;
+    value_type type;
+    size_t offset;
+    const char *def; /* NULL: no default */
+    double min, max; /* numbers only */
+    unsigned required_by;
+    bool secret;
+    validator check;
+    const char *help;
+} config_var;
+
+#define OFF(field) offsetof(ab_config, field)
+#define ALL (AB_CMD_SERVE | AB_CMD_MIGRATE | AB_CMD_SET_WEBHOOK)
+
+static const config_var VARS[] = {
+    {"DATABASE_URL", T_STRING, OFF(database_url), NULL, 0, 0, AB_CMD_SERVE | AB_CMD_MIGRATE, true,
+     V_PG_URL, "PostgreSQL connection URL (postgresql://user:pass@host:port/db) or conninfo"},
+    {"HTTP_BIND", T_STRING, OFF(http_bind), "0.0.0.0", 0, 0, 0, false, V_NONE,
+     "address the HTTP server listens on"},
+    {"HTTP_PORT", T_INT, OFF(http_port), "8080", 1, 65535, 0, false, V_NONE,
+     "port the HTTP server listens on"},
+    {"HTTP_MAX_CONNECTIONS", T_INT, OFF(http_max_connections), "256", 4, 10000, 0, false, V_NONE,
+     "most simultaneous HTTP connections"},
+    {"TELEGRAM_BOT_TOKEN", T_STRING, OFF(telegram_bot_token), NULL, 0, 0,
+     AB_CMD_SERVE | AB_CMD_SET_WEBHOOK, true, V_BOT_TOKEN, "bot token from @BotFather (secret)"},
+    {"TELEGRAM_WEBHOOK_SECRET", T_STRING, OFF(telegram_webhook_secret), NULL, 0, 0,
+     AB_CMD_SERVE | AB_CMD_SET_WEBHOOK, true, V_WEBHOOK_SECRET,
+     "secret_token given to setWebhook; 1-256 of A-Z a-z 0-9 _ - (secret)"},
+    {"TELEGRAM_API_BASE", T_STRING, OFF(telegram_api_base), "https://api.telegram.org", 0, 0, 0,
+     false, V_URL, "Bot API base URL; calls go to $TELEGRAM_API_BASE/bot<token>/<method>"},
+    {"PUBLIC_BASE_URL", T_STRING, OFF(public_base_url), NULL, 0, 0, AB_CMD_SET_WEBHOOK, false,
+     V_URL, "public https URL of this service (webhooks are registered under it)"},
+    {"LOG_LEVEL", T_LOGLEVEL, OFF(log_level), "info", 0, 0, 0, false, V_NONE,
+     "debug, info, warn or error"},
+    {"WORKER_THREADS", T_INT, OFF(worker_threads), "4", 1, 64, 0, false, V_NONE,
+     "threads running FSM steps from the inbox"},
+    {"SENDER_THREADS", T_INT, OFF(sender_threads), "4", 1, 64, 0, false, V_NONE,
+     "threads delivering outbox rows to the Bot API"},
+    {"DB_POOL_SIZE", T_INT, OFF(db_pool_size), "8", 1, 128, 0, false, V_NONE,
+     "database connections shared by the HTTP threads"},
+    {"TELEGRAM_RATE_GLOBAL", T_DOUBLE, OFF(telegram_rate_global), "30", 0.1, 100000, 0, false,
+     V_NONE, "most Bot API messages per second per replica (Telegram allows about 30)"},
+    {"TELEGRAM_RATE_PER_CHAT", T_DOUBLE, OFF(telegram_rate_per_chat), "1", 0.01, 100000, 0,
+     false, V_NONE, "messages per second to one chat, with short bursts (Telegram: about 1)"},
+    {"TELEGRAM_TIMEOUT_SECONDS", T_INT, OFF(telegram_timeout_s), "30", 1, 300, 0, false, V_NONE,
+     "timeout of one Bot API call"},
+    {"OUTBOX_MAX_ATTEMPTS", T_INT, OFF(outbox_max_attempts), "10", 1, 100, 0, false, V_NONE,
+     "attempts before an outgoing message is given up"},
+    {"INBOX_RETENTION_HOURS", T_INT, OFF(inbox_retention_hours), "48", 25, 24 * 365, 0, false,
+     V_NONE, "handled updates are kept this long to deduplicate re-deliveries (> 24 h)"},
+    {"MIGRATE_ON_START", T_BOOL, OFF(migrate_on_start), "true", 0, 0, 0, false, V_NONE,
+     "apply pending migrations when serve starts"},
+};
+#define NVARS (sizeof VARS / sizeof VARS[0])
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Returns NULL when value passes the check, else the reason. */
+static const char *check_value(validator v, const char *value)
+{
+    switch (v) {
+    case V_NONE:
+        return NULL;
+    case V_URL: {
+        const char *rest = starts_with(value, "https://") ? value + 8
+                           : starts_with(value, "http://") ? value + 7
+                                                           : NULL;
+        if (!rest || !*rest || *rest == '/')
+            return "must be an http:// or https:// URL with a host";
+        for (const char *p = value; *p; p++)
+            if (*p <= ' ' || *p == 0x7f)
+                return "must not contain spaces or control characters";
+        return NULL;
+    }
+    case V_PG_URL: {
+        char *err = NULL;
+        PQconninfoOption *opts = PQconninfoParse(value, &err);
+        if (!opts) {
+            PQfreemem(err);
+            return "is not a valid PostgreSQL connection string";
+        }
+        PQconninfoFree(opts);
+        return NULL;
+    }
+    case V_BOT_TOKEN: {
+        /* <digits>:<35 or so chars of A-Z a-z 0-9 _ -> as issued by @BotFather */
+        const char *p = value;
+        if (!(*p >= '0' && *p <= '9'))
+            return "must look like 123456789:AA... (digits, colon, token)";
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (*p++ != ':' || !*p)
+            return "must look like 123456789:AA... (digits, colon, token)";
+        for (; *p; p++)
+            if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+                return "has a character a bot token cannot contain";
+        return NULL;
+    }
+    case V_WEBHOOK_SECRET: {
+        size_t n = strlen(value);
+        if (n < 1 || n > 256)
+            return "must be 1-256 characters long";
+        for (const char *p = value; *p; p++)
+            if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+                return "may only contain A-Z, a-z, 0-9, _ and -";
+        return NULL;
+    }
+    }
+    return NULL;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    static const char *YES[] = {"1", "true", "yes", "on"};
+    static const char *NO[] = {"0", "false", "no", "off"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(s, YES[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcasecmp(s, NO[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Stores one value into cfg; returns NULL or the reason it was refused. */
+static const char *store(ab_config *cfg, const config_var *var, const char *value)
+{
+    char *field = (char *)cfg + var->offset;
+    switch (var->type) {
+    case T_STRING: {
+        const char *reason = check_value(var->check, value);
+        if (reason)
+            return reason;
+        char *copy = strdup(value);
+        if (!copy)
+            return "out of memory";
+        free(*(char **)field);
+        *(char **)field = copy;
+        return NULL;
+    }
+    case T_INT: {
+        char *end;
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (errno || end == value || *end || n < (long)var->min || n > (long)var->max)
+            return "must be a whole number in range";
+        *(int *)field = (int)n;
+        return NULL;
+    }
+    case T_DOUBLE: {
+        char *end;
+        errno = 0;
+        double d = strtod(value, &end);
+        if (errno || end == value || *end || !(d >= var->min && d <= var->max))
+            return "must be a number in range";
+        *(double *)field = d;
+        return NULL;
+    }
+    case T_BOOL:
+        return parse_bool(value, (bool *)field) ? NULL : "must be true or false";
+    case T_LOGLEVEL:
+        return ab_log_level_parse(value, (ab_log_level *)field)
+                   ? NULL
+                   : "must be one of debug, info, warn, error";
+    }
+    return "unknown type";
+}
+
+int ab_config_load(ab_config *cfg, unsigned command, ab_getenv_fn getenv_fn, void *ctx, FILE *errs)
+{
+    memset(cfg, 0, sizeof *cfg);
+    int errors = 0;
+    for (size_t i = 0; i < NVARS; i++) {
+        const config_var *var = &VARS[i];
+        const char *value = getenv_fn(var->name, ctx);
+        bool from_env = value && *value;
+        if (!from_env)
+            value = var->def;
+        if (!value) {
+            if (var->required_by & command) {
+                if (errs)
+                    fprintf(errs, "config: %s: is required but not set (%s)\n", var->name,
+                            var->help);
+                errors++;
+            }
+            continue;
+        }
+        const char *reason = store(cfg, var, value);
+        if (reason) {
+            if (errs) {
+                if (var->secret || var->type == T_STRING)
+                    fprintf(errs, "config: %s: %s\n", var->name, reason);
+                else
+                    fprintf(errs, "config: %s: %s (got \"%s\", allowed %g..%g)\n", var->name,
+                            reason, value, var->min, var->max);
+            }
+            errors++;
+        }
+    }
+    return errors;
+}
+
+void ab_config_free(ab_config *cfg)
+{
+    for (size_t i = 0; i < NVARS; i++) {
+        if (VARS[i].type == T_STRING) {
+            char **field = (char **)((char *)cfg + VARS[i].offset);
+            free(*field);
+            *field = NULL;
+        }
+    }
+}
+
+void ab_config_print_help(FILE *out)
+{
+    fprintf(out, "Environment variables:\n");
+    for (size_t i = 0; i < NVARS; i++) {
+        fprintf(out, "  %-26s %s%s%s\n", VARS[i].name, VARS[i].help,
+                VARS[i].def ? "; default " : "", VARS[i].def ? VARS[i].def : "");
+    }
+}
+
+void ab_config_register_secrets(const ab_config *cfg)
+{
+    for (size_t i = 0; i < NVARS; i++) {
+        if (VARS[i].secret && VARS[i].type == T_STRING) {
+            const char *value = *(char *const *)((const char *)cfg + VARS[i].offset);
+            if (!value)
+                continue;
+            if (VARS[i].check == V_PG_URL) {
+                /* only the password part of a database URL is secret */
+                char *err = NULL;
+                PQconninfoOption *opts = PQconninfoParse(value, &err);
+                for (PQconninfoOption *o = opts; o && o->keyword; o++)
+                    if (strcmp(o->keyword, "password") == 0 && o->val)
+                        ab_log_add_secret(o->val);
+                if (opts)
+                    PQconninfoFree(opts);
+                PQfreemem(err);
+            } else {
+                ab_log_add_secret(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/* Configuration from environment variables (12-factor). One table in config.c declares every
+ * variable: name, type, default, bounds, which commands need it, whether it is a secret, and
+ * its help text (printed by `avatarbot --help`). */
+#ifndef AB_CORE_CONFIG_H
+#define AB_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/log.h"
+
+/* Which subcommand is loading the configuration: each variable says which ones need it. */
+enum {
+    AB_CMD_SERVE = 1 << 0,
+    AB_CMD_MIGRATE = 1 << 1,
+    AB_CMD_SET_WEBHOOK = 1 << 2,
+};
+
+typedef struct ab_config {
+    char *database_url;
+    char *http_bind;
+    int http_port;
+    int http_max_connections;
+    char *telegram_bot_token;
+    char *telegram_webhook_secret;
+    char *telegram_api_base;
+    char *public_base_url;
+    ab_log_level log_level;
+    int worker_threads;
+    int sender_threads;
+    int db_pool_size;
+    double telegram_rate_global;
+    double telegram_rate_per_chat;
+    int telegram_timeout_s;
+    int outbox_max_attempts;
+    int inbox_retention_hours;
+    bool migrate_on_start;
+} ab_config;
+
+/** Reads a variable; lets tests supply their own environment. */
+typedef const char *(*ab_getenv_fn)(const char *name, void *ctx);
+
+/**
+ * Fills cfg from the environment for the given command (AB_CMD_*). Every bad or missing value
+ * gets one line on errs ("config: NAME: reason"). Returns the number of errors (0 = ok).
+ * cfg owns its strings afterwards: release with ab_config_free().
+ */
+int ab_config_load(ab_config *cfg, unsigned command, ab_getenv_fn getenv_fn, void *ctx, FILE *errs);
+void ab_config_free(ab_config *cfg);
+/** Prints the table of variables (name, default, help) for --help. */
+void ab_config_print_help(FILE *out);
+/** Registers every secret value with the logger so it is redacted. */
+void ab_config_register_secrets(const ab_config *cfg);
+
+#endif

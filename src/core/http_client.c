@@ -1,0 +1,118 @@
+/* libcurl behind ab_http_perform. The easy handle is reused between requests so connections
+ * to the same host stay open (keep-alive), which matters for the Bot API's latency. */
+#include "core/http_client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ab_http_client {
+    CURL *curl;
+};
+
+typedef struct {
+    ab_http_response *resp;
+    size_t cap, max;
+    int overflow;
+} sink;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    sink *s = userdata;
+    size_t n = size * nmemb;
+    if (s->resp->body_len + n > s->max) {
+        s->overflow = 1;
+        return 0; /* aborts the transfer */
+    }
+    if (s->resp->body_len + n + 1 > s->cap) {
+        size_t cap = (s->resp->body_len + n + 1) * 2;
+        if (cap > s->max + 1)
+            cap = s->max + 1;
+        char *grown = realloc(s->resp->body, cap);
+        if (!grown)
+            return 0;
+        s->resp->body = grown;
+        s->cap = cap;
+    }
+    memcpy(s->resp->body + s->resp->body_len, ptr, n);
+    s->resp->body_len += n;
+    s->resp->body[s->resp->body_len] = '\0';
+    return n;
+}
+
+ab_http_client *ab_http_client_new(void)
+{
+    ab_http_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void ab_http_client_free(ab_http_client *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    CURL *h = c->curl;
+    curl_easy_reset(h); /* keeps the connection cache, clears options */
+    sink s = {resp, 0, req->max_response ? req->max_response : 8u << 20, 0};
+
+    struct curl_slist *headers = NULL;
+    for (const char *const *hp = req->headers; hp && *hp; hp++)
+        headers = curl_slist_append(headers, *hp);
+    /* no "Expect: 100-continue" round trip on POST bodies */
+    headers = curl_slist_append(headers, "Expect:");
+
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(req->timeout_s > 0 ? req->timeout_s : 30));
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        if (req->body) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        }
+    }
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(headers);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (!resp->body) {
+        resp->body = calloc(1, 1);
+        if (!resp->body)
+            return AB_ERR_NOMEM;
+    }
+    if (rc == CURLE_OK)
+        return AB_OK;
+    if (s.overflow) {
+        snprintf(resp->error, sizeof resp->error, "response larger than %zu bytes", s.max);
+        return AB_ERR_HTTP;
+    }
+    /* curl_easy_strerror never contains the URL, unlike the error buffer sometimes does */
+    snprintf(resp->error, sizeof resp->error, "%s", curl_easy_strerror(rc));
+    return rc == CURLE_OPERATION_TIMEDOUT ? AB_ERR_TIMEOUT : AB_ERR_HTTP;
+}
+
+void ab_http_response_free(ab_http_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+}

@@ -1,0 +1,36 @@
+/* Prometheus metrics registry. Every metric is declared once in the table in metrics.c;
+ * code records into it by id with a label string, and /metrics renders the text format. */
+#ifndef AB_CORE_METRICS_H
+#define AB_CORE_METRICS_H
+
+#include <stddef.h>
+
+typedef enum {
+    AB_M_HTTP_REQUESTS,          /* counter  {endpoint, code} */
+    AB_M_WEBHOOK_SECONDS,        /* histogram  time to acknowledge a Telegram update */
+    AB_M_UPDATES_RECEIVED,       /* counter  {result: stored|duplicate} */
+    AB_M_UPDATES_HANDLED,        /* counter  {result: ok|error|failed} */
+    AB_M_INBOX_PENDING,          /* gauge */
+    AB_M_INBOX_LAG_SECONDS,      /* gauge  age of the oldest pending update */
+    AB_M_OUTBOX_SENT,            /* counter  {method} */
+    AB_M_OUTBOX_FAILED,          /* counter  {code} */
+    AB_M_OUTBOX_PENDING,         /* gauge */
+    AB_M_TELEGRAM_API_ERRORS,    /* counter  {code} */
+    AB_M_TELEGRAM_API_SECONDS,   /* histogram */
+    AB_M__COUNT
+} ab_metric_id;
+
+/** Adds v to a counter (or sets nothing for other kinds). labels: `a="x",b="y"` or "". */
+void ab_metrics_add(ab_metric_id id, const char *labels, double v);
+/** Sets a gauge. */
+void ab_metrics_set(ab_metric_id id, const char *labels, double v);
+/** Records one observation into a histogram. */
+void ab_metrics_observe(ab_metric_id id, const char *labels, double v);
+/** Current value of a counter or gauge series (0 when absent); for tests. */
+double ab_metrics_value(ab_metric_id id, const char *labels);
+/** Renders every metric in the text exposition format 0.0.4. Caller frees. */
+char *ab_metrics_render(void);
+/** Drops all series (tests). */
+void ab_metrics_reset(void);
+
+#endif

@@ -1,0 +1,174 @@
+/* Inbox statements. The per-lane advisory lock (transaction-scoped, so a crashed replica's
+ * locks vanish with its connection) is what keeps one chat's updates strictly sequential
+ * across all workers of all replicas. */
+#include "db/inbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const ab_db_stmt INSERT = {
+    "inbox_insert",
+    "WITH ins AS (INSERT INTO inbox (update_id, chat_id, kind, payload)"
+    " VALUES ($1::bigint, $2::bigint, $3, $4::json)"
+    " ON CONFLICT (update_id) DO NOTHING RETURNING 1)"
+    " SELECT pg_notify('ab_inbox', '') FROM ins",
+    4};
+
+ab_err ab_db_inbox_insert(ab_db *db, int64_t update_id, int64_t lane, const char *kind,
+                          const char *payload, bool *inserted)
+{
+    char id[24], ln[24];
+    const char *params[] = {ab_db_i64(id, update_id), ab_db_i64(ln, lane), kind, payload};
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &INSERT, params, &res);
+    if (err != AB_OK)
+        return err;
+    *inserted = PQntuples(res) == 1;
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt PENDING_LANES = {
+    "inbox_pending_lanes",
+    "SELECT chat_id FROM inbox WHERE status = 'pending' ORDER BY update_id LIMIT $1::int", 1};
+
+ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t *lanes, int max, int *n)
+{
+    char lim[24];
+    const char *params[] = {ab_db_i64(lim, (int64_t)max * 4)};
+    PGresult *res = NULL;
+    *n = 0;
+    ab_err err = ab_db_exec(db, &PENDING_LANES, params, &res);
+    if (err != AB_OK)
+        return err;
+    for (int r = 0; r < PQntuples(res) && *n < max; r++) {
+        int64_t lane = ab_db_get_i64(res, r, 0);
+        int seen = 0;
+        for (int i = 0; i < *n && !seen; i++)
+            seen = lanes[i] == lane;
+        if (!seen)
+            lanes[(*n)++] = lane;
+    }
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt TRY_LOCK = {"lane_try_lock",
+                                    "SELECT pg_try_advisory_xact_lock($1::bigint)", 1};
+
+ab_err ab_db_lane_try_lock(ab_db *db, int64_t lane, bool *locked)
+{
+    char ln[24];
+    const char *params[] = {ab_db_i64(ln, lane)};
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &TRY_LOCK, params, &res);
+    if (err != AB_OK)
+        return err;
+    *locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt NEXT_IN_LANE = {
+    "inbox_next_in_lane",
+    "SELECT update_id, payload::text, attempts FROM inbox"
+    " WHERE chat_id = $1::bigint AND status = 'pending'"
+    " ORDER BY update_id LIMIT 1 FOR UPDATE",
+    1};
+
+ab_err ab_db_inbox_next_in_lane(ab_db *db, int64_t lane, int64_t *update_id, char **payload,
+                                int *attempts, bool *found)
+{
+    char ln[24];
+    const char *params[] = {ab_db_i64(ln, lane)};
+    PGresult *res = NULL;
+    *found = false;
+    *payload = NULL;
+    ab_err err = ab_db_exec(db, &NEXT_IN_LANE, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) == 1) {
+        *update_id = ab_db_get_i64(res, 0, 0);
+        *payload = strdup(PQgetvalue(res, 0, 1));
+        *attempts = (int)ab_db_get_i64(res, 0, 2);
+        *found = *payload != NULL;
+        if (!*payload)
+            err = AB_ERR_NOMEM;
+    }
+    PQclear(res);
+    return err;
+}
+
+static const ab_db_stmt MARK_DONE = {
+    "inbox_mark_done",
+    "UPDATE inbox SET status = 'done', handled_at = now(), attempts = attempts + 1"
+    " WHERE update_id = $1::bigint",
+    1};
+
+ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id)
+{
+    char id[24];
+    const char *params[] = {ab_db_i64(id, update_id)};
+    return ab_db_exec(db, &MARK_DONE, params, NULL);
+}
+
+static const ab_db_stmt RECORD_FAILURE = {
+    "inbox_record_failure",
+    "UPDATE inbox SET attempts = attempts + 1, last_error = left($2, 500),"
+    " status = CASE WHEN attempts + 1 >= $3::int THEN 'failed' ELSE 'pending' END,"
+    " handled_at = CASE WHEN attempts + 1 >= $3::int THEN now() END"
+    " WHERE update_id = $1::bigint RETURNING status",
+    3};
+
+ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error,
+                                  int max_attempts, bool *failed)
+{
+    char id[24], max[24];
+    const char *params[] = {ab_db_i64(id, update_id), error, ab_db_i64(max, max_attempts)};
+    PGresult *res = NULL;
+    *failed = false;
+    ab_err err = ab_db_exec(db, &RECORD_FAILURE, params, &res);
+    if (err != AB_OK)
+        return err;
+    *failed = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "failed") == 0;
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt STATS = {
+    "inbox_stats",
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(received_at)), 0)::float8"
+    " FROM inbox WHERE status = 'pending'",
+    0};
+
+ab_err ab_db_inbox_stats(ab_db *db, int64_t *pending, double *oldest_age_s)
+{
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &STATS, NULL, &res);
+    if (err != AB_OK)
+        return err;
+    *pending = ab_db_get_i64(res, 0, 0);
+    *oldest_age_s = strtod(PQgetvalue(res, 0, 1), NULL);
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt PURGE = {
+    "inbox_purge",
+    "WITH gone AS (DELETE FROM inbox WHERE status <> 'pending'"
+    " AND handled_at < now() - make_interval(hours => $1::int) RETURNING 1)"
+    " SELECT count(*) FROM gone",
+    1};
+
+ab_err ab_db_inbox_purge(ab_db *db, int hours, int64_t *deleted)
+{
+    char h[24];
+    const char *params[] = {ab_db_i64(h, hours)};
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &PURGE, params, &res);
+    if (err != AB_OK)
+        return err;
+    *deleted = ab_db_get_i64(res, 0, 0);
+    PQclear(res);
+    return AB_OK;
+}

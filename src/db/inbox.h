@@ -1,0 +1,34 @@
+/* The inbox table: durable Telegram updates, deduplicated by update_id, handled in update_id
+ * order one chat (lane) at a time. */
+#ifndef AB_DB_INBOX_H
+#define AB_DB_INBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+/** Stores an update (autocommit) and notifies the dispatchers; *inserted is false when the
+ *  update_id was already there (a re-delivery). payload must be NUL-terminated JSON. */
+ab_err ab_db_inbox_insert(ab_db *db, int64_t update_id, int64_t lane, const char *kind,
+                          const char *payload, bool *inserted);
+/** Lanes (chat ids) that have pending updates, oldest first, at most max. */
+ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t *lanes, int max, int *n);
+/** In a transaction: tries the lane's lock without waiting; *locked says if we hold it. */
+ab_err ab_db_lane_try_lock(ab_db *db, int64_t lane, bool *locked);
+/** In a transaction holding the lane lock: the lane's oldest pending update, locked.
+ *  *found false when the lane has nothing pending. *payload is malloc'd (caller frees). */
+ab_err ab_db_inbox_next_in_lane(ab_db *db, int64_t lane, int64_t *update_id, char **payload,
+                                int *attempts, bool *found);
+/** Marks an update handled. */
+ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id);
+/** Records a failed attempt; the update becomes 'failed' once attempts reach max_attempts.
+ *  *failed says whether it did. */
+ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error,
+                                  int max_attempts, bool *failed);
+/** Pending count and age in seconds of the oldest pending update (metrics, readiness). */
+ab_err ab_db_inbox_stats(ab_db *db, int64_t *pending, double *oldest_age_s);
+/** Deletes handled updates older than hours (dedup window must exceed Telegram's 24 h). */
+ab_err ab_db_inbox_purge(ab_db *db, int hours, int64_t *deleted);
+
+#endif

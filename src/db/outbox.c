@@ -1,0 +1,175 @@
+/* Outbox statements. Claiming is one statement: SKIP LOCKED spreads rows over senders, and the
+ * NOT EXISTS keeps each chat's order (an earlier open row of the chat blocks later ones). */
+#include "db/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const ab_db_stmt INSERT = {
+    "outbox_insert",
+    "WITH ins AS (INSERT INTO outbox (chat_id, method, payload, source_update_id)"
+    " SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', $2::bigint"
+    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(c, n) ORDER BY n"
+    " RETURNING 1)"
+    " SELECT pg_notify('ab_outbox', '') WHERE EXISTS (SELECT 1 FROM ins)",
+    2};
+
+ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_update_id)
+{
+    char src[24];
+    const char *params[] = {calls_json, source_update_id ? ab_db_i64(src, source_update_id) : NULL};
+    return ab_db_exec(db, &INSERT, params, NULL);
+}
+
+static const ab_db_stmt CLAIM = {
+    "outbox_claim",
+    "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+    " lease_until = now() + make_interval(secs => $1::int)"
+    " WHERE id = ("
+    "  SELECT o.id FROM outbox o"
+    "  WHERE o.status = 'pending' AND o.not_before <= now()"
+    "  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+    "                  AND p.status IN ('pending', 'sending'))"
+    "  ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, chat_id, method, payload::text, attempts",
+    1};
+
+ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found)
+{
+    char lease[24];
+    const char *params[] = {ab_db_i64(lease, lease_s)};
+    PGresult *res = NULL;
+    memset(row, 0, sizeof *row);
+    *found = false;
+    ab_err err = ab_db_exec(db, &CLAIM, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) == 1) {
+        row->id = ab_db_get_i64(res, 0, 0);
+        row->chat_id = ab_db_get_i64(res, 0, 1);
+        snprintf(row->method, sizeof row->method, "%s", PQgetvalue(res, 0, 2));
+        row->payload = strdup(PQgetvalue(res, 0, 3));
+        row->attempts = (int)ab_db_get_i64(res, 0, 4);
+        *found = row->payload != NULL;
+        if (!row->payload)
+            err = AB_ERR_NOMEM;
+    }
+    PQclear(res);
+    return err;
+}
+
+void ab_outbox_row_free(ab_outbox_row *row)
+{
+    free(row->payload);
+    row->payload = NULL;
+}
+
+static const ab_db_stmt SENT = {
+    "outbox_sent",
+    "UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
+    " result = $2::jsonb, error_code = NULL, last_error = NULL WHERE id = $1::bigint",
+    2};
+
+ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json)
+{
+    char sid[24];
+    const char *params[] = {ab_db_i64(sid, id), result_json};
+    return ab_db_exec(db, &SENT, params, NULL);
+}
+
+static const ab_db_stmt RETRY = {
+    "outbox_retry",
+    "UPDATE outbox SET status = 'pending', lease_until = NULL,"
+    " not_before = now() + make_interval(secs => $2::float8),"
+    " error_code = $3::int, last_error = left($4, 500),"
+    " attempts = attempts - CASE WHEN $5::bool THEN 1 ELSE 0 END"
+    " WHERE id = $1::bigint",
+    5};
+
+ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code,
+                          const char *error, bool refund_attempt)
+{
+    char sid[24], delay[32], code[24];
+    snprintf(delay, sizeof delay, "%.3f", delay_s);
+    const char *params[] = {ab_db_i64(sid, id), delay,
+                            error_code ? ab_db_i64(code, error_code) : NULL, error,
+                            refund_attempt ? "true" : "false"};
+    return ab_db_exec(db, &RETRY, params, NULL);
+}
+
+static const ab_db_stmt FAIL = {
+    "outbox_fail",
+    "UPDATE outbox SET status = 'failed', lease_until = NULL, error_code = $2::int,"
+    " last_error = left($3, 500) WHERE id = $1::bigint",
+    3};
+
+ab_err ab_db_outbox_fail(ab_db *db, int64_t id, int error_code, const char *error)
+{
+    char sid[24], code[24];
+    const char *params[] = {ab_db_i64(sid, id), error_code ? ab_db_i64(code, error_code) : NULL,
+                            error};
+    return ab_db_exec(db, &FAIL, params, NULL);
+}
+
+static const ab_db_stmt DROP_CHAT = {
+    "outbox_drop_chat",
+    "WITH dropped AS (UPDATE outbox SET status = 'dropped', lease_until = NULL,"
+    "   error_code = 403, last_error = left($3, 500)"
+    "   WHERE (id = $1::bigint OR (chat_id = $2::bigint AND status = 'pending'))"
+    "   RETURNING 1)"
+    " UPDATE users SET blocked_at = coalesce(blocked_at, now())"
+    " WHERE id = (SELECT user_id FROM chat_state WHERE chat_id = $2::bigint)",
+    3};
+
+ab_err ab_db_outbox_drop_chat(ab_db *db, int64_t id, int64_t chat_id, const char *error)
+{
+    char sid[24], cid[24];
+    const char *params[] = {ab_db_i64(sid, id), ab_db_i64(cid, chat_id), error};
+    return ab_db_exec(db, &DROP_CHAT, params, NULL);
+}
+
+static const ab_db_stmt REWRITE = {
+    "outbox_rewrite",
+    "UPDATE outbox SET method = $2, payload = $3::jsonb, status = 'pending',"
+    " lease_until = NULL, not_before = now() WHERE id = $1::bigint",
+    3};
+
+ab_err ab_db_outbox_rewrite(ab_db *db, int64_t id, const char *method, const char *payload)
+{
+    char sid[24];
+    const char *params[] = {ab_db_i64(sid, id), method, payload};
+    return ab_db_exec(db, &REWRITE, params, NULL);
+}
+
+static const ab_db_stmt RECOVER = {
+    "outbox_recover",
+    "WITH back AS (UPDATE outbox SET status = 'pending', lease_until = NULL"
+    " WHERE status = 'sending' AND lease_until < now() RETURNING 1)"
+    " SELECT count(*) FROM back",
+    0};
+
+ab_err ab_db_outbox_recover(ab_db *db, int64_t *recovered)
+{
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &RECOVER, NULL, &res);
+    if (err != AB_OK)
+        return err;
+    *recovered = ab_db_get_i64(res, 0, 0);
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt PENDING = {
+    "outbox_pending", "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')", 0};
+
+ab_err ab_db_outbox_pending(ab_db *db, int64_t *pending)
+{
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &PENDING, NULL, &res);
+    if (err != AB_OK)
+        return err;
+    *pending = ab_db_get_i64(res, 0, 0);
+    PQclear(res);
+    return AB_OK;
+}

@@ -1,0 +1,44 @@
+/* The outbox table: Bot API calls waiting to be made. A row is leased by one sender at a time,
+ * and a chat's rows go out strictly in id order (a later row waits while an earlier one of the
+ * same chat is pending or being sent). */
+#ifndef AB_DB_OUTBOX_H
+#define AB_DB_OUTBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+typedef struct {
+    int64_t id;
+    int64_t chat_id;
+    char method[48];
+    char *payload; /* malloc'd JSON text */
+    int attempts;  /* including this one */
+} ab_outbox_row;
+
+/** Inserts calls (a JSON array of {method, chat_id, payload}) and notifies the senders. */
+ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_update_id);
+/** Leases the next deliverable row for lease_s seconds; *found false when none. */
+ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found);
+void ab_outbox_row_free(ab_outbox_row *row);
+/** Delivered: stores Telegram's result (JSON text or NULL). */
+ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json);
+/** Back to pending, to be tried again after delay_s (429, 5xx, timeouts, pacing). If
+ *  refund_attempt, the attempt does not count (pacing, not a failure). */
+ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code,
+                          const char *error, bool refund_attempt);
+/** Given up: status failed with the error. */
+ab_err ab_db_outbox_fail(ab_db *db, int64_t id, int error_code, const char *error);
+/** The user blocked the bot: this row and every open row of the chat are dropped, and the
+ *  user is marked blocked. */
+ab_err ab_db_outbox_drop_chat(ab_db *db, int64_t id, int64_t chat_id, const char *error);
+/** Replaces the call (e.g. an edit of a message that is gone becomes a new message) and
+ *  queues it again at once. */
+ab_err ab_db_outbox_rewrite(ab_db *db, int64_t id, const char *method, const char *payload);
+/** Returns rows whose lease expired (a sender died mid-call) to pending. */
+ab_err ab_db_outbox_recover(ab_db *db, int64_t *recovered);
+/** Pending count (metrics). */
+ab_err ab_db_outbox_pending(ab_db *db, int64_t *pending);
+
+#endif

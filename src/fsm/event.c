@@ -1,0 +1,110 @@
+/* Commands and buttons → events. */
+#include "fsm/event.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *data; /* exact callback_data, or its prefix before ":<number>" */
+    ab_event event;
+    int takes_arg;
+} button_def;
+
+static const button_def BUTTONS[] = {
+    {"menu:main", AB_EV_BTN_MAIN_MENU, 0},
+    {"av:menu", AB_EV_BTN_AVATAR_MENU, 0},
+    {"av:help", AB_EV_BTN_HELP, 0},
+    {"av:new", AB_EV_BTN_CREATE, 0},
+    {"av:list", AB_EV_BTN_LIST, 1},
+};
+
+static const struct {
+    const char *command;
+    ab_event event;
+} COMMANDS[] = {
+    {"/start", AB_EV_CMD_START},
+    {"/avatar", AB_EV_CMD_AVATAR},
+    {"/help", AB_EV_CMD_HELP},
+    {"/cancel", AB_EV_CMD_CANCEL},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A decimal argument: 1-18 digits, no sign, no leading zero unless "0". */
+static int parse_arg(const char *s, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 18 || (n > 1 && s[0] == '0'))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    *out = strtoll(s, NULL, 10);
+    return 1;
+}
+
+ab_event ab_event_from_callback(const char *data, int64_t *arg)
+{
+    *arg = 0;
+    if (!data || strlen(data) > 64)
+        return AB_EV_BTN_INVALID;
+    for (size_t i = 0; i < COUNT(BUTTONS); i++) {
+        size_t plen = strlen(BUTTONS[i].data);
+        if (strncmp(data, BUTTONS[i].data, plen) != 0)
+            continue;
+        if (!BUTTONS[i].takes_arg && data[plen] == '\0')
+            return BUTTONS[i].event;
+        if (BUTTONS[i].takes_arg && data[plen] == ':' && parse_arg(data + plen + 1, arg))
+            return BUTTONS[i].event;
+    }
+    *arg = 0;
+    return AB_EV_BTN_INVALID;
+}
+
+const char *ab_event_callback_data(ab_event e, int64_t arg, char buf[65])
+{
+    for (size_t i = 0; i < COUNT(BUTTONS); i++) {
+        if (BUTTONS[i].event != e)
+            continue;
+        if (BUTTONS[i].takes_arg)
+            snprintf(buf, 65, "%s:%" PRId64, BUTTONS[i].data, arg);
+        else
+            snprintf(buf, 65, "%s", BUTTONS[i].data);
+        return buf;
+    }
+    buf[0] = '\0';
+    return buf;
+}
+
+ab_event ab_event_from_update(const ab_update *u, int64_t *arg)
+{
+    *arg = 0;
+    switch (u->kind) {
+    case AB_UPD_CALLBACK_QUERY:
+        return ab_event_from_callback(u->callback_data, arg);
+    case AB_UPD_MY_CHAT_MEMBER:
+        if (u->member_status &&
+            (strcmp(u->member_status, "kicked") == 0 || strcmp(u->member_status, "left") == 0))
+            return AB_EV_BOT_BLOCKED;
+        return u->member_status && strcmp(u->member_status, "member") == 0 ? AB_EV_BOT_UNBLOCKED
+                                                                           : AB_EV_IGNORED;
+    case AB_UPD_MESSAGE:
+        if (u->command[0]) {
+            for (size_t i = 0; i < COUNT(COMMANDS); i++)
+                if (strcmp(u->command, COMMANDS[i].command) == 0)
+                    return COMMANDS[i].event;
+            return AB_EV_CMD_UNKNOWN;
+        }
+        if (u->has_photo)
+            return AB_EV_PHOTO;
+        if (u->has_document)
+            return AB_EV_DOCUMENT;
+        if (u->text)
+            return AB_EV_TEXT;
+        return AB_EV_OTHER_MESSAGE;
+    default:
+        return AB_EV_IGNORED; /* edited messages, polls, new kinds: acknowledged, not acted on */
+    }
+}

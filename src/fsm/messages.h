@@ -1,0 +1,46 @@
+/* The message catalogue: every text the bot shows, by id, in each language. Russian is the
+ * default; English for users whose language_code starts with "en". Format specifiers must
+ * match between languages (a unit test checks). */
+#ifndef AB_FSM_MESSAGES_H
+#define AB_FSM_MESSAGES_H
+
+typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
+
+#define AB_MESSAGES(X)                                                                             \
+    X(MAIN_MENU)                                                                                   \
+    X(BTN_AVATARS)                                                                                 \
+    X(BTN_HELP)                                                                                    \
+    X(AVATAR_MENU)                                                                                 \
+    X(BTN_CREATE)                                                                                  \
+    X(BTN_MY_AVATARS)                                                                              \
+    X(BTN_BACK_MAIN)                                                                               \
+    X(BTN_BACK)                                                                                    \
+    X(HELP)                                                                                        \
+    X(CHOOSE_TYPE)                                                                                 \
+    X(BTN_PORTRAIT)                                                                                \
+    X(BTN_STYLE)                                                                                   \
+    X(BTN_COMPARE)                                                                                 \
+    X(GALLERY_EMPTY)                                                                               \
+    X(HINT_MENU)                                                                                   \
+    X(UNKNOWN_COMMAND)                                                                             \
+    X(STALE_BUTTON)                                                                                \
+    X(ERROR_GENERIC)
+
+typedef enum {
+#define AB_MSG_ENUM(id) AB_MSG_##id,
+    AB_MESSAGES(AB_MSG_ENUM)
+#undef AB_MSG_ENUM
+        AB_MSG__COUNT
+} ab_msg_id;
+
+/** Language for a Telegram language_code (NULL → Russian). */
+ab_lang ab_lang_from_code(const char *language_code);
+/** The text (a printf format where the message takes values). Never NULL. */
+const char *ab_msg(ab_lang lang, ab_msg_id id);
+/** Name of a message id, for tests and diagnostics. */
+const char *ab_msg_name(ab_msg_id id);
+
+extern const char *const ab_messages_ru[AB_MSG__COUNT];
+extern const char *const ab_messages_en[AB_MSG__COUNT];
+
+#endif

@@ -1,0 +1,116 @@
+/* THE transition table: the whole conversation graph in one place. `avatarbot fsm-graph`
+ * prints it; tests walk it. Rows for a specific state win over AB_ST_ANY rows. */
+#include "fsm/fsm.h"
+
+#include <string.h>
+
+#define ROW(from, ev, h, to) {AB_ST_##from, AB_EV_##ev, h, #h, AB_ST_##to}
+
+const ab_transition ab_fsm_table[] = {
+    /* commands work everywhere */
+    ROW(ANY, CMD_START, ab_h_start, AVATAR_MENU),
+    ROW(ANY, CMD_AVATAR, ab_h_avatar_menu, AVATAR_MENU),
+    ROW(ANY, CMD_HELP, ab_h_help, HELP),
+    ROW(ANY, CMD_CANCEL, ab_h_cancel, AVATAR_MENU),
+    ROW(ANY, CMD_UNKNOWN, ab_h_unknown_command, AVATAR_MENU),
+    /* navigation buttons leave any screen */
+    ROW(ANY, BTN_MAIN_MENU, ab_h_main_menu, MAIN_MENU),
+    ROW(ANY, BTN_AVATAR_MENU, ab_h_avatar_menu, AVATAR_MENU),
+    /* main menu */
+    ROW(MAIN_MENU, BTN_HELP, ab_h_help, HELP),
+    /* avatar menu */
+    ROW(AVATAR_MENU, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
+    ROW(AVATAR_MENU, BTN_LIST, ab_h_gallery, AVATAR_GALLERY),
+    ROW(AVATAR_MENU, BTN_HELP, ab_h_help, HELP),
+    ROW(HELP, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
+    ROW(AVATAR_GALLERY, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
+    ROW(AVATAR_GALLERY, BTN_LIST, ab_h_gallery, AVATAR_GALLERY),
+    /* the chat's membership: the user blocked or unblocked the bot */
+    ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME),
+    ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),
+    ROW(ANY, IGNORED, ab_h_ignore, SAME),
+    ROW(ANY, BTN_INVALID, ab_h_stale_button, SAME),
+};
+const size_t ab_fsm_table_len = sizeof ab_fsm_table / sizeof ab_fsm_table[0];
+
+const ab_transition *ab_fsm_lookup(ab_state state, ab_event event)
+{
+    const ab_transition *any = NULL;
+    for (size_t i = 0; i < ab_fsm_table_len; i++) {
+        const ab_transition *t = &ab_fsm_table[i];
+        if (t->event != event)
+            continue;
+        if (t->from == state)
+            return t;
+        if (t->from == AB_ST_ANY && !any)
+            any = t;
+    }
+    return any;
+}
+
+static int is_button(ab_event e)
+{
+    return e >= AB_EV_BTN_MAIN_MENU && e <= AB_EV_BTN_INVALID;
+}
+
+static int has_answer(const ab_effects *fx)
+{
+    size_t i;
+    json_t *call;
+    json_array_foreach(fx->calls, i, call)
+    {
+        const char *m = json_string_value(json_object_get(call, "method"));
+        if (m && strcmp(m, "answerCallbackQuery") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+ab_err ab_fsm_step(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    const ab_transition *t = ab_fsm_lookup(ctx->state, ctx->event);
+    ab_err err;
+    ab_state to;
+    if (t) {
+        err = t->handler(ctx, fx);
+        to = t->to;
+    } else if (is_button(ctx->event)) {
+        err = ab_h_stale_button(ctx, fx); /* a button from an older screen */
+        to = AB_ST_SAME;
+    } else {
+        err = ab_h_unexpected(ctx, fx);
+        to = AB_ST_SAME;
+    }
+    if (err != AB_OK)
+        return err;
+    if (fx->next == AB_ST_SAME)
+        fx->next = to == AB_ST_SAME ? ctx->state : to;
+    /* Every button press is answered, first, so the user's spinner stops at once. */
+    if (ctx->upd && ctx->upd->kind == AB_UPD_CALLBACK_QUERY && ctx->upd->callback_id &&
+        !has_answer(fx)) {
+        ab_effects first;
+        ab_fx_init(&first);
+        err = ab_fx_answer(&first, ctx->chat_id, ctx->upd->callback_id, NULL);
+        if (err == AB_OK) {
+            json_array_extend(first.calls, fx->calls);
+            json_decref(fx->calls);
+            fx->calls = json_incref(first.calls);
+        }
+        ab_fx_free(&first);
+    }
+    return err;
+}
+
+void ab_fsm_print_mermaid(FILE *out)
+{
+    fprintf(out, "stateDiagram-v2\n");
+    fprintf(out, "    [*] --> %s\n", ab_state_name(AB_ST_AVATAR_MENU));
+    for (size_t i = 0; i < ab_fsm_table_len; i++) {
+        const ab_transition *t = &ab_fsm_table[i];
+        if (t->to == AB_ST_SAME)
+            continue; /* self-loops (ignored input, stale buttons) would only add noise */
+        const char *from = t->from == AB_ST_ANY ? "any" : ab_state_name(t->from);
+        fprintf(out, "    %s --> %s : %s\n", from, ab_state_name(t->to), ab_event_name(t->event));
+    }
+    fprintf(out, "    note right of any : any state (commands and navigation)\n");
+}

@@ -1,0 +1,262 @@
+/* libmicrohttpd glue: routing, body collection with a hard size cap, reply helpers, and the
+ * request metrics. Endpoint logic lives in one file per endpoint. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+
+#define MAX_BODY (1u << 20) /* Telegram updates are far smaller; 1 MiB is the contract */
+
+typedef ab_http_reply (*endpoint_fn)(ab_app *app, const ab_http_req *req);
+
+typedef struct {
+    const char *method;
+    const char *path;
+    endpoint_fn check; /* runs on headers alone, before any body is read; NULL: none */
+    endpoint_fn handle;
+    int takes_body;
+} route;
+
+static const route ROUTES[] = {
+    {"POST", "/telegram/webhook", ab_ep_telegram_webhook_check, ab_ep_telegram_webhook, 1},
+    {"GET", "/healthz", NULL, ab_ep_healthz, 0},
+    {"GET", "/readyz", NULL, ab_ep_readyz, 0},
+    {"GET", "/metrics", NULL, ab_ep_metrics, 0},
+};
+#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
+struct ab_http_server {
+    struct MHD_Daemon *daemon;
+    ab_app *app;
+};
+
+typedef struct {
+    const route *route;
+    char *body;
+    size_t len, cap;
+    int too_large;
+    double started;
+} request_state;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *ab_http_header(const ab_http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+ab_http_reply ab_http_error(int status, const char *code, const char *description)
+{
+    json_t *obj = json_pack("{s:b,s:s,s:s}", "ok", 0, "error", code, "description", description);
+    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    return (ab_http_reply){status, "application/json", text, text ? strlen(text) : 0};
+}
+
+ab_http_reply ab_http_json(int status, const char *json_text)
+{
+    char *copy = strdup(json_text);
+    return (ab_http_reply){status, "application/json", copy, copy ? strlen(copy) : 0};
+}
+
+static const char *endpoint_label(const route *r, const char *url)
+{
+    (void)url;
+    return r ? r->path : "other";
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, request_state *st, const char *url,
+                                  ab_http_reply reply)
+{
+    if (!reply.body) {
+        /* out of memory while building the reply: still answer, with no body */
+        reply.status = reply.status ? reply.status : 500;
+        reply.body_len = 0;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        reply.body_len, reply.body ? reply.body : (char *)"", reply.body ? MHD_RESPMEM_MUST_FREE
+                                                                          : MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(reply.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type",
+                            reply.content_type ? reply.content_type : "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)reply.status, resp);
+    MHD_destroy_response(resp);
+
+    char labels[160];
+    snprintf(labels, sizeof labels, "endpoint=\"%s\",code=\"%d\"", endpoint_label(st->route, url),
+             reply.status);
+    ab_metrics_add(AB_M_HTTP_REQUESTS, labels, 1);
+    if (st->route && st->route->handle == ab_ep_telegram_webhook)
+        ab_metrics_observe(AB_M_WEBHOOK_SECONDS, "", now_s() - st->started);
+    return rc;
+}
+
+static const route *find_route(const char *method, const char *url, int *path_known)
+{
+    *path_known = 0;
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (strcmp(ROUTES[i].path, url) != 0)
+            continue;
+        *path_known = 1;
+        if (strcmp(ROUTES[i].method, method) == 0)
+            return &ROUTES[i];
+    }
+    return NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)version;
+    ab_http_server *srv = cls;
+    request_state *st = *req_cls;
+
+    if (!st) {
+        /* First call: headers only. Route, and refuse early what needs no body to refuse. */
+        st = calloc(1, sizeof *st);
+        if (!st)
+            return MHD_NO;
+        st->started = now_s();
+        *req_cls = st;
+        int path_known;
+        st->route = find_route(method, url, &path_known);
+        if (!st->route) {
+            return send_reply(conn, st, url,
+                              path_known ? ab_http_error(405, "method_not_allowed",
+                                                         "method not allowed on this path")
+                                         : ab_http_error(404, "not_found", "no such endpoint"));
+        }
+        ab_http_req req = {conn, method, url, NULL, 0};
+        if (st->route->check) {
+            ab_http_reply early = st->route->check(srv->app, &req);
+            if (early.status)
+                return send_reply(conn, st, url, early);
+        }
+        const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (clen && strtoull(clen, NULL, 10) > MAX_BODY)
+            return send_reply(conn, st, url,
+                              ab_http_error(413, "payload_too_large", "body is over 1 MiB"));
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!st->route->takes_body || st->too_large)
+            return MHD_YES;
+        if (st->len + n > MAX_BODY) {
+            st->too_large = 1;
+            free(st->body);
+            st->body = NULL;
+            st->len = st->cap = 0;
+            return MHD_YES;
+        }
+        if (st->len + n + 1 > st->cap) {
+            size_t cap = st->cap ? st->cap : 4096;
+            while (cap < st->len + n + 1)
+                cap *= 2;
+            char *grown = realloc(st->body, cap);
+            if (!grown)
+                return MHD_NO;
+            st->body = grown;
+            st->cap = cap;
+        }
+        memcpy(st->body + st->len, upload_data, n);
+        st->len += n;
+        st->body[st->len] = '\0';
+        return MHD_YES;
+    }
+
+    if (st->too_large)
+        return send_reply(conn, st, url,
+                          ab_http_error(413, "payload_too_large", "body is over 1 MiB"));
+    ab_http_req req = {conn, method, url, st->body ? st->body : (char *)"", st->len};
+    return send_reply(conn, st, url, st->route->handle(srv->app, &req));
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    request_state *st = *req_cls;
+    if (st) {
+        free(st->body);
+        free(st);
+        *req_cls = NULL;
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[256];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    AB_DEBUG("http server", "{s:s}", "detail", line);
+}
+
+ab_err ab_http_start(ab_app *app, ab_http_server **out)
+{
+    *out = NULL;
+    ab_http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return AB_ERR_NOMEM;
+    srv->app = app;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)app->cfg->http_port);
+    if (inet_pton(AF_INET, app->cfg->http_bind, &addr.sin_addr) != 1) {
+        AB_ERROR("HTTP_BIND is not an IPv4 address", "{s:s}", "bind", app->cfg->http_bind);
+        free(srv);
+        return AB_ERR_INVALID;
+    }
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        (uint16_t)app->cfg->http_port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg->http_max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_END);
+    if (!srv->daemon) {
+        AB_ERROR("cannot listen", "{s:s,s:i}", "bind", app->cfg->http_bind, "port",
+                 app->cfg->http_port);
+        free(srv);
+        return AB_ERR_INTERNAL;
+    }
+    *out = srv;
+    return AB_OK;
+}
+
+void ab_http_stop(ab_http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

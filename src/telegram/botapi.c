@@ -1,0 +1,118 @@
+/* The Bot API call and the decoding of its envelope. The URL carries the token, so it is built
+ * here and never handed to anything that logs. */
+#include "telegram/botapi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/http_client.h"
+#include "core/json.h"
+#include "core/metrics.h"
+
+struct ab_tg_client {
+    ab_http_client *http;
+    char *base;
+    char *token;
+    int timeout_s;
+};
+
+ab_tg_client *ab_tg_client_new(const char *api_base, const char *token, int timeout_s)
+{
+    ab_tg_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->http = ab_http_client_new();
+    c->base = strdup(api_base);
+    c->token = strdup(token);
+    c->timeout_s = timeout_s;
+    if (!c->http || !c->base || !c->token) {
+        ab_tg_client_free(c);
+        return NULL;
+    }
+    /* tolerate a trailing slash in TELEGRAM_API_BASE */
+    size_t n = strlen(c->base);
+    while (n > 0 && c->base[n - 1] == '/')
+        c->base[--n] = '\0';
+    return c;
+}
+
+void ab_tg_client_free(ab_tg_client *c)
+{
+    if (!c)
+        return;
+    ab_http_client_free(c->http);
+    free(c->base);
+    free(c->token);
+    free(c);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab_tg_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    size_t url_len = strlen(c->base) + strlen(c->token) + strlen(method) + 8;
+    char *url = malloc(url_len);
+    if (!url)
+        return AB_ERR_NOMEM;
+    snprintf(url, url_len, "%s/bot%s/%s", c->base, c->token, method);
+
+    static const char *const HEADERS[] = {"Content-Type: application/json", NULL};
+    ab_http_request req = {.method = "POST",
+                           .url = url,
+                           .headers = HEADERS,
+                           .body = json_body,
+                           .body_len = strlen(json_body),
+                           .timeout_s = c->timeout_s,
+                           .max_response = 4u << 20};
+    ab_http_response http;
+    double started = now_s();
+    ab_err err = ab_http_perform(c->http, &req, &http);
+    ab_metrics_observe(AB_M_TELEGRAM_API_SECONDS, "", now_s() - started);
+    free(url);
+    resp->http_status = http.status;
+    if (err != AB_OK) {
+        snprintf(resp->description, sizeof resp->description, "%s", http.error);
+        ab_http_response_free(&http);
+        return err;
+    }
+
+    json_error_t jerr;
+    json_t *root = json_loadb(http.body, http.body_len, 0, &jerr);
+    ab_http_response_free(&http);
+    if (!json_is_object(root)) {
+        /* a proxy's HTML error page, or nothing: treat by HTTP status */
+        json_decref(root);
+        resp->error_code = (int)resp->http_status;
+        snprintf(resp->description, sizeof resp->description, "HTTP %ld without a Bot API answer",
+                 resp->http_status);
+        return resp->http_status >= 500 || resp->http_status == 0 ? AB_ERR_HTTP : AB_OK;
+    }
+    resp->ok = ab_json_bool(root, "ok", false);
+    if (resp->ok) {
+        resp->result = json_incref(json_object_get(root, "result"));
+    } else {
+        int64_t code = resp->http_status, retry = 0;
+        ab_json_i64(root, "error_code", &code);
+        ab_json_i64(root, "parameters.retry_after", &retry);
+        resp->error_code = (int)code;
+        resp->retry_after = retry > 0 ? (int)(retry > 86400 ? 86400 : retry) : 0;
+        const char *desc = ab_json_str(root, "description");
+        snprintf(resp->description, sizeof resp->description, "%s", desc ? desc : "");
+    }
+    json_decref(root);
+    return AB_OK;
+}
+
+void ab_tg_response_free(ab_tg_response *resp)
+{
+    json_decref(resp->result);
+    resp->result = NULL;
+}

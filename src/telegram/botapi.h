@@ -1,0 +1,32 @@
+/* Bot API client: calls $TELEGRAM_API_BASE/bot<token>/<method> with a JSON body and decodes
+ * Telegram's {ok, result | error_code, description, parameters.retry_after} answer. */
+#ifndef AB_TELEGRAM_BOTAPI_H
+#define AB_TELEGRAM_BOTAPI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/error.h"
+
+typedef struct ab_tg_client ab_tg_client;
+
+typedef struct {
+    long http_status;      /* 0 when no HTTP answer */
+    bool ok;               /* Telegram's "ok" */
+    int error_code;        /* Telegram's error_code (or http_status when absent) */
+    char description[256]; /* Telegram's description or the transport error */
+    int retry_after;       /* parameters.retry_after on 429, else 0 */
+    json_t *result;        /* owned; "result" on success */
+} ab_tg_response;
+
+/** One client per thread. Strings are copied. */
+ab_tg_client *ab_tg_client_new(const char *api_base, const char *token, int timeout_s);
+void ab_tg_client_free(ab_tg_client *c);
+/**
+ * Calls method with a JSON object body. AB_OK when Telegram answered (ok or not: see resp);
+ * AB_ERR_TIMEOUT / AB_ERR_HTTP when no usable answer came (resp->description says why).
+ */
+ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab_tg_response *resp);
+void ab_tg_response_free(ab_tg_response *resp);
+
+#endif

@@ -1,0 +1,38 @@
+/* The janitor: every few seconds returns expired outbox leases (a sender that died mid-call)
+ * to the queue; every hour deletes handled updates past the deduplication window. */
+#include <stdatomic.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "db/inbox.h"
+#include "db/outbox.h"
+#include "workers/workers.h"
+
+void *ab_janitor_main(void *arg)
+{
+    ab_app *app = arg;
+    ab_db *db = NULL;
+    time_t last_purge = 0;
+    while (atomic_load(&app->running)) {
+        ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 5000);
+        if (!atomic_load(&app->running))
+            break;
+        if (!db && ab_db_connect(app->cfg->database_url, &db) != AB_OK)
+            continue;
+        int64_t n = 0;
+        if (ab_db_outbox_recover(db, &n) == AB_OK && n > 0) {
+            AB_WARN("outbox leases expired, calls requeued", "{s:I}", "count", (json_int_t)n);
+            ab_signal_raise(&app->outbox_ready);
+        }
+        time_t now = time(NULL);
+        if (now - last_purge >= 3600) {
+            if (ab_db_inbox_purge(db, app->cfg->inbox_retention_hours, &n) == AB_OK) {
+                last_purge = now;
+                if (n > 0)
+                    AB_INFO("old handled updates deleted", "{s:I}", "count", (json_int_t)n);
+            }
+        }
+    }
+    ab_db_close(db);
+    return NULL;
+}

@@ -1,0 +1,191 @@
+/* Sender threads: lease the next deliverable outbox row, pace it (global and per chat), call
+ * the Bot API, and record the outcome. The rules follow Telegram's documented behaviour:
+ *  - 429: wait parameters.retry_after (for that row only; other chats keep flowing);
+ *  - 5xx, timeouts, connection errors: retry with exponential back-off, bounded attempts;
+ *  - 400 "message is not modified": the screen already shows this, so it is delivered;
+ *  - 400 on an edit whose message is gone or too old: send it as a new message instead;
+ *  - 403: the user blocked the bot: drop the chat's queue and remember it;
+ *  - other 4xx: our request is wrong; retrying cannot help: fail and log it. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "db/outbox.h"
+#include "telegram/botapi.h"
+#include "workers/ratelimit.h"
+#include "workers/workers.h"
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1, 2, 4 … 60 s, with ±20 % jitter so that retries from many rows do not arrive together. */
+static double backoff_s(int attempts)
+{
+    double base = pow(2.0, attempts > 1 ? attempts - 1 : 0);
+    if (base > 60)
+        base = 60;
+    return base * (0.8 + 0.4 * ((double)rand() / RAND_MAX));
+}
+
+static int is_paced(const char *method)
+{
+    /* answering a button press is not a chat message and must never wait behind them */
+    return strcmp(method, "answerCallbackQuery") != 0;
+}
+
+static int contains(const char *haystack, const char *needle)
+{
+    return strstr(haystack, needle) != NULL;
+}
+
+/* editMessageText that cannot be applied → the same text and keyboard as a new message. */
+static int rewrite_as_send(ab_db *db, const ab_outbox_row *row)
+{
+    json_t *p = json_loads(row->payload, 0, NULL);
+    if (!p)
+        return 0;
+    json_object_del(p, "message_id");
+    json_object_del(p, "inline_message_id");
+    char *text = ab_json_dump(p);
+    json_decref(p);
+    int ok = text && ab_db_outbox_rewrite(db, row->id, "sendMessage", text) == AB_OK;
+    free(text);
+    return ok;
+}
+
+static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_err err,
+                           const ab_tg_response *resp)
+{
+    int max_attempts = app->cfg->outbox_max_attempts;
+    char labels[64];
+    if (err != AB_OK || resp->error_code >= 500 || (!resp->ok && resp->error_code == 0)) {
+        int code = err != AB_OK ? 0 : resp->error_code;
+        snprintf(labels, sizeof labels, "code=\"%s\"", err == AB_ERR_TIMEOUT ? "timeout"
+                                                       : err != AB_OK        ? "network"
+                                                                             : "5xx");
+        ab_metrics_add(AB_M_TELEGRAM_API_ERRORS, labels, 1);
+        if (row->attempts >= max_attempts) {
+            ab_db_outbox_fail(db, row->id, code, resp->description);
+            ab_metrics_add(AB_M_OUTBOX_FAILED, labels, 1);
+            AB_ERROR("bot api call given up", "{s:I,s:s,s:i,s:s}", "outbox_id",
+                     (json_int_t)row->id, "method", row->method, "attempts", row->attempts,
+                     "error", resp->description);
+        } else {
+            double delay = backoff_s(row->attempts);
+            ab_db_outbox_retry(db, row->id, delay, code, resp->description, false);
+            AB_WARN("bot api call failed, will retry", "{s:I,s:s,s:i,s:s,s:f}", "outbox_id",
+                    (json_int_t)row->id, "method", row->method, "attempts", row->attempts,
+                    "error", resp->description, "retry_in_s", delay);
+        }
+        return;
+    }
+    if (resp->ok) {
+        char *result = resp->result ? ab_json_dump(resp->result) : NULL;
+        ab_db_outbox_sent(db, row->id, result);
+        free(result);
+        snprintf(labels, sizeof labels, "method=\"%s\"", row->method);
+        ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
+        return;
+    }
+    snprintf(labels, sizeof labels, "code=\"%d\"", resp->error_code);
+    ab_metrics_add(AB_M_TELEGRAM_API_ERRORS, labels, 1);
+    const char *desc = resp->description;
+    if (resp->error_code == 429) {
+        double wait = resp->retry_after > 0 ? resp->retry_after : backoff_s(row->attempts);
+        ab_db_outbox_retry(db, row->id, wait, 429, desc, true);
+        AB_WARN("bot api rate limit, waiting", "{s:I,s:I,s:f}", "outbox_id", (json_int_t)row->id,
+                "chat_id", (json_int_t)row->chat_id, "retry_after_s", wait);
+        return;
+    }
+    if (resp->error_code == 400 && contains(desc, "message is not modified")) {
+        ab_db_outbox_sent(db, row->id, NULL);
+        snprintf(labels, sizeof labels, "method=\"%s\"", row->method);
+        ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
+        return;
+    }
+    if (resp->error_code == 400 && strcmp(row->method, "editMessageText") == 0 &&
+        (contains(desc, "message to edit not found") || contains(desc, "message can't be edited")) &&
+        rewrite_as_send(db, row)) {
+        AB_INFO("message to edit is gone, sending a new one", "{s:I}", "outbox_id",
+                (json_int_t)row->id);
+        return;
+    }
+    if (resp->error_code == 403) {
+        ab_db_outbox_drop_chat(db, row->id, row->chat_id, desc);
+        AB_INFO("user blocked the bot; chat queue dropped", "{s:I}", "chat_id",
+                (json_int_t)row->chat_id);
+        return;
+    }
+    if (resp->error_code == 401 && row->attempts < max_attempts) {
+        /* the token is wrong or revoked: an operator must fix it; keep the message meanwhile */
+        AB_ERROR("bot api rejected the token", "{s:I}", "outbox_id", (json_int_t)row->id);
+        ab_db_outbox_retry(db, row->id, backoff_s(row->attempts), 401, desc, false);
+        return;
+    }
+    ab_db_outbox_fail(db, row->id, resp->error_code, desc);
+    ab_metrics_add(AB_M_OUTBOX_FAILED, labels, 1);
+    int expected = resp->error_code == 400 && strcmp(row->method, "answerCallbackQuery") == 0;
+    AB_LOG(expected ? AB_LOG_INFO : AB_LOG_ERROR, "bot api refused the call",
+           "{s:I,s:s,s:i,s:s}", "outbox_id", (json_int_t)row->id, "method", row->method, "code",
+           resp->error_code, "error", desc);
+}
+
+void *ab_sender_main(void *arg)
+{
+    ab_app *app = arg;
+    const ab_config *cfg = app->cfg;
+    ab_tg_client *tg =
+        ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
+    ab_db *db = NULL;
+    int lease_s = cfg->telegram_timeout_s + 30;
+    while (tg && atomic_load(&app->running)) {
+        if (!db && ab_db_connect(cfg->database_url, &db) != AB_OK) {
+            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
+            continue;
+        }
+        unsigned long seen = ab_signal_seq(&app->outbox_ready);
+        ab_outbox_row row;
+        bool found = false;
+        if (ab_db_outbox_claim(db, lease_s, &row, &found) != AB_OK) {
+            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
+            continue;
+        }
+        if (!found) {
+            ab_signal_wait(&app->outbox_ready, seen, 1000);
+            continue;
+        }
+        if (is_paced(row.method)) {
+            double wait = ab_ratelimit_take(app->ratelimit, row.chat_id, mono_now());
+            while (wait > 0 && wait < 0.3 && atomic_load(&app->running)) {
+                struct timespec pause = {0, (long)(wait * 1e9)};
+                nanosleep(&pause, NULL);
+                wait = ab_ratelimit_take(app->ratelimit, row.chat_id, mono_now());
+            }
+            if (wait > 0) {
+                /* this chat (or the whole bot) must slow down: give the row back for later */
+                ab_db_outbox_retry(db, row.id, wait, 0, "paced", true);
+                ab_outbox_row_free(&row);
+                continue;
+            }
+        }
+        ab_tg_response resp;
+        ab_err err = ab_tg_call(tg, row.method, row.payload, &resp);
+        record_outcome(app, db, &row, err, &resp);
+        ab_tg_response_free(&resp);
+        ab_outbox_row_free(&row);
+        ab_signal_raise(&app->outbox_ready); /* the chat's next row may be deliverable now */
+    }
+    ab_db_close(db);
+    ab_tg_client_free(tg);
+    return NULL;
+}

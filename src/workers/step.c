@@ -1,0 +1,197 @@
+/* One FSM step, in one transaction: take the lane's lock, read its oldest pending update, load
+ * the user and the chat's state, run the handler, then write the new state, the outgoing calls
+ * and the inbox row's "done" together. Any error rolls all of it back; after a few failed
+ * attempts the update is set aside and the user gets a plain apology. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "db/chat.h"
+#include "db/inbox.h"
+#include "db/outbox.h"
+#include "fsm/event.h"
+#include "fsm/fsm.h"
+#include "workers/workers.h"
+
+#define MAX_ATTEMPTS 3
+
+typedef struct {
+    int64_t lane;
+    int64_t update_id;
+    int busy, found;
+    char error[256];
+    ab_update upd; /* parsed in the transaction; kept for the failure path */
+    int parsed;
+} step_ctx;
+
+static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    char *data_text = fx->data ? ab_json_dump(fx->data) : NULL;
+    if (fx->data && !data_text)
+        return AB_ERR_NOMEM;
+    ab_err err = ab_db_chat_save(db, ctx->chat_id, ab_state_name(fx->next), data_text);
+    free(data_text);
+    if (err == AB_OK && json_array_size(fx->calls) > 0) {
+        char *calls = ab_json_dump(fx->calls);
+        err = calls ? ab_db_outbox_insert(db, calls, ctx->upd->update_id) : AB_ERR_NOMEM;
+        free(calls);
+    }
+    if (err == AB_OK && (fx->user_blocked || fx->user_unblocked) && ctx->user_id)
+        err = ab_db_user_set_blocked(db, ctx->user_id, fx->user_blocked);
+    return err;
+}
+
+static ab_err step_tx(ab_db *db, void *arg)
+{
+    step_ctx *s = arg;
+    s->busy = s->found = 0; /* the runner may call us again after a serialization failure */
+    s->error[0] = '\0';
+    bool locked = false;
+    ab_err err = ab_db_lane_try_lock(db, s->lane, &locked);
+    if (err != AB_OK)
+        return err;
+    if (!locked) {
+        s->busy = 1; /* another worker, maybe on another replica, is on this chat */
+        return AB_OK;
+    }
+    char *payload = NULL;
+    int attempts = 0;
+    bool found = false;
+    err = ab_db_inbox_next_in_lane(db, s->lane, &s->update_id, &payload, &attempts, &found);
+    if (err != AB_OK || !found)
+        return err;
+    s->found = 1;
+
+    if (s->parsed) {
+        ab_update_free(&s->upd);
+        s->parsed = 0;
+    }
+    char why[200];
+    err = ab_update_parse(payload, strlen(payload), &s->upd, why, sizeof why);
+    free(payload);
+    if (err != AB_OK) {
+        /* ingress validated it, so this cannot happen short of manual edits: set it aside */
+        snprintf(s->error, sizeof s->error, "stored update unreadable: %s", why);
+        return AB_ERR_INTERNAL;
+    }
+    s->parsed = 1;
+    const ab_update *u = &s->upd;
+
+    ab_user_info user = {{0}, 0};
+    if (u->user_id) {
+        err = ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code,
+                                &user);
+        if (err != AB_OK)
+            return err;
+    }
+    ab_fsm_ctx ctx = {.upd = u,
+                      .chat_id = u->chat_id ? u->chat_id : u->user_id,
+                      .user_id = u->user_id,
+                      .avatars_count = user.avatars_count,
+                      .lang = ab_lang_from_code(u->language_code ? u->language_code
+                                                                 : user.language_code)};
+    ctx.event = ab_event_from_update(u, &ctx.arg);
+
+    if (ctx.chat_id == 0 || ctx.event == AB_EV_IGNORED) {
+        /* nothing to converse about (a poll, an edit, a new kind of update): just mark it */
+        return ab_db_inbox_mark_done(db, s->update_id);
+    }
+
+    char *state_name = NULL, *data_text = NULL;
+    err = ab_db_chat_load(db, ctx.chat_id, u->user_id, &state_name, &data_text);
+    if (err != AB_OK)
+        return err;
+    if (!ab_state_parse(state_name, &ctx.state))
+        ctx.state = AB_ST_AVATAR_MENU; /* a state this build no longer has: start over */
+    json_t *data = json_loads(data_text, 0, NULL);
+    ctx.data = data;
+    free(state_name);
+    free(data_text);
+
+    ab_effects fx;
+    ab_fx_init(&fx);
+    err = ab_fsm_step(&ctx, &fx);
+    if (err == AB_OK)
+        err = apply_effects(db, &ctx, &fx);
+    if (err == AB_OK)
+        err = ab_db_inbox_mark_done(db, s->update_id);
+    if (err == AB_OK)
+        AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id",
+                 (json_int_t)s->update_id, "chat_id", (json_int_t)ctx.chat_id, "event",
+                 ab_event_name(ctx.event), "from", ab_state_name(ctx.state), "to",
+                 ab_state_name(fx.next));
+    else if (!s->error[0])
+        snprintf(s->error, sizeof s->error, "%s: %s", ab_err_name(err), ab_db_last_message(db));
+    ab_fx_free(&fx);
+    json_decref(data);
+    return err;
+}
+
+typedef struct {
+    step_ctx *s;
+    int failed;
+} failure_ctx;
+
+/* Counts the failed attempt; on the last one, tells the user in plain words. */
+static ab_err failure_tx(ab_db *db, void *arg)
+{
+    failure_ctx *f = arg;
+    step_ctx *s = f->s;
+    bool failed = false;
+    ab_err err = ab_db_inbox_record_failure(db, s->update_id, s->error, MAX_ATTEMPTS, &failed);
+    if (err != AB_OK || !failed)
+        return err;
+    f->failed = 1;
+    if (!s->parsed)
+        return AB_OK;
+    int64_t chat = s->upd.chat_id ? s->upd.chat_id : s->upd.user_id;
+    if (!chat)
+        return AB_OK;
+    ab_effects fx;
+    ab_fx_init(&fx);
+    ab_lang lang = ab_lang_from_code(s->upd.language_code);
+    if (s->upd.callback_id)
+        err = ab_fx_answer(&fx, chat, s->upd.callback_id, NULL);
+    if (err == AB_OK)
+        err = ab_fx_send(&fx, chat, ab_msg(lang, AB_MSG_ERROR_GENERIC), NULL);
+    char *calls = err == AB_OK ? ab_json_dump(fx.calls) : NULL;
+    if (calls)
+        err = ab_db_outbox_insert(db, calls, s->update_id);
+    free(calls);
+    ab_fx_free(&fx);
+    return err;
+}
+
+ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id)
+{
+    step_ctx s;
+    memset(&s, 0, sizeof s);
+    s.lane = lane;
+    ab_err err = ab_db_tx(db, step_tx, &s);
+    if (update_id)
+        *update_id = s.update_id;
+    ab_step_result result;
+    if (err == AB_OK) {
+        result = s.busy ? AB_STEP_BUSY : s.found ? AB_STEP_DONE : AB_STEP_IDLE;
+        if (s.found)
+            ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"ok\"", 1);
+    } else if (err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY || !s.found) {
+        result = AB_STEP_BUSY; /* nothing counted: the database itself is the problem */
+    } else {
+        if (!s.error[0])
+            snprintf(s.error, sizeof s.error, "%s", ab_err_name(err));
+        failure_ctx f = {&s, 0};
+        ab_db_tx(db, failure_tx, &f);
+        AB_LOG(f.failed ? AB_LOG_ERROR : AB_LOG_WARN, "update handling failed",
+               "{s:I,s:I,s:s,s:b}", "update_id", (json_int_t)s.update_id, "chat_id",
+               (json_int_t)lane, "error", s.error, "final", f.failed);
+        ab_metrics_add(AB_M_UPDATES_HANDLED,
+                       f.failed ? "result=\"failed\"" : "result=\"error\"", 1);
+        result = AB_STEP_FAILED;
+    }
+    if (s.parsed)
+        ab_update_free(&s.upd);
+    return result;
+}

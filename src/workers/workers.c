@@ -1,0 +1,60 @@
+/* Starting and stopping the background threads. */
+#include "workers/workers.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+
+struct ab_workers {
+    ab_app *app;
+    pthread_t *threads;
+    int count;
+};
+
+ab_err ab_workers_start(ab_app *app, ab_workers **out)
+{
+    *out = NULL;
+    ab_workers *w = calloc(1, sizeof *w);
+    int total = app->cfg->worker_threads + app->cfg->sender_threads + 2;
+    if (!w || !(w->threads = calloc((size_t)total, sizeof *w->threads))) {
+        free(w);
+        return AB_ERR_NOMEM;
+    }
+    w->app = app;
+    atomic_store(&app->running, 1);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 512 * 1024);
+    ab_err err = AB_OK;
+    for (int i = 0; i < total && err == AB_OK; i++) {
+        void *(*fn)(void *) = i == 0                               ? ab_listener_main
+                              : i == 1                             ? ab_janitor_main
+                              : i < 2 + app->cfg->worker_threads ? ab_dispatcher_main
+                                                                   : ab_sender_main;
+        if (pthread_create(&w->threads[i], &attr, fn, app) != 0)
+            err = AB_ERR_INTERNAL;
+        else
+            w->count++;
+    }
+    pthread_attr_destroy(&attr);
+    *out = w;
+    if (err != AB_OK)
+        AB_ERROR("could not start worker threads", "{s:i}", "started", w->count);
+    return err;
+}
+
+void ab_workers_stop(ab_workers *w)
+{
+    if (!w)
+        return;
+    atomic_store(&w->app->running, 0);
+    ab_signal_raise(&w->app->stop);
+    ab_signal_raise(&w->app->inbox_ready);
+    ab_signal_raise(&w->app->outbox_ready);
+    for (int i = 0; i < w->count; i++)
+        pthread_join(w->threads[i], NULL);
+    free(w->threads);
+    free(w);
+}

@@ -1,0 +1,30 @@
+/* Background threads of `serve`: dispatchers (inbox → FSM → outbox), senders (outbox → Bot
+ * API), the NOTIFY listener, and the janitor (lease recovery, retention). */
+#ifndef AB_WORKERS_WORKERS_H
+#define AB_WORKERS_WORKERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/app.h"
+#include "db/db.h"
+
+typedef struct ab_workers ab_workers;
+
+/** Starts every background thread. */
+ab_err ab_workers_start(ab_app *app, ab_workers **out);
+/** Asks every thread to finish what it holds and joins them. */
+void ab_workers_stop(ab_workers *w);
+
+/* One FSM step for a lane (the dispatcher's unit of work), exposed for tests and benches. */
+typedef enum { AB_STEP_IDLE, AB_STEP_BUSY, AB_STEP_DONE, AB_STEP_FAILED } ab_step_result;
+/** Handles the oldest pending update of lane, if the lane is free. */
+ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id);
+
+/* Thread bodies. */
+void *ab_dispatcher_main(void *app);
+void *ab_sender_main(void *app);
+void *ab_listener_main(void *app);
+void *ab_janitor_main(void *app);
+
+#endif

@@ -1,0 +1,232 @@
+/* The transition table and the menu handlers, without a database: handlers are pure, so a
+ * context in and effects out is the whole test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fsm/event.h"
+#include "fsm/fsm.h"
+
+static ab_update make_update(const char *json)
+{
+    ab_update u;
+    char why[200];
+    assert_int_equal(ab_update_parse(json, strlen(json), &u, why, sizeof why), AB_OK);
+    return u;
+}
+
+static ab_fsm_ctx ctx_for(const ab_update *u, ab_state state, int avatars)
+{
+    ab_fsm_ctx ctx = {.upd = u, .state = state, .chat_id = u->chat_id, .user_id = u->user_id,
+                      .avatars_count = avatars, .lang = ab_lang_from_code(u->language_code)};
+    ctx.event = ab_event_from_update(u, &ctx.arg);
+    return ctx;
+}
+
+#define START_RU                                                                                   \
+    "{\"update_id\":1,\"message\":{\"message_id\":5,\"date\":1,\"chat\":{\"id\":42,\"type\":"      \
+    "\"private\"},\"from\":{\"id\":42,\"first_name\":\"A\",\"language_code\":\"ru\"},"              \
+    "\"text\":\"/start\"}}"
+#define START_EN                                                                                   \
+    "{\"update_id\":1,\"message\":{\"message_id\":5,\"date\":1,\"chat\":{\"id\":42,\"type\":"      \
+    "\"private\"},\"from\":{\"id\":42,\"first_name\":\"A\",\"language_code\":\"en\"},"              \
+    "\"text\":\"/start\"}}"
+
+static const char *call_method(const ab_effects *fx, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(fx->calls, i), "method"));
+}
+
+static json_t *call_payload(const ab_effects *fx, size_t i)
+{
+    return json_object_get(json_array_get(fx->calls, i), "payload");
+}
+
+static void test_table_has_no_duplicate_rows(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ab_fsm_table_len; i++) {
+        assert_non_null(ab_fsm_table[i].handler);
+        for (size_t j = i + 1; j < ab_fsm_table_len; j++)
+            assert_false(ab_fsm_table[i].from == ab_fsm_table[j].from &&
+                         ab_fsm_table[i].event == ab_fsm_table[j].event);
+    }
+}
+
+static void test_start_shows_avatar_menu(void **state)
+{
+    (void)state;
+    ab_update u = make_update(START_RU);
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_HELP, 2);
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.next, AB_ST_AVATAR_MENU);
+    assert_int_equal(json_array_size(fx.calls), 1);
+    assert_string_equal(call_method(&fx, 0), "sendMessage");
+    json_t *p = call_payload(&fx, 0);
+    assert_int_equal(json_integer_value(json_object_get(p, "chat_id")), 42);
+    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Ваших аватаров: 2"));
+    json_t *rows = json_object_get(json_object_get(p, "reply_markup"), "inline_keyboard");
+    assert_int_equal(json_array_size(rows), 4);
+    const char *expected[] = {"av:new", "av:list:0", "av:help", "menu:main"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *b = json_array_get(json_array_get(rows, i), 0);
+        assert_string_equal(json_string_value(json_object_get(b, "callback_data")), expected[i]);
+    }
+    json_t *mine = json_array_get(json_array_get(rows, 1), 0);
+    assert_string_equal(json_string_value(json_object_get(mine, "text")), "🖼 Мои аватары (2)");
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+}
+
+static void test_english_user(void **state)
+{
+    (void)state;
+    ab_update u = make_update(START_EN);
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_AVATAR_MENU, 0);
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    json_t *p = call_payload(&fx, 0);
+    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Your avatars: 0"));
+    json_t *b = json_array_get(json_array_get(
+                                   json_object_get(json_object_get(p, "reply_markup"),
+                                                   "inline_keyboard"), 0), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "text")), "➕ Create avatar");
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+}
+
+static ab_update button(const char *data)
+{
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"update_id\":2,\"callback_query\":{\"id\":\"cb1\",\"from\":{\"id\":42,"
+             "\"language_code\":\"en\"},\"message\":{\"message_id\":77,\"date\":1,\"chat\":"
+             "{\"id\":42,\"type\":\"private\"}},\"chat_instance\":\"1\",\"data\":\"%s\"}}",
+             data);
+    return make_update(json);
+}
+
+static void test_button_answers_then_edits(void **state)
+{
+    (void)state;
+    ab_update u = button("av:help");
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_AVATAR_MENU, 0);
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.next, AB_ST_HELP);
+    assert_int_equal(json_array_size(fx.calls), 2);
+    assert_string_equal(call_method(&fx, 0), "answerCallbackQuery");
+    assert_string_equal(
+        json_string_value(json_object_get(call_payload(&fx, 0), "callback_query_id")), "cb1");
+    assert_string_equal(call_method(&fx, 1), "editMessageText");
+    assert_int_equal(json_integer_value(json_object_get(call_payload(&fx, 1), "message_id")), 77);
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+}
+
+static void test_stale_and_forged_buttons(void **state)
+{
+    (void)state;
+    /* "create" pressed on an old menu while the chat is in the main menu */
+    const char *cases[] = {"av:new", "av:list:99999999999", "zz:evil:1", "av:list:-5"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ab_update u = button(cases[i]);
+        ab_fsm_ctx ctx = ctx_for(&u, AB_ST_MAIN_MENU, 0);
+        ab_effects fx;
+        ab_fx_init(&fx);
+        assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+        assert_int_equal(fx.next, AB_ST_MAIN_MENU);
+        assert_string_equal(call_method(&fx, 0), "answerCallbackQuery");
+        assert_non_null(json_object_get(call_payload(&fx, 0), "text"));
+        assert_string_equal(call_method(&fx, 1), "sendMessage"); /* the current screen again */
+        ab_fx_free(&fx);
+        ab_update_free(&u);
+    }
+}
+
+static void test_unexpected_text_gets_hint(void **state)
+{
+    (void)state;
+    ab_update u = make_update("{\"update_id\":3,\"message\":{\"message_id\":6,\"date\":1,"
+                              "\"chat\":{\"id\":42},\"from\":{\"id\":42},\"text\":\"hello\"}}");
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_AVATAR_MENU, 0);
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.next, AB_ST_AVATAR_MENU);
+    assert_int_equal(json_array_size(fx.calls), 2);
+    assert_string_equal(json_string_value(json_object_get(call_payload(&fx, 0), "text")),
+                        ab_msg(AB_LANG_RU, AB_MSG_HINT_MENU));
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+}
+
+/* Conversion specifications of a printf format, in order ("%d%s"). */
+static void specs(const char *fmt, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = fmt; *p && n + 3 < len; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == '%')
+            continue;
+        while (*p && strchr("0123456789.-+ l", *p))
+            p++;
+        out[n++] = '%';
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+static void test_catalogue_complete_and_consistent(void **state)
+{
+    (void)state;
+    for (int i = 0; i < AB_MSG__COUNT; i++) {
+        assert_non_null(ab_messages_ru[i]);
+        assert_non_null(ab_messages_en[i]);
+        char a[32], b[32];
+        specs(ab_messages_ru[i], a, sizeof a);
+        specs(ab_messages_en[i], b, sizeof b);
+        if (strcmp(a, b) != 0)
+            fail_msg("message %s: formats differ (%s vs %s)", ab_msg_name(i), a, b);
+        assert_true(strlen(ab_messages_ru[i]) <= 4096);
+    }
+    assert_int_equal(ab_lang_from_code("en-GB"), AB_LANG_EN);
+    assert_int_equal(ab_lang_from_code("uk"), AB_LANG_RU);
+    assert_int_equal(ab_lang_from_code(NULL), AB_LANG_RU);
+}
+
+static void test_mermaid(void **state)
+{
+    (void)state;
+    char buf[16384];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    ab_fsm_print_mermaid(f);
+    fclose(f);
+    assert_non_null(strstr(buf, "stateDiagram-v2"));
+    assert_non_null(strstr(buf, "avatar_menu --> selecting_training_type : create"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_has_no_duplicate_rows),
+        cmocka_unit_test(test_start_shows_avatar_menu),
+        cmocka_unit_test(test_english_user),
+        cmocka_unit_test(test_button_answers_then_edits),
+        cmocka_unit_test(test_stale_and_forged_buttons),
+        cmocka_unit_test(test_unexpected_text_gets_hint),
+        cmocka_unit_test(test_catalogue_complete_and_consistent),
+        cmocka_unit_test(test_mermaid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+/* Pacing: per-chat bursts then about one message per second; a global ceiling. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "workers/ratelimit.h"
+
+static void test_per_chat_burst_then_rate(void **state)
+{
+    (void)state;
+    ab_ratelimit *rl = ab_ratelimit_new(30, 1);
+    double t = 100.0;
+    for (int i = 0; i < 3; i++)
+        assert_true(ab_ratelimit_take(rl, 42, t) == 0);
+    double wait = ab_ratelimit_take(rl, 42, t);
+    assert_true(wait > 0.9 && wait <= 1.0);
+    /* another chat is not held back */
+    assert_true(ab_ratelimit_take(rl, 43, t) == 0);
+    assert_true(ab_ratelimit_take(rl, 42, t + 1.0) == 0);
+    ab_ratelimit_free(rl);
+}
+
+static void test_global_ceiling(void **state)
+{
+    (void)state;
+    ab_ratelimit *rl = ab_ratelimit_new(5, 100);
+    int sent = 0;
+    for (int chat = 0; chat < 20; chat++)
+        sent += ab_ratelimit_take(rl, chat, 50.0) == 0;
+    assert_int_equal(sent, 5);
+    assert_true(ab_ratelimit_take(rl, 99, 50.0) > 0);
+    assert_true(ab_ratelimit_take(rl, 99, 50.2) == 0);
+    ab_ratelimit_free(rl);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_per_chat_burst_then_rate),
+        cmocka_unit_test(test_global_ceiling),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
