@@ -91,7 +91,8 @@ if [ "$(id -u)" -eq 0 ]; then
         RUN_AS=(setpriv --reuid=postgres --regid="$(id -g postgres)" --init-groups --)
     fi
 fi
-as_pg() { "${RUN_AS[@]}" "$@"; }
+# fd 9 holds the start lock: never let it leak into the server (it would keep the lock).
+as_pg() { "${RUN_AS[@]}" "$@" 9>&-; }
 
 # Where the cluster's own files live (BASE): DIR itself when the server user can write
 # there, else a fallback under /var/tmp named after DIR. Decided once and remembered.

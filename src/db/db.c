@@ -142,7 +142,9 @@ ab_err ab_db_exec(ab_db *db, const ab_db_stmt *stmt, const char *const *params, 
         PGresult *prep = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
         if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
             ab_err err = classify(db, prep);
-            AB_ERROR("prepare failed", "{s:s,s:s}", "statement", stmt->name, "error", db->message);
+            /* a missing table is expected before migrations ran; anything else is a bug */
+            AB_LOG(strcmp(db->sqlstate, "42P01") == 0 ? AB_LOG_DEBUG : AB_LOG_ERROR,
+                   "prepare failed", "{s:s,s:s}", "statement", stmt->name, "error", db->message);
             PQclear(prep);
             return err;
         }

@@ -3,6 +3,7 @@
 #include "db/migrate.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/log.h"
 
@@ -17,10 +18,7 @@ static const ab_db_stmt IS_APPLIED = {
 static const ab_db_stmt RECORD = {
     "migrate_record", "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2};
 static const ab_db_stmt CURRENT = {
-    "migrate_current",
-    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
-    "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END",
-    0};
+    "migrate_current", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
 
 int ab_migrate_expected_version(void)
 {
@@ -85,9 +83,11 @@ ab_err ab_migrate_run(ab_db *db, int *applied)
 ab_err ab_migrate_current_version(ab_db *db, int *version)
 {
     PGresult *res = NULL;
+    *version = 0;
     ab_err err = ab_db_exec(db, &CURRENT, NULL, &res);
     if (err != AB_OK)
-        return err;
+        /* undefined_table: an empty database, nothing applied yet */
+        return strcmp(ab_db_last_sqlstate(db), "42P01") == 0 ? AB_OK : err;
     *version = (int)ab_db_get_i64(res, 0, 0);
     PQclear(res);
     return AB_OK;

@@ -147,7 +147,7 @@ void *ab_sender_main(void *arg)
     ab_tg_client *tg =
         ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
     ab_db *db = NULL;
-    int lease_s = cfg->telegram_timeout_s + 30;
+    int lease_s = cfg->telegram_timeout_s + 5; /* a lease outlives the call it covers */
     while (tg && atomic_load(&app->running)) {
         if (!db && ab_db_connect(cfg->database_url, &db) != AB_OK) {
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);

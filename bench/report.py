@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""report.py — turns the raw results of bench/run.sh into one report table and one JSON file.
+
+Called by bench/run.sh; reads BENCH_OUT/*.json|*.txt|*.log, prints the report on stdout and
+writes --result. Exit status: 0 when every target is met, 1 when one is missed, 2 on error.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+from collections import Counter
+
+# Targets from the issue.
+ACK_P99_MS = 10.0
+MIN_RATIO = 0.50
+MAX_RSS_MB = 30.0
+
+
+def load(path, default=None):
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read().strip()
+        return json.loads(text) if text else default
+    except (OSError, ValueError):
+        return default
+
+
+def pgbench_result(out, name):
+    """tps and failures from pgbench's log, plus our own CPU and statistics files."""
+    log_path = os.path.join(out, f"pgbench-{name}.log")
+    try:
+        with open(log_path, encoding="utf-8") as f:
+            log = f.read()
+    except OSError:
+        return None
+    m = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", log, re.M)
+    lat = re.search(r"^latency average = ([0-9.]+) ms", log, re.M)
+    done = re.search(r"number of transactions actually processed: (\d+)", log)
+    failed = re.search(r"number of failed transactions: (\d+)", log)
+    return {
+        "tps": float(m.group(1)) if m else None,
+        "latency_avg_ms": float(lat.group(1)) if lat else None,
+        "transactions": int(done.group(1)) if done else None,
+        "failed": int(failed.group(1)) if failed else 0,
+        "cpu": load(os.path.join(out, f"pgbench-{name}-cpu.json"), {}),
+        "wal": load(os.path.join(out, f"pgbench-{name}-wal.json"), {}),
+        "statements": load(os.path.join(out, f"pgbench-{name}-statements.json"), []),
+        "waits": waits(os.path.join(out, f"pgbench-{name}-waits.txt")),
+    }
+
+
+def waits(path):
+    """Average number of busy backends per wait event over the samples."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [l.strip() for l in f if l.strip()]
+    except OSError:
+        return {"samples": 0, "avg_backends": {}}
+    samples = lines.count("sample")
+    c = Counter(l for l in lines if l != "sample")
+    avg = {k: round(v / samples, 2) for k, v in c.most_common()} if samples else {}
+    return {"samples": samples, "avg_backends": avg}
+
+
+def per_update(wal, n):
+    if not wal or not n:
+        return {}
+    r = {
+        "wal_records": wal.get("wal_records", 0) / n,
+        "wal_bytes": wal.get("wal_bytes", 0) / n,
+        "wal_fpi": wal.get("wal_fpi", 0) / n,
+        "wal_syncs": wal.get("wal_sync", 0) / n,
+    }
+    syncs = wal.get("wal_sync") or 0
+    r["wal_sync_avg_ms"] = (wal.get("wal_sync_time_ms", 0) / syncs) if syncs else 0.0
+    return {k: round(v, 3) for k, v in r.items()}
+
+
+def short_sql(q, width=72):
+    q = re.sub(r"\s+", " ", q).strip()
+    return q if len(q) <= width else q[: width - 1] + "…"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--result", required=True)
+    for k in ("n", "m", "c", "workers", "senders", "pool", "cpus", "loadgen-rc"):
+        ap.add_argument("--" + k, type=int, required=True)
+    ap.add_argument("--rate", type=float, required=True)
+    ap.add_argument("--pg-version", default="?")
+    ap.add_argument("--fsync", default="?")
+    ap.add_argument("--synchronous-commit", default="?")
+    a = ap.parse_args()
+    out = a.out
+
+    svc = load(os.path.join(out, "service.json"))
+    if not svc:
+        print("report.py: no service result", file=sys.stderr)
+        return 2
+    svc_cpu = load(os.path.join(out, "service-cpu.json"), {})
+    svc_db = load(os.path.join(out, "service-db.json"), {})
+    svc_wal = load(os.path.join(out, "service-wal.json"), {})
+    svc_stmts = load(os.path.join(out, "service-statements.json"), [])
+    svc_waits = waits(os.path.join(out, "service-waits.txt"))
+    sink_cap = load(os.path.join(out, "sink-capacity.json"), {})
+    sink_cap_c = load(os.path.join(out, "sink-capacity-c.json"), {})
+    pgb = pgbench_result(out, "pipeline")
+    pgb_nn = pgbench_result(out, "no_notify")
+
+    lat = svc["latency_ms"]
+    sink = svc.get("sink", {})
+    proc = svc.get("process", {})
+    e2e = sink.get("e2e_per_s", 0.0) if sink.get("complete") else 0.0
+    pg_tps = pgb["tps"] if pgb else None
+    ratio = e2e / pg_tps if pg_tps else None
+    ratio_nn = e2e / pgb_nn["tps"] if pgb_nn and pgb_nn.get("tps") else None
+    hwm_mb = proc.get("vmhwm_kb", 0) / 1024
+    rss_max_mb = proc.get("vmrss_max_kb", 0) / 1024
+    sink_rps = sink_cap.get("acked_per_s", 0.0)
+
+    targets = {
+        "ack_p99_ms": {"value": lat["p99"], "target": f"< {ACK_P99_MS:g} ms at C={a.c}",
+                        "pass": lat["p99"] < ACK_P99_MS},
+        "processed_vs_pgbench": {"value": ratio, "target": f">= {MIN_RATIO:.0%} of pgbench tps",
+                                  "pass": ratio is not None and ratio >= MIN_RATIO},
+        "rss_mb": {"value": round(hwm_mb, 2), "target": f"< {MAX_RSS_MB:g} MB (VmHWM, peak)",
+                   "pass": 0 < hwm_mb < MAX_RSS_MB},
+    }
+    complete = (a.loadgen_rc == 0 and svc.get("ok") == a.n and sink.get("complete", False))
+
+    n = a.n
+    svc_pg_cpu = svc_cpu.get("postgres_cpu_s", 0.0)
+    result = {
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": a.cpus},
+        "postgres": {"version": a.pg_version, "fsync": a.fsync,
+                     "synchronous_commit": a.synchronous_commit},
+        "load": {"updates": a.n, "chats": a.m, "concurrency": a.c, "kind": "/start message",
+                 "closed_loop": True},
+        "service": {"worker_threads": a.workers, "sender_threads": a.senders,
+                    "db_pool_size": a.pool, "telegram_rate_global": a.rate,
+                    "telegram_rate_per_chat": a.rate,
+                    "note": "Bot API pacing lifted for the benchmark (Telegram's real limits: "
+                            "30 msg/s overall, 1 msg/s per chat); the sink is not Telegram"},
+        "complete": complete,
+        "ack_latency_ms": lat,
+        "acked_per_s": svc.get("acked_per_s"),
+        "processed_per_s": e2e,
+        "e2e_seconds": sink.get("e2e_seconds"),
+        "errors": {k: svc.get(k) for k in ("non_2xx", "status_5xx", "status_4xx", "retries",
+                                           "connection_errors", "gave_up", "timed_out")},
+        "rss": {"vmhwm_mb": round(hwm_mb, 2), "vmrss_max_under_load_mb": round(rss_max_mb, 2),
+                "vmrss_mean_under_load_mb": round(proc.get("vmrss_mean_kb", 0) / 1024, 2)},
+        "pgbench": {"tps": pg_tps, "ratio": ratio, "details": pgb},
+        "pgbench_no_notify": {"tps": pgb_nn["tps"] if pgb_nn else None, "ratio": ratio_nn,
+                              "details": pgb_nn},
+        "sink": {"capacity_per_s": sink_rps, "capacity_connections": sink_cap.get("concurrency"),
+                 "capacity_per_s_at_c": sink_cap_c.get("acked_per_s"),
+                 "p99_ms": sink_cap.get("latency_ms", {}).get("p99"),
+                 "load_share": (e2e / sink_rps) if sink_rps else None},
+        "cpu": {
+            "wall_s": svc_cpu.get("wall_s"),
+            "machine_busy_pct": svc_cpu.get("machine_busy_pct"),
+            "service_cpu_s": proc.get("cpu_s_total"),
+            "postgres_cpu_s": svc_pg_cpu,
+            "sink_cpu_s": svc_cpu.get("sink_cpu_s"),
+            "service_us_per_update": 1e6 * proc.get("cpu_s_total", 0) / n,
+            "postgres_us_per_update": 1e6 * svc_pg_cpu / n,
+        },
+        "db": svc_db,
+        "wal_per_update": per_update(svc_wal, n),
+        "backend_waits": svc_waits,
+        "top_statements": svc_stmts,
+        "targets": targets,
+        "all_targets_met": all(t["pass"] for t in targets.values()),
+    }
+    with open(a.result, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+    # ---------------------------------------------------------------- the table
+    def pf(ok):
+        return "PASS" if ok else "FAIL"
+
+    def num(v, fmt="{:,.0f}"):
+        return "n/a" if v is None else fmt.format(v)
+
+    rows = []
+    rows.append(("ack latency p50 / p90 / p99 / max",
+                 f"{lat['p50']:.2f} / {lat['p90']:.2f} / {lat['p99']:.2f} / {lat['max']:.2f} ms",
+                 "", ""))
+    rows.append(("ack latency p99", f"{lat['p99']:.2f} ms", targets["ack_p99_ms"]["target"],
+                 pf(targets["ack_p99_ms"]["pass"])))
+    rows.append(("acked updates/s (client)", num(svc.get("acked_per_s")), "", ""))
+    rows.append(("processed updates/s (e2e, first post → last reply)", num(e2e)
+                 if sink.get("complete") else f"incomplete ({sink.get('received')}/{n})", "", ""))
+    rows.append(("pgbench pipeline tps (same SQL, same C)", num(pg_tps), "", ""))
+    rows.append(("processed / pgbench", num(ratio, "{:.0%}"), targets["processed_vs_pgbench"]["target"],
+                 pf(targets["processed_vs_pgbench"]["pass"])))
+    if pgb_nn:
+        rows.append(("pgbench tps without pg_notify (info)", num(pgb_nn["tps"]), "", ""))
+        rows.append(("processed / pgbench without pg_notify (info)", num(ratio_nn, "{:.0%}"),
+                     "", ""))
+    rows.append(("service RSS peak (VmHWM)", f"{hwm_mb:.1f} MB", targets["rss_mb"]["target"],
+                 pf(targets["rss_mb"]["pass"])))
+    rows.append(("service RSS under load (max / mean VmRSS)",
+                 f"{rss_max_mb:.1f} / {proc.get('vmrss_mean_kb', 0) / 1024:.1f} MB", "", ""))
+    rows.append(("sink capacity (own check)",
+                 f"{num(sink_rps)} req/s @{sink_cap.get('concurrency')} conn, "
+                 f"{num(sink_cap_c.get('acked_per_s'))} @{sink_cap_c.get('concurrency')}",
+                 "not the bottleneck", pf(sink_rps > 0 and e2e < 0.25 * sink_rps)))
+    rows.append(("errors (non-2xx / retries / conn. errors)",
+                 f"{svc.get('non_2xx')} / {svc.get('retries')} / {svc.get('connection_errors')}",
+                 "0 / 0 / 0", pf(complete and not svc.get("non_2xx"))))
+    w1 = max(len(r[0]) for r in rows)
+    w2 = max(len(r[1]) for r in rows)
+    w3 = max(len(r[2]) for r in rows)
+
+    print()
+    print("=" * (w1 + w2 + w3 + 12))
+    print(f"avatarbot benchmark — {result['when']}, {a.cpus} CPUs, PostgreSQL {a.pg_version} "
+          f"(fsync={a.fsync}, synchronous_commit={a.synchronous_commit})")
+    print(f"load: {a.n} /start updates over {a.m} chats, {a.c} keep-alive connections, closed "
+          f"loop; service: {a.workers} workers, {a.senders} senders, DB pool {a.pool}")
+    print(f"Bot API pacing lifted: TELEGRAM_RATE_GLOBAL = TELEGRAM_RATE_PER_CHAT = {a.rate:g} "
+          f"msg/s (Telegram's real limits are 30 and 1); the sink is not Telegram.")
+    print("-" * (w1 + w2 + w3 + 12))
+    print(f"{'metric':<{w1}}  {'value':<{w2}}  {'target':<{w3}}  result")
+    print("-" * (w1 + w2 + w3 + 12))
+    for r in rows:
+        print(f"{r[0]:<{w1}}  {r[1]:<{w2}}  {r[2]:<{w3}}  {r[3]}")
+    print("-" * (w1 + w2 + w3 + 12))
+
+    # ---------------------------------------------------------------- diagnosis
+    c = result["cpu"]
+    print("where the time goes (service run):")
+    print(f"  machine CPU busy {num(c['machine_busy_pct'], '{:.0f}')}% of {a.cpus} cores over "
+          f"{num(c['wall_s'], '{:.1f}')} s; CPU per update: service "
+          f"{c['service_us_per_update']:.0f} µs, PostgreSQL {c['postgres_us_per_update']:.0f} µs, "
+          f"sink {1e6 * (c['sink_cpu_s'] or 0) / n:.0f} µs")
+    if pgb and pgb.get("cpu"):
+        t = pgb["transactions"] or n
+        print(f"  pgbench run: machine busy {pgb['cpu'].get('machine_busy_pct', 0):.0f}%, "
+              f"PostgreSQL {1e6 * pgb['cpu'].get('postgres_cpu_s', 0) / t:.0f} µs CPU per update")
+    w = result["wal_per_update"]
+    if w:
+        pw = per_update(pgb.get("wal"), pgb.get("transactions")) if pgb else {}
+        print(f"  WAL per update: {w['wal_records']:.1f} records, {w['wal_bytes']:.0f} B, "
+              f"{w['wal_fpi']:.2f} full pages, {w['wal_syncs']:.2f} fsyncs "
+              f"(avg {w['wal_sync_avg_ms']:.3f} ms)"
+              + (f"; pgbench: {pw.get('wal_syncs', 0):.2f} fsyncs/update" if pw else ""))
+
+    def show_waits(title, wt):
+        items = list(wt.get("avg_backends", {}).items())[:6]
+        if items:
+            print(f"  {title} (avg busy backends over {wt['samples']} samples): "
+                  + ", ".join(f"{k} {v}" for k, v in items))
+
+    show_waits("service backends", svc_waits)
+    if pgb:
+        show_waits("pgbench backends", pgb["waits"])
+    if svc_stmts:
+        total = sum(s["total_ms"] for s in svc_stmts) or 1
+        print("  top statements in the service run (pg_stat_statements, execution time):")
+        for s in svc_stmts[:8]:
+            print(f"    {s['total_ms'] / total:5.1%}  {s['calls'] / n:5.2f}/upd  "
+                  f"{s['mean_ms']:7.3f} ms  {short_sql(s['query'])}")
+    print("=" * (w1 + w2 + w3 + 12))
+    print(f"JSON: {a.result}")
+    return 0 if result["all_targets_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

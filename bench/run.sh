@@ -1,0 +1,383 @@
+#!/usr/bin/env bash
+# bench/run.sh — end-to-end benchmark of avatarbot's update pipeline (not a test; never run
+# from ctest). `make bench` runs `bench/run.sh build`.
+#
+#   bench/run.sh [BUILD_DIR]            (default: build)
+#
+# What it does, in about 2–4 minutes on a 2-core machine:
+#   1. installs what is missing (Debian packages: PostgreSQL server — which on Debian 12 ships
+#      pgbench and pg_stat_statements —, a C compiler, curl, python3), builds the service if
+#      BUILD_DIR/avatarbot is missing, and compiles bench/loadgen.c and bench/sink.c;
+#   2. starts a fresh PostgreSQL cluster in BUILD_DIR/bench-pg (fsync ON, the production
+#      setting; pg_stat_statements and WAL I/O timing on, for the diagnosis), the Bot API sink
+#      (bench/sink.c) and measures the sink's own capacity;
+#   3. starts `avatarbot serve` against them, warms it up, then posts N /start updates over M
+#      chats with C connections (bench/loadgen.c) and measures ack latency, acked updates/s,
+#      end-to-end updates/s (first post → the sink has every reply) and the service's RSS;
+#   4. runs bench/pipeline.pgbench — the same SQL per update, without the service — with the
+#      same concurrency on a fresh database, and (informational) the same script without
+#      pg_notify;
+#   5. prints a report table with the targets and writes it as JSON to
+#      BUILD_DIR/bench-result.json. Logs and raw results stay in BUILD_DIR/bench-out/.
+#
+# Environment (all optional):
+#   BENCH_N=20000  BENCH_M=2000  BENCH_C=64      updates, chats, concurrent connections
+#   BENCH_WARMUP=500                              updates posted (other chats) before measuring
+#   BENCH_WORKER_THREADS=4 BENCH_SENDER_THREADS=4 BENCH_DB_POOL_SIZE=8   service settings
+#                                                 (defaults: the service's own defaults)
+#   BENCH_SINK_N=100000                           requests of the sink capacity check
+#   BENCH_NO_NOTIFY_VARIANT=1                     also run pgbench without pg_notify (0: skip)
+#   BENCH_STRICT=0                                1: exit 1 when a target is missed
+# Telegram's real limits (30 msg/s overall, 1 msg/s per chat) are lifted for the benchmark:
+# TELEGRAM_RATE_GLOBAL=TELEGRAM_RATE_PER_CHAT=100000, since the sink is not Telegram. The
+# report says so.
+set -euo pipefail
+
+PROG=bench/run.sh
+note() { echo "$PROG: $*" >&2; }
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_ARG=${1:-build}
+case "$BUILD_ARG" in
+    /*) BUILD=$BUILD_ARG ;;
+    *) BUILD=$ROOT/$BUILD_ARG ;;
+esac
+
+N=${BENCH_N:-20000}
+M=${BENCH_M:-2000}
+C=${BENCH_C:-64}
+WARMUP=${BENCH_WARMUP:-500}
+WORKER_THREADS=${BENCH_WORKER_THREADS:-4}
+SENDER_THREADS=${BENCH_SENDER_THREADS:-4}
+DB_POOL_SIZE=${BENCH_DB_POOL_SIZE:-8}
+SINK_N=${BENCH_SINK_N:-100000}
+NO_NOTIFY_VARIANT=${BENCH_NO_NOTIFY_VARIANT:-1}
+STRICT=${BENCH_STRICT:-0}
+RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
+
+for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer (got '${!v}')"
+done
+[ "$M" -ge "$C" ] || note "warning: BENCH_M < BENCH_C: several requests in flight share a chat"
+
+OUT=$BUILD/bench-out
+PGDIR=$BUILD/bench-pg
+RESULT_JSON=$BUILD/bench-result.json
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.pgbench "$RESULT_JSON"
+
+# ---------------------------------------------------------------------------------------------
+# Everything started here is stopped on any exit, including Ctrl-C and errors.
+PIDS=()
+SAMPLER_PID=
+PG_STARTED=0
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ "$PG_STARTED" = 1 ]; then
+        bash "$ROOT/scripts/pgcluster.sh" stop "$PGDIR" >/dev/null 2>&1 || true
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# 1. Dependencies. On Debian 12 pgbench and pg_stat_statements ship in postgresql-15 (pulled
+# in by `postgresql`; `postgresql-contrib` is only a transitional name for it), not in
+# postgresql-client-15. wrk is not needed: bench/loadgen.c stops after exactly N requests and
+# keeps every latency sample.
+need=(postgresql postgresql-contrib gcc libc6-dev curl python3 procps)
+missing=()
+for p in "${need[@]}"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] \
+        || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    note "installing ${missing[*]}"
+    SUDO=
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "run as root to install: ${missing[*]}"
+        SUDO=sudo
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# pgbench of the newest installed server (the one pgcluster.sh runs).
+PGBIN=
+for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/pgbench" ] || continue
+    if [ -z "$PGBIN" ] || [ "$(printf '%s\n%s\n' "$PGBIN" "$d" | sort -V | tail -n1)" = "$d" ]; then
+        PGBIN=$d
+    fi
+done
+[ -n "$PGBIN" ] || PGBIN=$(dirname "$(command -v pgbench || die "pgbench not found")")
+PGBENCH=$PGBIN/pgbench
+PSQL=$PGBIN/psql
+[ -x "$PSQL" ] || PSQL=$(command -v psql)
+
+# The service: built only when missing (the bench measures what is there; `make bench` builds).
+BIN=$BUILD/avatarbot
+if [ ! -x "$BIN" ]; then
+    note "building the service in $BUILD"
+    bash "$ROOT/scripts/deps.sh" build
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$BUILD" -j"$(nproc)" --target avatarbot >/dev/null
+fi
+
+# The bench's own tools, rebuilt when their source changes.
+TOOLS=$BUILD/bench-bin
+mkdir -p "$TOOLS"
+for t in loadgen sink; do
+    if [ ! -x "$TOOLS/$t" ] || [ "$ROOT/bench/$t.c" -nt "$TOOLS/$t" ]; then
+        cc -std=c11 -O2 -Wall -Wextra -Werror -o "$TOOLS/$t" "$ROOT/bench/$t.c" -lm
+    fi
+done
+
+# ---------------------------------------------------------------------------------------------
+# Helpers: CPU accounting from /proc (ticks), for "who used the CPU" in the report.
+CLK_TCK=$(getconf CLK_TCK)
+machine_ticks() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print t, $5+$6}' /proc/stat; }
+proc_ticks() { # PID: utime+stime of a live process (0 when gone)
+    awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_ticks() { # the whole PostgreSQL server: postmaster, live children, and reaped children
+    local pm total c
+    pm=$(head -n1 "$PGDATA_DIR/postmaster.pid")
+    total=$(awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$pm/stat")
+    for c in $(ps -o pid= --ppid "$pm"); do
+        total=$((total + $(proc_ticks "$c")))
+    done
+    echo "$total"
+}
+now_s() { date +%s.%N; }
+
+# Samples what the server's client backends are doing, every 50 ms, into a file: one line
+# "sample" per round plus one line per busy backend (its wait event, or CPU).
+start_sampler() { # URL FILE
+    "$PSQL" -X -A -t -q "$1" >"$2" 2>/dev/null <<'SQL' &
+SELECT 'sample'
+UNION ALL
+SELECT CASE WHEN state = 'idle in transaction' THEN 'Client:ClientRead (idle in transaction)'
+            ELSE coalesce(wait_event_type || ':' || wait_event, 'CPU (running)') END
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+   AND datname = current_database() AND state IN ('active', 'idle in transaction')
+\watch 0.05
+SQL
+    SAMPLER_PID=$!
+}
+stop_sampler() {
+    if [ -n "$SAMPLER_PID" ]; then
+        kill "$SAMPLER_PID" 2>/dev/null || true
+        wait "$SAMPLER_PID" 2>/dev/null || true
+        SAMPLER_PID=
+    fi
+}
+
+# Reset / read the cluster-wide statistics used by the report.
+reset_stats() { # URL
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$1" -c "CHECKPOINT" \
+        -c "SELECT pg_stat_statements_reset()" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
+}
+dump_stats() { # URL PREFIX — pg_stat_wal and the top statements, as JSON
+    "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 "$1" >"$2-wal.json" <<'SQL'
+SELECT row_to_json(w) FROM (SELECT wal_records, wal_fpi, wal_bytes::bigint, wal_write,
+       wal_sync, round(wal_sync_time::numeric, 1) AS wal_sync_time_ms FROM pg_stat_wal) w
+SQL
+    "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 "$1" >"$2-statements.json" <<'SQL'
+SELECT coalesce(json_agg(s ORDER BY s.total_ms DESC), '[]') FROM (
+  SELECT regexp_replace(left(query, 400), '\s+', ' ', 'g') AS query, calls,
+         round(total_exec_time::numeric, 1) AS total_ms,
+         round(mean_exec_time::numeric, 3) AS mean_ms, rows
+    FROM pg_stat_statements
+   WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+   ORDER BY total_exec_time DESC LIMIT 12) s
+SQL
+}
+
+# ---------------------------------------------------------------------------------------------
+# 2. PostgreSQL: a fresh cluster every run, fsync on (pgcluster.sh's default).
+note "starting a fresh PostgreSQL cluster in $PGDIR (fsync on)"
+unset PGCLUSTER_FAST
+bash "$ROOT/scripts/pgcluster.sh" destroy "$PGDIR" >/dev/null 2>&1 || true
+PG_STARTED=1
+URL=$(bash "$ROOT/scripts/pgcluster.sh" start "$PGDIR")
+"$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" >/dev/null <<'SQL'
+ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';
+ALTER SYSTEM SET track_wal_io_timing = on;
+SQL
+bash "$ROOT/scripts/pgcluster.sh" stop "$PGDIR" >/dev/null
+URL=$(bash "$ROOT/scripts/pgcluster.sh" start "$PGDIR")
+PGDATA_DIR=$(cat "$PGDIR/base")/data
+URL_BASE=${URL%/*}
+"$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+PG_VERSION=$("$PSQL" -X -A -t "$URL" -c "SHOW server_version" | awk '{print $1}')
+PG_FSYNC=$("$PSQL" -X -A -t "$URL" -c "SHOW fsync")
+PG_SYNC_COMMIT=$("$PSQL" -X -A -t "$URL" -c "SHOW synchronous_commit")
+
+# ---------------------------------------------------------------------------------------------
+# 3. The Bot API sink, and its own capacity (so we know it is not the bottleneck).
+rm -f "$OUT/sink.port"
+"$TOOLS/sink" --port 0 --port-file "$OUT/sink.port" 2>"$OUT/sink.log" &
+SINK_PID=$!
+PIDS+=("$SINK_PID")
+for _ in $(seq 100); do [ -s "$OUT/sink.port" ] && break; sleep 0.05; done
+[ -s "$OUT/sink.port" ] || die "the sink did not start (see $OUT/sink.log)"
+SINK_PORT=$(cat "$OUT/sink.port")
+SINK=http://127.0.0.1:$SINK_PORT
+TOKEN=123456:ABC-def
+SECRET=bench-secret-$$
+
+note "measuring the sink's capacity ($SINK_N requests, $SENDER_THREADS and $C connections)"
+"$TOOLS/loadgen" --port "$SINK_PORT" --mode sink --token "$TOKEN" --n "$SINK_N" \
+    --conc "$SENDER_THREADS" --chats "$M" --json "$OUT/sink-capacity.json" >/dev/null \
+    || die "sink capacity check failed"
+"$TOOLS/loadgen" --port "$SINK_PORT" --mode sink --token "$TOKEN" --n "$SINK_N" \
+    --conc "$C" --chats "$M" --json "$OUT/sink-capacity-c.json" >/dev/null \
+    || die "sink capacity check failed"
+curl -fs -X POST -o /dev/null "$SINK/reset"
+
+# ---------------------------------------------------------------------------------------------
+# 4. The service.
+HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+note "starting avatarbot serve on 127.0.0.1:$HTTP_PORT (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
+env DATABASE_URL="$URL" HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" \
+    TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" TELEGRAM_API_BASE="$SINK" \
+    LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
+    DB_POOL_SIZE="$DB_POOL_SIZE" TELEGRAM_RATE_GLOBAL=$RATE TELEGRAM_RATE_PER_CHAT=$RATE \
+    "$BIN" serve >"$OUT/avatarbot.log" 2>&1 &
+SVC_PID=$!
+PIDS+=("$SVC_PID")
+ready=0
+for _ in $(seq 300); do
+    kill -0 "$SVC_PID" 2>/dev/null || die "the service exited (see $OUT/avatarbot.log)"
+    if curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then ready=1; break; fi
+    sleep 0.1
+done
+[ "$ready" = 1 ] || die "the service did not become ready in 30 s (see $OUT/avatarbot.log)"
+
+# Warm-up on other chats (connections, prepared statements, caches), drained completely.
+CHAT_BASE=1000000000   # measured chats: CHAT_BASE .. CHAT_BASE+M-1
+WARM_BASE=2000000000   # warm-up chats, disjoint
+note "warm-up: $WARMUP updates"
+"$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$WARMUP" \
+    --conc "$C" --chats "$M" --chat-base "$WARM_BASE" --first-update 1 \
+    --sink-port "$SINK_PORT" --expect "$WARMUP" --wait-timeout 60 \
+    --json "$OUT/warmup.json" >/dev/null || die "warm-up failed (see $OUT/avatarbot.log)"
+curl -fs -X POST -o /dev/null "$SINK/reset"
+reset_stats "$URL"
+
+note "measuring: $N updates over $M chats, $C connections"
+start_sampler "$URL" "$OUT/service-waits.txt"
+m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SINK_PID"); t0=$(now_s)
+set +e
+"$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$N" --conc "$C" \
+    --chats "$M" --chat-base "$CHAT_BASE" --first-update $((WARMUP + 1)) \
+    --watch-pid "$SVC_PID" --sink-port "$SINK_PORT" --expect "$N" --wait-timeout 180 \
+    --time-limit 180 --json "$OUT/service.json" >/dev/null
+LOADGEN_RC=$?
+set -e
+t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SINK_PID")
+stop_sampler
+[ -s "$OUT/service.json" ] || die "the load generator wrote no result"
+[ "$LOADGEN_RC" = 0 ] || note "warning: not every update was acked and answered (see $OUT/service.json)"
+python3 - "$OUT/service-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" <<'PY'
+import json, sys
+out, m0, m1, p0, p1, s0, s1, t0, t1, hz = sys.argv[1:]
+mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
+json.dump({"wall_s": float(t1) - float(t0),
+           "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
+           "postgres_cpu_s": (int(p1) - int(p0)) / hz,
+           "sink_cpu_s": (int(s1) - int(s0)) / hz}, open(out, "w"))
+PY
+
+# Stop the service before reading the statistics: its backends flush theirs on exit.
+kill "$SVC_PID" 2>/dev/null || true
+wait "$SVC_PID" 2>/dev/null || true
+"$PSQL" -X -A -t -q "$URL" >"$OUT/service-db.json" <<'SQL'
+SELECT json_build_object(
+  'inbox_done', (SELECT count(*) FROM inbox WHERE status = 'done'),
+  'inbox_total', (SELECT count(*) FROM inbox),
+  'outbox_sent', (SELECT count(*) FROM outbox WHERE status = 'sent'),
+  'outbox_total', (SELECT count(*) FROM outbox))
+SQL
+dump_stats "$URL" "$OUT/service"
+
+# ---------------------------------------------------------------------------------------------
+# 5. pgbench: the same SQL per update, no service, same concurrency, fresh database each.
+SAMPLE_PAYLOAD=$(curl -fs "$SINK/sample") || die "the sink kept no sendMessage sample"
+SAMPLE_UPDATE='{"update_id":1,"message":{"message_id":1,"date":1700000000,"chat":{"id":1000000000,"type":"private","first_name":"U"},"from":{"id":1000000000,"is_bot":false,"first_name":"U","language_code":"ru"},"text":"/start","entities":[{"type":"bot_command","offset":0,"length":6}]}}'
+SAMPLE_RESULT=$(python3 -c '
+import json, sys
+p = json.loads(sys.argv[1])
+print(json.dumps({"message_id": 1, "from": {"id": 123456, "is_bot": True, "first_name": "Bench",
+                  "username": "bench_bot"}, "chat": {"id": p.get("chat_id"), "type": "private"},
+                  "date": 1700000000, "text": p.get("text", "")}, ensure_ascii=False))' "$SAMPLE_PAYLOAD")
+PER_CLIENT=$(( (N + C - 1) / C ))
+CHATS_PER_CLIENT=$(( M / C > 0 ? M / C : 1 ))
+JOBS=$(( C < 2 ? C : 2 ))
+
+run_pgbench() { # NAME SCRIPT
+    local name=$1 script=$2 db=bench_$1
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE $db" >/dev/null
+    DATABASE_URL="$URL_BASE/$db" LOG_LEVEL=warn "$BIN" migrate >"$OUT/pgbench-$name-migrate.log" 2>&1 \
+        || die "migrations failed on $db (see $OUT/pgbench-$name-migrate.log)"
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL_BASE/$db" \
+        -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+        -c "CREATE SEQUENCE bench_update_id" >/dev/null
+    reset_stats "$URL_BASE/$db"
+    note "pgbench ($name): $((PER_CLIENT * C)) pipelines, $C clients"
+    start_sampler "$URL_BASE/$db" "$OUT/pgbench-$name-waits.txt"
+    local m0 m1 p0 p1 t0 t1 rc=0
+    m0=$(machine_ticks); p0=$(pg_ticks); t0=$(now_s)
+    timeout 240 "$PGBENCH" -n -M prepared -c "$C" -j "$JOBS" -t "$PER_CLIENT" -r \
+        -f "$script" -D chat_base="$CHAT_BASE" -D nclients="$C" \
+        -D chats_per_client="$CHATS_PER_CLIENT" -D update="$SAMPLE_UPDATE" \
+        -D payload="$SAMPLE_PAYLOAD" -D result="$SAMPLE_RESULT" \
+        "$URL_BASE/$db" >"$OUT/pgbench-$name.log" 2>&1 || rc=$?
+    t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks)
+    stop_sampler
+    [ "$rc" = 0 ] || die "pgbench ($name) failed (see $OUT/pgbench-$name.log)"
+    python3 - "$OUT/pgbench-$name-cpu.json" "$m0" "$m1" "$p0" "$p1" "$t0" "$t1" "$CLK_TCK" <<'PY'
+import json, sys
+out, m0, m1, p0, p1, t0, t1, hz = sys.argv[1:]
+mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
+json.dump({"wall_s": float(t1) - float(t0),
+           "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
+           "postgres_cpu_s": (int(p1) - int(p0)) / hz}, open(out, "w"))
+PY
+    dump_stats "$URL_BASE/$db" "$OUT/pgbench-$name"
+}
+
+run_pgbench pipeline "$ROOT/bench/pipeline.pgbench"
+if [ "$NO_NOTIFY_VARIANT" = 1 ]; then
+    # The same script with pg_notify replaced by a constant: what NOTIFY itself costs.
+    sed "s/pg_notify('ab_[a-z]*', '')/NULL::void/" "$ROOT/bench/pipeline.pgbench" \
+        >"$OUT/pipeline-no-notify.pgbench"
+    grep -q pg_notify "$OUT/pipeline-no-notify.pgbench" && die "could not strip pg_notify"
+    run_pgbench no_notify "$OUT/pipeline-no-notify.pgbench"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 6. Report.
+set +e
+python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
+    --n "$N" --m "$M" --c "$C" --workers "$WORKER_THREADS" --senders "$SENDER_THREADS" \
+    --pool "$DB_POOL_SIZE" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
+    --synchronous-commit "$PG_SYNC_COMMIT" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC"
+REPORT_RC=$?
+set -e
+[ "$REPORT_RC" -le 1 ] || die "report failed"
+if [ "$STRICT" = 1 ] && [ "$REPORT_RC" = 1 ]; then
+    exit 1
+fi
+exit 0

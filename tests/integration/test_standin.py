@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Self-test of the Telegram Bot API stand-in (tests/support/botapi_standin.py).
+
+Runs the stand-in alone, with no avatarbot binary and no database:
+    python3 tests/integration/test_standin.py
+"""
+
+import socket
+import sys
+import unittest
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import harness as h  # noqa: E402
+
+CHAT = h.user_id(1)          # above 2^32
+
+
+class StandinTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.api = h.BotApi(log_name="test_standin")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.api.stop()
+        log = cls.api.log_text()
+        assert h.TOKEN not in log and h.TOKEN.split(":")[1] not in log, "token in stand-in log"
+
+    def setUp(self):
+        self.api.reset()
+
+    def send(self, text="Привет", chat_id=CHAT, **extra):
+        params = {"chat_id": chat_id, "text": text}
+        params.update(extra)
+        return self.api.api("sendMessage", params)
+
+    def test_get_me(self):
+        status, body = self.api.api("getMe", http_method="GET")
+        self.assertEqual(status, 200)
+        self.assertTrue(body["ok"])
+        self.assertEqual(body["result"]["id"], h.BOT_ID)
+        self.assertTrue(body["result"]["is_bot"])
+
+    def test_send_message_recorded(self):
+        kb = {"inline_keyboard": [[{"text": "Создать", "callback_data": "avatar:create"}]]}
+        status, body = self.send("Привет 👋", reply_markup=kb)
+        self.assertEqual(status, 200)
+        msg = body["result"]
+        self.assertEqual(msg["chat"], {"id": CHAT, "first_name": "User", "type": "private"})
+        self.assertEqual(msg["from"]["id"], h.BOT_ID)
+        self.assertEqual(msg["text"], "Привет 👋")
+        self.assertEqual(msg["reply_markup"], kb)
+        self.assertIsInstance(msg["date"], int)
+        status2, body2 = self.send("second")
+        self.assertEqual(body2["result"]["message_id"], msg["message_id"] + 1)
+
+        calls = self.api.wait_calls(2, method="sendMessage", timeout=5)
+        self.assertEqual([c["seq"] for c in calls], sorted(c["seq"] for c in calls))
+        first = calls[0]
+        self.assertEqual(first["method"], "sendMessage")
+        self.assertEqual(first["params"]["chat_id"], CHAT)
+        self.assertEqual(first["params"]["reply_markup"], kb)
+        self.assertEqual(first["http_status"], 200)
+        self.assertTrue(first["token_ok"])
+        self.assertIsInstance(first["time"], float)
+        self.assertEqual(self.api.messages(CHAT)[0]["text"], "Привет 👋")
+
+    def test_method_names_are_case_insensitive_and_forms_accepted(self):
+        url = "%s/bot%s/SENDMESSAGE" % (self.api.base_url, h.TOKEN)
+        form = urllib.parse.urlencode({
+            "chat_id": str(CHAT), "text": "<b>bold</b> &amp; plain", "parse_mode": "HTML",
+            "reply_markup": '{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}'})
+        status, _, raw = h.http_request("POST", url, form.encode(),
+                                        {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, raw)
+        call = self.api.calls()[-1]
+        self.assertEqual(call["method"], "sendMessage")
+        self.assertEqual(call["params"]["reply_markup"]["inline_keyboard"][0][0]["text"], "A")
+        self.assertEqual(self.api.messages(CHAT)[-1]["text"], "bold & plain")
+
+    def test_429_fault(self):
+        self.api.fault("429", method="sendMessage", retry_after=17, count=2)
+        for _ in range(2):
+            status, body = self.send()
+            self.assertEqual(status, 429)
+            self.assertEqual(body, {"ok": False, "error_code": 429,
+                                    "description": "Too Many Requests: retry after 17",
+                                    "parameters": {"retry_after": 17}})
+        status, _ = self.send()
+        self.assertEqual(status, 200)
+        calls = self.api.calls(method="sendMessage")
+        self.assertEqual([c["http_status"] for c in calls], [429, 429, 200])
+        self.assertEqual([c["fault"] for c in calls], ["429", "429", None])
+
+    def test_fault_filters_by_chat(self):
+        self.api.fault("500", chat_id=CHAT + 1)
+        self.assertEqual(self.send(chat_id=CHAT)[0], 200)
+        status, body = self.send(chat_id=CHAT + 1)
+        self.assertEqual((status, body["description"]), (500, "Internal Server Error"))
+
+    def test_502_is_html_and_drop_closes(self):
+        self.api.fault("502", method="getMe")
+        status, body = self.api.api("getMe")
+        self.assertEqual(status, 502)
+        self.assertIn(b"502 Bad Gateway", body)
+        self.api.fault("drop", method="getMe")
+        with self.assertRaises((ConnectionError, OSError)):
+            self.api.api("getMe")
+        self.assertEqual(self.api.calls(method="getMe")[-1]["http_status"], 0)
+        self.assertEqual(self.api.api("getMe")[0], 200)
+
+    def test_stall(self):
+        self.api.fault("stall", method="getMe", stall_seconds=0.5)
+        with self.assertRaises((TimeoutError, socket.timeout)):
+            h.http_request("GET", "%s/bot%s/getMe" % (self.api.base_url, h.TOKEN), timeout=0.2)
+        # The stalled call still completes on the server side.
+        calls = self.api.wait_calls(1, method="getMe", timeout=5)
+        self.assertEqual(calls[0]["fault"], "stall")
+
+    def test_message_not_modified(self):
+        kb = {"inline_keyboard": [[{"text": "Далее", "callback_data": "next"}]]}
+        _, body = self.send("Шаг 1", reply_markup=kb)
+        mid = body["result"]["message_id"]
+        edit = {"chat_id": CHAT, "message_id": mid, "text": "Шаг 1", "reply_markup": kb}
+        status, body = self.api.api("editMessageText", edit)
+        self.assertEqual(status, 400)
+        self.assertEqual(body, {"ok": False, "error_code": 400, "description": (
+            "Bad Request: message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup of the message")})
+        # A different keyboard (here: none) is a modification.
+        status, body = self.api.api("editMessageText", {"chat_id": CHAT, "message_id": mid,
+                                                        "text": "Шаг 1"})
+        self.assertEqual(status, 200)
+        self.assertNotIn("reply_markup", body["result"])
+        self.assertIn("edit_date", body["result"])
+        status, body = self.api.api("editMessageText", {"chat_id": CHAT, "message_id": mid + 50,
+                                                        "text": "x"})
+        self.assertEqual((status, body["description"]),
+                         (400, "Bad Request: message to edit not found"))
+        status, _ = self.api.api("editMessageReplyMarkup", {"chat_id": CHAT, "message_id": mid})
+        self.assertEqual(status, 400)   # no markup -> no markup: not modified
+
+    def test_wrong_token_and_unknown_method(self):
+        status, body = self.api.api("getMe", token="123456:wrong")
+        self.assertEqual((status, body),
+                         (401, {"ok": False, "error_code": 401, "description": "Unauthorized"}))
+        self.assertFalse(self.api.calls()[-1]["token_ok"])
+        status, body = self.api.api("sendMagic")
+        self.assertEqual((status, body),
+                         (404, {"ok": False, "error_code": 404, "description": "Not Found"}))
+
+    def test_validation(self):
+        status, body = self.send("x", reply_markup={"inline_keyboard": [[
+            {"text": "big", "callback_data": "я" * 33}]]})            # 66 bytes
+        self.assertEqual((status, body["description"]), (400, "Bad Request: BUTTON_DATA_INVALID"))
+        self.assertEqual(self.send("x" * 4096)[0], 200)
+        self.assertEqual(self.send("x" * 4097)[1]["description"],
+                         "Bad Request: message is too long")
+        self.assertEqual(self.send("  ")[1]["description"], "Bad Request: message text is empty")
+        self.assertEqual(self.api.api("sendMessage", {"text": "x"})[1]["description"],
+                         "Bad Request: chat_id is empty")
+        status, body = self.send("<b>open", parse_mode="HTML")
+        self.assertEqual(status, 400)
+        self.assertIn("can't parse entities", body["description"])
+        status, body = self.api.api("sendMediaGroup", {"chat_id": CHAT, "media": [
+            {"type": "photo", "media": "AgAC1"}]})
+        self.assertEqual(status, 400)
+        status, body = self.api.api("sendMediaGroup", {"chat_id": CHAT, "media": [
+            {"type": "photo", "media": "AgAC1"}, {"type": "photo", "media": "AgAC2"}]})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body["result"]), 2)
+        self.assertEqual(body["result"][0]["media_group_id"], body["result"][1]["media_group_id"])
+
+    def test_blocked_chat(self):
+        self.api.block(CHAT)
+        status, body = self.send()
+        self.assertEqual((status, body["description"]),
+                         (403, "Forbidden: bot was blocked by the user"))
+        self.assertEqual(self.send(chat_id=CHAT + 1)[0], 200)
+        self.api.block(CHAT, blocked=False)
+        self.assertEqual(self.send()[0], 200)
+
+    def test_webhook(self):
+        status, body = self.api.api("setWebhook", {"url": "https://bot.example.test/telegram/webhook",
+                                                   "secret_token": "bad secret!"})
+        self.assertEqual(status, 400)
+        status, body = self.api.api("setWebhook", {"url": "https://bot.example.test/telegram/webhook",
+                                                   "secret_token": h.WEBHOOK_SECRET,
+                                                   "allowed_updates": ["message", "callback_query"]})
+        self.assertEqual((status, body["result"], body["description"]), (200, True, "Webhook was set"))
+        _, info = self.api.api("getWebhookInfo")
+        self.assertEqual(info["result"]["url"], "https://bot.example.test/telegram/webhook")
+        self.assertEqual(info["result"]["allowed_updates"], ["message", "callback_query"])
+        self.assertEqual(self.api.webhook()["secret_token"], h.WEBHOOK_SECRET)
+        self.assertEqual(self.api.api("deleteWebhook")[1]["description"], "Webhook was deleted")
+
+    def test_files(self):
+        content = b"\xff\xd8\xff\xe0" + b"jpeg bytes" * 100
+        info = self.api.add_file("AgACfile1", "AQADuniq1", content=content)
+        status, body = self.api.api("getFile", {"file_id": "AgACfile1"})
+        self.assertEqual(status, 200)
+        f = body["result"]
+        self.assertEqual(f, info)
+        self.assertEqual((f["file_unique_id"], f["file_size"]), ("AQADuniq1", len(content)))
+        status, _, data = h.http_request(
+            "GET", "%s/file/bot%s/%s" % (self.api.base_url, h.TOKEN, f["file_path"]))
+        self.assertEqual((status, data), (200, content))
+        self.assertEqual(self.api.calls(method="downloadFile")[-1]["http_status"], 200)
+        self.assertEqual(self.api.api("getFile", {"file_id": "nope"})[0], 400)
+        self.api.add_file("AgACbig", content=b"x", file_size=25 * 1024 * 1024)
+        self.assertEqual(self.api.api("getFile", {"file_id": "AgACbig"})[1]["description"],
+                         "Bad Request: file is too big")
+
+    def test_user_messages(self):
+        self.api.add_user_message(CHAT, 500, text="привет")
+        status, body = self.api.api("editMessageText", {"chat_id": CHAT, "message_id": 500,
+                                                        "text": "x"})
+        self.assertEqual((status, body["description"]), (400, "Bad Request: message can't be edited"))
+        self.assertGreater(self.send()[1]["result"]["message_id"], 500)   # one id sequence
+        self.assertEqual(self.api.api("deleteMessage", {"chat_id": CHAT, "message_id": 500}),
+                         (200, {"ok": True, "result": True}))
+        status, body = self.api.api("deleteMessage", {"chat_id": CHAT, "message_id": 500})
+        self.assertEqual(body["description"], "Bad Request: message to delete not found")
+
+    def test_callback_answer(self):
+        status, body = self.api.api("answerCallbackQuery", {"callback_query_id": "123456789"})
+        self.assertEqual((status, body), (200, {"ok": True, "result": True}))
+
+    def test_update_builders(self):
+        big = 2 ** 32 + 77
+        u = h.message_update(1 + 2 ** 33, big, "/start ref")
+        self.assertEqual(u["message"]["entities"],
+                         [{"offset": 0, "length": 6, "type": "bot_command"}])
+        raw = h.encode_update(u, update_id_last=True)
+        self.assertTrue(raw.endswith(b'"update_id":%d}' % (1 + 2 ** 33)))
+        self.assertIn(b"\\u0422", raw)          # non-ASCII escaped, as Telegram does
+        self.assertIn(str(big).encode(), raw)
+        cb = h.callback_update(5, big, "avatar:1", 42)["callback_query"]
+        self.assertEqual((cb["message"]["message_id"], cb["data"]), (42, "avatar:1"))
+        self.assertIsInstance(cb["id"], str)
+        photo = h.photo_update(6, big, media_group_id="777")["message"]
+        self.assertEqual(photo["photo"][-1]["width"], 1280)
+        self.assertEqual(photo["media_group_id"], "777")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

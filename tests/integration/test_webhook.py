@@ -1,0 +1,158 @@
+"""The webhook edge: secrets, bad bodies, duplicates, readiness, metrics, configuration."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import harness as h  # noqa: E402
+
+
+class WebhookTest(h.IntegrationTestCase):
+
+    def inbox_count(self):
+        return int(h.psql_value(self.db_url, "SELECT count(*) FROM inbox"))
+
+    def test_wrong_or_missing_secret_is_401_and_stores_nothing(self):
+        svc = self.start_service()
+        upd = h.message_update(self.next_update_id(), h.user_id(1), "/start")
+        for secret in ("wrong-secret", False, h.WEBHOOK_SECRET + "x", h.WEBHOOK_SECRET[:-1], ""):
+            status, body = svc.post_update(upd, secret=secret)
+            self.assertEqual(status, 401, "secret %r" % (secret,))
+            self.assertIn("unauthorized", body)
+        self.assertEqual(self.inbox_count(), 0)
+        self.assertEqual(self.botapi.calls(), [])
+
+    def test_bad_bodies_are_400_413_and_store_nothing(self):
+        svc = self.start_service()
+        for body in (b"", b"nope", b"[]", b"{}", b'{"update_id":"5"}', b'{"update_id":-1}',
+                     b'{"update_id":1', b"\xff\xfe", b'{"update_id": 1.5}'):
+            status, text = svc.post_update(body)
+            self.assertEqual(status, 400, body)
+            self.assertIn("bad_request", text)
+        big = b'{"update_id":1,"message":{"text":"' + b"a" * (1024 * 1024) + b'"}}'
+        status, text = svc.post_update(big)
+        self.assertEqual(status, 413)
+        self.assertIn("payload_too_large", text)
+        status, _ = svc.get("/telegram/webhook")
+        self.assertEqual(status, 405)
+        status, _ = svc.get("/nowhere")
+        self.assertEqual(status, 404)
+        self.assertEqual(self.inbox_count(), 0)
+        # the service is still fine after all that
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), h.user_id(2), "/start"))
+        self.assertEqual(status, 200)
+
+    def test_same_update_twice_gives_one_reply(self):
+        svc = self.start_service()
+        upd = h.message_update(self.next_update_id(), h.user_id(3), "/start")
+        self.assertEqual(svc.post_update(upd)[0], 200)
+        self.assertEqual(svc.post_update(upd)[0], 200)
+        self.botapi.wait_calls(1, "sendMessage")
+        # a re-delivery after handling is still only acknowledged
+        self.assertEqual(svc.post_update(upd)[0], 200)
+        h.wait_until(lambda: h.psql_value(
+            self.db_url, "SELECT count(*) FROM inbox WHERE status = 'done'") == "1")
+        svc.stop()  # nothing more can be in flight once stopped
+        self.assertEqual(len(self.botapi.calls("sendMessage")), 1)
+        self.assertEqual(self.inbox_count(), 1)
+
+    def test_unknown_update_kinds_are_acknowledged_quietly(self):
+        svc = self.start_service()
+        uid = h.user_id(4)
+        odd = [
+            {"update_id": self.next_update_id(), "poll": {"id": "1", "question": "?",
+                                                          "options": [], "total_voter_count": 0}},
+            {"update_id": self.next_update_id(), "edited_message": {
+                "message_id": 5, "date": 1, "edit_date": 2, "chat": h.chat_object(uid),
+                "from": h.user_object(uid), "text": "edited"}},
+            {"update_id": self.next_update_id(), "brand_new_kind": {"chat": {"id": uid},
+                                                                    "x": [1, {}]}},
+            {"update_id": 0, "message": {"message_id": 1, "date": 1, "chat": h.chat_object(uid),
+                                         "from": h.user_object(uid, lang=None), "text": None,
+                                         "photo": {}, "document": ""}},
+        ]
+        for upd in odd:
+            self.assertEqual(svc.post_update(upd)[0], 200, upd)
+        h.wait_until(lambda: h.psql_value(
+            self.db_url, "SELECT count(*) FROM inbox WHERE status = 'done'") == str(len(odd)))
+        # the message with no text is answered with the menu hint; the rest with nothing
+        self.botapi.wait_calls(1, "sendMessage")
+        self.assertEqual(h.psql_value(self.db_url,
+                                      "SELECT count(*) FROM inbox WHERE status <> 'done'"), "0")
+
+    def test_readyz_reports_migrations_behind(self):
+        svc = self.start_service(extra_env={"MIGRATE_ON_START": "false"}, wait=False)
+        def alive():
+            try:
+                return svc.get("/healthz")[0] == 200
+            except OSError:
+                return False
+        h.wait_until(alive, timeout=15)
+        status, body = svc.get("/readyz")
+        self.assertEqual(status, 503)
+        self.assertIn("migrations behind", body)
+        done = h.run_avatarbot(["migrate"], db_url=self.db_url)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        status, body = svc.get("/readyz")
+        self.assertEqual(status, 200)
+        self.assertIn('"schema_version"', body)
+        # a second migrate finds nothing to do
+        again = h.run_avatarbot(["migrate"], db_url=self.db_url)
+        self.assertEqual(again.returncode, 0)
+        self.assertIn('"applied":0', again.stdout)
+
+    def test_metrics_count_requests(self):
+        svc = self.start_service()
+        svc.post_update(h.message_update(self.next_update_id(), h.user_id(5), "/start"))
+        svc.post_update(b"nope")
+        svc.post_update(h.message_update(self.next_update_id(), h.user_id(5), "/start"),
+                        secret="bad")
+        self.botapi.wait_calls(1, "sendMessage")
+        status, text = svc.get("/metrics")
+        self.assertEqual(status, 200)
+        for line in ('avatarbot_http_requests_total{endpoint="/telegram/webhook",code="200"} 1',
+                     'avatarbot_http_requests_total{endpoint="/telegram/webhook",code="400"} 1',
+                     'avatarbot_http_requests_total{endpoint="/telegram/webhook",code="401"} 1',
+                     'avatarbot_updates_received_total{result="stored"} 1',
+                     "# TYPE avatarbot_webhook_ack_seconds histogram",
+                     "avatarbot_inbox_pending "):
+            self.assertIn(line, text)
+        h.wait_until(lambda: 'avatarbot_outbox_sent_total{method="sendMessage"} 1'
+                     in svc.get("/metrics")[1])
+
+
+class CommandLineTest(h.IntegrationTestCase):
+
+    def test_configuration_errors_exit_2_with_one_line_each(self):
+        env = {k: None for k in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")}
+        env.update({"HTTP_PORT": "99999", "LOG_LEVEL": "chatty"})
+        done = h.run_avatarbot(["serve"], extra_env=env)
+        self.assertEqual(done.returncode, 2)
+        lines = [l for l in done.stderr.splitlines() if l.startswith("config: ")]
+        names = sorted(l.split(":")[1].strip() for l in lines)
+        self.assertEqual(names, ["DATABASE_URL", "HTTP_PORT", "LOG_LEVEL",
+                                 "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"])
+
+    def test_set_webhook_registers_url_secret_and_options(self):
+        done = h.run_avatarbot(["set-webhook", "--max-connections", "80",
+                                "--drop-pending-updates"], botapi=self.botapi)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        call = self.botapi.calls("setWebhook")[-1]["params"]
+        self.assertEqual(call["url"], h.PUBLIC_BASE_URL + "/telegram/webhook")
+        self.assertEqual(call["secret_token"], h.WEBHOOK_SECRET)
+        self.assertEqual(call["allowed_updates"], ["message", "callback_query", "my_chat_member"])
+        self.assertEqual(call["max_connections"], 80)
+        self.assertIs(call["drop_pending_updates"], True)
+        self.assertNotIn(h.TOKEN, done.stdout + done.stderr)
+        bad = h.run_avatarbot(["set-webhook", "--max-connections", "500"], botapi=self.botapi)
+        self.assertEqual(bad.returncode, 2)
+
+    def test_version_and_graph(self):
+        done = h.run_avatarbot(["version"])
+        self.assertEqual(done.returncode, 0)
+        self.assertRegex(done.stdout, r"^avatarbot \d+\.\d+\.\d+")
+        graph = h.run_avatarbot(["fsm-graph"])
+        self.assertIn("stateDiagram-v2", graph.stdout)
+
+
+if __name__ == "__main__":
+    h.main()
