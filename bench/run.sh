@@ -363,7 +363,7 @@ if [ "$NO_NOTIFY_VARIANT" = 1 ]; then
     # The same script with pg_notify replaced by a constant: what NOTIFY itself costs.
     sed "s/pg_notify('ab_[a-z]*', '')/NULL::void/" "$ROOT/bench/pipeline.pgbench" \
         >"$OUT/pipeline-no-notify.pgbench"
-    grep -q pg_notify "$OUT/pipeline-no-notify.pgbench" && die "could not strip pg_notify"
+    grep -q "pg_notify(" "$OUT/pipeline-no-notify.pgbench" && die "could not strip pg_notify"
     run_pgbench no_notify "$OUT/pipeline-no-notify.pgbench"
 fi
 

@@ -200,7 +200,7 @@ do_initdb() {
     if [ "${PGCLUSTER_FAST:-0}" = "1" ]; then extra+=(--no-sync); fi
     rm -rf "$DATA.tmp"
     as_pg "$bindir/initdb" -D "$DATA.tmp" -U postgres --auth=trust --encoding=UTF8 \
-        --locale=C "${extra[@]}" >"$BASE/initdb.log" 2>&1 \
+        --locale=C.UTF-8 "${extra[@]}" >"$BASE/initdb.log" 2>&1 \
         || { cat "$BASE/initdb.log" >&2; die "initdb failed"; }
     # Only a complete cluster gets the final name, so a killed initdb is simply redone.
     mv "$DATA.tmp" "$DATA"

@@ -76,7 +76,7 @@ def scaled(seconds):
     return seconds * max(factor, 1.0)
 
 
-def test_name():
+def current_test_name():
     """Name of the running test program: AB_TEST_NAME, else the script's file stem."""
     name = os.environ.get("AB_TEST_NAME")
     if not name:
@@ -335,7 +335,7 @@ class BotApi:
 
     def __init__(self, token=TOKEN, log_name=None):
         self.token = token
-        self.log_path = log_dir() / ("%s-botapi.log" % (log_name or test_name()))
+        self.log_path = log_dir() / ("%s-botapi.log" % (log_name or current_test_name()))
         fd, self._port_file = tempfile.mkstemp(prefix="botapi-port-")
         os.close(fd)
         os.unlink(self._port_file)
@@ -571,7 +571,8 @@ class Service:
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.env = service_env(db_url, botapi, self.port, extra_env)
-        self.log_path = log_dir() / ("%s-%s.log" % (log_name or test_name(), safe_name(name)))
+        self.log_path = log_dir() / ("%s-%s.log"
+                                     % (log_name or current_test_name(), safe_name(name)))
         self.log_path.write_bytes(b"")
         self.proc = None
         self.returncode = None
@@ -917,8 +918,8 @@ class IntegrationTestCase(unittest.TestCase):
 
     def setUp(self):
         method = self.id().rsplit(".", 1)[-1]
-        self.test_label = safe_name("%s.%s" % (test_name(), method), limit=120)
-        self.db_url = pg_cluster().new_database("ab_%s_%s" % (test_name(), method))
+        self.test_label = safe_name("%s.%s" % (current_test_name(), method), limit=120)
+        self.db_url = pg_cluster().new_database("ab_%s_%s" % (current_test_name(), method))
         self.botapi = BotApi(log_name=self.test_label)
         self.addCleanup(self.botapi.stop)
         self.next_update_id = UpdateIds()
