@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--pg-version", default="?")
     ap.add_argument("--fsync", default="?")
     ap.add_argument("--synchronous-commit", default="?")
+    ap.add_argument("--analyze", type=int, default=1)
     a = ap.parse_args()
     out = a.out
 
@@ -139,7 +140,7 @@ def main():
         "postgres": {"version": a.pg_version, "fsync": a.fsync,
                      "synchronous_commit": a.synchronous_commit},
         "load": {"updates": a.n, "chats": a.m, "concurrency": a.c, "kind": "/start message",
-                 "closed_loop": True},
+                 "closed_loop": True, "analyzed_before_measuring": bool(a.analyze)},
         "service": {"worker_threads": a.workers, "sender_threads": a.senders,
                     "db_pool_size": a.pool, "telegram_rate_global": a.rate,
                     "telegram_rate_per_chat": a.rate,
@@ -225,6 +226,9 @@ def main():
           f"(fsync={a.fsync}, synchronous_commit={a.synchronous_commit})")
     print(f"load: {a.n} /start updates over {a.m} chats, {a.c} keep-alive connections, closed "
           f"loop; service: {a.workers} workers, {a.senders} senders, DB pool {a.pool}")
+    print("tables " + ("ANALYZEd after the warm-up (steady state)" if a.analyze else
+                       "never ANALYZEd (cold start: plans cached on empty tables)")
+          + "; pgbench: same warm-up, same script per update")
     print(f"Bot API pacing lifted: TELEGRAM_RATE_GLOBAL = TELEGRAM_RATE_PER_CHAT = {a.rate:g} "
           f"msg/s (Telegram's real limits are 30 and 1); the sink is not Telegram.")
     print("-" * (w1 + w2 + w3 + 12))

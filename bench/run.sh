@@ -27,6 +27,12 @@
 #                                                 (defaults: the service's own defaults)
 #   BENCH_SINK_N=100000                           requests of the sink capacity check
 #   BENCH_NO_NOTIFY_VARIANT=1                     also run pgbench without pg_notify (0: skip)
+#   BENCH_ANALYZE=1                               ANALYZE after the warm-up, before measuring
+#                                                 (both runs). 0 measures a never-analyzed
+#                                                 database: prepared statements then keep the
+#                                                 generic plans made on empty tables (see
+#                                                 bench/README.md) — a cold start, not the
+#                                                 steady state that autovacuum gives production
 #   BENCH_STRICT=0                                1: exit 1 when a target is missed
 # Telegram's real limits (30 msg/s overall, 1 msg/s per chat) are lifted for the benchmark:
 # TELEGRAM_RATE_GLOBAL=TELEGRAM_RATE_PER_CHAT=100000, since the sink is not Telegram. The
@@ -54,6 +60,7 @@ DB_POOL_SIZE=${BENCH_DB_POOL_SIZE:-8}
 SINK_N=${BENCH_SINK_N:-100000}
 NO_NOTIFY_VARIANT=${BENCH_NO_NOTIFY_VARIANT:-1}
 STRICT=${BENCH_STRICT:-0}
+ANALYZE=${BENCH_ANALYZE:-1}
 RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
 
 for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N; do
@@ -274,6 +281,9 @@ note "warm-up: $WARMUP updates"
     --sink-port "$SINK_PORT" --expect "$WARMUP" --wait-timeout 60 \
     --json "$OUT/warmup.json" >/dev/null || die "warm-up failed (see $OUT/avatarbot.log)"
 curl -fs -X POST -o /dev/null "$SINK/reset"
+# Statistics, as autovacuum would have them on a live database. ANALYZE also invalidates the
+# plans the service's connections cached while the tables were empty.
+if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$URL" -c "ANALYZE" >/dev/null; fi
 reset_stats "$URL"
 
 note "measuring: $N updates over $M chats, $C connections"
@@ -334,16 +344,21 @@ run_pgbench() { # NAME SCRIPT
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL_BASE/$db" \
         -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
         -c "CREATE SEQUENCE bench_update_id" >/dev/null
+    # Warm-up, like the service's: the same script on fewer pipelines, then ANALYZE.
+    local common=(-n -M prepared -c "$C" -j "$JOBS" -f "$script" -D chat_base="$CHAT_BASE"
+        -D nclients="$C" -D chats_per_client="$CHATS_PER_CLIENT" -D update="$SAMPLE_UPDATE"
+        -D payload="$SAMPLE_PAYLOAD" -D result="$SAMPLE_RESULT")
+    timeout 120 "$PGBENCH" "${common[@]}" -t $(( (WARMUP + C - 1) / C )) \
+        -D chat_base="$WARM_BASE" "$URL_BASE/$db" >"$OUT/pgbench-$name-warmup.log" 2>&1 \
+        || die "pgbench warm-up ($name) failed (see $OUT/pgbench-$name-warmup.log)"
+    if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$URL_BASE/$db" -c "ANALYZE" >/dev/null; fi
     reset_stats "$URL_BASE/$db"
     note "pgbench ($name): $((PER_CLIENT * C)) pipelines, $C clients"
     start_sampler "$URL_BASE/$db" "$OUT/pgbench-$name-waits.txt"
     local m0 m1 p0 p1 t0 t1 rc=0
     m0=$(machine_ticks); p0=$(pg_ticks); t0=$(now_s)
-    timeout 240 "$PGBENCH" -n -M prepared -c "$C" -j "$JOBS" -t "$PER_CLIENT" -r \
-        -f "$script" -D chat_base="$CHAT_BASE" -D nclients="$C" \
-        -D chats_per_client="$CHATS_PER_CLIENT" -D update="$SAMPLE_UPDATE" \
-        -D payload="$SAMPLE_PAYLOAD" -D result="$SAMPLE_RESULT" \
-        "$URL_BASE/$db" >"$OUT/pgbench-$name.log" 2>&1 || rc=$?
+    timeout 240 "$PGBENCH" "${common[@]}" -t "$PER_CLIENT" -r "$URL_BASE/$db" \
+        >"$OUT/pgbench-$name.log" 2>&1 || rc=$?
     t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks)
     stop_sampler
     [ "$rc" = 0 ] || die "pgbench ($name) failed (see $OUT/pgbench-$name.log)"
@@ -373,7 +388,7 @@ set +e
 python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
     --n "$N" --m "$M" --c "$C" --workers "$WORKER_THREADS" --senders "$SENDER_THREADS" \
     --pool "$DB_POOL_SIZE" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
-    --synchronous-commit "$PG_SYNC_COMMIT" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC"
+    --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC"
 REPORT_RC=$?
 set -e
 [ "$REPORT_RC" -le 1 ] || die "report failed"
