@@ -24,6 +24,60 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(HINT_MENU)                                                                                   \
     X(UNKNOWN_COMMAND)                                                                             \
     X(STALE_BUTTON)                                                                                \
+    X(COMPARE_TYPES)                                                                               \
+    X(CONFIRM_PORTRAIT)                                                                            \
+    X(CONFIRM_STYLE)                                                                               \
+    X(BTN_CONTINUE)                                                                                \
+    X(CHOOSE_GENDER)                                                                               \
+    X(BTN_MALE)                                                                                    \
+    X(BTN_FEMALE)                                                                                  \
+    X(BTN_OTHER)                                                                                   \
+    X(ENTER_NAME)                                                                                  \
+    X(NAME_EMPTY)                                                                                  \
+    X(NAME_TOO_LONG)                                                                               \
+    X(NAME_BAD_CHARS)                                                                              \
+    X(NAME_TAKEN)                                                                                  \
+    X(NAME_AGAIN)                                                                                  \
+    X(AVATAR_LIMIT)                                                                                \
+    X(UPLOAD_SCREEN)                                                                               \
+    X(BTN_ADD_PHOTO)                                                                               \
+    X(BTN_VIEW_PHOTOS)                                                                             \
+    X(BTN_TIPS)                                                                                    \
+    X(ADD_PHOTO_HINT)                                                                              \
+    X(NO_PHOTOS_YET)                                                                               \
+    X(TIPS)                                                                                        \
+    X(GALLERY_TITLE)                                                                               \
+    X(GALLERY_LINE)                                                                                \
+    X(GALLERY_PAGE)                                                                                \
+    X(BTN_PREV)                                                                                    \
+    X(BTN_NEXT)                                                                                    \
+    X(TYPE_PORTRAIT)                                                                               \
+    X(TYPE_STYLE)                                                                                  \
+    X(GENDER_MALE)                                                                                 \
+    X(GENDER_FEMALE)                                                                               \
+    X(GENDER_OTHER)                                                                                \
+    X(STATUS_DRAFT)                                                                                \
+    X(STATUS_UPLOADING)                                                                            \
+    X(STATUS_READY)                                                                                \
+    X(STATUS_TRAINING)                                                                             \
+    X(STATUS_COMPLETED)                                                                            \
+    X(STATUS_ERROR)                                                                                \
+    X(STATUS_CANCELLED)                                                                            \
+    X(DETAILS)                                                                                     \
+    X(BTN_CONTINUE_UPLOAD)                                                                         \
+    X(BTN_RENAME)                                                                                  \
+    X(BTN_DELETE)                                                                                  \
+    X(RENAME_PROMPT)                                                                               \
+    X(RENAMED)                                                                                     \
+    X(DELETE_CONFIRM)                                                                              \
+    X(BTN_DELETE_YES)                                                                              \
+    X(BTN_DELETE_NO)                                                                               \
+    X(DELETED)                                                                                     \
+    X(AVATAR_NOT_FOUND)                                                                            \
+    X(CANNOT_DELETE_TRAINING)                                                                      \
+    X(CANCELLED)                                                                                   \
+    X(HINT_TEXT_NAME)                                                                              \
+    X(HINT_UPLOAD)                                                                                 \
     X(ERROR_GENERIC)
 
 typedef enum {

@@ -34,6 +34,85 @@ const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_HINT_MENU] = "Please use the buttons below.",
     [AB_MSG_UNKNOWN_COMMAND] = "I don't know that command. Here is the menu:",
     [AB_MSG_STALE_BUTTON] = "This button is out of date",
+    [AB_MSG_COMPARE_TYPES] = "📊 Training types compared\n\n"
+                             "👤 Portrait\n"
+                             "• best for faces and portraits\n"
+                             "• Flux LoRA Portrait Trainer\n"
+                             "• 3–15 min\n"
+                             "• needs photos where the face is clearly visible\n\n"
+                             "🎨 Style\n"
+                             "• styles, objects, concepts — and people too\n"
+                             "• Flux Pro Trainer\n"
+                             "• 5–30 min\n"
+                             "• needs varied photos of one subject or style",
+    [AB_MSG_CONFIRM_PORTRAIT] = "👤 Portrait avatar\n\nFlux LoRA Portrait Trainer learns from "
+                                "photos of your face and gives the closest likeness. Training "
+                                "takes 3–15 minutes.\n\nContinue with this type?",
+    [AB_MSG_CONFIRM_STYLE] = "🎨 Style avatar\n\nFlux Pro Trainer learns a whole style, object or "
+                             "look. Training takes 5–30 minutes.\n\nContinue with this type?",
+    [AB_MSG_BTN_CONTINUE] = "✅ Continue",
+    [AB_MSG_CHOOSE_GENDER] = "👤 Choose the avatar's gender — it makes the pictures more accurate.",
+    [AB_MSG_BTN_MALE] = "👨 Male",
+    [AB_MSG_BTN_FEMALE] = "👩 Female",
+    [AB_MSG_BTN_OTHER] = "🧑 Other",
+    [AB_MSG_ENTER_NAME] = "✏️ Name your avatar: up to 40 characters — letters, digits, spaces, "
+                          "“-” and “_”. For example: Anna or Me_in_the_mountains.",
+    [AB_MSG_NAME_EMPTY] = "The name cannot be empty.",
+    [AB_MSG_NAME_TOO_LONG] = "The name is longer than 40 characters — please shorten it.",
+    [AB_MSG_NAME_BAD_CHARS] = "A name may only contain letters, digits, spaces, “-” and “_”.",
+    [AB_MSG_NAME_TAKEN] = "You already have an avatar named “%s” — please choose another name.",
+    [AB_MSG_NAME_AGAIN] = "Try again:",
+    [AB_MSG_AVATAR_LIMIT] = "You already have 10 avatars, the maximum. Delete one you no longer "
+                            "need to create a new one.",
+    [AB_MSG_UPLOAD_SCREEN] = "📸 Photos for “%s”\n\nUploaded: %d/10 (minimum 10, maximum 50)."
+                             "\n\nSend photos to this chat — one by one or as an album.",
+    [AB_MSG_BTN_ADD_PHOTO] = "➕ Add photo",
+    [AB_MSG_BTN_VIEW_PHOTOS] = "👀 View (%d)",
+    [AB_MSG_BTN_TIPS] = "💡 Quality tips",
+    [AB_MSG_ADD_PHOTO_HINT] = "Send photos to this chat — an album works too",
+    [AB_MSG_NO_PHOTOS_YET] = "No accepted photos yet",
+    [AB_MSG_TIPS] = "💡 What makes good training photos\n\n"
+                    "• 10–50 photos, the more varied the better\n"
+                    "• the face clearly visible, no sunglasses or masks\n"
+                    "• different angles, expressions and backgrounds\n"
+                    "• daylight, no harsh shadows\n"
+                    "• no filters, retouching or other people in the frame\n"
+                    "• sharp, not blurry, at least 512×512 pixels",
+    [AB_MSG_GALLERY_TITLE] = "🖼 My avatars (%d)\n",
+    [AB_MSG_GALLERY_LINE] = "\n%d. %s — %s, %s",
+    [AB_MSG_GALLERY_PAGE] = "\n\nPage %d of %d",
+    [AB_MSG_BTN_PREV] = "◀️ Previous",
+    [AB_MSG_BTN_NEXT] = "Next ▶️",
+    [AB_MSG_TYPE_PORTRAIT] = "portrait",
+    [AB_MSG_TYPE_STYLE] = "style",
+    [AB_MSG_GENDER_MALE] = "male",
+    [AB_MSG_GENDER_FEMALE] = "female",
+    [AB_MSG_GENDER_OTHER] = "other",
+    [AB_MSG_STATUS_DRAFT] = "draft",
+    [AB_MSG_STATUS_UPLOADING] = "uploading photos",
+    [AB_MSG_STATUS_READY] = "ready to train",
+    [AB_MSG_STATUS_TRAINING] = "training",
+    [AB_MSG_STATUS_COMPLETED] = "ready",
+    [AB_MSG_STATUS_ERROR] = "training failed",
+    [AB_MSG_STATUS_CANCELLED] = "training cancelled",
+    [AB_MSG_DETAILS] = "🎭 %s\n\nType: %s\nGender: %s\nStatus: %s\nPhotos: %d\nTraining progress: "
+                       "%d%%\nCreated: %s",
+    [AB_MSG_BTN_CONTINUE_UPLOAD] = "📸 Continue upload",
+    [AB_MSG_BTN_RENAME] = "✏️ Rename",
+    [AB_MSG_BTN_DELETE] = "🗑 Delete",
+    [AB_MSG_RENAME_PROMPT] = "✏️ New name for “%s” (up to 40 characters):",
+    [AB_MSG_RENAMED] = "✅ Renamed.",
+    [AB_MSG_DELETE_CONFIRM] = "🗑 Delete the avatar “%s”?\n\nIts photos and trained model will be "
+                              "removed. This cannot be undone.",
+    [AB_MSG_BTN_DELETE_YES] = "🗑 Yes, delete",
+    [AB_MSG_BTN_DELETE_NO] = "Cancel",
+    [AB_MSG_DELETED] = "The avatar “%s” was deleted.",
+    [AB_MSG_AVATAR_NOT_FOUND] = "Avatar not found",
+    [AB_MSG_CANNOT_DELETE_TRAINING] = "This avatar is training — cancel the training first",
+    [AB_MSG_CANCELLED] = "OK, cancelled.",
+    [AB_MSG_HINT_TEXT_NAME] = "Please send the avatar's name as text, or /cancel.",
+    [AB_MSG_HINT_UPLOAD] = "I'm waiting for photos for this avatar: send a photo or a JPEG/PNG "
+                           "file.",
     [AB_MSG_ERROR_GENERIC] = "😔 Something went wrong on our side. Please try again in a moment "
                              "or send /start.",
 };

@@ -726,6 +726,19 @@ class Service:
     # Another name for the same check.
     assert_token_not_logged = assert_no_secrets_in_log
 
+    SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "WARNING: ThreadSanitizer")
+
+    def assert_no_sanitizer_reports(self):
+        """Under ASan/UBSan builds, the service's log holds no sanitizer report (memory
+        errors, leaks at exit, undefined behaviour)."""
+        text = self.log_text()
+        for mark in self.SANITIZER_MARKS:
+            if mark in text:
+                at = text.index(mark)
+                raise AssertionError("sanitizer report in the log of service %s (%s):\n%s"
+                                     % (self.name, self.log_path, text[at:at + 3000]))
+
     def __enter__(self):
         return self
 
@@ -938,6 +951,7 @@ class IntegrationTestCase(unittest.TestCase):
         svc.close()
         if self.check_secrets_in_logs:
             svc.assert_no_secrets_in_log()
+        svc.assert_no_sanitizer_reports()
 
 
 def main():

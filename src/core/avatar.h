@@ -1,0 +1,22 @@
+/* The avatar as the conversation sees it: one row of the user's avatar list, loaded for every
+ * FSM step (a user has at most 10) so handlers can check names, limits and ownership without
+ * touching the database. */
+#ifndef AB_CORE_AVATAR_H
+#define AB_CORE_AVATAR_H
+
+#include <stdint.h>
+
+#define AB_MAX_AVATARS 10
+
+typedef struct {
+    int64_t id;
+    char name[161];          /* up to 40 code points */
+    char gender[8];          /* male | female | other */
+    char training_type[12];  /* portrait | style */
+    char status[12];         /* draft | uploading | ready | training | completed | error | cancelled */
+    int photos_count;        /* valid photos */
+    int progress;            /* training progress 0-100 */
+    char created[11];        /* YYYY-MM-DD */
+} ab_avatar;
+
+#endif

@@ -1,0 +1,25 @@
+/* Avatar statements. Every statement that names an avatar also names its owner, so a forged
+ * id can never reach another user's avatar even if a handler forgot to check. */
+#ifndef AB_DB_AVATARS_H
+#define AB_DB_AVATARS_H
+
+#include <stdint.h>
+
+#include "core/avatar.h"
+#include "db/db.h"
+
+/** The user's avatars, oldest first (at most max). */
+ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, int *n);
+/** Creates a draft avatar; *id gets its id. AB_ERR_CONFLICT: name taken; AB_ERR_LIMIT: the
+ *  user has 10 already. */
+ab_err ab_db_avatar_create(ab_db *db, int64_t user_id, const char *name, const char *gender,
+                           const char *training_type, int64_t *id);
+/** Renames; AB_ERR_NOT_FOUND when the avatar is not the user's; AB_ERR_CONFLICT when taken. */
+ab_err ab_db_avatar_rename(ab_db *db, int64_t user_id, int64_t avatar_id, const char *name);
+/** Deletes (photos cascade); AB_ERR_NOT_FOUND when not the user's or while training. */
+ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id);
+/** Queues a job (kind, JSON payload) for the job runners. */
+ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
+                         int64_t avatar_id, const char *payload_json);
+
+#endif
