@@ -79,10 +79,11 @@ rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.pgbench "$RESULT_JSON"
 PIDS=()
 SAMPLER_PID=
 PG_STARTED=0
+# shellcheck disable=SC2317  # reached through the trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
+    if [ -n "$SAMPLER_PID" ]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
     local p
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -357,7 +358,7 @@ run_pgbench() { # NAME SCRIPT
     start_sampler "$URL_BASE/$db" "$OUT/pgbench-$name-waits.txt"
     local m0 m1 p0 p1 t0 t1 rc=0
     m0=$(machine_ticks); p0=$(pg_ticks); t0=$(now_s)
-    timeout 240 "$PGBENCH" "${common[@]}" -t "$PER_CLIENT" -r "$URL_BASE/$db" \
+    timeout 240 "$PGBENCH" "${common[@]}" -t "$PER_CLIENT" -r -P 5 "$URL_BASE/$db" \
         >"$OUT/pgbench-$name.log" 2>&1 || rc=$?
     t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks)
     stop_sampler

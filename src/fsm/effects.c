@@ -9,6 +9,7 @@ void ab_fx_init(ab_effects *fx)
     fx->data = NULL;
     fx->calls = json_array();
     fx->jobs = json_array();
+    fx->ops = json_array();
     fx->user_blocked = fx->user_unblocked = false;
 }
 
@@ -17,7 +18,8 @@ void ab_fx_free(ab_effects *fx)
     json_decref(fx->data);
     json_decref(fx->calls);
     json_decref(fx->jobs);
-    fx->data = fx->calls = fx->jobs = NULL;
+    json_decref(fx->ops);
+    fx->data = fx->calls = fx->jobs = fx->ops = NULL;
 }
 
 ab_err ab_fx_call(ab_effects *fx, int64_t chat_id, const char *method, json_t *payload)
@@ -47,6 +49,22 @@ ab_err ab_fx_answer(ab_effects *fx, int64_t chat_id, const char *callback_id, co
 {
     return ab_fx_call(fx, chat_id, "answerCallbackQuery",
                       ab_tg_answer_callback(callback_id, text, 0));
+}
+
+ab_err ab_fx_op(ab_effects *fx, json_t *op)
+{
+    if (!op || !fx->ops)
+        return AB_ERR_NOMEM;
+    return json_array_append_new(fx->ops, op) == 0 ? AB_OK : AB_ERR_NOMEM;
+}
+
+ab_err ab_fx_job(ab_effects *fx, const char *kind, int64_t avatar_id, json_t *payload)
+{
+    json_t *job = json_pack("{s:s,s:I,s:o}", "kind", kind, "avatar_id", (json_int_t)avatar_id,
+                            "payload", payload ? payload : json_object());
+    if (!job || !fx->jobs)
+        return AB_ERR_NOMEM;
+    return json_array_append_new(fx->jobs, job) == 0 ? AB_OK : AB_ERR_NOMEM;
 }
 
 void ab_fx_goto(ab_effects *fx, ab_state next)

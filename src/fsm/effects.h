@@ -14,7 +14,9 @@ typedef struct {
     ab_state next;      /* AB_ST_SAME keeps the table's choice */
     json_t *data;       /* new chat data (owned), or NULL to keep it */
     json_t *calls;      /* [{"method": m, "chat_id": c, "payload": {...}}] in order */
-    json_t *jobs;       /* [{"kind": k, "payload": {...}}] */
+    json_t *jobs;       /* [{"kind": k, "avatar_id": id, "payload": {...}}] */
+    json_t *ops;        /* data changes: [{"op": "avatar_create" | "avatar_rename" |
+                         * "avatar_delete", ...}], applied in order by the step runner */
     bool user_blocked;  /* the user blocked the bot */
     bool user_unblocked;
 } ab_effects;
@@ -30,6 +32,10 @@ ab_err ab_fx_edit(ab_effects *fx, int64_t chat_id, int64_t message_id, const cha
                   json_t *markup);
 /** Queues answerCallbackQuery (text may be NULL). */
 ab_err ab_fx_answer(ab_effects *fx, int64_t chat_id, const char *callback_id, const char *text);
+/** Queues a data change (op is stolen). */
+ab_err ab_fx_op(ab_effects *fx, json_t *op);
+/** Queues a job of kind for avatar_id with a payload (stolen, may be NULL). */
+ab_err ab_fx_job(ab_effects *fx, const char *kind, int64_t avatar_id, json_t *payload);
 /** Sets the next state explicitly (overrides the table's target). */
 void ab_fx_goto(ab_effects *fx, ab_state next);
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/avatar.h"
 #include "fsm/effects.h"
 #include "fsm/messages.h"
 #include "fsm/state.h"
@@ -23,6 +24,7 @@ typedef struct {
     int64_t chat_id;
     int64_t user_id;
     int avatars_count;    /* the user's avatars */
+    const ab_avatar *avatars; /* all of them, oldest first (at most AB_MAX_AVATARS) */
 } ab_fsm_ctx;
 
 typedef ab_err (*ab_fsm_handler)(const ab_fsm_ctx *ctx, ab_effects *fx);
@@ -60,6 +62,52 @@ ab_err ab_h_stale_button(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_blocked(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_unblocked(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_ignore(const ab_fsm_ctx *ctx, ab_effects *fx);
+
+/* Handlers of the avatar conversation (create.c, gallery.c, upload.c). */
+ab_err ab_h_type_chosen(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_compare(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_type_back(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_choose_gender(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gender_chosen(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_name_entered(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_details(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_upload_back(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_continue_upload(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_upload_screen(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_upload_add(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_upload_view(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_upload_tips(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx);
+
+/* Screens shared between handler files (screens.c). prefix (may be NULL) is a line shown
+ * above the screen, e.g. a validation error or a confirmation. edit: replace the message
+ * holding the pressed button rather than send a new one. */
+ab_err ab_screen_show(const ab_fsm_ctx *ctx, ab_effects *fx, const char *text, json_t *kb,
+                      int edit);
+ab_err ab_screen_avatar_menu(const ab_fsm_ctx *ctx, ab_effects *fx, const char *prefix, int edit);
+ab_err ab_screen_choose_type(const ab_fsm_ctx *ctx, ab_effects *fx, int edit);
+ab_err ab_screen_gallery(const ab_fsm_ctx *ctx, ab_effects *fx, int page, const char *prefix,
+                         int edit);
+ab_err ab_screen_details(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
+                         const char *prefix, int edit);
+ab_err ab_screen_upload(const ab_fsm_ctx *ctx, ab_effects *fx, const char *name, int photos,
+                        const char *prefix, int edit);
+/** The caller's avatar with this id, or NULL (forged or stale id: never another user's). */
+const ab_avatar *ab_fsm_find_avatar(const ab_fsm_ctx *ctx, int64_t id);
+/** The avatar named by the chat data's "avatar_id", or NULL. */
+const ab_avatar *ab_fsm_data_avatar(const ab_fsm_ctx *ctx);
+/** A copy of the chat data (or a new object) to modify and hand to fx->data. */
+json_t *ab_fsm_data_copy(const ab_fsm_ctx *ctx);
+/** Answers the button press with a short notice (the spinner stops, a toast shows). */
+ab_err ab_fsm_notice(const ab_fsm_ctx *ctx, ab_effects *fx, ab_msg_id msg);
+/** Why a typed name cannot be used (AB_MSG_NAME_*), or AB_MSG__COUNT when it can; the
+ *  cleaned name goes to name (AB_NAME_BUF bytes). except_id: the avatar being renamed. */
+ab_msg_id ab_name_problem(const ab_fsm_ctx *ctx, const char *input, char *name, int64_t except_id);
+/** Text of a message id in the user's language. */
+const char *ab_fsm_text(const ab_fsm_ctx *ctx, ab_msg_id id);
 
 /** Shows the screen of ctx->state again (after a stale button or unexpected input). */
 ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit);

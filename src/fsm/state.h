@@ -55,6 +55,24 @@ typedef enum {
     X(BTN_HELP, "help")                                                                            \
     X(BTN_CREATE, "create")                                                                        \
     X(BTN_LIST, "my avatars")                                                                      \
+    X(BTN_BACK, "back")                                                                            \
+    X(BTN_TYPE_PORTRAIT, "portrait")                                                               \
+    X(BTN_TYPE_STYLE, "style")                                                                     \
+    X(BTN_COMPARE, "compare types")                                                                \
+    X(BTN_TYPE_CONFIRM, "continue")                                                                \
+    X(BTN_GENDER_MALE, "male")                                                                     \
+    X(BTN_GENDER_FEMALE, "female")                                                                 \
+    X(BTN_GENDER_OTHER, "other")                                                                   \
+    X(BTN_UPLOAD_ADD, "add photo")                                                                 \
+    X(BTN_UPLOAD_VIEW, "view photos")                                                              \
+    X(BTN_UPLOAD_TIPS, "quality tips")                                                             \
+    X(BTN_UPLOAD_SCREEN, "upload screen")                                                          \
+    X(BTN_UPLOAD_BACK, "leave upload")                                                             \
+    X(BTN_AVATAR_SHOW, "avatar details")                                                           \
+    X(BTN_AVATAR_UPLOAD, "continue upload")                                                        \
+    X(BTN_AVATAR_RENAME, "rename")                                                                 \
+    X(BTN_AVATAR_DELETE, "delete")                                                                 \
+    X(BTN_AVATAR_DELETE_OK, "confirm delete")                                                      \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

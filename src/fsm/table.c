@@ -16,15 +16,41 @@ const ab_transition ab_fsm_table[] = {
     /* navigation buttons leave any screen */
     ROW(ANY, BTN_MAIN_MENU, ab_h_main_menu, MAIN_MENU),
     ROW(ANY, BTN_AVATAR_MENU, ab_h_avatar_menu, AVATAR_MENU),
-    /* main menu */
+    ROW(ANY, BTN_LIST, ab_h_gallery, AVATAR_GALLERY),
+    ROW(ANY, BTN_AVATAR_SHOW, ab_h_details, AVATAR_DETAILS),
+    ROW(ANY, BTN_AVATAR_UPLOAD, ab_h_continue_upload, UPLOADING_PHOTOS),
+    /* menus */
     ROW(MAIN_MENU, BTN_HELP, ab_h_help, HELP),
-    /* avatar menu */
     ROW(AVATAR_MENU, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
-    ROW(AVATAR_MENU, BTN_LIST, ab_h_gallery, AVATAR_GALLERY),
     ROW(AVATAR_MENU, BTN_HELP, ab_h_help, HELP),
     ROW(HELP, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
+    /* creating an avatar */
+    ROW(SELECTING_TRAINING_TYPE, BTN_TYPE_PORTRAIT, ab_h_type_chosen, CONFIRMING_TRAINING_TYPE),
+    ROW(SELECTING_TRAINING_TYPE, BTN_TYPE_STYLE, ab_h_type_chosen, CONFIRMING_TRAINING_TYPE),
+    ROW(SELECTING_TRAINING_TYPE, BTN_COMPARE, ab_h_compare, VIEWING_TRAINING_COMPARISON),
+    ROW(VIEWING_TRAINING_COMPARISON, BTN_TYPE_PORTRAIT, ab_h_type_chosen, CONFIRMING_TRAINING_TYPE),
+    ROW(VIEWING_TRAINING_COMPARISON, BTN_TYPE_STYLE, ab_h_type_chosen, CONFIRMING_TRAINING_TYPE),
+    ROW(VIEWING_TRAINING_COMPARISON, BTN_BACK, ab_h_create, SELECTING_TRAINING_TYPE),
+    ROW(CONFIRMING_TRAINING_TYPE, BTN_TYPE_CONFIRM, ab_h_choose_gender, SELECTING_GENDER),
+    ROW(CONFIRMING_TRAINING_TYPE, BTN_BACK, ab_h_create, SELECTING_TRAINING_TYPE),
+    ROW(SELECTING_GENDER, BTN_GENDER_MALE, ab_h_gender_chosen, ENTERING_NAME),
+    ROW(SELECTING_GENDER, BTN_GENDER_FEMALE, ab_h_gender_chosen, ENTERING_NAME),
+    ROW(SELECTING_GENDER, BTN_GENDER_OTHER, ab_h_gender_chosen, ENTERING_NAME),
+    ROW(SELECTING_GENDER, BTN_BACK, ab_h_type_back, CONFIRMING_TRAINING_TYPE),
+    ROW(ENTERING_NAME, TEXT, ab_h_name_entered, UPLOADING_PHOTOS), /* stays while invalid */
+    ROW(ENTERING_NAME, BTN_BACK, ab_h_choose_gender, SELECTING_GENDER),
+    /* the upload screen */
+    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_ADD, ab_h_upload_add, SAME),
+    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_VIEW, ab_h_upload_view, SAME),
+    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_TIPS, ab_h_upload_tips, SAME),
+    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_SCREEN, ab_h_upload_screen, SAME),
+    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_BACK, ab_h_upload_back, AVATAR_DETAILS),
+    /* an avatar's details: rename, delete */
+    ROW(AVATAR_DETAILS, BTN_AVATAR_RENAME, ab_h_rename_start, EDITING_AVATAR),
+    ROW(AVATAR_DETAILS, BTN_AVATAR_DELETE, ab_h_delete_start, DELETING_AVATAR),
     ROW(AVATAR_GALLERY, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
-    ROW(AVATAR_GALLERY, BTN_LIST, ab_h_gallery, AVATAR_GALLERY),
+    ROW(EDITING_AVATAR, TEXT, ab_h_rename_entered, AVATAR_DETAILS), /* stays while invalid */
+    ROW(DELETING_AVATAR, BTN_AVATAR_DELETE_OK, ab_h_delete_confirmed, AVATAR_GALLERY),
     /* the chat's membership: the user blocked or unblocked the bot */
     ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME),
     ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),

@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "db/avatars.h"
 #include "db/chat.h"
 #include "db/inbox.h"
 #include "db/outbox.h"
@@ -26,12 +27,75 @@ typedef struct {
     int parsed;
 } step_ctx;
 
+/* Data changes the handler asked for. Every one names the user, so the database itself
+ * refuses an avatar that is not theirs. A new avatar's id goes into the chat data under the
+ * op's "bind" key. */
+static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    size_t i;
+    json_t *op;
+    json_array_foreach(fx->ops, i, op)
+    {
+        const char *kind = ab_json_str(op, "op");
+        int64_t avatar_id = 0;
+        ab_json_i64(op, "avatar_id", &avatar_id);
+        ab_err err;
+        if (!kind) {
+            err = AB_ERR_INTERNAL;
+        } else if (strcmp(kind, "avatar_create") == 0) {
+            int64_t id = 0;
+            err = ab_db_avatar_create(db, ctx->user_id, ab_json_str(op, "name"),
+                                      ab_json_str(op, "gender"), ab_json_str(op, "training_type"),
+                                      &id);
+            const char *bind = ab_json_str(op, "bind");
+            if (err == AB_OK && bind && fx->data)
+                json_object_set_new(fx->data, bind, json_integer(id));
+            if (err == AB_OK)
+                AB_INFO("avatar created", "{s:I,s:I,s:s}", "user_id", (json_int_t)ctx->user_id,
+                        "avatar_id", (json_int_t)id, "training_type",
+                        ab_json_str(op, "training_type"));
+        } else if (strcmp(kind, "avatar_rename") == 0) {
+            err = ab_db_avatar_rename(db, ctx->user_id, avatar_id, ab_json_str(op, "name"));
+        } else if (strcmp(kind, "avatar_delete") == 0) {
+            err = ab_db_avatar_delete(db, ctx->user_id, avatar_id);
+            if (err == AB_OK)
+                AB_INFO("avatar deleted", "{s:I,s:I}", "user_id", (json_int_t)ctx->user_id,
+                        "avatar_id", (json_int_t)avatar_id);
+        } else {
+            err = AB_ERR_INTERNAL;
+        }
+        if (err != AB_OK)
+            return err;
+    }
+    json_t *job;
+    json_array_foreach(fx->jobs, i, job)
+    {
+        int64_t avatar_id = 0;
+        ab_json_i64(job, "avatar_id", &avatar_id);
+        char *payload = ab_json_dump(json_object_get(job, "payload"));
+        ab_err err = payload ? ab_db_job_enqueue(db, ab_json_str(job, "kind"), ctx->chat_id,
+                                                 ctx->user_id, avatar_id, payload)
+                             : AB_ERR_NOMEM;
+        free(payload);
+        if (err != AB_OK)
+            return err;
+    }
+    return AB_OK;
+}
+
 static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
 {
+    ab_err err = apply_ops(db, ctx, fx);
+    if (err == AB_ERR_CONFLICT || err == AB_ERR_LIMIT || err == AB_ERR_NOT_FOUND)
+        /* Another chat of the same user changed the avatars since we read them: run the whole
+         * step again on fresh data (the handler then answers with the right message). */
+        return AB_ERR_DB_RETRY;
+    if (err != AB_OK)
+        return err;
     char *data_text = fx->data ? ab_json_dump(fx->data) : NULL;
     if (fx->data && !data_text)
         return AB_ERR_NOMEM;
-    ab_err err = ab_db_chat_save(db, ctx->chat_id, ab_state_name(fx->next), data_text);
+    err = ab_db_chat_save(db, ctx->chat_id, ab_state_name(fx->next), data_text);
     free(data_text);
     if (err == AB_OK && json_array_size(fx->calls) > 0) {
         char *calls = ab_json_dump(fx->calls);
@@ -86,10 +150,18 @@ static ab_err step_tx(ab_db *db, void *arg)
         if (err != AB_OK)
             return err;
     }
+    ab_avatar avatars[AB_MAX_AVATARS];
+    int n_avatars = 0;
+    if (u->user_id) {
+        err = ab_db_avatars_list(db, u->user_id, avatars, AB_MAX_AVATARS, &n_avatars);
+        if (err != AB_OK)
+            return err;
+    }
     ab_fsm_ctx ctx = {.upd = u,
                       .chat_id = u->chat_id ? u->chat_id : u->user_id,
                       .user_id = u->user_id,
-                      .avatars_count = user.avatars_count,
+                      .avatars_count = n_avatars,
+                      .avatars = avatars,
                       .lang = ab_lang_from_code(u->language_code ? u->language_code
                                                                  : user.language_code)};
     ctx.event = ab_event_from_update(u, &ctx.arg);
@@ -177,7 +249,7 @@ ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id)
         result = s.busy ? AB_STEP_BUSY : s.found ? AB_STEP_DONE : AB_STEP_IDLE;
         if (s.found)
             ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"ok\"", 1);
-    } else if (err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY || !s.found) {
+    } else if (err == AB_ERR_DB_DOWN || !s.found) {
         result = AB_STEP_BUSY; /* nothing counted: the database itself is the problem */
     } else {
         if (!s.error[0])

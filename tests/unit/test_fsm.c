@@ -136,7 +136,7 @@ static void test_stale_and_forged_buttons(void **state)
 {
     (void)state;
     /* "create" pressed on an old menu while the chat is in the main menu */
-    const char *cases[] = {"av:new", "av:list:99999999999", "zz:evil:1", "av:list:-5"};
+    const char *cases[] = {"av:new", "tt:ok", "zz:evil:1", "av:list:-5", "av:rename:7"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ab_update u = button(cases[i]);
         ab_fsm_ctx ctx = ctx_for(&u, AB_ST_MAIN_MENU, 0);
@@ -150,6 +150,40 @@ static void test_stale_and_forged_buttons(void **state)
         ab_fx_free(&fx);
         ab_update_free(&u);
     }
+}
+
+static void test_forged_avatar_id_is_not_found(void **state)
+{
+    (void)state;
+    ab_avatar mine = {.id = 11, .name = "Мой", .gender = "male", .training_type = "portrait",
+                      .status = "draft", .created = "2026-01-01"};
+    const char *cases[] = {"av:show:12", "av:upload:999", "av:show:0"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ab_update u = button(cases[i]);
+        ab_fsm_ctx ctx = ctx_for(&u, AB_ST_AVATAR_GALLERY, 1);
+        ctx.avatars = &mine;
+        ab_effects fx;
+        ab_fx_init(&fx);
+        assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+        assert_int_equal(fx.next, AB_ST_AVATAR_GALLERY);
+        assert_int_equal(json_array_size(fx.calls), 1);
+        assert_string_equal(json_string_value(json_object_get(call_payload(&fx, 0), "text")),
+                            "Avatar not found");
+        assert_int_equal(json_array_size(fx.ops), 0);
+        ab_fx_free(&fx);
+        ab_update_free(&u);
+    }
+    /* the owner's own id works */
+    ab_update u = button("av:show:11");
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_AVATAR_GALLERY, 1);
+    ctx.avatars = &mine;
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.next, AB_ST_AVATAR_DETAILS);
+    assert_string_equal(call_method(&fx, 1), "editMessageText");
+    ab_fx_free(&fx);
+    ab_update_free(&u);
 }
 
 static void test_unexpected_text_gets_hint(void **state)
@@ -224,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_english_user),
         cmocka_unit_test(test_button_answers_then_edits),
         cmocka_unit_test(test_stale_and_forged_buttons),
+        cmocka_unit_test(test_forged_avatar_id_is_not_found),
         cmocka_unit_test(test_unexpected_text_gets_hint),
         cmocka_unit_test(test_catalogue_complete_and_consistent),
         cmocka_unit_test(test_mermaid),

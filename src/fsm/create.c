@@ -1,0 +1,144 @@
+/* Creating an avatar: training type (with a comparison screen) → confirm → gender → name →
+ * the avatar exists as a draft and the user lands on the upload screen. What has been chosen
+ * so far lives in the chat data ("training_type", "gender"), so the flow resumes on any
+ * replica and after a restart. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "fsm/event.h"
+#include "fsm/fsm.h"
+#include "fsm/names.h"
+#include "telegram/keyboard.h"
+
+static void button(json_t *kb, const ab_fsm_ctx *ctx, ab_msg_id label, ab_event ev)
+{
+    char data[65];
+    ab_kb_add(kb, ab_fsm_text(ctx, label), ab_event_callback_data(ev, 0, data));
+}
+
+static const char *chosen_type(const ab_fsm_ctx *ctx)
+{
+    const char *t = ctx->data ? ab_json_str(ctx->data, "training_type") : NULL;
+    return t && strcmp(t, "style") == 0 ? "style" : "portrait";
+}
+
+ab_err ab_h_create(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    if (ctx->avatars_count >= AB_MAX_AVATARS) {
+        ab_fx_goto(fx, ctx->state);
+        return ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_LIMIT);
+    }
+    fx->data = json_object(); /* a new creation starts from nothing */
+    return ab_screen_choose_type(ctx, fx, 1);
+}
+
+ab_err ab_h_compare(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    json_t *kb = ab_kb_new();
+    button(kb, ctx, AB_MSG_BTN_PORTRAIT, AB_EV_BTN_TYPE_PORTRAIT);
+    button(kb, ctx, AB_MSG_BTN_STYLE, AB_EV_BTN_TYPE_STYLE);
+    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
+    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_COMPARE_TYPES), kb, 1);
+}
+
+static ab_err show_confirm(const ab_fsm_ctx *ctx, ab_effects *fx, const char *type, int edit)
+{
+    json_t *kb = ab_kb_new();
+    button(kb, ctx, AB_MSG_BTN_CONTINUE, AB_EV_BTN_TYPE_CONFIRM);
+    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
+    return ab_screen_show(ctx, fx,
+                          ab_fsm_text(ctx, strcmp(type, "style") == 0 ? AB_MSG_CONFIRM_STYLE
+                                                                      : AB_MSG_CONFIRM_PORTRAIT),
+                          kb, edit);
+}
+
+ab_err ab_h_type_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    const char *type = ctx->event == AB_EV_BTN_TYPE_STYLE ? "style" : "portrait";
+    fx->data = ab_fsm_data_copy(ctx);
+    json_object_set_new(fx->data, "training_type", json_string(type));
+    return show_confirm(ctx, fx, type, 1);
+}
+
+ab_err ab_h_type_back(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    return show_confirm(ctx, fx, chosen_type(ctx), 1);
+}
+
+ab_err ab_h_choose_gender(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    json_t *kb = ab_kb_new();
+    button(kb, ctx, AB_MSG_BTN_MALE, AB_EV_BTN_GENDER_MALE);
+    button(kb, ctx, AB_MSG_BTN_FEMALE, AB_EV_BTN_GENDER_FEMALE);
+    button(kb, ctx, AB_MSG_BTN_OTHER, AB_EV_BTN_GENDER_OTHER);
+    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
+    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_CHOOSE_GENDER), kb, 1);
+}
+
+static ab_err show_name_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const char *prefix, int edit)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s%s", prefix ? prefix : "", prefix ? "\n" : "",
+             ab_fsm_text(ctx, prefix ? AB_MSG_NAME_AGAIN : AB_MSG_ENTER_NAME));
+    json_t *kb = ab_kb_new();
+    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
+    return ab_screen_show(ctx, fx, text, kb, edit);
+}
+
+ab_err ab_h_gender_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    const char *gender = ctx->event == AB_EV_BTN_GENDER_FEMALE ? "female"
+                         : ctx->event == AB_EV_BTN_GENDER_OTHER ? "other"
+                                                                : "male";
+    fx->data = ab_fsm_data_copy(ctx);
+    json_object_set_new(fx->data, "gender", json_string(gender));
+    return show_name_prompt(ctx, fx, NULL, 1);
+}
+
+ab_msg_id ab_name_problem(const ab_fsm_ctx *ctx, const char *input, char *name, int64_t except_id)
+{
+    switch (ab_name_check(input, name)) {
+    case AB_NAME_EMPTY:
+        return AB_MSG_NAME_EMPTY;
+    case AB_NAME_TOO_LONG:
+        return AB_MSG_NAME_TOO_LONG;
+    case AB_NAME_BAD_CHARS:
+        return AB_MSG_NAME_BAD_CHARS;
+    case AB_NAME_OK:
+        break;
+    }
+    for (int i = 0; i < ctx->avatars_count; i++)
+        if (ctx->avatars[i].id != except_id && ab_name_equal(ctx->avatars[i].name, name))
+            return AB_MSG_NAME_TAKEN;
+    return AB_MSG__COUNT;
+}
+
+ab_err ab_h_name_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    if (ctx->avatars_count >= AB_MAX_AVATARS) {
+        ab_fx_goto(fx, AB_ST_AVATAR_MENU);
+        fx->data = json_object();
+        return ab_screen_avatar_menu(ctx, fx, ab_fsm_text(ctx, AB_MSG_AVATAR_LIMIT), 0);
+    }
+    char name[AB_NAME_BUF];
+    ab_msg_id problem = ab_name_problem(ctx, ctx->upd->text, name, 0);
+    if (problem != AB_MSG__COUNT) {
+        char reason[512];
+        snprintf(reason, sizeof reason, ab_fsm_text(ctx, problem), name);
+        ab_fx_goto(fx, ctx->state); /* stays in entering_name */
+        return show_name_prompt(ctx, fx, reason, 0);
+    }
+    const char *gender = ctx->data ? ab_json_str(ctx->data, "gender") : NULL;
+    if (!gender) {
+        ab_fx_goto(fx, AB_ST_SELECTING_GENDER); /* data lost somehow: ask again */
+        return ab_h_choose_gender(ctx, fx);
+    }
+    ab_err err = ab_fx_op(fx, json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "avatar_create", "name",
+                                        name, "gender", gender, "training_type",
+                                        chosen_type(ctx), "bind", "avatar_id"));
+    if (err != AB_OK)
+        return err;
+    fx->data = json_object(); /* the runner adds the new avatar_id */
+    return ab_screen_upload(ctx, fx, name, 0, NULL, 0);
+}

@@ -1,0 +1,150 @@
+/* "My avatars": the paged gallery, an avatar's details, renaming and deleting. Every button
+ * that names an avatar is resolved against the caller's own avatars (ab_fsm_find_avatar); an
+ * id that is not theirs gets "not found" and changes nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "fsm/event.h"
+#include "fsm/fsm.h"
+#include "fsm/names.h"
+#include "telegram/keyboard.h"
+
+/* The pressed button's avatar, or NULL after telling the user it is not found. */
+static const ab_avatar *pressed_avatar(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
+{
+    const ab_avatar *a = ab_fsm_find_avatar(ctx, ctx->arg);
+    *err = AB_OK;
+    if (!a) {
+        ab_fx_goto(fx, ctx->state);
+        *err = ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_NOT_FOUND);
+    }
+    return a;
+}
+
+static json_t *data_with_avatar(int64_t avatar_id)
+{
+    return json_pack("{s:I}", "avatar_id", (json_int_t)avatar_id);
+}
+
+ab_err ab_h_gallery(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    int page = ctx->event == AB_EV_BTN_LIST ? (int)ctx->arg : 0;
+    fx->data = json_pack("{s:i}", "page", page);
+    return ab_screen_gallery(ctx, fx, page, NULL, 1);
+}
+
+ab_err ab_h_details(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    if (!a)
+        return err;
+    fx->data = data_with_avatar(a->id);
+    return ab_screen_details(ctx, fx, a, NULL, 1);
+}
+
+static ab_err show_rename_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
+                                 const char *prefix, int edit)
+{
+    char prompt[512], text[1024];
+    snprintf(prompt, sizeof prompt, ab_fsm_text(ctx, AB_MSG_RENAME_PROMPT), a->name);
+    snprintf(text, sizeof text, "%s%s%s", prefix ? prefix : "", prefix ? "\n" : "", prompt);
+    json_t *kb = ab_kb_new();
+    char data[65];
+    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
+              ab_event_callback_data(AB_EV_BTN_AVATAR_SHOW, a->id, data));
+    return ab_screen_show(ctx, fx, text, kb, edit);
+}
+
+ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    if (!a)
+        return err;
+    fx->data = data_with_avatar(a->id);
+    return show_rename_prompt(ctx, fx, a, NULL, 1);
+}
+
+ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    const ab_avatar *a = ab_fsm_data_avatar(ctx);
+    if (!a) { /* deleted meanwhile (another device): back to the gallery */
+        ab_fx_goto(fx, AB_ST_AVATAR_GALLERY);
+        return ab_screen_gallery(ctx, fx, 0, ab_fsm_text(ctx, AB_MSG_AVATAR_NOT_FOUND), 0);
+    }
+    char name[AB_NAME_BUF];
+    ab_msg_id problem = ab_name_problem(ctx, ctx->upd->text, name, a->id);
+    if (problem != AB_MSG__COUNT) {
+        char reason[512];
+        snprintf(reason, sizeof reason, ab_fsm_text(ctx, problem), name);
+        ab_fx_goto(fx, ctx->state);
+        return show_rename_prompt(ctx, fx, a, reason, 0);
+    }
+    ab_err err = ab_fx_op(fx, json_pack("{s:s,s:I,s:s}", "op", "avatar_rename", "avatar_id",
+                                        (json_int_t)a->id, "name", name));
+    if (err != AB_OK)
+        return err;
+    ab_avatar renamed = *a;
+    snprintf(renamed.name, sizeof renamed.name, "%s", name);
+    return ab_screen_details(ctx, fx, &renamed, ab_fsm_text(ctx, AB_MSG_RENAMED), 0);
+}
+
+ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    if (!a)
+        return err;
+    if (strcmp(a->status, "training") == 0) {
+        ab_fx_goto(fx, ctx->state);
+        return ab_fsm_notice(ctx, fx, AB_MSG_CANNOT_DELETE_TRAINING);
+    }
+    fx->data = data_with_avatar(a->id);
+    char text[512];
+    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_DELETE_CONFIRM), a->name);
+    json_t *kb = ab_kb_new();
+    char data[65];
+    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_YES),
+              ab_event_callback_data(AB_EV_BTN_AVATAR_DELETE_OK, a->id, data));
+    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_NO),
+              ab_event_callback_data(AB_EV_BTN_AVATAR_SHOW, a->id, data));
+    return ab_screen_show(ctx, fx, text, kb, 1);
+}
+
+ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    if (!a)
+        return err;
+    if (strcmp(a->status, "training") == 0) {
+        ab_fx_goto(fx, ctx->state);
+        return ab_fsm_notice(ctx, fx, AB_MSG_CANNOT_DELETE_TRAINING);
+    }
+    err = ab_fx_op(fx, json_pack("{s:s,s:I}", "op", "avatar_delete", "avatar_id",
+                                 (json_int_t)a->id));
+    /* stored photos and datasets go in the background: a job deletes the avatar's prefix */
+    if (err == AB_OK) {
+        char prefix[96];
+        snprintf(prefix, sizeof prefix, "avatars/%lld/%lld/", (long long)ctx->user_id,
+                 (long long)a->id);
+        err = ab_fx_job(fx, "storage.delete_prefix", 0, json_pack("{s:s}", "prefix", prefix));
+    }
+    if (err != AB_OK)
+        return err;
+    /* the gallery as it will be once the delete is committed */
+    ab_avatar rest[AB_MAX_AVATARS];
+    int n = 0;
+    for (int i = 0; i < ctx->avatars_count && n < AB_MAX_AVATARS; i++)
+        if (ctx->avatars[i].id != a->id)
+            rest[n++] = ctx->avatars[i];
+    char done[256];
+    snprintf(done, sizeof done, ab_fsm_text(ctx, AB_MSG_DELETED), a->name);
+    ab_fsm_ctx after = *ctx;
+    after.avatars = rest;
+    after.avatars_count = n;
+    fx->data = json_pack("{s:i}", "page", 0);
+    return ab_screen_gallery(&after, fx, 0, done, 1);
+}
