@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "db/inbox_batch.h"
 #include "db/migrate.h"
 #include "http/server.h"
 #include "workers/ratelimit.h"
@@ -51,6 +52,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_signal_init(&app.inbox_ready);
     ab_signal_init(&app.outbox_ready);
     ab_signal_init(&app.stop);
+    ab_signal_init(&app.notify_request);
 
     ab_err err = AB_OK;
     if (cfg.migrate_on_start)
@@ -60,9 +62,14 @@ int ab_cmd_serve(int argc, char **argv)
     app.ratelimit = ab_ratelimit_new(cfg.telegram_rate_global, cfg.telegram_rate_per_chat);
     if (err == AB_OK && !app.ratelimit)
         err = AB_ERR_NOMEM;
+    /* half the pool writes webhook batches; the rest stays free for probes and metrics */
+    if (err == AB_OK &&
+        !(app.batcher = ab_inbox_batcher_new(app.pool, cfg.db_pool_size > 1 ? cfg.db_pool_size / 2 : 1)))
+        err = AB_ERR_NOMEM;
     if (err != AB_OK) {
         AB_ERROR("cannot start: database not usable", "{s:s}", "error", ab_err_name(err));
         ab_ratelimit_free(app.ratelimit);
+        ab_inbox_batcher_free(app.batcher);
         ab_db_pool_free(app.pool);
         ab_config_free(&cfg);
         return 1;
@@ -87,11 +94,13 @@ int ab_cmd_serve(int argc, char **argv)
     atomic_store(&app.draining, 1);
     ab_http_stop(http);
     ab_workers_stop(workers);
+    ab_inbox_batcher_free(app.batcher);
     ab_db_pool_free(app.pool);
     ab_ratelimit_free(app.ratelimit);
     ab_signal_destroy(&app.inbox_ready);
     ab_signal_destroy(&app.outbox_ready);
     ab_signal_destroy(&app.stop);
+    ab_signal_destroy(&app.notify_request);
     AB_INFO("stopped", NULL);
     ab_config_free(&cfg);
     return rc;

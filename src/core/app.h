@@ -10,6 +10,7 @@
 
 struct ab_db_pool;
 struct ab_ratelimit;
+struct ab_inbox_batcher;
 
 typedef struct {
     const ab_config *cfg;
@@ -18,8 +19,20 @@ typedef struct {
     ab_signal inbox_ready;      /* new updates stored */
     ab_signal outbox_ready;     /* new Bot API calls queued */
     ab_signal stop;             /* raised once at shutdown: cuts every pause short */
+    struct ab_inbox_batcher *batcher; /* group commit of webhook inserts */
+    /* NOTIFY for other replicas is sent by the notifier thread, coalesced, outside the hot
+     * transactions: a NOTIFY in a transaction serializes every commit of the database. */
+    ab_signal notify_request;
+    atomic_int notify_inbox, notify_outbox, notify_jobs;
     atomic_int running;         /* workers loop while set */
     atomic_int draining;        /* readiness says 503 while set */
 } ab_app;
+
+/** Asks the notifier to tell other replicas there is new work (cheap; coalesced). */
+static inline void ab_app_request_notify(ab_app *app, atomic_int *flag)
+{
+    atomic_store(flag, 1);
+    ab_signal_raise_one(&app->notify_request);
+}
 
 #endif

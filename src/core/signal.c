@@ -29,6 +29,14 @@ void ab_signal_raise(ab_signal *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+void ab_signal_raise_one(ab_signal *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->seq++;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
 unsigned long ab_signal_seq(ab_signal *s)
 {
     pthread_mutex_lock(&s->lock);

@@ -15,6 +15,8 @@ void ab_signal_init(ab_signal *s);
 void ab_signal_destroy(ab_signal *s);
 /** Wakes every waiter. */
 void ab_signal_raise(ab_signal *s);
+/** Wakes one waiter (the one that finds work wakes the next: a cascade, not a stampede). */
+void ab_signal_raise_one(ab_signal *s);
 /** Current sequence number; pass it to ab_signal_wait to not miss raises in between. */
 unsigned long ab_signal_seq(ab_signal *s);
 /** Waits until the signal is raised after `seen` or timeout_ms pass. */

@@ -97,9 +97,8 @@ ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id)
 
 static const ab_db_stmt JOB = {
     "job_enqueue",
-    "WITH ins AS (INSERT INTO jobs (kind, chat_id, user_id, avatar_id, payload)"
-    " VALUES ($1, $2::bigint, $3::bigint, $4::bigint, coalesce($5::jsonb, '{}')) RETURNING 1)"
-    " SELECT pg_notify('ab_jobs', '') FROM ins",
+    "INSERT INTO jobs (kind, chat_id, user_id, avatar_id, payload)"
+    " VALUES ($1, $2::bigint, $3::bigint, $4::bigint, coalesce($5::jsonb, '{}'))",
     5};
 
 ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,

@@ -6,28 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ab_db_stmt INSERT = {
-    "inbox_insert",
-    "WITH ins AS (INSERT INTO inbox (update_id, chat_id, kind, payload)"
-    " VALUES ($1::bigint, $2::bigint, $3, $4::json)"
-    " ON CONFLICT (update_id) DO NOTHING RETURNING 1)"
-    " SELECT pg_notify('ab_inbox', '') FROM ins",
-    4};
-
-ab_err ab_db_inbox_insert(ab_db *db, int64_t update_id, int64_t lane, const char *kind,
-                          const char *payload, bool *inserted)
-{
-    char id[24], ln[24];
-    const char *params[] = {ab_db_i64(id, update_id), ab_db_i64(ln, lane), kind, payload};
-    PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &INSERT, params, &res);
-    if (err != AB_OK)
-        return err;
-    *inserted = PQntuples(res) == 1;
-    PQclear(res);
-    return AB_OK;
-}
-
 static const ab_db_stmt PENDING_LANES = {
     "inbox_pending_lanes",
     "SELECT chat_id FROM inbox WHERE status = 'pending' ORDER BY update_id LIMIT $1::int", 1};
@@ -73,7 +51,7 @@ static const ab_db_stmt NEXT_IN_LANE = {
     "inbox_next_in_lane",
     "SELECT update_id, payload::text, attempts FROM inbox"
     " WHERE chat_id = $1::bigint AND status = 'pending'"
-    " ORDER BY update_id LIMIT 1 FOR UPDATE",
+    " ORDER BY chat_id, update_id LIMIT 1 FOR UPDATE", /* = inbox_pending_by_chat's order */
     1};
 
 ab_err ab_db_inbox_next_in_lane(ab_db *db, int64_t lane, int64_t *update_id, char **payload,

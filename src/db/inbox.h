@@ -1,5 +1,5 @@
 /* The inbox table: durable Telegram updates, deduplicated by update_id, handled in update_id
- * order one chat (lane) at a time. */
+ * order one chat (lane) at a time. Updates are written by the batcher (inbox_batch.h). */
 #ifndef AB_DB_INBOX_H
 #define AB_DB_INBOX_H
 
@@ -8,10 +8,6 @@
 
 #include "db/db.h"
 
-/** Stores an update (autocommit) and notifies the dispatchers; *inserted is false when the
- *  update_id was already there (a re-delivery). payload must be NUL-terminated JSON. */
-ab_err ab_db_inbox_insert(ab_db *db, int64_t update_id, int64_t lane, const char *kind,
-                          const char *payload, bool *inserted);
 /** Lanes (chat ids) that have pending updates, oldest first, at most max. */
 ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t *lanes, int max, int *n);
 /** In a transaction: tries the lane's lock without waiting; *locked says if we hold it. */

@@ -1,5 +1,8 @@
-/* Outbox statements. Claiming is one statement: SKIP LOCKED spreads rows over senders, and the
- * NOT EXISTS keeps each chat's order (an earlier open row of the chat blocks later ones). */
+/* Outbox statements. Claiming is one statement: SKIP LOCKED spreads rows over senders, and a
+ * row is deliverable only while it is its chat's oldest open row, which keeps each chat's order.
+ * That check is a scalar subquery on purpose: it is always an index probe per candidate, where
+ * a NOT EXISTS may be planned (from empty-table statistics, in a cached generic plan) as a scan
+ * of every open row per claim. */
 #include "db/outbox.h"
 
 #include <stdio.h>
@@ -8,11 +11,9 @@
 
 static const ab_db_stmt INSERT = {
     "outbox_insert",
-    "WITH ins AS (INSERT INTO outbox (chat_id, method, payload, source_update_id)"
+    "INSERT INTO outbox (chat_id, method, payload, source_update_id)"
     " SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', $2::bigint"
-    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(c, n) ORDER BY n"
-    " RETURNING 1)"
-    " SELECT pg_notify('ab_outbox', '') WHERE EXISTS (SELECT 1 FROM ins)",
+    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(c, n) ORDER BY n",
     2};
 
 ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_update_id)
@@ -29,8 +30,8 @@ static const ab_db_stmt CLAIM = {
     " WHERE id = ("
     "  SELECT o.id FROM outbox o"
     "  WHERE o.status = 'pending' AND o.not_before <= now()"
-    "  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
-    "                  AND p.status IN ('pending', 'sending'))"
+    "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
+    "              AND p.status IN ('pending', 'sending'))"
     "  ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING id, chat_id, method, payload::text, attempts",
     1};

@@ -17,7 +17,7 @@ typedef struct {
     int attempts;  /* including this one */
 } ab_outbox_row;
 
-/** Inserts calls (a JSON array of {method, chat_id, payload}) and notifies the senders. */
+/** Inserts calls (a JSON array of {method, chat_id, payload}); the caller wakes senders. */
 ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_update_id);
 /** Leases the next deliverable row for lease_s seconds; *found false when none. */
 ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found);

@@ -9,7 +9,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/db.h"
-#include "db/inbox.h"
+#include "db/inbox_batch.h"
 #include "http/server.h"
 #include "telegram/update.h"
 
@@ -44,16 +44,9 @@ ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req)
         AB_WARN("webhook refused: bad update", "{s:s}", "reason", why);
         return ab_http_error(400, "bad_request", why);
     }
-    ab_db *db = ab_db_pool_get(app->pool, 5000);
-    if (!db) {
-        ab_update_free(&upd);
-        AB_WARN("webhook not stored: no database connection", NULL);
-        return ab_http_error(503, "unavailable", "database unavailable, retry later");
-    }
     bool inserted = false;
-    ab_err err = ab_db_inbox_insert(db, upd.update_id, upd.lane, upd.kind_name, req->body,
-                                    &inserted);
-    ab_db_pool_put(app->pool, db);
+    ab_err err = ab_inbox_batcher_submit(app->batcher, upd.update_id, upd.lane, upd.kind_name,
+                                         req->body, &inserted);
     if (err != AB_OK) {
         AB_WARN("webhook not stored", "{s:I,s:s}", "update_id", (json_int_t)upd.update_id,
                 "error", ab_err_name(err));
@@ -67,7 +60,9 @@ ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req)
     AB_DEBUG("update stored", "{s:I,s:I,s:s,s:b}", "update_id", (json_int_t)upd.update_id,
              "chat_id", (json_int_t)upd.lane, "kind", upd.kind_name, "new", inserted);
     ab_update_free(&upd);
-    if (inserted)
-        ab_signal_raise(&app->inbox_ready); /* local wake-up; NOTIFY reaches other replicas */
+    if (inserted) {
+        ab_signal_raise_one(&app->inbox_ready); /* a dispatcher here, at once */
+        ab_app_request_notify(app, &app->notify_inbox); /* and the other replicas */
+    }
     return ab_http_json(200, "{\"ok\":true}");
 }

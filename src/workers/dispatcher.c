@@ -16,9 +16,12 @@ void *ab_dispatcher_main(void *arg)
     ab_app *app = arg;
     ab_db *db = NULL;
     while (atomic_load(&app->running)) {
-        if (!db && ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
-            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
-            continue;
+        if (!db) {
+            if (ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
+                ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
+                continue;
+            }
+            ab_worker_session(db);
         }
         unsigned long seen = ab_signal_seq(&app->inbox_ready);
         int64_t lanes[LANES_PER_ROUND];
@@ -28,10 +31,19 @@ void *ab_dispatcher_main(void *arg)
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
         }
+        if (n > 1)
+            ab_signal_raise_one(&app->inbox_ready); /* more than one chat waiting: bring help */
         int progressed = 0;
         for (int i = 0; i < n && atomic_load(&app->running); i++) {
-            ab_step_result r = ab_step_run_lane(db, lanes[i], NULL);
+            ab_step_output out;
+            ab_step_result r = ab_step_run_lane_ex(db, lanes[i], &out);
             progressed |= r == AB_STEP_DONE || r == AB_STEP_FAILED;
+            if (out.calls) {
+                ab_signal_raise_one(&app->outbox_ready);
+                ab_app_request_notify(app, &app->notify_outbox);
+            }
+            if (out.jobs)
+                ab_app_request_notify(app, &app->notify_jobs);
         }
         if (n == 0)
             ab_signal_wait(&app->inbox_ready, seen, 1000);

@@ -17,8 +17,11 @@ void *ab_janitor_main(void *arg)
         ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 5000);
         if (!atomic_load(&app->running))
             break;
-        if (!db && ab_db_connect(app->cfg->database_url, &db) != AB_OK)
-            continue;
+        if (!db) {
+            if (ab_db_connect(app->cfg->database_url, &db) != AB_OK)
+                continue;
+            ab_worker_session(db);
+        }
         int64_t n = 0;
         if (ab_db_outbox_recover(db, &n) == AB_OK && n > 0) {
             AB_WARN("outbox leases expired, calls requeued", "{s:I}", "count", (json_int_t)n);

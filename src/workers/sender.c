@@ -149,9 +149,12 @@ void *ab_sender_main(void *arg)
     ab_db *db = NULL;
     int lease_s = cfg->telegram_timeout_s + 5; /* a lease outlives the call it covers */
     while (tg && atomic_load(&app->running)) {
-        if (!db && ab_db_connect(cfg->database_url, &db) != AB_OK) {
-            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
-            continue;
+        if (!db) {
+            if (ab_db_connect(cfg->database_url, &db) != AB_OK) {
+                ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
+                continue;
+            }
+            ab_worker_session(db);
         }
         unsigned long seen = ab_signal_seq(&app->outbox_ready);
         ab_outbox_row row;
@@ -164,6 +167,7 @@ void *ab_sender_main(void *arg)
             ab_signal_wait(&app->outbox_ready, seen, 1000);
             continue;
         }
+        ab_signal_raise_one(&app->outbox_ready); /* there may be more: wake one more sender */
         if (is_paced(row.method)) {
             double wait = ab_ratelimit_take(app->ratelimit, row.chat_id, mono_now());
             while (wait > 0 && wait < 0.3 && atomic_load(&app->running)) {
@@ -183,7 +187,6 @@ void *ab_sender_main(void *arg)
         record_outcome(app, db, &row, err, &resp);
         ab_tg_response_free(&resp);
         ab_outbox_row_free(&row);
-        ab_signal_raise(&app->outbox_ready); /* the chat's next row may be deliverable now */
     }
     ab_db_close(db);
     ab_tg_client_free(tg);

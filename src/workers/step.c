@@ -25,6 +25,7 @@ typedef struct {
     char error[256];
     ab_update upd; /* parsed in the transaction; kept for the failure path */
     int parsed;
+    bool calls, jobs; /* what the committed step wrote */
 } step_ctx;
 
 /* Data changes the handler asked for. Every one names the user, so the database itself
@@ -111,6 +112,7 @@ static ab_err step_tx(ab_db *db, void *arg)
 {
     step_ctx *s = arg;
     s->busy = s->found = 0; /* the runner may call us again after a serialization failure */
+    s->calls = s->jobs = false;
     s->error[0] = '\0';
     bool locked = false;
     ab_err err = ab_db_lane_try_lock(db, s->lane, &locked);
@@ -189,6 +191,10 @@ static ab_err step_tx(ab_db *db, void *arg)
         err = apply_effects(db, &ctx, &fx);
     if (err == AB_OK)
         err = ab_db_inbox_mark_done(db, s->update_id);
+    if (err == AB_OK) {
+        s->calls = json_array_size(fx.calls) > 0;
+        s->jobs = json_array_size(fx.jobs) > 0;
+    }
     if (err == AB_OK)
         AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id",
                  (json_int_t)s->update_id, "chat_id", (json_int_t)ctx.chat_id, "event",
@@ -233,29 +239,43 @@ static ab_err failure_tx(ab_db *db, void *arg)
         err = ab_db_outbox_insert(db, calls, s->update_id);
     free(calls);
     ab_fx_free(&fx);
+    s->calls = err == AB_OK;
     return err;
 }
 
 ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id)
 {
+    ab_step_output out;
+    ab_step_result r = ab_step_run_lane_ex(db, lane, &out);
+    if (update_id)
+        *update_id = out.update_id;
+    return r;
+}
+
+ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
+{
     step_ctx s;
     memset(&s, 0, sizeof s);
     s.lane = lane;
     ab_err err = ab_db_tx(db, step_tx, &s);
-    if (update_id)
-        *update_id = s.update_id;
+    out->update_id = s.update_id;
+    out->calls = out->jobs = false;
     ab_step_result result;
     if (err == AB_OK) {
         result = s.busy ? AB_STEP_BUSY : s.found ? AB_STEP_DONE : AB_STEP_IDLE;
         if (s.found)
             ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"ok\"", 1);
+        out->calls = s.calls;
+        out->jobs = s.jobs;
     } else if (err == AB_ERR_DB_DOWN || !s.found) {
         result = AB_STEP_BUSY; /* nothing counted: the database itself is the problem */
     } else {
         if (!s.error[0])
             snprintf(s.error, sizeof s.error, "%s", ab_err_name(err));
         failure_ctx f = {&s, 0};
-        ab_db_tx(db, failure_tx, &f);
+        s.calls = false;
+        if (ab_db_tx(db, failure_tx, &f) == AB_OK)
+            out->calls = s.calls;
         AB_LOG(f.failed ? AB_LOG_ERROR : AB_LOG_WARN, "update handling failed",
                "{s:I,s:I,s:s,s:b}", "update_id", (json_int_t)s.update_id, "chat_id",
                (json_int_t)lane, "error", s.error, "final", f.failed);

@@ -13,11 +13,20 @@ struct ab_workers {
     int count;
 };
 
+void ab_worker_session(ab_db *db)
+{
+    /* Only the webhook's insert must be on disk before we answer (it backs Telegram's
+     * acknowledgement). A step or a delivery record lost in a database crash is redone from
+     * the inbox and outbox, at the cost of at most a repeated message; in exchange these
+     * commits do not wait for a WAL flush. */
+    ab_db_command(db, "SET synchronous_commit = off");
+}
+
 ab_err ab_workers_start(ab_app *app, ab_workers **out)
 {
     *out = NULL;
     ab_workers *w = calloc(1, sizeof *w);
-    int total = app->cfg->worker_threads + app->cfg->sender_threads + 2;
+    int total = app->cfg->worker_threads + app->cfg->sender_threads + 3;
     if (!w || !(w->threads = calloc((size_t)total, sizeof *w->threads))) {
         free(w);
         return AB_ERR_NOMEM;
@@ -31,7 +40,8 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
     for (int i = 0; i < total && err == AB_OK; i++) {
         void *(*fn)(void *) = i == 0                               ? ab_listener_main
                               : i == 1                             ? ab_janitor_main
-                              : i < 2 + app->cfg->worker_threads ? ab_dispatcher_main
+                              : i == 2                             ? ab_notifier_main
+                              : i < 3 + app->cfg->worker_threads ? ab_dispatcher_main
                                                                    : ab_sender_main;
         if (pthread_create(&w->threads[i], &attr, fn, app) != 0)
             err = AB_ERR_INTERNAL;
@@ -53,6 +63,7 @@ void ab_workers_stop(ab_workers *w)
     ab_signal_raise(&w->app->stop);
     ab_signal_raise(&w->app->inbox_ready);
     ab_signal_raise(&w->app->outbox_ready);
+    ab_signal_raise(&w->app->notify_request);
     for (int i = 0; i < w->count; i++)
         pthread_join(w->threads[i], NULL);
     free(w->threads);

@@ -20,11 +20,23 @@ void ab_workers_stop(ab_workers *w);
 typedef enum { AB_STEP_IDLE, AB_STEP_BUSY, AB_STEP_DONE, AB_STEP_FAILED } ab_step_result;
 /** Handles the oldest pending update of lane, if the lane is free. */
 ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id);
+/** What a step produced, so the caller can wake the threads that deliver it. */
+typedef struct {
+    int64_t update_id;
+    bool calls; /* outbox rows were written */
+    bool jobs;  /* jobs were queued */
+} ab_step_output;
+/** ab_step_run_lane with the step's output reported. */
+ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out);
+/** Session settings for worker connections: their commits need not wait for the disk, since
+ *  a lost step is re-run from the durable inbox (see workers.c). */
+void ab_worker_session(ab_db *db);
 
 /* Thread bodies. */
 void *ab_dispatcher_main(void *app);
 void *ab_sender_main(void *app);
 void *ab_listener_main(void *app);
 void *ab_janitor_main(void *app);
+void *ab_notifier_main(void *app);
 
 #endif
