@@ -28,6 +28,7 @@
 #   BENCH_SINK_N=100000                           requests of the sink capacity check
 #   BENCH_NO_NOTIFY_VARIANT=1                     also run pgbench without pg_notify (0: skip)
 #   BENCH_ANALYZE=1                               ANALYZE after the warm-up, before measuring
+#   BENCH_EXPLAIN_MS=N                            log plans of statements slower than N ms
 #                                                 (both runs). 0 measures a never-analyzed
 #                                                 database: prepared statements then keep the
 #                                                 generic plans made on empty tables (see
@@ -223,9 +224,22 @@ URL=$(bash "$ROOT/scripts/pgcluster.sh" start "$PGDIR")
 ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';
 ALTER SYSTEM SET track_wal_io_timing = on;
 SQL
+# BENCH_EXPLAIN_MS=N logs the plans (with buffers) of statements slower than N ms, for diagnosis.
+if [ -n "${BENCH_EXPLAIN_MS:-}" ]; then
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" >/dev/null \
+        -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements', 'auto_explain'"
+fi
 bash "$ROOT/scripts/pgcluster.sh" stop "$PGDIR" >/dev/null
 URL=$(bash "$ROOT/scripts/pgcluster.sh" start "$PGDIR")
 PGDATA_DIR=$(cat "$PGDIR/base")/data
+if [ -n "${BENCH_EXPLAIN_MS:-}" ]; then
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" >/dev/null <<SQL
+ALTER SYSTEM SET auto_explain.log_min_duration = '${BENCH_EXPLAIN_MS}ms';
+ALTER SYSTEM SET auto_explain.log_analyze = on;
+ALTER SYSTEM SET auto_explain.log_buffers = on;
+SELECT pg_reload_conf();
+SQL
+fi
 URL_BASE=${URL%/*}
 "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 PG_VERSION=$("$PSQL" -X -A -t "$URL" -c "SHOW server_version" | awk '{print $1}')

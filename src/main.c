@@ -1,4 +1,5 @@
 /* avatarbot: the entry point, dispatching to the subcommands. */
+#include "avatarbot/version.h"
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static void usage(FILE *out)
                  "  migrate       apply pending database migrations and exit\n"
                  "  set-webhook   register the webhook with Telegram (see set-webhook --help)\n"
                  "  fsm-graph     print the conversation state machine as a Mermaid diagram\n"
+                 "  healthcheck   exit 0 when this machine's service answers /healthz\n"
                  "  version       print the version\n\n",
             AB_VERSION);
     ab_config_print_help(out);
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
         rc = ab_cmd_serve(argc - 1, argv + 1);
     else if (strcmp(cmd, "migrate") == 0)
         rc = ab_cmd_migrate(argc - 1, argv + 1);
+    else if (strcmp(cmd, "healthcheck") == 0)
+        rc = ab_cmd_healthcheck(argc - 1, argv + 1);
     else if (strcmp(cmd, "set-webhook") == 0)
         rc = ab_cmd_set_webhook(argc - 1, argv + 1);
     else {

@@ -3,6 +3,7 @@
  * 503 first, then the HTTP server stops taking requests (finishing those in flight), then the
  * workers finish the step or call they hold. Whatever is left stays in the database for the
  * other replicas. */
+#include "avatarbot/version.h"
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>

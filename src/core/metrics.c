@@ -43,6 +43,18 @@ static const metric_def DEFS[AB_M__COUNT] = {
     [AB_M_TELEGRAM_API_SECONDS] = {"avatarbot_telegram_api_seconds", KIND_HISTOGRAM,
                                    "Duration of Bot API calls",
                                    {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 0}},
+    [AB_M_OUTBOX_OLDEST_SECONDS] = {"avatarbot_outbox_oldest_seconds", KIND_GAUGE,
+                                    "Age of the oldest Bot API call not yet delivered", {0}},
+    [AB_M_JOBS_PENDING] = {"avatarbot_jobs_pending", KIND_GAUGE,
+                           "Background jobs waiting or running", {0}},
+    [AB_M_JOBS_OLDEST_SECONDS] = {"avatarbot_jobs_oldest_seconds", KIND_GAUGE,
+                                  "How long the oldest due job has been waiting", {0}},
+    [AB_M_DB_POOL_IN_USE] = {"avatarbot_db_pool_in_use", KIND_GAUGE,
+                             "Connections of the HTTP threads' pool in use", {0}},
+    [AB_M_AVATARS_CREATED] = {"avatarbot_avatars_created_total", KIND_COUNTER,
+                              "Avatars created, by training type", {0}},
+    [AB_M_AVATARS_DELETED] = {"avatarbot_avatars_deleted_total", KIND_COUNTER,
+                              "Avatars deleted by their owners", {0}},
 };
 
 typedef struct series {

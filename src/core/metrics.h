@@ -17,6 +17,12 @@ typedef enum {
     AB_M_OUTBOX_PENDING,         /* gauge */
     AB_M_TELEGRAM_API_ERRORS,    /* counter  {code} */
     AB_M_TELEGRAM_API_SECONDS,   /* histogram */
+    AB_M_OUTBOX_OLDEST_SECONDS,  /* gauge  age of the oldest undelivered call */
+    AB_M_JOBS_PENDING,           /* gauge */
+    AB_M_JOBS_OLDEST_SECONDS,    /* gauge  age of the oldest due job */
+    AB_M_DB_POOL_IN_USE,         /* gauge  connections of the HTTP pool in use */
+    AB_M_AVATARS_CREATED,        /* counter {training_type} */
+    AB_M_AVATARS_DELETED,        /* counter */
     AB_M__COUNT
 } ab_metric_id;
 

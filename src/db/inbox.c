@@ -8,17 +8,20 @@
 
 static const ab_db_stmt PENDING_LANES = {
     "inbox_pending_lanes",
-    "SELECT chat_id FROM inbox WHERE status = 'pending' ORDER BY update_id LIMIT $1::int", 1};
+    /* see migrations/0003 and 0004 for why this is a function */
+    "SELECT chat_id, update_id FROM ab_pending_lanes($1::int, $2::bigint)", 2};
 
-ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t *lanes, int max, int *n)
+ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
+                                 int64_t *oldest)
 {
-    char lim[24];
-    const char *params[] = {ab_db_i64(lim, (int64_t)max * 4)};
+    char lim[24], low[24];
+    const char *params[] = {ab_db_i64(lim, (int64_t)max * 4), ab_db_i64(low, from)};
     PGresult *res = NULL;
     *n = 0;
     ab_err err = ab_db_exec(db, &PENDING_LANES, params, &res);
     if (err != AB_OK)
         return err;
+    *oldest = PQntuples(res) > 0 ? ab_db_get_i64(res, 0, 1) : from;
     for (int r = 0; r < PQntuples(res) && *n < max; r++) {
         int64_t lane = ab_db_get_i64(res, r, 0);
         int seen = 0;

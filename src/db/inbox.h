@@ -8,8 +8,12 @@
 
 #include "db/db.h"
 
-/** Lanes (chat ids) that have pending updates, oldest first, at most max. */
-ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t *lanes, int max, int *n);
+/** Lanes (chat ids) that have pending updates with update_id >= from, oldest first, at most
+ *  max; *oldest gets the oldest such update_id (from when none). Scanning from a recent low
+ *  mark skips the run of just-handled rows at the head of the index, whose dead entries cannot
+ *  be pruned while other transactions are open (measured: 16 ms per scan under load). */
+ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
+                                 int64_t *oldest);
 /** In a transaction: tries the lane's lock without waiting; *locked says if we hold it. */
 ab_err ab_db_lane_try_lock(ab_db *db, int64_t lane, bool *locked);
 /** In a transaction holding the lane lock: the lane's oldest pending update, locked.

@@ -162,15 +162,36 @@ ab_err ab_db_outbox_recover(ab_db *db, int64_t *recovered)
 }
 
 static const ab_db_stmt PENDING = {
-    "outbox_pending", "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')", 0};
+    "outbox_pending",
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8"
+    " FROM outbox WHERE status IN ('pending', 'sending')",
+    0};
 
-ab_err ab_db_outbox_pending(ab_db *db, int64_t *pending)
+static const ab_db_stmt JOBS = {
+    "jobs_stats",
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(run_after)"
+    " FILTER (WHERE status = 'pending' AND run_after <= now())), 0)::float8"
+    " FROM jobs WHERE status IN ('pending', 'running')",
+    0};
+
+static ab_err count_and_age(ab_db *db, const ab_db_stmt *stmt, int64_t *count, double *age)
 {
     PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &PENDING, NULL, &res);
+    ab_err err = ab_db_exec(db, stmt, NULL, &res);
     if (err != AB_OK)
         return err;
-    *pending = ab_db_get_i64(res, 0, 0);
+    *count = ab_db_get_i64(res, 0, 0);
+    *age = strtod(PQgetvalue(res, 0, 1), NULL);
     PQclear(res);
     return AB_OK;
+}
+
+ab_err ab_db_outbox_pending(ab_db *db, int64_t *pending, double *oldest_age_s)
+{
+    return count_and_age(db, &PENDING, pending, oldest_age_s);
+}
+
+ab_err ab_db_jobs_stats(ab_db *db, int64_t *pending, double *oldest_age_s)
+{
+    return count_and_age(db, &JOBS, pending, oldest_age_s);
 }

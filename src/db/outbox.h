@@ -38,7 +38,9 @@ ab_err ab_db_outbox_drop_chat(ab_db *db, int64_t id, int64_t chat_id, const char
 ab_err ab_db_outbox_rewrite(ab_db *db, int64_t id, const char *method, const char *payload);
 /** Returns rows whose lease expired (a sender died mid-call) to pending. */
 ab_err ab_db_outbox_recover(ab_db *db, int64_t *recovered);
-/** Pending count (metrics). */
-ab_err ab_db_outbox_pending(ab_db *db, int64_t *pending);
+/** Undelivered count and the age in seconds of the oldest (metrics). */
+ab_err ab_db_outbox_pending(ab_db *db, int64_t *pending, double *oldest_age_s);
+/** Jobs waiting or running, and how long the oldest due one has waited (metrics). */
+ab_err ab_db_jobs_stats(ab_db *db, int64_t *pending, double *oldest_age_s);
 
 #endif

@@ -4,17 +4,25 @@
  * nothing to do, a worker sleeps until a NOTIFY (or a local insert) wakes it, or one second
  * passes — the polling fallback for a lost notification. */
 #include <stdatomic.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "db/inbox.h"
 #include "workers/workers.h"
 
 #define LANES_PER_ROUND 16
+/* How often a dispatcher scans from the very start again, to pick up an older update left
+ * pending (a lane that was busy, a failed attempt) behind its low mark. */
+#define FULL_SCAN_EVERY_S 2
+#define STRAGGLER_WINDOW 256
 
 void *ab_dispatcher_main(void *arg)
 {
     ab_app *app = arg;
     ab_db *db = NULL;
+    int64_t low = 0;
+    time_t last_full = 0;
+    ab_worker_yield_to_ingress();
     while (atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
@@ -24,9 +32,18 @@ void *ab_dispatcher_main(void *arg)
             ab_worker_session(db);
         }
         unsigned long seen = ab_signal_seq(&app->inbox_ready);
-        int64_t lanes[LANES_PER_ROUND];
+        int64_t lanes[LANES_PER_ROUND], oldest = 0;
         int n = 0;
-        ab_err err = ab_db_inbox_pending_lanes(db, lanes, LANES_PER_ROUND, &n);
+        time_t now = time(NULL);
+        if (now - last_full >= FULL_SCAN_EVERY_S) {
+            low = 0;
+            last_full = now;
+        }
+        ab_err err = ab_db_inbox_pending_lanes(db, low, lanes, LANES_PER_ROUND, &n, &oldest);
+        int64_t scanned_from = low;
+        /* Updates of different chats arrive concurrently and commit slightly out of id
+         * order: start the next scan a little below the oldest pending one seen. */
+        low = n > 0 && oldest > STRAGGLER_WINDOW ? oldest - STRAGGLER_WINDOW : 0;
         if (err != AB_OK) {
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
@@ -45,6 +62,8 @@ void *ab_dispatcher_main(void *arg)
             if (out.jobs)
                 ab_app_request_notify(app, &app->notify_jobs);
         }
+        if (n == 0 && scanned_from > 0)
+            continue; /* nothing above the mark: look again from the start, at once */
         if (n == 0)
             ab_signal_wait(&app->inbox_ready, seen, 1000);
         else if (!progressed)

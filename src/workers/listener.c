@@ -12,10 +12,12 @@ static void drain_notifications(ab_app *app, PGconn *conn)
 {
     PGnotify *n;
     while ((n = PQnotifies(conn)) != NULL) {
+        /* one thread per notification: it keeps claiming while it finds work, and the
+         * dispatchers wake more senders as they produce messages */
         if (strcmp(n->relname, "ab_inbox") == 0)
-            ab_signal_raise(&app->inbox_ready);
+            ab_signal_raise_one(&app->inbox_ready);
         else if (strcmp(n->relname, "ab_outbox") == 0)
-            ab_signal_raise(&app->outbox_ready);
+            ab_signal_raise_one(&app->outbox_ready);
         PQfreemem(n);
     }
 }

@@ -144,6 +144,7 @@ void *ab_sender_main(void *arg)
 {
     ab_app *app = arg;
     const ab_config *cfg = app->cfg;
+    ab_worker_yield_to_ingress();
     ab_tg_client *tg =
         ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
     ab_db *db = NULL;
@@ -167,7 +168,6 @@ void *ab_sender_main(void *arg)
             ab_signal_wait(&app->outbox_ready, seen, 1000);
             continue;
         }
-        ab_signal_raise_one(&app->outbox_ready); /* there may be more: wake one more sender */
         if (is_paced(row.method)) {
             double wait = ab_ratelimit_take(app->ratelimit, row.chat_id, mono_now());
             while (wait > 0 && wait < 0.3 && atomic_load(&app->running)) {

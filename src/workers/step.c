@@ -26,12 +26,13 @@ typedef struct {
     ab_update upd; /* parsed in the transaction; kept for the failure path */
     int parsed;
     bool calls, jobs; /* what the committed step wrote */
+    int created_portrait, created_style, deleted;
 } step_ctx;
 
 /* Data changes the handler asked for. Every one names the user, so the database itself
  * refuses an avatar that is not theirs. A new avatar's id goes into the chat data under the
  * op's "bind" key. */
-static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
+static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_ctx *s)
 {
     size_t i;
     json_t *op;
@@ -51,6 +52,13 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
             const char *bind = ab_json_str(op, "bind");
             if (err == AB_OK && bind && fx->data)
                 json_object_set_new(fx->data, bind, json_integer(id));
+            if (err == AB_OK) {
+                const char *type = ab_json_str(op, "training_type");
+                if (type && strcmp(type, "style") == 0)
+                    s->created_style++;
+                else
+                    s->created_portrait++;
+            }
             if (err == AB_OK)
                 AB_INFO("avatar created", "{s:I,s:I,s:s}", "user_id", (json_int_t)ctx->user_id,
                         "avatar_id", (json_int_t)id, "training_type",
@@ -59,6 +67,7 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
             err = ab_db_avatar_rename(db, ctx->user_id, avatar_id, ab_json_str(op, "name"));
         } else if (strcmp(kind, "avatar_delete") == 0) {
             err = ab_db_avatar_delete(db, ctx->user_id, avatar_id);
+            s->deleted += err == AB_OK;
             if (err == AB_OK)
                 AB_INFO("avatar deleted", "{s:I,s:I}", "user_id", (json_int_t)ctx->user_id,
                         "avatar_id", (json_int_t)avatar_id);
@@ -84,9 +93,9 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
     return AB_OK;
 }
 
-static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx)
+static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_ctx *s)
 {
-    ab_err err = apply_ops(db, ctx, fx);
+    ab_err err = apply_ops(db, ctx, fx, s);
     if (err == AB_ERR_CONFLICT || err == AB_ERR_LIMIT || err == AB_ERR_NOT_FOUND)
         /* Another chat of the same user changed the avatars since we read them: run the whole
          * step again on fresh data (the handler then answers with the right message). */
@@ -113,6 +122,7 @@ static ab_err step_tx(ab_db *db, void *arg)
     step_ctx *s = arg;
     s->busy = s->found = 0; /* the runner may call us again after a serialization failure */
     s->calls = s->jobs = false;
+    s->created_portrait = s->created_style = s->deleted = 0;
     s->error[0] = '\0';
     bool locked = false;
     ab_err err = ab_db_lane_try_lock(db, s->lane, &locked);
@@ -188,7 +198,7 @@ static ab_err step_tx(ab_db *db, void *arg)
     ab_fx_init(&fx);
     err = ab_fsm_step(&ctx, &fx);
     if (err == AB_OK)
-        err = apply_effects(db, &ctx, &fx);
+        err = apply_effects(db, &ctx, &fx, s);
     if (err == AB_OK)
         err = ab_db_inbox_mark_done(db, s->update_id);
     if (err == AB_OK) {
@@ -267,6 +277,12 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
             ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"ok\"", 1);
         out->calls = s.calls;
         out->jobs = s.jobs;
+        if (s.created_portrait)
+            ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"portrait\"", s.created_portrait);
+        if (s.created_style)
+            ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"style\"", s.created_style);
+        if (s.deleted)
+            ab_metrics_add(AB_M_AVATARS_DELETED, "", s.deleted);
     } else if (err == AB_ERR_DB_DOWN || !s.found) {
         result = AB_STEP_BUSY; /* nothing counted: the database itself is the problem */
     } else {

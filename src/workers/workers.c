@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -12,6 +15,15 @@ struct ab_workers {
     pthread_t *threads;
     int count;
 };
+
+void ab_worker_yield_to_ingress(void)
+{
+    /* Telegram holds a chat's next update until we answer the webhook, so answering comes
+     * first: background threads run at a lower CPU priority than the HTTP threads (on Linux,
+     * nice applies per thread). Under saturation this keeps acknowledgements fast while the
+     * backlog is worked off; when idle it changes nothing. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+}
 
 void ab_worker_session(ab_db *db)
 {

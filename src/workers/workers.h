@@ -31,6 +31,8 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
 /** Session settings for worker connections: their commits need not wait for the disk, since
  *  a lost step is re-run from the durable inbox (see workers.c). */
 void ab_worker_session(ab_db *db);
+/** Lowers the calling thread's CPU priority below the HTTP threads'. */
+void ab_worker_yield_to_ingress(void);
 
 /* Thread bodies. */
 void *ab_dispatcher_main(void *app);

@@ -15,46 +15,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${1:-$root/build}"
 
-for tool in node npm sha256sum flock; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "openapi_lint: '$tool' is required but not installed" >&2
-        exit 2
-    fi
-done
-
-mkdir -p "$build"
-build="$(cd "$build" && pwd)"
-tools="$build/npm-tools"
-stamp="$tools/.installed-lock-sha256"
+# shellcheck source=tests/lint/npm_tools.sh
+source "$here/npm_tools.sh"
 redocly="$tools/node_modules/.bin/redocly"
-
-# What is installed is keyed on the pinned manifest + lockfile.
-want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
-
-install_tools() {
-    local tmp
-    tmp="$(mktemp -d "$build/npm-tools.tmp.XXXXXX")"
-    chmod 755 "$tmp"
-    cp "$here/package.json" "$here/package-lock.json" "$tmp/"
-    echo "openapi_lint: installing pinned lint tools into $tools" >&2
-    if ! (cd "$tmp" && npm ci --prefer-offline --no-audit --no-fund --ignore-scripts \
-            --loglevel=error >&2); then
-        rm -rf "$tmp"
-        echo "openapi_lint: npm ci failed (is the npm registry reachable?)" >&2
-        return 1
-    fi
-    echo "$want" >"$tmp/$(basename "$stamp")"
-    rm -rf "$tools"
-    mv "$tmp" "$tools"
-}
-
-# Serialise installs: ctest may start several lint jobs on one build tree at once.
-exec 9>"$build/.npm-tools.lock"
-flock 9
-if [[ ! -x "$redocly" || "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]]; then
-    install_tools
-fi
-flock -u 9
 
 # No telemetry and no update check: the lint must run offline once installed.
 export REDOCLY_TELEMETRY=off

@@ -1,0 +1,69 @@
+"""The container image can run the binary: for every shared library avatarbot links directly
+(readelf NEEDED), the Dockerfile's runtime stage installs the Debian package that provides it,
+unless that package is part of every Debian image (the C library)."""
+import os
+import re
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("AB_BINARY", str(ROOT / "build" / "avatarbot"))
+
+
+# The C library is in every Debian image (every essential package depends on it).
+IN_EVERY_IMAGE = {"libc6"}
+
+
+def runtime_packages():
+    text = (ROOT / "docker" / "Dockerfile").read_text()
+    stages = re.split(r"^FROM ", text, flags=re.M)
+    runtime = stages[-1]
+    m = re.search(r"apt-get install[^\n]*\\\n((?:.*\\\n)*?.*)&&", runtime)
+    assert m, "no apt-get install in the runtime stage"
+    return set(re.findall(r"\b([a-z0-9][a-z0-9.+-]+)\b", m.group(1)))
+
+
+def needed_libraries():
+    out = subprocess.run(["readelf", "-d", BINARY], capture_output=True, text=True,
+                         check=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
+
+
+def providing_package(soname):
+    path = subprocess.run(["sh", "-c", "ldconfig -p | awk '$1 == \"%s\" {print $NF; exit}'"
+                           % soname], capture_output=True, text=True).stdout.strip()
+    # with merged /usr, dpkg may know a file by either of its names
+    for candidate in (path, os.path.realpath(path), path.replace("/usr/lib/", "/lib/"),
+                      os.path.realpath(path).replace("/usr/lib/", "/lib/")):
+        owner = subprocess.run(["dpkg", "-S", candidate], capture_output=True,
+                               text=True).stdout
+        if owner:
+            return owner.split(":")[0].strip()
+    return ""
+
+
+class DockerfileTest(unittest.TestCase):
+
+    def test_runtime_stage_installs_every_needed_library(self):
+        installed = runtime_packages()
+        self.assertIn("ca-certificates", installed)  # HTTPS to Telegram and FAL
+        missing = []
+        for soname in needed_libraries():
+            pkg = providing_package(soname)
+            self.assertTrue(pkg, "no package provides %s" % soname)
+            if pkg not in installed and pkg not in IN_EVERY_IMAGE:
+                missing.append("%s (%s)" % (pkg, soname))
+        self.assertEqual(missing, [], "runtime stage lacks packages")
+
+    def test_runs_as_non_root_with_healthcheck(self):
+        text = (ROOT / "docker" / "Dockerfile").read_text()
+        self.assertRegex(text, r"\nUSER 10001")
+        self.assertIn('HEALTHCHECK', text)
+        self.assertIn('CMD ["avatarbot", "healthcheck"]', text)
+        self.assertIn('ENTRYPOINT ["avatarbot"]', text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
