@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh — installs the Debian packages avatarbot needs to build, run and test, when missing.
 # Idempotent and quick when everything is present (one dpkg-query). Needs root (or sudo) only
-# when something must be installed. Node.js is only required for the OpenAPI lint in tests.
+# when something must be installed. Node.js is required for the OpenAPI lint and the S3
+# stand-in in tests.
 #
 #   scripts/deps.sh [build|run|test]     (default: test, the superset)
 set -euo pipefail

@@ -1,5 +1,6 @@
 /* The configuration table and its validation. Adding a variable is adding a row. */
 #include "core/config.h"
+#include "storage/storage.h"
 
 #include <errno.h>
 #include <strings.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 
 typedef enum { T_STRING, T_INT, T_DOUBLE, T_BOOL, T_LOGLEVEL } value_type;
-typedef enum { V_NONE, V_URL, V_PG_URL, V_BOT_TOKEN, V_WEBHOOK_SECRET } validator;
+typedef enum { V_NONE, V_URL, V_PG_URL, V_BOT_TOKEN, V_WEBHOOK_SECRET, V_STORAGE_URL } validator;
 
 typedef struct {
     const char *name;
@@ -64,6 +65,23 @@ static const config_var VARS[] = {
      V_NONE, "handled updates are kept this long to deduplicate re-deliveries (> 24 h)"},
     {"MIGRATE_ON_START", T_BOOL, OFF(migrate_on_start), "true", 0, 0, 0, false, V_NONE,
      "apply pending migrations when serve starts"},
+    {"STORAGE_URL", T_STRING, OFF(storage_url), NULL, 0, 0, 0, false, V_STORAGE_URL,
+     "object storage for photos and datasets: s3://BUCKET or file:///ABSOLUTE/DIR"},
+    {"S3_ENDPOINT", T_STRING, OFF(s3_endpoint), NULL, 0, 0, 0, false, V_URL,
+     "S3 API endpoint, e.g. http://minio:9000; unset = AWS (https://s3.REGION.amazonaws.com)"},
+    {"S3_REGION", T_STRING, OFF(s3_region), "us-east-1", 0, 0, 0, false, V_NONE,
+     "region S3 requests and presigned URLs are signed for"},
+    {"S3_ACCESS_KEY", T_STRING, OFF(s3_access_key), NULL, 0, 0, 0, false, V_NONE,
+     "S3 access key id (needed with s3://)"},
+    {"S3_SECRET_KEY", T_STRING, OFF(s3_secret_key), NULL, 0, 0, 0, true, V_NONE,
+     "S3 secret access key (needed with s3://; secret)"},
+    {"S3_FORCE_PATH_STYLE", T_BOOL, OFF(s3_force_path_style), "false", 0, 0, 0, false, V_NONE,
+     "address objects as ENDPOINT/BUCKET/KEY, not BUCKET.ENDPOINT/KEY (true for MinIO)"},
+    {"STORAGE_TIMEOUT_SECONDS", T_INT, OFF(storage_timeout_s), "60", 1, 3600, 0, false, V_NONE,
+     "timeout of one object storage request"},
+    {"PRESIGNED_URL_TTL_SECONDS", T_INT, OFF(presigned_url_ttl_s), "86400", 3600,
+     604800, 0, false, V_NONE,
+     "validity of presigned download URLs (datasets handed to FAL); SigV4 allows 7 days"},
 };
 #define NVARS (sizeof VARS / sizeof VARS[0])
 
@@ -114,6 +132,8 @@ static const char *check_value(validator v, const char *value)
                 return "has a character a bot token cannot contain";
         return NULL;
     }
+    case V_STORAGE_URL:
+        return ab_storage_check_url(value);
     case V_WEBHOOK_SECRET: {
         size_t n = strlen(value);
         if (n < 1 || n > 256)

@@ -35,6 +35,14 @@ typedef struct ab_config {
     int outbox_max_attempts;
     int inbox_retention_hours;
     bool migrate_on_start;
+    char *storage_url;
+    char *s3_endpoint;
+    char *s3_region;
+    char *s3_access_key;
+    char *s3_secret_key;
+    bool s3_force_path_style;
+    int storage_timeout_s;
+    int presigned_url_ttl_s;
 } ab_config;
 
 /** Reads a variable; lets tests supply their own environment. */

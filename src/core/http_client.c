@@ -72,8 +72,10 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     struct curl_slist *headers = NULL;
     for (const char *const *hp = req->headers; hp && *hp; hp++)
         headers = curl_slist_append(headers, *hp);
-    /* no "Expect: 100-continue" round trip on POST bodies */
-    headers = curl_slist_append(headers, "Expect:");
+    /* no "Expect: 100-continue" round trip on POST bodies; not when signing: curl 7.88 copies
+     * every CURLOPT_HTTPHEADER entry, even this header-removing one, into SignedHeaders */
+    if (!req->aws_sigv4)
+        headers = curl_slist_append(headers, "Expect:");
 
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -84,6 +86,12 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(req->timeout_s > 0 ? req->timeout_s : 30));
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (req->aws_sigv4) {
+        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+        /* separate options: a secret containing ':' would be split wrongly by USERPWD */
+        curl_easy_setopt(h, CURLOPT_USERNAME, req->username ? req->username : "");
+        curl_easy_setopt(h, CURLOPT_PASSWORD, req->password ? req->password : "");
+    }
     if (strcmp(req->method, "GET") != 0) {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
         if (req->body) {
@@ -102,6 +110,7 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     if (rc == CURLE_OK)
         return AB_OK;
     if (s.overflow) {
+        resp->too_large = 1;
         snprintf(resp->error, sizeof resp->error, "response larger than %zu bytes", s.max);
         return AB_ERR_HTTP;
     }

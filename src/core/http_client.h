@@ -17,6 +17,13 @@ typedef struct {
     size_t body_len;
     int timeout_s;             /* whole request; 0 = 30 s */
     size_t max_response;       /* 0 = 8 MiB */
+    /* AWS Signature V4 by libcurl (CURLOPT_AWS_SIGV4), e.g. "aws:amz:us-east-1:s3"; NULL = none.
+     * Every entry of headers is signed, and no "Expect:" entry is added (curl 7.88 would sign
+     * that empty entry too). S3 also needs an "x-amz-content-sha256: <hex>" header, which curl
+     * 7.88 does not add but uses as the payload hash when given. */
+    const char *aws_sigv4;
+    const char *username;      /* CURLOPT_USERNAME (SigV4: the access key) */
+    const char *password;      /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
 } ab_http_request;
 
 typedef struct {
@@ -24,6 +31,7 @@ typedef struct {
     char *body;    /* NUL-terminated; caller frees with ab_http_response_free */
     size_t body_len;
     char error[128]; /* transport error text (no URL in it) */
+    int too_large;   /* the response passed max_response (the result is then AB_ERR_HTTP) */
 } ab_http_response;
 
 /** One client per thread; curl global init happens once in main. */

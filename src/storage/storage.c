@@ -1,0 +1,284 @@
+/* The storage front: parses STORAGE_URL, validates every key and argument once, and dispatches to
+ * the backend. Validation lives here so both backends refuse exactly the same keys: a key that
+ * works with file:// in development must work with S3 in production, and the reverse. */
+#include "storage/storage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/internal.h"
+
+#define MAX_KEY_LEN 1024                    /* S3's limit on a key's UTF-8 bytes */
+#define MAX_PRESIGN_EXPIRES (7 * 24 * 3600) /* SigV4 refuses longer validity */
+
+struct ab_storage {
+    const ab_storage_ops *ops;
+    ab_storage_backend *backend;
+};
+
+static void say(char *why, size_t why_len, const char *text)
+{
+    if (why && why_len)
+        snprintf(why, why_len, "%s", text);
+}
+
+static bool has_control(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    return false;
+}
+
+/* Shared by keys and prefixes: what makes a name unsafe for a path on disk or ambiguous in S3. */
+static ab_err check_name(const char *name, bool is_prefix)
+{
+    if (!name)
+        return AB_ERR_INVALID;
+    size_t n = strlen(name);
+    if (n > MAX_KEY_LEN || (!is_prefix && n == 0))
+        return AB_ERR_INVALID;
+    if (name[0] == '/' || has_control(name) || strstr(name, ".."))
+        return AB_ERR_INVALID;
+    if (strstr(name, "//"))
+        return AB_ERR_INVALID;
+    if (!is_prefix && name[n - 1] == '/')
+        return AB_ERR_INVALID; /* names a "directory", which the file backend cannot store */
+    /* no segment may start with '.': covers "." segments and the file backend's temp names */
+    for (const char *p = name; *p; p++)
+        if (*p == '.' && (p == name || p[-1] == '/'))
+            return AB_ERR_INVALID;
+    return AB_OK;
+}
+
+ab_err ab_storage_check_key(const char *key)
+{
+    return check_name(key, false);
+}
+
+ab_err ab_storage_check_prefix(const char *prefix)
+{
+    return check_name(prefix, true);
+}
+
+bool ab_storage_err_retryable(ab_err err)
+{
+    return err == AB_ERR_HTTP || err == AB_ERR_TIMEOUT;
+}
+
+/* S3 bucket naming rules (the subset that matters for URLs and DNS). */
+static const char *check_bucket(const char *b, size_t n)
+{
+    if (n < 3 || n > 63)
+        return "bucket name must be 3-63 characters";
+    for (size_t i = 0; i < n; i++) {
+        char c = b[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+            return "bucket name may only contain a-z, 0-9, '.' and '-'";
+    }
+    if (b[0] == '.' || b[0] == '-' || b[n - 1] == '.' || b[n - 1] == '-')
+        return "bucket name must start and end with a letter or digit";
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == '.' && b[i + 1] == '.')
+            return "bucket name must not contain \"..\"";
+    return NULL;
+}
+
+const char *ab_storage_check_url(const char *url)
+{
+    if (!url || !*url)
+        return "must be s3://BUCKET or file:///ABSOLUTE/DIR";
+    if (has_control(url) || strchr(url, ' '))
+        return "must not contain spaces or control characters";
+    if (strncmp(url, "s3://", 5) == 0) {
+        const char *b = url + 5;
+        size_t n = strcspn(b, "/");
+        if (b[n] == '/' && b[n + 1] != '\0')
+            return "s3:// URL must name only a bucket (s3://BUCKET)";
+        return check_bucket(b, n);
+    }
+    if (strncmp(url, "file://", 7) == 0) {
+        const char *path = url + 7;
+        if (path[0] != '/')
+            return "file:// URL must hold an absolute path (file:///var/lib/avatarbot/objects)";
+        if (strspn(path, "/") == strlen(path))
+            return "file:// URL must not be the root directory";
+        if (strstr(path, ".."))
+            return "file:// path must not contain \"..\"";
+        if (strchr(path, '%') || strchr(path, '?') || strchr(path, '#'))
+            return "file:// path must be plain (no %-escapes, '?' or '#')";
+        return NULL;
+    }
+    return "must start with s3:// or file://";
+}
+
+ab_err ab_storage_open(const ab_storage_config *cfg, ab_storage **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    say(why, why_len, "");
+    const char *reason = ab_storage_check_url(cfg ? cfg->url : NULL);
+    if (reason) {
+        say(why, why_len, reason);
+        return AB_ERR_INVALID;
+    }
+    ab_storage *s = calloc(1, sizeof *s);
+    if (!s)
+        return AB_ERR_NOMEM;
+    ab_err err;
+    if (strncmp(cfg->url, "s3://", 5) == 0) {
+        const char *b = cfg->url + 5;
+        char bucket[64];
+        size_t n = strcspn(b, "/");
+        memcpy(bucket, b, n); /* n <= 63: checked above */
+        bucket[n] = '\0';
+        s->ops = &ab_storage_s3_ops;
+        err = ab_storage_s3_open(bucket, cfg, &s->backend, why, why_len);
+    } else {
+        char *dir = strdup(cfg->url + 7);
+        if (!dir) {
+            free(s);
+            return AB_ERR_NOMEM;
+        }
+        /* one canonical spelling: no trailing slashes */
+        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+            dir[n - 1] = '\0';
+        size_t max = cfg->max_object_size ? cfg->max_object_size : (size_t)64 << 20;
+        s->ops = &ab_storage_file_ops;
+        err = ab_storage_file_open(dir, max, &s->backend, why, why_len);
+        free(dir);
+    }
+    if (err != AB_OK) {
+        free(s);
+        return err;
+    }
+    *out = s;
+    return AB_OK;
+}
+
+void ab_storage_close(ab_storage *s)
+{
+    if (!s)
+        return;
+    s->ops->close(s->backend);
+    free(s);
+}
+
+const char *ab_storage_backend_name(const ab_storage *s)
+{
+    return s->ops->name;
+}
+
+ab_err ab_storage_put(ab_storage *s, const char *key, const void *data, size_t len,
+                      const char *content_type)
+{
+    if (ab_storage_check_key(key) != AB_OK || (!data && len))
+        return AB_ERR_INVALID;
+    if (!content_type)
+        content_type = "application/octet-stream";
+    /* it becomes an HTTP header: no way to smuggle a second header in */
+    if (!*content_type || strlen(content_type) > 255 || has_control(content_type))
+        return AB_ERR_INVALID;
+    return s->ops->put(s->backend, key, data ? data : "", len, content_type);
+}
+
+ab_err ab_storage_get(ab_storage *s, const char *key, unsigned char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    if (ab_storage_check_key(key) != AB_OK)
+        return AB_ERR_INVALID;
+    return s->ops->get(s->backend, key, data, len);
+}
+
+ab_err ab_storage_delete(ab_storage *s, const char *key)
+{
+    if (ab_storage_check_key(key) != AB_OK)
+        return AB_ERR_INVALID;
+    return s->ops->del(s->backend, key);
+}
+
+ab_err ab_storage_list(ab_storage *s, const char *prefix, ab_storage_keys *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!prefix)
+        prefix = "";
+    if (ab_storage_check_prefix(prefix) != AB_OK)
+        return AB_ERR_INVALID;
+    ab_err err = s->ops->list(s->backend, prefix, out);
+    if (err != AB_OK) {
+        ab_storage_keys_free(out);
+        return err;
+    }
+    ab_storage_keys_sort(out);
+    return AB_OK;
+}
+
+void ab_storage_keys_free(ab_storage_keys *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->count; i++)
+        free(list->keys[i]);
+    free(list->keys);
+    list->keys = NULL;
+    list->count = 0;
+}
+
+ab_err ab_storage_delete_prefix(ab_storage *s, const char *prefix, size_t *deleted)
+{
+    if (deleted)
+        *deleted = 0;
+    if (!prefix || !*prefix || ab_storage_check_prefix(prefix) != AB_OK)
+        return AB_ERR_INVALID;
+    ab_storage_keys list;
+    ab_err err = ab_storage_list(s, prefix, &list);
+    if (err != AB_OK)
+        return err;
+    for (size_t i = 0; i < list.count && err == AB_OK; i++) {
+        err = s->ops->del(s->backend, list.keys[i]);
+        if (err == AB_OK && deleted)
+            (*deleted)++;
+    }
+    ab_storage_keys_free(&list);
+    return err;
+}
+
+ab_err ab_storage_presign_get(ab_storage *s, const char *key, int expires_s, char **url)
+{
+    *url = NULL;
+    if (ab_storage_check_key(key) != AB_OK || expires_s < 1 || expires_s > MAX_PRESIGN_EXPIRES)
+        return AB_ERR_INVALID;
+    return s->ops->presign_get(s->backend, key, expires_s, url);
+}
+
+ab_err ab_storage_keys_append(ab_storage_keys *list, size_t *cap, const char *key, size_t key_len)
+{
+    if (list->count == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        char **grown = realloc(list->keys, ncap * sizeof *grown);
+        if (!grown)
+            return AB_ERR_NOMEM;
+        list->keys = grown;
+        *cap = ncap;
+    }
+    char *copy = malloc(key_len + 1);
+    if (!copy)
+        return AB_ERR_NOMEM;
+    memcpy(copy, key, key_len);
+    copy[key_len] = '\0';
+    list->keys[list->count++] = copy;
+    return AB_OK;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    /* strcmp compares as unsigned char: the same order as S3's UTF-8 binary order */
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ab_storage_keys_sort(ab_storage_keys *list)
+{
+    if (list->count > 1)
+        qsort(list->keys, list->count, sizeof *list->keys, by_bytes);
+}
