@@ -16,6 +16,7 @@ export DATABASE_URL
 export HTTP_PORT=${HTTP_PORT:-8080}
 export HTTP_BIND=${HTTP_BIND:-127.0.0.1}
 export LOG_LEVEL=${LOG_LEVEL:-info}
+export STORAGE_URL=${STORAGE_URL:-file://$ROOT/$BUILD/run-storage}
 
 if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ -n "${PUBLIC_BASE_URL:-}" ]; then
     # Real users: register the webhook with Telegram and serve.

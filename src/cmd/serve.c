@@ -16,8 +16,31 @@
 #include "db/inbox_batch.h"
 #include "db/migrate.h"
 #include "http/server.h"
+#include "storage/storage.h"
 #include "workers/ratelimit.h"
 #include "workers/workers.h"
+
+/* Opens object storage once, so a bad bucket URL or missing keys stop the start with a clear
+ * message instead of failing every photo later. */
+static int check_storage(const ab_config *cfg)
+{
+    ab_storage_config sc = {.url = cfg->storage_url,
+                            .s3_endpoint = cfg->s3_endpoint,
+                            .s3_region = cfg->s3_region,
+                            .s3_access_key = cfg->s3_access_key,
+                            .s3_secret_key = cfg->s3_secret_key,
+                            .s3_force_path_style = cfg->s3_force_path_style,
+                            .timeout_s = cfg->storage_timeout_s};
+    ab_storage *s = NULL;
+    char why[256];
+    if (ab_storage_open(&sc, &s, why, sizeof why) != AB_OK) {
+        fprintf(stderr, "config: STORAGE_URL: %s\n", why);
+        return 0;
+    }
+    AB_INFO("object storage", "{s:s}", "backend", ab_storage_backend_name(s));
+    ab_storage_close(s);
+    return 1;
+}
 
 static ab_err migrate_at_start(const ab_config *cfg)
 {
@@ -38,6 +61,10 @@ int ab_cmd_serve(int argc, char **argv)
     int rc = ab_cmd_load_config(&cfg, AB_CMD_SERVE);
     if (rc)
         return rc;
+    if (!check_storage(&cfg)) {
+        ab_config_free(&cfg);
+        return 2;
+    }
 
     /* Signals are taken by sigwait() in this thread only. */
     sigset_t stop_signals;
@@ -52,6 +79,7 @@ int ab_cmd_serve(int argc, char **argv)
     app.cfg = &cfg;
     ab_signal_init(&app.inbox_ready);
     ab_signal_init(&app.outbox_ready);
+    ab_signal_init(&app.jobs_ready);
     ab_signal_init(&app.stop);
     ab_signal_init(&app.notify_request);
 
@@ -100,6 +128,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_ratelimit_free(app.ratelimit);
     ab_signal_destroy(&app.inbox_ready);
     ab_signal_destroy(&app.outbox_ready);
+    ab_signal_destroy(&app.jobs_ready);
     ab_signal_destroy(&app.stop);
     ab_signal_destroy(&app.notify_request);
     AB_INFO("stopped", NULL);

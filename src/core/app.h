@@ -18,6 +18,7 @@ typedef struct {
     struct ab_ratelimit *ratelimit; /* Bot API pacing, shared by the senders */
     ab_signal inbox_ready;      /* new updates stored */
     ab_signal outbox_ready;     /* new Bot API calls queued */
+    ab_signal jobs_ready;       /* new jobs queued */
     ab_signal stop;             /* raised once at shutdown: cuts every pause short */
     struct ab_inbox_batcher *batcher; /* group commit of webhook inserts */
     /* NOTIFY for other replicas is sent by the notifier thread, coalesced, outside the hot

@@ -28,6 +28,7 @@ typedef struct ab_config {
     ab_log_level log_level;
     int worker_threads;
     int sender_threads;
+    int job_threads;
     int db_pool_size;
     double telegram_rate_global;
     double telegram_rate_per_chat;

@@ -94,19 +94,3 @@ ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id)
     PQclear(res);
     return found ? AB_OK : AB_ERR_NOT_FOUND;
 }
-
-static const ab_db_stmt JOB = {
-    "job_enqueue",
-    "INSERT INTO jobs (kind, chat_id, user_id, avatar_id, payload)"
-    " VALUES ($1, $2::bigint, $3::bigint, $4::bigint, coalesce($5::jsonb, '{}'))",
-    5};
-
-ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
-                         int64_t avatar_id, const char *payload_json)
-{
-    char cid[24], uid[24], aid[24];
-    const char *params[] = {kind, chat_id ? ab_db_i64(cid, chat_id) : NULL,
-                            user_id ? ab_db_i64(uid, user_id) : NULL,
-                            avatar_id ? ab_db_i64(aid, avatar_id) : NULL, payload_json};
-    return ab_db_exec(db, &JOB, params, NULL);
-}

@@ -18,8 +18,4 @@ ab_err ab_db_avatar_create(ab_db *db, int64_t user_id, const char *name, const c
 ab_err ab_db_avatar_rename(ab_db *db, int64_t user_id, int64_t avatar_id, const char *name);
 /** Deletes (photos cascade); AB_ERR_NOT_FOUND when not the user's or while training. */
 ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id);
-/** Queues a job (kind, JSON payload) for the job runners. */
-ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
-                         int64_t avatar_id, const char *payload_json);
-
 #endif

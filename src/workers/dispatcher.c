@@ -59,8 +59,10 @@ void *ab_dispatcher_main(void *arg)
                 ab_signal_raise_one(&app->outbox_ready);
                 ab_app_request_notify(app, &app->notify_outbox);
             }
-            if (out.jobs)
+            if (out.jobs) {
+                ab_signal_raise_one(&app->jobs_ready);
                 ab_app_request_notify(app, &app->notify_jobs);
+            }
         }
         if (n == 0 && scanned_from > 0)
             continue; /* nothing above the mark: look again from the start, at once */

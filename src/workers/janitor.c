@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "db/inbox.h"
+#include "db/jobs.h"
 #include "db/outbox.h"
 #include "workers/workers.h"
 
@@ -26,6 +27,10 @@ void *ab_janitor_main(void *arg)
         if (ab_db_outbox_recover(db, &n) == AB_OK && n > 0) {
             AB_WARN("outbox leases expired, calls requeued", "{s:I}", "count", (json_int_t)n);
             ab_signal_raise(&app->outbox_ready);
+        }
+        if (ab_db_jobs_recover(db, &n) == AB_OK && n > 0) {
+            AB_WARN("job leases expired, jobs requeued", "{s:I}", "count", (json_int_t)n);
+            ab_signal_raise(&app->jobs_ready);
         }
         time_t now = time(NULL);
         if (now - last_purge >= 3600) {

@@ -18,6 +18,8 @@ static void drain_notifications(ab_app *app, PGconn *conn)
             ab_signal_raise_one(&app->inbox_ready);
         else if (strcmp(n->relname, "ab_outbox") == 0)
             ab_signal_raise_one(&app->outbox_ready);
+        else if (strcmp(n->relname, "ab_jobs") == 0)
+            ab_signal_raise_one(&app->jobs_ready);
         PQfreemem(n);
     }
 }
@@ -29,7 +31,7 @@ void *ab_listener_main(void *arg)
     while (atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(app->cfg->database_url, &db) != AB_OK ||
-                ab_db_command(db, "LISTEN ab_inbox; LISTEN ab_outbox") != AB_OK) {
+                ab_db_command(db, "LISTEN ab_inbox; LISTEN ab_outbox; LISTEN ab_jobs") != AB_OK) {
                 ab_db_close(db);
                 db = NULL;
                 ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
@@ -38,6 +40,7 @@ void *ab_listener_main(void *arg)
             /* work may have arrived while we were not listening */
             ab_signal_raise(&app->inbox_ready);
             ab_signal_raise(&app->outbox_ready);
+            ab_signal_raise(&app->jobs_ready);
         }
         PGconn *conn = ab_db_pgconn(db);
         struct pollfd pfd = {PQsocket(conn), POLLIN, 0};

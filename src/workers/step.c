@@ -11,6 +11,7 @@
 #include "db/avatars.h"
 #include "db/chat.h"
 #include "db/inbox.h"
+#include "db/jobs.h"
 #include "db/outbox.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"

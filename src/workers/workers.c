@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "workers/jobs.h"
 
 struct ab_workers {
     ab_app *app;
@@ -38,7 +39,7 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
 {
     *out = NULL;
     ab_workers *w = calloc(1, sizeof *w);
-    int total = app->cfg->worker_threads + app->cfg->sender_threads + 3;
+    int total = app->cfg->worker_threads + app->cfg->sender_threads + app->cfg->job_threads + 3;
     if (!w || !(w->threads = calloc((size_t)total, sizeof *w->threads))) {
         free(w);
         return AB_ERR_NOMEM;
@@ -54,7 +55,9 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
                               : i == 1                             ? ab_janitor_main
                               : i == 2                             ? ab_notifier_main
                               : i < 3 + app->cfg->worker_threads ? ab_dispatcher_main
-                                                                   : ab_sender_main;
+                              : i < 3 + app->cfg->worker_threads + app->cfg->sender_threads
+                                  ? ab_sender_main
+                                  : ab_job_runner_main;
         if (pthread_create(&w->threads[i], &attr, fn, app) != 0)
             err = AB_ERR_INTERNAL;
         else
@@ -76,6 +79,7 @@ void ab_workers_stop(ab_workers *w)
     ab_signal_raise(&w->app->inbox_ready);
     ab_signal_raise(&w->app->outbox_ready);
     ab_signal_raise(&w->app->notify_request);
+    ab_signal_raise(&w->app->jobs_ready);
     for (int i = 0; i < w->count; i++)
         pthread_join(w->threads[i], NULL);
     free(w->threads);

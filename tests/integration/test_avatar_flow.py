@@ -247,6 +247,27 @@ class AvatarFlowTest(h.IntegrationTestCase):
         self.assertEqual(job[0][0], "storage.delete_prefix")
         self.assertRegex(job[0][1], r"^avatars/%d/\d+/$" % uid)
 
+    def test_delete_removes_the_avatars_stored_objects(self):
+        svc = self.start_service()
+        uid = h.user_id(11)
+        chat = Chat(self, svc, uid)
+        self.create(chat, "Gone")
+        self.create(chat, "Kept", kind="Style")
+        ids = dict(h.psql(self.db_url, "SELECT name, id FROM avatars WHERE user_id = $1", uid))
+        root = Path(svc.env["STORAGE_URL"][len("file://"):])
+        for name in ("Gone", "Kept"):
+            folder = root / "avatars" / str(uid) / ids[name]
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "1.jpg").write_bytes(b"\xff\xd8 photo")
+            (folder / "dataset.zip").write_bytes(b"PK zip")
+        chat.press(data="av:show:%s" % ids["Gone"])
+        chat.press("Delete")
+        chat.press("Yes, delete")
+        h.wait_until(lambda: h.psql_value(self.db_url, "SELECT status FROM jobs") == "done",
+                     timeout=20)
+        self.assertFalse((root / "avatars" / str(uid) / ids["Gone"]).exists())
+        self.assertTrue((root / "avatars" / str(uid) / ids["Kept"] / "1.jpg").exists())
+
     def test_gallery_pages_by_five(self):
         svc = self.start_service()
         uid = h.user_id(6)

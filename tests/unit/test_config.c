@@ -32,6 +32,7 @@ static const char *const GOOD[] = {
     "DATABASE_URL=postgresql://u:pw@127.0.0.1:5432/db",
     "TELEGRAM_BOT_TOKEN=123456789:AAF-abc_DEF",
     "TELEGRAM_WEBHOOK_SECRET=s3cr3t_-X",
+    "STORAGE_URL=file:///tmp/avatarbot-test-storage",
     NULL,
 };
 
@@ -56,7 +57,8 @@ static void test_missing_required(void **state)
     const char *const env[] = {NULL};
     ab_config cfg;
     char errs[2048] = "";
-    assert_int_equal(load(env, AB_CMD_SERVE, &cfg, errs, sizeof errs), 3);
+    assert_int_equal(load(env, AB_CMD_SERVE, &cfg, errs, sizeof errs), 4);
+    assert_non_null(strstr(errs, "config: STORAGE_URL: is required"));
     assert_non_null(strstr(errs, "config: DATABASE_URL: is required"));
     assert_non_null(strstr(errs, "config: TELEGRAM_BOT_TOKEN: is required"));
     assert_non_null(strstr(errs, "config: TELEGRAM_WEBHOOK_SECRET: is required"));
@@ -78,6 +80,7 @@ static void test_bad_values_one_line_each(void **state)
         "LOG_LEVEL=loud",
         "TELEGRAM_API_BASE=ftp://x",
         "MIGRATE_ON_START=maybe",
+        "STORAGE_URL=file:///tmp/x",
         NULL,
     };
     ab_config cfg;
@@ -107,7 +110,7 @@ static void test_secret_charset_and_length(void **state)
     char long_secret[300] = "TELEGRAM_WEBHOOK_SECRET=";
     memset(long_secret + strlen(long_secret), 'a', 257);
     const char *const env[] = {"DATABASE_URL=postgresql://x@h/db", "TELEGRAM_BOT_TOKEN=1:a",
-                               long_secret, NULL};
+                               long_secret, "STORAGE_URL=file:///tmp/x", NULL};
     ab_config cfg;
     char errs[1024] = "";
     assert_int_equal(load(env, AB_CMD_SERVE, &cfg, errs, sizeof errs), 1);

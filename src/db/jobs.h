@@ -1,0 +1,33 @@
+/* The jobs table: long work (photo ingest, training submit and polling, storage clean-up)
+ * claimed with SKIP LOCKED under a lease, retried with back-off, bounded attempts, the last
+ * error kept. */
+#ifndef AB_DB_JOBS_H
+#define AB_DB_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+typedef struct {
+    int64_t id, chat_id, user_id, avatar_id;
+    char kind[48];
+    char *payload; /* malloc'd JSON text */
+    int attempts, max_attempts;
+} ab_job;
+
+/** Queues a job (kind, JSON payload) for the job runners. */
+ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
+                         int64_t avatar_id, const char *payload_json);
+/** Leases the next due job for lease_s seconds; *found false when none is due. */
+ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found);
+void ab_job_free(ab_job *job);
+ab_err ab_db_job_done(ab_db *db, int64_t id);
+/** Back to pending after delay_s, keeping the error. */
+ab_err ab_db_job_retry(ab_db *db, int64_t id, double delay_s, const char *error);
+/** Given up for good. */
+ab_err ab_db_job_dead(ab_db *db, int64_t id, const char *error);
+/** Running jobs whose lease expired (a runner died) go back to pending. */
+ab_err ab_db_jobs_recover(ab_db *db, int64_t *recovered);
+
+#endif

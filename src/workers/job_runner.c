@@ -1,0 +1,117 @@
+/* Job runner threads: lease the next due job (SKIP LOCKED, so runners on every replica share
+ * the queue), run its handler, and record the outcome: done; retried with exponential back-off
+ * (5 s, 10 s, 20 s … capped at 10 min, jittered) on a passing fault; dead after max_attempts or
+ * on a fault that retrying cannot fix. A runner that dies mid-job leaves a lease that expires,
+ * and the janitor hands the job out again. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+#include "workers/jobs.h"
+#include "workers/workers.h"
+
+#define LEASE_S 300
+
+static double backoff_s(int attempts)
+{
+    double base = 5.0 * pow(2.0, attempts > 1 ? attempts - 1 : 0);
+    if (base > 600)
+        base = 600;
+    return base * (0.8 + 0.4 * ((double)rand() / RAND_MAX));
+}
+
+static ab_storage *open_storage(const ab_config *cfg)
+{
+    ab_storage_config sc = {.url = cfg->storage_url,
+                            .s3_endpoint = cfg->s3_endpoint,
+                            .s3_region = cfg->s3_region,
+                            .s3_access_key = cfg->s3_access_key,
+                            .s3_secret_key = cfg->s3_secret_key,
+                            .s3_force_path_style = cfg->s3_force_path_style,
+                            .timeout_s = cfg->storage_timeout_s};
+    ab_storage *s = NULL;
+    char why[256];
+    if (ab_storage_open(&sc, &s, why, sizeof why) != AB_OK) {
+        AB_ERROR("object storage unusable", "{s:s}", "error", why);
+        return NULL;
+    }
+    return s;
+}
+
+static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_job *job)
+{
+    ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .job = job};
+    ctx.payload = json_loads(job->payload, 0, NULL);
+    ab_job_fn fn = ab_job_handler(job->kind);
+    ab_job_outcome outcome;
+    if (!fn) {
+        snprintf(ctx.error, sizeof ctx.error, "unknown job kind %s", job->kind);
+        outcome = AB_JOB_FAIL;
+    } else if (!ctx.payload) {
+        snprintf(ctx.error, sizeof ctx.error, "payload is not JSON");
+        outcome = AB_JOB_FAIL;
+    } else {
+        outcome = fn(&ctx);
+    }
+    json_decref(ctx.payload);
+    if (outcome == AB_JOB_RETRY && job->attempts >= job->max_attempts)
+        outcome = AB_JOB_FAIL;
+    switch (outcome) {
+    case AB_JOB_DONE:
+        ab_db_job_done(db, job->id);
+        AB_DEBUG("job done", "{s:I,s:s}", "job_id", (json_int_t)job->id, "kind", job->kind);
+        break;
+    case AB_JOB_RETRY: {
+        double delay = backoff_s(job->attempts);
+        ab_db_job_retry(db, job->id, delay, ctx.error);
+        AB_WARN("job failed, will retry", "{s:I,s:s,s:i,s:s,s:f}", "job_id",
+                (json_int_t)job->id, "kind", job->kind, "attempts", job->attempts, "error",
+                ctx.error, "retry_in_s", delay);
+        break;
+    }
+    case AB_JOB_FAIL:
+        ab_db_job_dead(db, job->id, ctx.error);
+        AB_ERROR("job given up", "{s:I,s:s,s:i,s:s}", "job_id", (json_int_t)job->id, "kind",
+                 job->kind, "attempts", job->attempts, "error", ctx.error);
+        break;
+    }
+}
+
+void *ab_job_runner_main(void *arg)
+{
+    ab_app *app = arg;
+    ab_db *db = NULL;
+    ab_storage *storage = NULL;
+    ab_worker_yield_to_ingress();
+    while (atomic_load(&app->running)) {
+        if (!db) {
+            if (ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
+                ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
+                continue;
+            }
+            ab_worker_session(db);
+        }
+        if (!storage && !(storage = open_storage(app->cfg))) {
+            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 5000);
+            continue;
+        }
+        unsigned long seen = ab_signal_seq(&app->jobs_ready);
+        ab_job job;
+        bool found = false;
+        if (ab_db_job_claim(db, LEASE_S, &job, &found) != AB_OK) {
+            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
+            continue;
+        }
+        if (!found) {
+            ab_signal_wait(&app->jobs_ready, seen, 1000);
+            continue;
+        }
+        run_one(app, db, storage, &job);
+        ab_job_free(&job);
+    }
+    ab_storage_close(storage);
+    ab_db_close(db);
+    return NULL;
+}

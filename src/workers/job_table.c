@@ -1,0 +1,19 @@
+/* The job kinds this build runs. Adding a kind is adding a row and a handler. */
+#include <string.h>
+
+#include "workers/jobs.h"
+
+static const struct {
+    const char *kind;
+    ab_job_fn fn;
+} KINDS[] = {
+    {"storage.delete_prefix", ab_job_storage_delete_prefix},
+};
+
+ab_job_fn ab_job_handler(const char *kind)
+{
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if (strcmp(KINDS[i].kind, kind) == 0)
+            return KINDS[i].fn;
+    return NULL;
+}

@@ -1,0 +1,39 @@
+/* The job runner and the table of job kinds. A job handler gets the job and the thread's
+ * resources and says how it went; the runner records that (done, retry later, or dead). */
+#ifndef AB_WORKERS_JOBS_H
+#define AB_WORKERS_JOBS_H
+
+#include <jansson.h>
+
+#include "core/app.h"
+#include "db/db.h"
+#include "db/jobs.h"
+#include "storage/storage.h"
+
+typedef enum {
+    AB_JOB_DONE,  /* finished */
+    AB_JOB_RETRY, /* a passing fault (network, 5xx, storage down): again after back-off */
+    AB_JOB_FAIL,  /* cannot succeed: give up now */
+} ab_job_outcome;
+
+typedef struct {
+    ab_app *app;
+    ab_db *db;            /* the runner's own connection */
+    ab_storage *storage;  /* the runner's own storage handle */
+    const ab_job *job;
+    json_t *payload;      /* parsed job payload (borrowed) */
+    char error[256];      /* why, when not done */
+} ab_job_ctx;
+
+typedef ab_job_outcome (*ab_job_fn)(ab_job_ctx *ctx);
+
+/** The handler of a job kind, or NULL for a kind this build does not know. */
+ab_job_fn ab_job_handler(const char *kind);
+
+/* Handlers (one file per family). */
+ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx);
+
+/** Thread body of a job runner. */
+void *ab_job_runner_main(void *app);
+
+#endif
