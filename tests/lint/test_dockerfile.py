@@ -51,6 +51,8 @@ class DockerfileTest(unittest.TestCase):
         self.assertIn("ca-certificates", installed)  # HTTPS to Telegram and FAL
         missing = []
         for soname in needed_libraries():
+            if re.match(r"lib(a|ub|l|t)san\.", soname):
+                continue  # a sanitizer build of the suite; the image is built without them
             pkg = providing_package(soname)
             self.assertTrue(pkg, "no package provides %s" % soname)
             if pkg not in installed and pkg not in IN_EVERY_IMAGE:
