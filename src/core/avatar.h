@@ -15,6 +15,7 @@ typedef struct {
     char training_type[12];  /* portrait | style */
     char status[12];         /* draft | uploading | ready | training | completed | error | cancelled */
     int photos_count;        /* valid photos */
+    int photos_total;        /* valid and still being checked (what counts against 50) */
     int progress;            /* training progress 0-100 */
     char created[11];        /* YYYY-MM-DD */
 } ab_avatar;

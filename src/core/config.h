@@ -36,6 +36,7 @@ typedef struct ab_config {
     int outbox_max_attempts;
     int inbox_retention_hours;
     bool migrate_on_start;
+    char *face_model_path;
     char *storage_url;
     char *s3_endpoint;
     char *s3_region;

@@ -55,6 +55,8 @@ static const metric_def DEFS[AB_M__COUNT] = {
                               "Avatars created, by training type", {0}},
     [AB_M_AVATARS_DELETED] = {"avatarbot_avatars_deleted_total", KIND_COUNTER,
                               "Avatars deleted by their owners", {0}},
+    [AB_M_PHOTOS_VALIDATED] = {"avatarbot_photos_validated_total", KIND_COUNTER,
+                               "Photos checked, by verdict (ok or the rejection reason)", {0}},
 };
 
 typedef struct series {

@@ -23,6 +23,7 @@ typedef enum {
     AB_M_DB_POOL_IN_USE,         /* gauge  connections of the HTTP pool in use */
     AB_M_AVATARS_CREATED,        /* counter {training_type} */
     AB_M_AVATARS_DELETED,        /* counter */
+    AB_M_PHOTOS_VALIDATED,       /* counter {verdict} */
     AB_M__COUNT
 } ab_metric_id;
 

@@ -7,8 +7,10 @@
 static const ab_db_stmt LIST = {
     "avatars_list",
     "SELECT id, name, gender, training_type, status, photos_count, training_progress,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-    " FROM avatars WHERE user_id = $1::bigint ORDER BY created_at, id LIMIT $2::int",
+    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+    " (SELECT count(*) FROM avatar_photos p WHERE p.avatar_id = a.id"
+    "  AND p.validation_status IN ('pending', 'valid'))"
+    " FROM avatars a WHERE user_id = $1::bigint ORDER BY created_at, id LIMIT $2::int",
     2};
 
 ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, int *n)
@@ -31,6 +33,7 @@ ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, i
         a->photos_count = (int)ab_db_get_i64(res, r, 5);
         a->progress = (int)ab_db_get_i64(res, r, 6);
         snprintf(a->created, sizeof a->created, "%s", PQgetvalue(res, r, 7));
+        a->photos_total = (int)ab_db_get_i64(res, r, 8);
         (*n)++;
     }
     PQclear(res);

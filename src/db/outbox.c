@@ -11,8 +11,9 @@
 
 static const ab_db_stmt INSERT = {
     "outbox_insert",
-    "INSERT INTO outbox (chat_id, method, payload, source_update_id)"
-    " SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', $2::bigint"
+    "INSERT INTO outbox (chat_id, method, payload, source_update_id, batch_id)"
+    " SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', $2::bigint,"
+    " (c->>'batch_id')::bigint"
     " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(c, n) ORDER BY n",
     2};
 
@@ -33,7 +34,7 @@ static const ab_db_stmt CLAIM = {
     "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
     "              AND p.status IN ('pending', 'sending'))"
     "  ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, chat_id, method, payload::text, attempts",
+    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0)",
     1};
 
 ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found)
@@ -52,6 +53,7 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *foun
         snprintf(row->method, sizeof row->method, "%s", PQgetvalue(res, 0, 2));
         row->payload = strdup(PQgetvalue(res, 0, 3));
         row->attempts = (int)ab_db_get_i64(res, 0, 4);
+        row->batch_id = ab_db_get_i64(res, 0, 5);
         *found = row->payload != NULL;
         if (!row->payload)
             err = AB_ERR_NOMEM;
@@ -141,6 +143,36 @@ ab_err ab_db_outbox_rewrite(ab_db *db, int64_t id, const char *method, const cha
     char sid[24];
     const char *params[] = {ab_db_i64(sid, id), method, payload};
     return ab_db_exec(db, &REWRITE, params, NULL);
+}
+
+static const ab_db_stmt BATCH_MESSAGE = {
+    "batch_message",
+    "SELECT coalesce(status_message_id, 0) FROM photo_batches WHERE id = $1::bigint", 1};
+
+ab_err ab_db_batch_message(ab_db *db, int64_t batch_id, int64_t *message_id)
+{
+    char bid[24];
+    const char *params[] = {ab_db_i64(bid, batch_id)};
+    PGresult *res = NULL;
+    *message_id = 0;
+    ab_err err = ab_db_exec(db, &BATCH_MESSAGE, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) == 1)
+        *message_id = ab_db_get_i64(res, 0, 0);
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt BATCH_SET_MESSAGE = {
+    "batch_set_message",
+    "UPDATE photo_batches SET status_message_id = $2::bigint WHERE id = $1::bigint", 2};
+
+ab_err ab_db_batch_set_message(ab_db *db, int64_t batch_id, int64_t message_id)
+{
+    char bid[24], mid[24];
+    const char *params[] = {ab_db_i64(bid, batch_id), ab_db_i64(mid, message_id)};
+    return ab_db_exec(db, &BATCH_SET_MESSAGE, params, NULL);
 }
 
 static const ab_db_stmt RECOVER = {

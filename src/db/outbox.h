@@ -15,6 +15,7 @@ typedef struct {
     char method[48];
     char *payload; /* malloc'd JSON text */
     int attempts;  /* including this one */
+    int64_t batch_id; /* a photo batch's status message (send) or an edit of it; 0 = none */
 } ab_outbox_row;
 
 /** Inserts calls (a JSON array of {method, chat_id, payload}); the caller wakes senders. */
@@ -36,6 +37,10 @@ ab_err ab_db_outbox_drop_chat(ab_db *db, int64_t id, int64_t chat_id, const char
 /** Replaces the call (e.g. an edit of a message that is gone becomes a new message) and
  *  queues it again at once. */
 ab_err ab_db_outbox_rewrite(ab_db *db, int64_t id, const char *method, const char *payload);
+/** The delivered status message of a photo batch (*message_id 0 while not yet delivered). */
+ab_err ab_db_batch_message(ab_db *db, int64_t batch_id, int64_t *message_id);
+/** Records the status message of a photo batch once delivered. */
+ab_err ab_db_batch_set_message(ab_db *db, int64_t batch_id, int64_t message_id);
 /** Returns rows whose lease expired (a sender died mid-call) to pending. */
 ab_err ab_db_outbox_recover(ab_db *db, int64_t *recovered);
 /** Undelivered count and the age in seconds of the oldest (metrics). */

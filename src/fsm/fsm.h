@@ -77,6 +77,7 @@ ab_err ab_h_upload_screen(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_upload_add(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_upload_view(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_upload_tips(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_photo_received(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx);

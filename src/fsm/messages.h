@@ -78,6 +78,25 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(CANCELLED)                                                                                   \
     X(HINT_TEXT_NAME)                                                                              \
     X(HINT_UPLOAD)                                                                                 \
+    X(PHOTO_CHECKING)                                                                              \
+    X(PHOTO_BAD_TYPE)                                                                              \
+    X(PHOTO_TOO_LARGE)                                                                             \
+    X(PHOTO_LIMIT)                                                                                 \
+    X(BATCH_PROGRESS)                                                                              \
+    X(BATCH_REJECTED)                                                                              \
+    X(BATCH_DONE)                                                                                  \
+    X(BATCH_ENOUGH)                                                                                \
+    X(REASON_UNSUPPORTED_FORMAT)                                                                   \
+    X(REASON_DAMAGED)                                                                              \
+    X(REASON_TOO_SMALL)                                                                            \
+    X(REASON_TOO_LARGE)                                                                            \
+    X(REASON_NO_FACE)                                                                              \
+    X(REASON_MANY_FACES)                                                                           \
+    X(REASON_TOO_BLURRY)                                                                           \
+    X(REASON_TOO_DARK)                                                                             \
+    X(REASON_DUPLICATE)                                                                            \
+    X(REASON_LIMIT)                                                                                \
+    X(REASON_DOWNLOAD_FAILED)                                                                      \
     X(ERROR_GENERIC)
 
 typedef enum {

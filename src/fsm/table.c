@@ -45,6 +45,8 @@ const ab_transition ab_fsm_table[] = {
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_TIPS, ab_h_upload_tips, SAME),
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_SCREEN, ab_h_upload_screen, SAME),
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_BACK, ab_h_upload_back, AVATAR_DETAILS),
+    ROW(UPLOADING_PHOTOS, PHOTO, ab_h_photo_received, SAME),
+    ROW(UPLOADING_PHOTOS, DOCUMENT, ab_h_photo_received, SAME),
     /* an avatar's details: rename, delete */
     ROW(AVATAR_DETAILS, BTN_AVATAR_RENAME, ab_h_rename_start, EDITING_AVATAR),
     ROW(AVATAR_DETAILS, BTN_AVATAR_DELETE, ab_h_delete_start, DELETING_AVATAR),

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
 #include "telegram/keyboard.h"
@@ -73,4 +74,81 @@ ab_err ab_h_upload_tips(const ab_fsm_ctx *ctx, ab_effects *fx)
     ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
               ab_event_callback_data(AB_EV_BTN_UPLOAD_SCREEN, 0, data));
     return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_TIPS), kb, 1);
+}
+
+#define MAX_PHOTO_BYTES (10 * 1024 * 1024)
+#define MAX_PHOTOS 50
+
+/* The file the user sent: the largest size of a photo, or an image document. */
+typedef struct {
+    const char *file_id, *file_unique_id, *mime;
+    int64_t size;
+    int width, height;
+} sent_file;
+
+static int pick_file(const ab_update *u, sent_file *f)
+{
+    memset(f, 0, sizeof *f);
+    json_t *msg = json_object_get(u->root, "message");
+    json_t *photos = json_object_get(msg, "photo");
+    if (json_is_array(photos) && json_array_size(photos) > 0) {
+        size_t i;
+        json_t *p;
+        int64_t best = -1;
+        json_array_foreach(photos, i, p)
+        {
+            int64_t w = 0, h = 0, size = 0;
+            ab_json_i64(p, "width", &w);
+            ab_json_i64(p, "height", &h);
+            ab_json_i64(p, "file_size", &size);
+            if (w * h > best && ab_json_nonempty(p, "file_id")) {
+                best = w * h;
+                f->file_id = ab_json_str(p, "file_id");
+                f->file_unique_id = ab_json_str(p, "file_unique_id");
+                f->width = (int)w;
+                f->height = (int)h;
+                f->size = size;
+            }
+        }
+        f->mime = "image/jpeg"; /* what Telegram says; the job trusts only the bytes */
+        return f->file_id != NULL;
+    }
+    json_t *doc = json_object_get(msg, "document");
+    const char *mime = ab_json_str(doc, "mime_type");
+    if (!mime || (strcmp(mime, "image/jpeg") != 0 && strcmp(mime, "image/png") != 0))
+        return 0;
+    f->file_id = ab_json_nonempty(doc, "file_id");
+    f->file_unique_id = ab_json_str(doc, "file_unique_id");
+    f->mime = mime;
+    ab_json_i64(doc, "file_size", &f->size);
+    return f->file_id != NULL;
+}
+
+ab_err ab_h_photo_received(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = current(ctx, fx, &err);
+    if (!a)
+        return err;
+    sent_file f;
+    if (!pick_file(ctx->upd, &f))
+        return ab_fx_send(fx, ctx->chat_id, ab_fsm_text(ctx, AB_MSG_PHOTO_BAD_TYPE), NULL);
+    if (f.size > MAX_PHOTO_BYTES) /* refused before downloading anything */
+        return ab_fx_send(fx, ctx->chat_id, ab_fsm_text(ctx, AB_MSG_PHOTO_TOO_LARGE), NULL);
+    if (a->photos_total >= MAX_PHOTOS)
+        return ab_fx_send(fx, ctx->chat_id, ab_fsm_text(ctx, AB_MSG_PHOTO_LIMIT), NULL);
+    char group[96];
+    if (ctx->upd->media_group_id)
+        snprintf(group, sizeof group, "%s", ctx->upd->media_group_id);
+    else
+        snprintf(group, sizeof group, "single:%lld", (long long)ctx->upd->update_id);
+    /* the runner records the photo, opens the batch (sending this status message when the
+     * batch is new) and queues the ingest job */
+    json_t *op = json_pack("{s:s,s:I,s:s,s:s?,s:s,s:I,s:i,s:i,s:s,s:s}", "op", "photo_create",
+                           "avatar_id", (json_int_t)a->id, "file_id", f.file_id,
+                           "file_unique_id", f.file_unique_id, "mime_type", f.mime, "file_size",
+                           (json_int_t)f.size, "width", f.width, "height", f.height,
+                           "media_group_id", group, "status_text",
+                           ab_fsm_text(ctx, AB_MSG_PHOTO_CHECKING));
+    return ab_fx_op(fx, op);
 }

@@ -111,6 +111,40 @@ ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab
     return AB_OK;
 }
 
+ab_err ab_tg_download(ab_tg_client *c, const char *file_path, size_t max_bytes,
+                      unsigned char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    if (!file_path || strstr(file_path, "..") || file_path[0] == '/')
+        return AB_ERR_INVALID;
+    size_t url_len = strlen(c->base) + strlen(c->token) + strlen(file_path) + 16;
+    char *url = malloc(url_len);
+    if (!url)
+        return AB_ERR_NOMEM;
+    snprintf(url, url_len, "%s/file/bot%s/%s", c->base, c->token, file_path);
+    ab_http_request req = {.method = "GET", .url = url, .timeout_s = c->timeout_s,
+                           .max_response = max_bytes};
+    ab_http_response http;
+    ab_err err = ab_http_perform(c->http, &req, &http);
+    free(url);
+    if (err != AB_OK) {
+        if (http.too_large)
+            err = AB_ERR_LIMIT;
+        ab_http_response_free(&http);
+        return err;
+    }
+    if (http.status != 200) {
+        long status = http.status;
+        ab_http_response_free(&http);
+        return status == 404 ? AB_ERR_NOT_FOUND : status >= 500 || status == 429 ? AB_ERR_HTTP
+                                                                                 : AB_ERR_REMOTE;
+    }
+    *data = (unsigned char *)http.body; /* ownership passes to the caller */
+    *len = http.body_len;
+    return AB_OK;
+}
+
 void ab_tg_response_free(ab_tg_response *resp)
 {
     json_decref(resp->result);

@@ -28,5 +28,12 @@ void ab_tg_client_free(ab_tg_client *c);
  */
 ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab_tg_response *resp);
 void ab_tg_response_free(ab_tg_response *resp);
+/**
+ * Downloads a file by the file_path getFile returned, from $TELEGRAM_API_BASE/file/bot<token>/.
+ * At most max_bytes (AB_ERR_LIMIT past it; the transfer is cut off). *data is malloc'd.
+ * AB_ERR_NOT_FOUND on 404; AB_ERR_HTTP / AB_ERR_TIMEOUT for faults worth retrying.
+ */
+ab_err ab_tg_download(ab_tg_client *c, const char *file_path, size_t max_bytes,
+                      unsigned char **data, size_t *len);
 
 #endif

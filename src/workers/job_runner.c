@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "core/log.h"
+#include "telegram/botapi.h"
 #include "workers/jobs.h"
 #include "workers/workers.h"
 
@@ -40,9 +41,9 @@ static ab_storage *open_storage(const ab_config *cfg)
     return s;
 }
 
-static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_job *job)
+static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *tg, ab_job *job)
 {
-    ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .job = job};
+    ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .tg = tg, .job = job};
     ctx.payload = json_loads(job->payload, 0, NULL);
     ab_job_fn fn = ab_job_handler(job->kind);
     ab_job_outcome outcome;
@@ -84,8 +85,11 @@ void *ab_job_runner_main(void *arg)
     ab_app *app = arg;
     ab_db *db = NULL;
     ab_storage *storage = NULL;
+    const ab_config *cfg = app->cfg;
+    ab_tg_client *tg =
+        ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
     ab_worker_yield_to_ingress();
-    while (atomic_load(&app->running)) {
+    while (tg && atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
                 ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
@@ -108,10 +112,11 @@ void *ab_job_runner_main(void *arg)
             ab_signal_wait(&app->jobs_ready, seen, 1000);
             continue;
         }
-        run_one(app, db, storage, &job);
+        run_one(app, db, storage, tg, &job);
         ab_job_free(&job);
     }
     ab_storage_close(storage);
+    ab_tg_client_free(tg);
     ab_db_close(db);
     return NULL;
 }

@@ -8,6 +8,7 @@ static const struct {
     ab_job_fn fn;
 } KINDS[] = {
     {"storage.delete_prefix", ab_job_storage_delete_prefix},
+    {"photo.ingest", ab_job_photo_ingest},
 };
 
 ab_job_fn ab_job_handler(const char *kind)

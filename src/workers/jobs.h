@@ -20,9 +20,10 @@ typedef struct {
     ab_app *app;
     ab_db *db;            /* the runner's own connection */
     ab_storage *storage;  /* the runner's own storage handle */
+    struct ab_tg_client *tg; /* the runner's own Bot API client */
     const ab_job *job;
     json_t *payload;      /* parsed job payload (borrowed) */
-    char error[256];      /* why, when not done */
+    char error[512];      /* why, when not done */
 } ab_job_ctx;
 
 typedef ab_job_outcome (*ab_job_fn)(ab_job_ctx *ctx);
@@ -32,6 +33,7 @@ ab_job_fn ab_job_handler(const char *kind);
 
 /* Handlers (one file per family). */
 ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx);
+ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx);
 
 /** Thread body of a job runner. */
 void *ab_job_runner_main(void *app);

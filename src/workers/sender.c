@@ -140,6 +140,33 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
            resp->error_code, "error", desc);
 }
 
+/* An edit of a photo batch's status message learns the message's id only now: the send that
+ * created it went out earlier (a chat's rows are delivered in order). If that send failed for
+ * good, the edit becomes a new message. Returns 0 when the row was put back for later. */
+static int resolve_batch_message(ab_db *db, ab_outbox_row *row)
+{
+    int64_t mid = 0;
+    if (ab_db_batch_message(db, row->batch_id, &mid) != AB_OK) {
+        ab_db_outbox_retry(db, row->id, 1, 0, "batch lookup failed", true);
+        return 0;
+    }
+    json_t *p = json_loads(row->payload, 0, NULL);
+    if (!p)
+        return 1;
+    if (mid) {
+        json_object_set_new(p, "message_id", json_integer(mid));
+    } else {
+        snprintf(row->method, sizeof row->method, "sendMessage");
+    }
+    char *text = ab_json_dump(p);
+    json_decref(p);
+    if (text) {
+        free(row->payload);
+        row->payload = text;
+    }
+    return 1;
+}
+
 void *ab_sender_main(void *arg)
 {
     ab_app *app = arg;
@@ -182,8 +209,18 @@ void *ab_sender_main(void *arg)
                 continue;
             }
         }
+        if (row.batch_id && strcmp(row.method, "editMessageText") == 0 &&
+            !resolve_batch_message(db, &row)) {
+            ab_outbox_row_free(&row);
+            continue;
+        }
         ab_tg_response resp;
         ab_err err = ab_tg_call(tg, row.method, row.payload, &resp);
+        if (err == AB_OK && resp.ok && row.batch_id && strcmp(row.method, "sendMessage") == 0) {
+            int64_t mid = 0;
+            if (ab_json_i64(resp.result, "message_id", &mid))
+                ab_db_batch_set_message(db, row.batch_id, mid);
+        }
         record_outcome(app, db, &row, err, &resp);
         ab_tg_response_free(&resp);
         ab_outbox_row_free(&row);

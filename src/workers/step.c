@@ -12,6 +12,7 @@
 #include "db/chat.h"
 #include "db/inbox.h"
 #include "db/jobs.h"
+#include "db/photos.h"
 #include "db/outbox.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
@@ -29,6 +30,45 @@ typedef struct {
     bool calls, jobs; /* what the committed step wrote */
     int created_portrait, created_style, deleted;
 } step_ctx;
+
+/* A received photo: its row (pending), its batch (a new batch gets its status message, whose
+ * id the sender records), and the job that checks it. */
+static ab_err apply_photo_create(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, json_t *op,
+                                 step_ctx *s)
+{
+    int64_t size = 0, width = 0, height = 0, photo_id = 0, batch_id = 0;
+    ab_photo_intake in = {.file_id = ab_json_str(op, "file_id"),
+                          .file_unique_id = ab_json_str(op, "file_unique_id"),
+                          .mime_type = ab_json_str(op, "mime_type"),
+                          .media_group_id = ab_json_str(op, "media_group_id")};
+    ab_json_i64(op, "avatar_id", &in.avatar_id);
+    ab_json_i64(op, "file_size", &size);
+    ab_json_i64(op, "width", &width);
+    ab_json_i64(op, "height", &height);
+    in.file_size = size;
+    in.width = (int)width;
+    in.height = (int)height;
+    bool batch_new = false;
+    ab_err err = ab_db_photo_create(db, ctx->user_id, ctx->chat_id, &in, &photo_id, &batch_id,
+                                    &batch_new);
+    if (err != AB_OK)
+        return err;
+    if (batch_new) {
+        json_t *call = json_pack("{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id",
+                                 (json_int_t)ctx->chat_id, "payload",
+                                 json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id,
+                                           "text", ab_json_str(op, "status_text")),
+                                 "batch_id", (json_int_t)batch_id);
+        if (!call || json_array_append_new(fx->calls, call) != 0)
+            return AB_ERR_NOMEM;
+    }
+    char payload[64];
+    snprintf(payload, sizeof payload, "{\"photo_id\":%lld}", (long long)photo_id);
+    err = ab_db_job_enqueue(db, "photo.ingest", ctx->chat_id, ctx->user_id, in.avatar_id, payload);
+    if (err == AB_OK)
+        s->jobs = true;
+    return err;
+}
 
 /* Data changes the handler asked for. Every one names the user, so the database itself
  * refuses an avatar that is not theirs. A new avatar's id goes into the chat data under the
@@ -64,6 +104,8 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_c
                 AB_INFO("avatar created", "{s:I,s:I,s:s}", "user_id", (json_int_t)ctx->user_id,
                         "avatar_id", (json_int_t)id, "training_type",
                         ab_json_str(op, "training_type"));
+        } else if (strcmp(kind, "photo_create") == 0) {
+            err = apply_photo_create(db, ctx, fx, op, s);
         } else if (strcmp(kind, "avatar_rename") == 0) {
             err = ab_db_avatar_rename(db, ctx->user_id, avatar_id, ab_json_str(op, "name"));
         } else if (strcmp(kind, "avatar_delete") == 0) {
@@ -204,7 +246,7 @@ static ab_err step_tx(ab_db *db, void *arg)
         err = ab_db_inbox_mark_done(db, s->update_id);
     if (err == AB_OK) {
         s->calls = json_array_size(fx.calls) > 0;
-        s->jobs = json_array_size(fx.jobs) > 0;
+        s->jobs = s->jobs || json_array_size(fx.jobs) > 0;
     }
     if (err == AB_OK)
         AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id",

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = os.environ.get("AB_BINARY", str(ROOT / "build" / "avatarbot"))
 
 
-# The C library is in every Debian image (every essential package depends on it).
-IN_EVERY_IMAGE = {"libc6"}
+# In every Debian image: the C library, and the C++ runtime that apt itself links.
+IN_EVERY_IMAGE = {"libc6", "libstdc++6", "libgcc-s1"}
 
 
 def runtime_packages():

@@ -523,6 +523,8 @@ def service_env(db_url, botapi, port, extra_env=None):
         "FAL_MODE": "simulate",
         # replicas of one test share a database, so they share its object storage too
         "STORAGE_URL": "file://%s" % (log_dir() / "storage" / db_url.rsplit("/", 1)[-1]),
+        "FACE_MODEL_PATH": os.environ.get("AB_FACE_MODEL",
+                                          str(BUILD_DIR / "models" / "blazeface_short_128.onnx")),
         # libcurl honours proxy variables; the stand-ins are local.
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",

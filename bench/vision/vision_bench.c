@@ -1,0 +1,535 @@
+/* Photo validation benchmark (not a test): per-photo time of each analysis stage against plain
+ * full-size decoding of the same files in the same run (libjpeg-turbo for JPEG, libpng for
+ * PNG), throughput of ab_vision_analyze on N worker threads, and peak RSS. Files are read into
+ * memory first, so no I/O ("download") is timed.
+ *
+ *   ab_vision_bench --model M [--threads N] [--repeat R] [--rounds K] [--nets N]
+ *                   [--cv-threads T] [-v] FILE|DIR...
+ *
+ * --nets 1 shares one detector network under a lock (0: one per thread, the default);
+ * --cv-threads sets OpenCV's own threads (0: what ab_vision_init leaves, -1: all cores).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include "vision/face_detector.h"
+#include "vision/internal.h"
+#include "vision/vision.h"
+
+typedef struct {
+    char *path;
+    unsigned char *data;
+    size_t len;
+} photo;
+
+static photo *g_photos;
+static size_t g_count, g_cap;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int add_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    if (g_count == g_cap) {
+        g_cap = g_cap ? g_cap * 2 : 64;
+        g_photos = realloc(g_photos, g_cap * sizeof *g_photos);
+        if (!g_photos)
+            abort();
+    }
+    g_photos[g_count++] = (photo){strdup(path), buf, (size_t)n};
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static void add_path(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return;
+    if (S_ISREG(st.st_mode)) {
+        if (ends_with(path, ".jpg") || ends_with(path, ".jpeg") || ends_with(path, ".png"))
+            add_file(path);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return;
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        add_path(sub);
+    }
+    closedir(d);
+}
+
+/* ---- baseline: plain full-size decode with the libraries' default settings ---------------- */
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jmp;
+} bench_jerr;
+
+static void bench_jpeg_error(j_common_ptr c)
+{
+    longjmp(((bench_jerr *)c->err)->jmp, 1);
+}
+
+static void bench_jpeg_silent(j_common_ptr c)
+{
+    (void)c;
+}
+
+static int decode_jpeg_full(const unsigned char *data, size_t len)
+{
+    struct jpeg_decompress_struct ci;
+    bench_jerr err;
+    unsigned char *volatile buf = NULL;
+    ci.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = bench_jpeg_error;
+    err.pub.output_message = bench_jpeg_silent;
+    if (setjmp(err.jmp)) {
+        jpeg_destroy_decompress(&ci);
+        free(buf);
+        return -1;
+    }
+    jpeg_create_decompress(&ci);
+    jpeg_mem_src(&ci, data, (unsigned long)len);
+    jpeg_read_header(&ci, TRUE);
+    ci.out_color_space =
+        ci.jpeg_color_space == JCS_CMYK || ci.jpeg_color_space == JCS_YCCK ? JCS_CMYK : JCS_RGB;
+    jpeg_start_decompress(&ci);
+    size_t stride = (size_t)ci.output_width * (size_t)ci.output_components;
+    buf = malloc(stride * ci.output_height);
+    while (buf && ci.output_scanline < ci.output_height) {
+        JSAMPROW row = buf + stride * ci.output_scanline;
+        jpeg_read_scanlines(&ci, &row, 1);
+    }
+    jpeg_finish_decompress(&ci);
+    jpeg_destroy_decompress(&ci);
+    free(buf);
+    return 0;
+}
+
+typedef struct {
+    const unsigned char *data;
+    size_t len, pos;
+} png_src;
+
+static void bench_png_read(png_structp png, png_bytep out, size_t n)
+{
+    png_src *s = png_get_io_ptr(png);
+    if (n > s->len - s->pos)
+        png_error(png, "truncated");
+    memcpy(out, s->data + s->pos, n);
+    s->pos += n;
+}
+
+static void bench_png_error(png_structp png, png_const_charp msg)
+{
+    (void)msg;
+    png_longjmp(png, 1);
+}
+
+static void bench_png_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+/* The classic API with the usual 8-bit RGB(A) transforms, the whole image in memory. */
+static int decode_png_full(const unsigned char *data, size_t len)
+{
+    png_src src = {data, len, 0};
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, bench_png_error, bench_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    unsigned char *volatile buf = NULL;
+    png_bytep *volatile rows = NULL;
+    if (!info || setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+        free(buf);
+        free(rows);
+        return -1;
+    }
+    png_set_read_fn(png, &src, bench_png_read);
+    png_read_info(png, info);
+    png_set_expand(png);
+    png_set_scale_16(png);
+    png_set_gray_to_rgb(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    size_t stride = png_get_rowbytes(png, info);
+    png_uint_32 h = png_get_image_height(png, info);
+    buf = malloc(stride * h);
+    rows = malloc(sizeof *rows * h);
+    if (!buf || !rows)
+        png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < h; y++)
+        rows[y] = buf + stride * y;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    free(buf);
+    free(rows);
+    return 0;
+}
+
+/* ---- stages -------------------------------------------------------------------------------- */
+
+enum { ST_SHA, ST_HEADER, ST_DECODE, ST_ORIENT, ST_MEASURE, ST_FACES, ST_COUNT };
+static const char *const STAGE_NAMES[ST_COUNT] = {"sha256",      "header",      "decode~640",
+                                                  "orient+luma", "dhash+sharp", "faces"};
+
+typedef struct {
+    double baseline;
+    double stage[ST_COUNT];
+    double analyze;
+    ab_vision_verdict verdict;
+    int ok;
+    int outcome; /* 0: upright face, 1: turned face, 2: no face */
+    double mpix; /* original megapixels */
+} timing;
+
+static void time_stages(const photo *p, timing *t)
+{
+    memset(t, 0, sizeof *t);
+    double t0 = now_ms();
+    char hex[65];
+    ab_vision_sha256_hex(p->data, p->len, hex);
+    double t1 = now_ms();
+    t->stage[ST_SHA] = t1 - t0;
+    ab_vision_format f = ab_vision_sniff(p->data, p->len);
+    ab_vision_header hdr;
+    if (f == AB_VISION_FORMAT_UNKNOWN ||
+        ab_vision_read_header(p->data, p->len, f, &hdr) != AB_VISION_DECODE_OK)
+        return;
+    double t2 = now_ms();
+    t->stage[ST_HEADER] = t2 - t1;
+    ab_vision_image stored, rgb, luma, fixed = {0};
+    int warnings = 0;
+    if (ab_vision_decode(p->data, p->len, f, AB_VISION_ANALYSIS_SIDE, &stored, &warnings) !=
+        AB_VISION_DECODE_OK)
+        return;
+    double t3 = now_ms();
+    t->stage[ST_DECODE] = t3 - t2;
+    if (hdr.orientation == 1) { /* as ab_vision_analyze: no copy when there is nothing to turn */
+        rgb = stored;
+        memset(&stored, 0, sizeof stored);
+    } else {
+        ab_vision_orient(&stored, hdr.orientation, &rgb);
+    }
+    ab_vision_luma(&rgb, &luma);
+    double t4 = now_ms();
+    t->stage[ST_ORIENT] = t4 - t3;
+    volatile uint64_t h = ab_vision_dhash(&luma);
+    (void)h;
+    int fw, fh;
+    ab_vision_fit(luma.w, luma.h, AB_VISION_SHARPNESS_SIDE, &fw, &fh);
+    if (fw != luma.w || fh != luma.h)
+        ab_vision_resize(&luma, fw, fh, &fixed);
+    volatile double s = ab_vision_laplacian_variance(fixed.px ? &fixed : &luma);
+    volatile double b = ab_vision_mean_luma(&luma, 0, 0, 0, 0);
+    (void)s;
+    (void)b;
+    double t5 = now_ms();
+    t->stage[ST_MEASURE] = t5 - t4;
+    ab_vision_face faces[16];
+    int n = 0, rot = 0;
+    ab_vision_faces_detect(rgb.px, rgb.w, rgb.h, AB_VISION_DEFAULT_MIN_FACE_SCORE, true, faces, 16,
+                           &n, &rot);
+    t->stage[ST_FACES] = now_ms() - t5;
+    t->outcome = n == 0 ? 2 : rot == 0 ? 0 : 1;
+    ab_vision_image_free(&stored);
+    ab_vision_image_free(&rgb);
+    ab_vision_image_free(&luma);
+    ab_vision_image_free(&fixed);
+    t->ok = 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- throughput ---------------------------------------------------------------------------- */
+
+typedef struct {
+    size_t next;
+    size_t total;
+    pthread_mutex_t mu;
+} work_queue;
+
+static void *worker(void *arg)
+{
+    work_queue *q = arg;
+    ab_vision_options opt;
+    ab_vision_options_default(&opt, true);
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        size_t i = q->next++;
+        pthread_mutex_unlock(&q->mu);
+        if (i >= q->total)
+            break;
+        const photo *p = &g_photos[i % g_count];
+        ab_vision_result r;
+        if (ab_vision_analyze(p->data, p->len, &opt, &r) != AB_OK)
+            fprintf(stderr, "analyze failed: %s\n", p->path);
+    }
+    return NULL;
+}
+
+static double throughput(int threads, int rounds)
+{
+    work_queue q = {0, g_count * (size_t)rounds, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t tid[64];
+    if (threads > 64)
+        threads = 64;
+    double t0 = now_ms();
+    for (int i = 0; i < threads; i++)
+        pthread_create(&tid[i], NULL, worker, &q);
+    for (int i = 0; i < threads; i++)
+        pthread_join(tid[i], NULL);
+    double secs = (now_ms() - t0) / 1e3;
+    return (double)q.total / secs;
+}
+
+static long rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model = getenv("AB_FACE_MODEL");
+    int threads = 2, repeat = 5, rounds = 3, verbose = 0, nets = 0, cv_threads = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--model") && i + 1 < argc)
+            model = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--nets") && i + 1 < argc)
+            nets = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--cv-threads") && i + 1 < argc)
+            cv_threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-v"))
+            verbose = 1;
+        else
+            add_path(argv[i]);
+    }
+    if (!model || !g_count || repeat < 1 || threads < 1 || rounds < 1) {
+        fprintf(stderr,
+                "usage: %s --model M [--threads N] [--repeat R] [--rounds K] [--nets N] "
+                "[--cv-threads T] [-v] FILE|DIR...\n",
+                argv[0]);
+        return 2;
+    }
+    long rss_loaded = rss_kb();
+    ab_vision_faces_tune(nets, cv_threads);
+    ab_err err = ab_vision_init(model);
+    if (err != AB_OK) {
+        fprintf(stderr, "ab_vision_init(%s) failed: %d\n", model, err);
+        return 1;
+    }
+    ab_vision_options opt;
+    ab_vision_options_default(&opt, true);
+
+    timing *med = calloc(g_count, sizeof *med);
+    double *samples = calloc((size_t)repeat, sizeof *samples);
+    timing *runs = calloc((size_t)repeat, sizeof *runs);
+    if (!med || !samples || !runs)
+        return 1;
+    /* warm-up: the first forward of a network allocates its buffers */
+    for (size_t i = 0; i < g_count && i < 3; i++) {
+        ab_vision_result r;
+        ab_vision_analyze(g_photos[i].data, g_photos[i].len, &opt, &r);
+    }
+    size_t n_used = 0;
+    double sum_base = 0, sum_analyze = 0, sum_stage[ST_COUNT] = {0};
+    double sum_base_fmt[3] = {0}, sum_an_fmt[3] = {0};
+    int n_fmt[3] = {0};
+    if (verbose)
+        printf("%-48s %8s %8s %8s %6s  %s\n", "file", "bytes", "full-dec", "analyze", "ratio",
+               "verdict");
+    for (size_t i = 0; i < g_count; i++) {
+        const photo *p = &g_photos[i];
+        ab_vision_format f = ab_vision_sniff(p->data, p->len);
+        for (int r = 0; r < repeat; r++) {
+            double t0 = now_ms();
+            int rc = f == AB_VISION_FORMAT_JPEG  ? decode_jpeg_full(p->data, p->len)
+                     : f == AB_VISION_FORMAT_PNG ? decode_png_full(p->data, p->len)
+                                                 : -1;
+            runs[r].baseline = rc == 0 ? now_ms() - t0 : -1;
+        }
+        for (int r = 0; r < repeat; r++) {
+            ab_vision_result res;
+            double t0 = now_ms();
+            ab_vision_analyze(p->data, p->len, &opt, &res);
+            runs[r].analyze = now_ms() - t0;
+            runs[r].verdict = res.verdict;
+        }
+        timing st;
+        for (int r = 0; r < repeat; r++) {
+            time_stages(p, &st);
+            memcpy(runs[r].stage, st.stage, sizeof st.stage);
+        }
+        timing *m = &med[i];
+        for (int r = 0; r < repeat; r++)
+            samples[r] = runs[r].baseline;
+        m->baseline = median(samples, repeat);
+        for (int r = 0; r < repeat; r++)
+            samples[r] = runs[r].analyze;
+        m->analyze = median(samples, repeat);
+        for (int s = 0; s < ST_COUNT; s++) {
+            for (int r = 0; r < repeat; r++)
+                samples[r] = runs[r].stage[s];
+            m->stage[s] = median(samples, repeat);
+        }
+        m->verdict = runs[0].verdict;
+        m->outcome = st.outcome;
+        ab_vision_header hdr;
+        m->mpix = f != AB_VISION_FORMAT_UNKNOWN &&
+                          ab_vision_read_header(p->data, p->len, f, &hdr) == AB_VISION_DECODE_OK
+                      ? (double)hdr.width * hdr.height / 1e6
+                      : 0;
+        m->ok = m->baseline >= 0 && st.ok && p->len <= opt.max_bytes;
+        if (verbose)
+            printf("%-48.48s %8zu %8.2f %8.2f %6.2f  %s\n", p->path, p->len, m->baseline,
+                   m->analyze, m->baseline > 0 ? m->analyze / m->baseline : 0,
+                   ab_vision_verdict_name(m->verdict));
+        if (!m->ok)
+            continue; /* undecodable or over the size limit: nothing comparable */
+        n_used++;
+        sum_base += m->baseline;
+        sum_analyze += m->analyze;
+        for (int s = 0; s < ST_COUNT; s++)
+            sum_stage[s] += m->stage[s];
+        sum_base_fmt[f] += m->baseline;
+        sum_an_fmt[f] += m->analyze;
+        n_fmt[f]++;
+    }
+    printf("photos: %zu loaded, %zu decodable and within limits (timed as median of %d runs)\n",
+           g_count, n_used, repeat);
+    if (!n_used)
+        return 1;
+    printf("\nper photo, mean over photos (ms):\n");
+    printf("  %-28s %8.2f\n", "full-size decode (baseline)", sum_base / n_used);
+    for (int s = 0; s < ST_COUNT; s++)
+        printf("  stage %-22s %8.2f\n", STAGE_NAMES[s], sum_stage[s] / n_used);
+    printf("  %-28s %8.2f\n", "ab_vision_analyze (whole)", sum_analyze / n_used);
+    printf("  ratio analyze / decode       %8.2f  (target <= 1.5)\n", sum_analyze / sum_base);
+    const char *fmt_names[3] = {"?", "jpeg", "png"};
+    for (int f = 1; f < 3; f++)
+        if (n_fmt[f])
+            printf("  %-4s: %3d photos, decode %7.2f ms, analyze %7.2f ms, ratio %.2f\n",
+                   fmt_names[f], n_fmt[f], sum_base_fmt[f] / n_fmt[f], sum_an_fmt[f] / n_fmt[f],
+                   sum_an_fmt[f] / sum_base_fmt[f]);
+    static const struct {
+        const char *name;
+        double lo, hi;
+    } SIZES[] = {{"under 1 MP", 0, 1}, {"1 to 4 MP", 1, 4}, {"over 4 MP", 4, 1e9}};
+    for (int k = 0; k < 3; k++) {
+        double sb = 0, sa = 0;
+        int n = 0;
+        for (size_t i = 0; i < g_count; i++)
+            if (med[i].ok && med[i].mpix >= SIZES[k].lo && med[i].mpix < SIZES[k].hi) {
+                sb += med[i].baseline;
+                sa += med[i].analyze;
+                n++;
+            }
+        if (n)
+            printf("  %-10s: %3d photos, decode %7.2f ms, analyze %7.2f ms, ratio %.2f\n",
+                   SIZES[k].name, n, sb / n, sa / n, sa / sb);
+    }
+    double out_sum[3] = {0};
+    int out_n[3] = {0};
+    static const char *const OUTCOMES[3] = {"upright face", "turned face", "no face"};
+    for (size_t i = 0; i < g_count; i++)
+        if (med[i].ok) {
+            out_sum[med[i].outcome] += med[i].stage[ST_FACES];
+            out_n[med[i].outcome]++;
+        }
+    for (int k = 0; k < 3; k++)
+        if (out_n[k])
+            printf("  faces stage, %-12s: %3d photos, %6.2f ms\n", OUTCOMES[k], out_n[k],
+                   out_sum[k] / out_n[k]);
+    double ratios[4096];
+    int nr = 0;
+    for (size_t i = 0; i < g_count && nr < 4096; i++)
+        if (med[i].ok && med[i].baseline > 0)
+            ratios[nr++] = med[i].analyze / med[i].baseline;
+    if (nr) {
+        double r50 = median(ratios, nr);
+        printf("  per-photo ratio: median %.2f, max %.2f\n", r50, ratios[nr - 1]);
+    }
+
+    printf("\nthroughput (ab_vision_analyze over all %zu photos x %d rounds):\n", g_count, rounds);
+    double one = throughput(1, rounds);
+    printf("  1 thread : %7.1f photos/s\n", one);
+    double many = throughput(threads, rounds);
+    printf("  %d threads: %7.1f photos/s (x%.2f)\n", threads, many, many / one);
+    long rss_peak = rss_kb();
+    printf("\npeak RSS: %.1f MiB (%.1f MiB of it is the photos held in memory before analysis)\n",
+           rss_peak / 1024.0, rss_loaded / 1024.0);
+
+    ab_vision_shutdown();
+    for (size_t i = 0; i < g_count; i++) {
+        free(g_photos[i].path);
+        free(g_photos[i].data);
+    }
+    free(g_photos);
+    free(med);
+    free(samples);
+    free(runs);
+    return 0;
+}
