@@ -115,6 +115,33 @@ class ReplicasTest(h.IntegrationTestCase):
         self.assertLessEqual(duplicates, 2 * 2)  # at most what a's senders had in hand
         b.stop()
 
+    def test_sigterm_finishes_in_flight_work_and_loses_nothing(self):
+        a = self.start_service("a", extra_env=ENV)
+        # slow Bot API answers keep calls in flight when SIGTERM arrives
+        self.botapi.fault("stall", method="sendMessage", count=6, stall_seconds=1.5)
+        chats = [h.user_id(300 + i) for i in range(6)]
+        for uid in chats:
+            for cmd in ("/start", "/help"):
+                status, _ = a.post_update(h.message_update(self.next_update_id(), uid, cmd,
+                                                           lang="en"))
+                self.assertEqual(status, 200)
+        self.botapi.wait_calls(1, "sendMessage", timeout=10)
+        started = h.time.monotonic()
+        self.assertEqual(a.stop(timeout=20), 0)  # a clean exit, well inside a grace period
+        self.assertLess(h.time.monotonic() - started, 15)
+        self.assertIn('"msg":"shutting down"', a.log_text())
+        # what a did not finish is still in the database, and another replica finishes it
+        b = self.start_service("b", extra_env=ENV)
+        h.wait_until(lambda: h.psql_value(self.db_url, "SELECT count(*) FROM outbox "
+                                                       "WHERE status = 'sent'") == "12",
+                     timeout=60)
+        replies = self.replies_by_chat()
+        for uid in chats:
+            self.assertEqual(replies[uid][:2], ["menu", "help"], "chat %d" % uid)
+        self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM inbox "
+                                                   "WHERE status <> 'done'"), "0")
+        b.stop()
+
 
 if __name__ == "__main__":
     h.main()
