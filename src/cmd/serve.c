@@ -25,16 +25,9 @@
  * message instead of failing every photo later. */
 static int check_storage(const ab_config *cfg)
 {
-    ab_storage_config sc = {.url = cfg->storage_url,
-                            .s3_endpoint = cfg->s3_endpoint,
-                            .s3_region = cfg->s3_region,
-                            .s3_access_key = cfg->s3_access_key,
-                            .s3_secret_key = cfg->s3_secret_key,
-                            .s3_force_path_style = cfg->s3_force_path_style,
-                            .timeout_s = cfg->storage_timeout_s};
     ab_storage *s = NULL;
     char why[256];
-    if (ab_storage_open(&sc, &s, why, sizeof why) != AB_OK) {
+    if (ab_storage_open_configured(cfg, &s, why, sizeof why) != AB_OK) {
         fprintf(stderr, "config: STORAGE_URL: %s\n", why);
         return 0;
     }

@@ -219,6 +219,20 @@ ab_err ab_db_tx(ab_db *db, ab_db_tx_fn fn, void *ctx)
     return err;
 }
 
+ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params,
+                      int64_t *value)
+{
+    PGresult *res = NULL;
+    *value = 0;
+    ab_err err = ab_db_exec(db, stmt, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) > 0)
+        *value = ab_db_get_i64(res, 0, 0);
+    PQclear(res);
+    return AB_OK;
+}
+
 const char *ab_db_i64(char buf[24], int64_t v)
 {
     snprintf(buf, 24, "%" PRId64, v);

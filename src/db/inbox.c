@@ -145,11 +145,5 @@ ab_err ab_db_inbox_purge(ab_db *db, int hours, int64_t *deleted)
 {
     char h[24];
     const char *params[] = {ab_db_i64(h, hours)};
-    PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &PURGE, params, &res);
-    if (err != AB_OK)
-        return err;
-    *deleted = ab_db_get_i64(res, 0, 0);
-    PQclear(res);
-    return AB_OK;
+    return ab_db_exec_i64(db, &PURGE, params, deleted);
 }

@@ -114,11 +114,5 @@ static const ab_db_stmt RECOVER = {
 
 ab_err ab_db_jobs_recover(ab_db *db, int64_t *recovered)
 {
-    PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &RECOVER, NULL, &res);
-    if (err != AB_OK)
-        return err;
-    *recovered = ab_db_get_i64(res, 0, 0);
-    PQclear(res);
-    return AB_OK;
+    return ab_db_exec_i64(db, &RECOVER, NULL, recovered);
 }

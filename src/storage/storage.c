@@ -3,6 +3,8 @@
  * works with file:// in development must work with S3 in production, and the reverse. */
 #include "storage/storage.h"
 
+#include "core/config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +283,17 @@ void ab_storage_keys_sort(ab_storage_keys *list)
 {
     if (list->count > 1)
         qsort(list->keys, list->count, sizeof *list->keys, by_bytes);
+}
+
+ab_err ab_storage_open_configured(const ab_config *cfg, ab_storage **out, char *why,
+                                  size_t why_len)
+{
+    ab_storage_config sc = {.url = cfg->storage_url,
+                            .s3_endpoint = cfg->s3_endpoint,
+                            .s3_region = cfg->s3_region,
+                            .s3_access_key = cfg->s3_access_key,
+                            .s3_secret_key = cfg->s3_secret_key,
+                            .s3_force_path_style = cfg->s3_force_path_style,
+                            .timeout_s = cfg->storage_timeout_s};
+    return ab_storage_open(&sc, out, why, why_len);
 }

@@ -51,6 +51,11 @@ typedef struct {
     size_t count;
 } ab_storage_keys;
 
+struct ab_config;
+/** Opens the storage the service's configuration names (STORAGE_URL, S3_*). */
+ab_err ab_storage_open_configured(const struct ab_config *cfg, ab_storage **out, char *why,
+                                  size_t why_len);
+
 /** Checks a STORAGE_URL; NULL when it is usable, else the reason (a static string). */
 const char *ab_storage_check_url(const char *url);
 /** AB_OK when key is acceptable as an object key (rules above), else AB_ERR_INVALID. */

@@ -25,16 +25,9 @@ static double backoff_s(int attempts)
 
 static ab_storage *open_storage(const ab_config *cfg)
 {
-    ab_storage_config sc = {.url = cfg->storage_url,
-                            .s3_endpoint = cfg->s3_endpoint,
-                            .s3_region = cfg->s3_region,
-                            .s3_access_key = cfg->s3_access_key,
-                            .s3_secret_key = cfg->s3_secret_key,
-                            .s3_force_path_style = cfg->s3_force_path_style,
-                            .timeout_s = cfg->storage_timeout_s};
     ab_storage *s = NULL;
     char why[256];
-    if (ab_storage_open(&sc, &s, why, sizeof why) != AB_OK) {
+    if (ab_storage_open_configured(cfg, &s, why, sizeof why) != AB_OK) {
         AB_ERROR("object storage unusable", "{s:s}", "error", why);
         return NULL;
     }
