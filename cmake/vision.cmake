@@ -95,6 +95,16 @@ set_target_properties(avatarbot_vision PROPERTIES CXX_STANDARD 17 CXX_STANDARD_R
 target_link_libraries(avatarbot_vision PRIVATE PkgConfig::AB_JPEG PkgConfig::AB_PNG
   PkgConfig::AB_EXIF OpenSSL::Crypto ${AB_OPENCV_dnn_LIB} ${AB_OPENCV_imgproc_LIB}
   ${AB_OPENCV_core_LIB} m)
+# The service loads the analysis as a module on the first photo (src/core/vision_module.c), so
+# OpenCV's ~10 MB of library pages and the network are not resident in a replica that has no
+# photo to check. The module is the static library's objects, whole.
+add_library(avatarbot_vision_module MODULE ${AB_VISION_ROOT}/src/vision/module.c)
+set_target_properties(avatarbot_vision_module PROPERTIES PREFIX "" OUTPUT_NAME "avatarbot-vision"
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+target_link_libraries(avatarbot_vision_module PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,avatarbot_vision>"
+  PkgConfig::AB_JPEG PkgConfig::AB_PNG PkgConfig::AB_EXIF OpenSSL::Crypto ${AB_OPENCV_dnn_LIB}
+  ${AB_OPENCV_imgproc_LIB} ${AB_OPENCV_core_LIB} m)
+
 # -Wstrict-prototypes means nothing to C++ and g++ turns it into an error under -Werror: keep
 # it for the C files of this target only (whatever the directory-wide flags are).
 get_target_property(_ab_vision_opts avatarbot_vision COMPILE_OPTIONS)

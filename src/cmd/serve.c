@@ -17,7 +17,7 @@
 #include "db/migrate.h"
 #include "http/server.h"
 #include "storage/storage.h"
-#include "vision/vision.h"
+#include "core/vision_module.h"
 #include "workers/ratelimit.h"
 #include "workers/workers.h"
 
@@ -59,10 +59,9 @@ int ab_cmd_serve(int argc, char **argv)
         ab_config_free(&cfg);
         return 2;
     }
-    ab_err verr = ab_vision_init(cfg.face_model_path);
-    if (verr != AB_OK) {
-        fprintf(stderr, "config: FACE_MODEL_PATH: %s: %s\n", cfg.face_model_path,
-                verr == AB_ERR_NOT_FOUND ? "cannot be read" : "is not the BlazeFace model");
+    const char *vwhy = ab_vision_module_configure(cfg.vision_module_path, cfg.face_model_path);
+    if (vwhy) {
+        fprintf(stderr, "config: FACE_MODEL_PATH / VISION_MODULE_PATH: %s\n", vwhy);
         ab_config_free(&cfg);
         return 2;
     }
@@ -101,7 +100,7 @@ int ab_cmd_serve(int argc, char **argv)
         ab_ratelimit_free(app.ratelimit);
         ab_inbox_batcher_free(app.batcher);
         ab_db_pool_free(app.pool);
-        ab_vision_shutdown();
+        ab_vision_module_shutdown();
         ab_config_free(&cfg);
         return 1;
     }
@@ -133,7 +132,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_signal_destroy(&app.jobs_ready);
     ab_signal_destroy(&app.stop);
     ab_signal_destroy(&app.notify_request);
-    ab_vision_shutdown();
+    ab_vision_module_shutdown();
     AB_INFO("stopped", NULL);
     ab_config_free(&cfg);
     return rc;

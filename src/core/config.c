@@ -70,6 +70,9 @@ static const config_var VARS[] = {
     {"FACE_MODEL_PATH", T_STRING, OFF(face_model_path),
      "/usr/share/avatarbot/blazeface_short_128.onnx", 0, 0, 0, false, V_NONE,
      "BlazeFace short-range ONNX model used to find faces in uploaded photos"},
+    {"VISION_MODULE_PATH", T_STRING, OFF(vision_module_path), NULL, 0, 0, 0, false, V_NONE,
+     "the photo analysis module; default: avatarbot-vision.so next to the binary, then in "
+     "/usr/lib/avatarbot"},
     {"STORAGE_URL", T_STRING, OFF(storage_url), NULL, 0, 0, AB_CMD_SERVE, false, V_STORAGE_URL,
      "object storage for photos and datasets: s3://BUCKET or file:///ABSOLUTE/DIR"},
     {"S3_ENDPOINT", T_STRING, OFF(s3_endpoint), NULL, 0, 0, 0, false, V_URL,

@@ -37,6 +37,7 @@ typedef struct ab_config {
     int inbox_retention_hours;
     bool migrate_on_start;
     char *face_model_path;
+    char *vision_module_path;
     char *storage_url;
     char *s3_endpoint;
     char *s3_region;

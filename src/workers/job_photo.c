@@ -14,7 +14,7 @@
 #include "db/photos.h"
 #include "fsm/messages.h"
 #include "telegram/botapi.h"
-#include "vision/vision.h"
+#include "core/vision_module.h"
 #include "workers/jobs.h"
 
 #define MAX_BYTES (10u * 1024 * 1024)
@@ -172,10 +172,16 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
         return reject(ctx, &info, "invalid", "download_failed", &v);
 
     /* the analysis */
+    const ab_vision_api *vision = ab_vision_module_get();
+    if (!vision) {
+        free(bytes);
+        snprintf(ctx->error, sizeof ctx->error, "the vision module could not be loaded");
+        return AB_JOB_RETRY;
+    }
     ab_vision_options opt;
-    ab_vision_options_default(&opt, strcmp(info.training_type, "portrait") == 0);
+    vision->options_default(&opt, strcmp(info.training_type, "portrait") == 0);
     ab_vision_result a;
-    err = ab_vision_analyze(bytes, len, &opt, &a);
+    err = vision->analyze(bytes, len, &opt, &a);
     if (err != AB_OK) {
         free(bytes);
         snprintf(ctx->error, sizeof ctx->error, "analysis: %s", ab_err_name(err));
@@ -187,8 +193,8 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     snprintf(meta, sizeof meta,
              "{\"format\":\"%s\",\"orientation\":%d,\"faces\":%d,\"face_score\":%.3f,"
              "\"sharpness\":%.1f,\"brightness\":%.3f,\"verdict\":\"%s\"}",
-             ab_vision_format_name(a.format), a.orientation, a.face_count, a.face_score,
-             a.sharpness, a.brightness, ab_vision_verdict_name(a.verdict));
+             vision->format_name(a.format), a.orientation, a.face_count, a.face_score,
+             a.sharpness, a.brightness, vision->verdict_name(a.verdict));
     v.sha256 = a.sha256;
     v.dhash = a.dhash;
     v.has_dhash = a.analysed;
@@ -201,9 +207,9 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     v.file_size = (int64_t)len;
     v.mime_type = a.format == AB_VISION_FORMAT_PNG ? "image/png" : "image/jpeg";
 
-    if (a.verdict != AB_VISION_OK && ab_vision_verdict_before_duplicate(a.verdict)) {
+    if (a.verdict != AB_VISION_OK && vision->verdict_before_duplicate(a.verdict)) {
         free(bytes);
-        return reject(ctx, &info, "invalid", ab_vision_verdict_name(a.verdict), &v);
+        return reject(ctx, &info, "invalid", vision->verdict_name(a.verdict), &v);
     }
     bool dup = false;
     err = ab_db_photo_find_duplicate(ctx->db, info.avatar_id, info.id, a.sha256, a.dhash,
@@ -219,7 +225,7 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     }
     if (a.verdict != AB_VISION_OK) {
         free(bytes);
-        return reject(ctx, &info, "invalid", ab_vision_verdict_name(a.verdict), &v);
+        return reject(ctx, &info, "invalid", vision->verdict_name(a.verdict), &v);
     }
 
     /* accepted: the original goes to storage first, then the row points at it */

@@ -26,9 +26,14 @@ def runtime_packages():
 
 
 def needed_libraries():
-    out = subprocess.run(["readelf", "-d", BINARY], capture_output=True, text=True,
-                         check=True).stdout
-    return re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
+    """What the binary and the vision module it loads link directly."""
+    libs = []
+    module = os.path.join(os.path.dirname(BINARY), "avatarbot-vision.so")
+    for elf in (BINARY, module):
+        out = subprocess.run(["readelf", "-d", elf], capture_output=True, text=True,
+                             check=True).stdout
+        libs += re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
+    return sorted(set(libs))
 
 
 def providing_package(soname):
@@ -65,6 +70,8 @@ class DockerfileTest(unittest.TestCase):
         self.assertIn('HEALTHCHECK', text)
         self.assertIn('CMD ["avatarbot", "healthcheck"]', text)
         self.assertIn('ENTRYPOINT ["avatarbot"]', text)
+        self.assertIn("/usr/lib/avatarbot/avatarbot-vision.so", text)
+        self.assertIn("/usr/share/avatarbot/blazeface_short_128.onnx", text)
 
 
 if __name__ == "__main__":
