@@ -20,4 +20,12 @@ typedef struct {
     char created[11];        /* YYYY-MM-DD */
 } ab_avatar;
 
+#define AB_MAX_PHOTOS 50
+
+/* An accepted photo of the avatar being uploaded to (for "View (N)" and deleting one). */
+typedef struct {
+    int64_t id;
+    char file_id[200]; /* Telegram's file_id: shown again without re-uploading */
+} ab_photo;
+
 #endif

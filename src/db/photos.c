@@ -219,3 +219,55 @@ ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id, con
     const char *params[] = {ab_db_i64(bid, batch_id), ab_db_i64(cid, chat_id), text};
     return ab_db_exec(db, &STATUS_EDIT, params, NULL);
 }
+
+static const ab_db_stmt VALID = {
+    "photos_valid",
+    "SELECT p.id, coalesce(p.telegram_file_id, '') FROM avatar_photos p"
+    " WHERE p.avatar_id = $2::bigint AND p.user_id = $1::bigint AND p.validation_status = 'valid'"
+    " ORDER BY p.id LIMIT $3::int",
+    3};
+
+ab_err ab_db_photos_valid(ab_db *db, int64_t user_id, int64_t avatar_id, ab_photo *out, int max,
+                          int *n)
+{
+    char uid[24], aid[24], lim[24];
+    const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(aid, avatar_id),
+                            ab_db_i64(lim, max)};
+    PGresult *res = NULL;
+    *n = 0;
+    ab_err err = ab_db_exec(db, &VALID, params, &res);
+    if (err != AB_OK)
+        return err;
+    for (int r = 0; r < PQntuples(res) && r < max; r++) {
+        out[r].id = ab_db_get_i64(res, r, 0);
+        snprintf(out[r].file_id, sizeof out[r].file_id, "%s", PQgetvalue(res, r, 1));
+        (*n)++;
+    }
+    PQclear(res);
+    return AB_OK;
+}
+
+static const ab_db_stmt DELETE_PHOTO = {
+    "photo_delete",
+    "WITH gone AS (DELETE FROM avatar_photos WHERE id = $2::bigint AND user_id = $1::bigint"
+    "              RETURNING avatar_id, coalesce(storage_key, '') AS key),"
+    " back AS (UPDATE avatars SET status = 'uploading' WHERE id = (SELECT avatar_id FROM gone)"
+    "          AND status = 'ready' AND photos_count - 1 < 10 RETURNING 1)"
+    " SELECT key FROM gone",
+    2};
+
+ab_err ab_db_photo_delete(ab_db *db, int64_t user_id, int64_t photo_id, char key[256])
+{
+    char uid[24], pid[24];
+    const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(pid, photo_id)};
+    PGresult *res = NULL;
+    key[0] = '\0';
+    ab_err err = ab_db_exec(db, &DELETE_PHOTO, params, &res);
+    if (err != AB_OK)
+        return err;
+    int found = PQntuples(res) == 1;
+    if (found)
+        snprintf(key, 256, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return found ? AB_OK : AB_ERR_NOT_FOUND;
+}

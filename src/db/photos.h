@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/avatar.h"
 #include "db/db.h"
 
 typedef struct {
@@ -18,6 +19,14 @@ typedef struct {
  *  moves a draft avatar to "uploading". The avatar must be the user's (else NOT_FOUND). */
 ab_err ab_db_photo_create(ab_db *db, int64_t user_id, int64_t chat_id, const ab_photo_intake *in,
                           int64_t *photo_id, int64_t *batch_id, bool *batch_new);
+
+/** The avatar's accepted photos, oldest first, if the avatar is the user's (at most max). */
+ab_err ab_db_photos_valid(ab_db *db, int64_t user_id, int64_t avatar_id, ab_photo *out, int max,
+                          int *n);
+/** Deletes one of the user's photos; *key gets its storage key ("" when none was stored).
+ *  An avatar that falls under 10 photos goes back from "ready" to "uploading".
+ *  AB_ERR_NOT_FOUND when the photo is not the user's. */
+ab_err ab_db_photo_delete(ab_db *db, int64_t user_id, int64_t photo_id, char key[256]);
 
 /* What the ingest job needs to know about a photo. */
 typedef struct {

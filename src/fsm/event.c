@@ -36,6 +36,8 @@ static const button_def BUTTONS[] = {
     {"av:rename", AB_EV_BTN_AVATAR_RENAME, 1},
     {"av:del", AB_EV_BTN_AVATAR_DELETE, 1},
     {"av:delok", AB_EV_BTN_AVATAR_DELETE_OK, 1},
+    {"ph:page", AB_EV_BTN_PHOTO_PAGE, 1},
+    {"ph:del", AB_EV_BTN_PHOTO_DELETE, 1},
 };
 
 static const struct {

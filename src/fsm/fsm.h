@@ -25,6 +25,8 @@ typedef struct {
     int64_t user_id;
     int avatars_count;    /* the user's avatars */
     const ab_avatar *avatars; /* all of them, oldest first (at most AB_MAX_AVATARS) */
+    const ab_photo *photos;   /* accepted photos of the avatar being uploaded to (upload screens) */
+    int photos_count;
 } ab_fsm_ctx;
 
 typedef ab_err (*ab_fsm_handler)(const ab_fsm_ctx *ctx, ab_effects *fx);
@@ -78,6 +80,8 @@ ab_err ab_h_upload_add(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_upload_view(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_upload_tips(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_photo_received(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_photo_page(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_photo_delete(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx);

@@ -49,6 +49,8 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
     case AB_ST_AVATAR_GALLERY:
         return ab_screen_gallery(ctx, fx, 0, NULL, edit);
     case AB_ST_UPLOADING_PHOTOS:
+    case AB_ST_VIEWING_PHOTO_GALLERY:
+        ab_fx_goto(fx, AB_ST_UPLOADING_PHOTOS);
         if (a)
             return ab_screen_upload(ctx, fx, a->name, a->photos_count, NULL, edit);
         break;

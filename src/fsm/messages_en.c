@@ -132,6 +132,10 @@ const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_REASON_DUPLICATE] = "already uploaded",
     [AB_MSG_REASON_LIMIT] = "already 50 photos",
     [AB_MSG_REASON_DOWNLOAD_FAILED] = "could not be downloaded",
+    [AB_MSG_PHOTOS_PAGE] = "🖼 Photos %d–%d of %d (above). To delete one, tap 🗑 with its number.",
+    [AB_MSG_BTN_DELETE_N] = "🗑 %d",
+    [AB_MSG_PHOTO_DELETED] = "Photo deleted",
+    [AB_MSG_PHOTO_NOT_FOUND] = "Photo not found",
     [AB_MSG_ERROR_GENERIC] = "😔 Something went wrong on our side. Please try again in a moment "
                              "or send /start.",
 };

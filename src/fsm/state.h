@@ -73,6 +73,8 @@ typedef enum {
     X(BTN_AVATAR_RENAME, "rename")                                                                 \
     X(BTN_AVATAR_DELETE, "delete")                                                                 \
     X(BTN_AVATAR_DELETE_OK, "confirm delete")                                                      \
+    X(BTN_PHOTO_PAGE, "photos page")                                                               \
+    X(BTN_PHOTO_DELETE, "delete photo")                                                            \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

@@ -41,7 +41,12 @@ const ab_transition ab_fsm_table[] = {
     ROW(ENTERING_NAME, BTN_BACK, ab_h_choose_gender, SELECTING_GENDER),
     /* the upload screen */
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_ADD, ab_h_upload_add, SAME),
-    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_VIEW, ab_h_upload_view, SAME),
+    ROW(UPLOADING_PHOTOS, BTN_UPLOAD_VIEW, ab_h_upload_view, VIEWING_PHOTO_GALLERY),
+    ROW(VIEWING_PHOTO_GALLERY, BTN_PHOTO_PAGE, ab_h_photo_page, SAME),
+    ROW(VIEWING_PHOTO_GALLERY, BTN_PHOTO_DELETE, ab_h_photo_delete, SAME),
+    ROW(VIEWING_PHOTO_GALLERY, BTN_UPLOAD_SCREEN, ab_h_upload_screen, UPLOADING_PHOTOS),
+    ROW(VIEWING_PHOTO_GALLERY, PHOTO, ab_h_photo_received, UPLOADING_PHOTOS),
+    ROW(VIEWING_PHOTO_GALLERY, DOCUMENT, ab_h_photo_received, UPLOADING_PHOTOS),
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_TIPS, ab_h_upload_tips, SAME),
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_SCREEN, ab_h_upload_screen, SAME),
     ROW(UPLOADING_PHOTOS, BTN_UPLOAD_BACK, ab_h_upload_back, AVATAR_DETAILS),

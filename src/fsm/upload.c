@@ -57,14 +57,123 @@ ab_err ab_h_upload_add(const ab_fsm_ctx *ctx, ab_effects *fx)
     return ab_fsm_notice(ctx, fx, AB_MSG_ADD_PHOTO_HINT);
 }
 
+#define PHOTOS_PER_PAGE 10 /* sendMediaGroup takes 2-10 items */
+
+/* A page of the accepted photos, shown again from their Telegram file_ids (nothing is
+ * uploaded), then a message with a delete button per photo and the paging. */
+static ab_err show_photos(const ab_fsm_ctx *ctx, ab_effects *fx, int page)
+{
+    int n = ctx->photos_count;
+    int pages = (n + PHOTOS_PER_PAGE - 1) / PHOTOS_PER_PAGE;
+    if (page >= pages)
+        page = pages - 1;
+    if (page < 0)
+        page = 0;
+    int first = page * PHOTOS_PER_PAGE, last = first + PHOTOS_PER_PAGE;
+    if (last > n)
+        last = n;
+    ab_err err;
+    if (last - first == 1) {
+        err = ab_fx_call(fx, ctx->chat_id, "sendPhoto",
+                         json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "photo",
+                                   ctx->photos[first].file_id));
+    } else {
+        json_t *media = json_array();
+        for (int i = first; i < last; i++)
+            json_array_append_new(media, json_pack("{s:s,s:s}", "type", "photo", "media",
+                                                   ctx->photos[i].file_id));
+        err = ab_fx_call(fx, ctx->chat_id, "sendMediaGroup",
+                         json_pack("{s:I,s:o}", "chat_id", (json_int_t)ctx->chat_id, "media",
+                                   media));
+    }
+    if (err != AB_OK)
+        return err;
+    char text[256], label[32], data[65];
+    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_PHOTOS_PAGE), first + 1, last, n);
+    json_t *kb = ab_kb_new();
+    for (int i = first; i < last; i++) {
+        snprintf(label, sizeof label, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_N), i - first + 1);
+        ab_event_callback_data(AB_EV_BTN_PHOTO_DELETE, ctx->photos[i].id, data);
+        if ((i - first) % 5 == 0)
+            ab_kb_add(kb, label, data);
+        else
+            ab_kb_add_inline(kb, label, data);
+    }
+    if (page > 0)
+        ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_PREV),
+                  ab_event_callback_data(AB_EV_BTN_PHOTO_PAGE, page - 1, data));
+    if (page < pages - 1)
+        ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_NEXT),
+                  ab_event_callback_data(AB_EV_BTN_PHOTO_PAGE, page + 1, data));
+    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
+              ab_event_callback_data(AB_EV_BTN_UPLOAD_SCREEN, 0, data));
+    fx->data = ab_fsm_data_copy(ctx);
+    json_object_set_new(fx->data, "photos_page", json_integer(page));
+    return ab_fx_send(fx, ctx->chat_id, text, kb);
+}
+
 ab_err ab_h_upload_view(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
     const ab_avatar *a = current(ctx, fx, &err);
     if (!a)
         return err;
-    /* the thumbnails view arrives with the photo pipeline; with no photos there is nothing */
-    return ab_fsm_notice(ctx, fx, AB_MSG_NO_PHOTOS_YET);
+    if (ctx->photos_count == 0) {
+        ab_fx_goto(fx, ctx->state);
+        return ab_fsm_notice(ctx, fx, AB_MSG_NO_PHOTOS_YET);
+    }
+    return show_photos(ctx, fx, 0);
+}
+
+ab_err ab_h_photo_page(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    if (!current(ctx, fx, &err))
+        return err;
+    if (ctx->photos_count == 0) {
+        ab_fx_goto(fx, AB_ST_UPLOADING_PHOTOS);
+        return ab_h_upload_screen(ctx, fx);
+    }
+    return show_photos(ctx, fx, (int)ctx->arg);
+}
+
+ab_err ab_h_photo_delete(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = current(ctx, fx, &err);
+    if (!a)
+        return err;
+    int found = -1;
+    for (int i = 0; i < ctx->photos_count; i++)
+        if (ctx->photos[i].id == ctx->arg)
+            found = i;
+    if (found < 0) /* another avatar's, another user's, or already gone */
+        return ab_fsm_notice(ctx, fx, AB_MSG_PHOTO_NOT_FOUND);
+    err = ab_fx_op(fx, json_pack("{s:s,s:I}", "op", "photo_delete", "photo_id",
+                                 (json_int_t)ctx->arg));
+    if (err == AB_OK)
+        err = ab_fsm_notice(ctx, fx, AB_MSG_PHOTO_DELETED);
+    if (err != AB_OK)
+        return err;
+    /* the page again, as it is once the delete is committed */
+    ab_photo rest[AB_MAX_PHOTOS];
+    int n = 0;
+    for (int i = 0; i < ctx->photos_count && n < AB_MAX_PHOTOS; i++)
+        if (i != found)
+            rest[n++] = ctx->photos[i];
+    ab_fsm_ctx after = *ctx;
+    after.photos = rest;
+    after.photos_count = n;
+    if (n == 0) {
+        ab_fx_goto(fx, AB_ST_UPLOADING_PHOTOS);
+        ab_avatar fewer = *a;
+        fewer.photos_count = 0;
+        return ab_screen_upload(&after, fx, fewer.name, 0, NULL, 0);
+    }
+    int64_t page = 0;
+    if (ctx->data)
+        ab_json_i64(ctx->data, "photos_page", &page);
+    return show_photos(&after, fx, (int)page);
 }
 
 ab_err ab_h_upload_tips(const ab_fsm_ctx *ctx, ab_effects *fx)

@@ -26,3 +26,18 @@ ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx)
             (json_int_t)deleted);
     return AB_JOB_DONE;
 }
+
+ab_job_outcome ab_job_storage_delete_key(ab_job_ctx *ctx)
+{
+    const char *key = ab_json_nonempty(ctx->payload, "key");
+    if (!key || strncmp(key, "avatars/", 8) != 0) {
+        snprintf(ctx->error, sizeof ctx->error, "refusing to delete key %s", key ? key : "(none)");
+        return AB_JOB_FAIL;
+    }
+    ab_err err = ab_storage_delete(ctx->storage, key);
+    if (err != AB_OK) {
+        snprintf(ctx->error, sizeof ctx->error, "delete %s: %s", key, ab_err_name(err));
+        return ab_storage_err_retryable(err) ? AB_JOB_RETRY : AB_JOB_FAIL;
+    }
+    return AB_JOB_DONE;
+}

@@ -9,6 +9,7 @@ static const struct {
 } KINDS[] = {
     {"storage.delete_prefix", ab_job_storage_delete_prefix},
     {"photo.ingest", ab_job_photo_ingest},
+    {"storage.delete_key", ab_job_storage_delete_key},
 };
 
 ab_job_fn ab_job_handler(const char *kind)

@@ -33,6 +33,7 @@ ab_job_fn ab_job_handler(const char *kind);
 
 /* Handlers (one file per family). */
 ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx);
+ab_job_outcome ab_job_storage_delete_key(ab_job_ctx *ctx);
 ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx);
 
 /** Thread body of a job runner. */

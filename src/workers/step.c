@@ -106,6 +106,21 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_c
                         ab_json_str(op, "training_type"));
         } else if (strcmp(kind, "photo_create") == 0) {
             err = apply_photo_create(db, ctx, fx, op, s);
+        } else if (strcmp(kind, "photo_delete") == 0) {
+            int64_t photo_id = 0;
+            char key[256];
+            ab_json_i64(op, "photo_id", &photo_id);
+            err = ab_db_photo_delete(db, ctx->user_id, photo_id, key);
+            if (err == AB_OK && key[0]) {
+                json_t *payload = json_pack("{s:s}", "key", key);
+                char *text = payload ? ab_json_dump(payload) : NULL;
+                json_decref(payload);
+                err = text ? ab_db_job_enqueue(db, "storage.delete_key", ctx->chat_id,
+                                               ctx->user_id, 0, text)
+                           : AB_ERR_NOMEM;
+                free(text);
+                s->jobs = true;
+            }
         } else if (strcmp(kind, "avatar_rename") == 0) {
             err = ab_db_avatar_rename(db, ctx->user_id, avatar_id, ab_json_str(op, "name"));
         } else if (strcmp(kind, "avatar_delete") == 0) {
@@ -234,6 +249,21 @@ static ab_err step_tx(ab_db *db, void *arg)
         ctx.state = AB_ST_AVATAR_MENU; /* a state this build no longer has: start over */
     json_t *data = json_loads(data_text, 0, NULL);
     ctx.data = data;
+    /* the upload screens show and delete the avatar's accepted photos */
+    ab_photo photos[AB_MAX_PHOTOS];
+    int64_t photo_avatar = 0;
+    if ((ctx.state == AB_ST_UPLOADING_PHOTOS || ctx.state == AB_ST_VIEWING_PHOTO_GALLERY) &&
+        data && ab_json_i64(data, "avatar_id", &photo_avatar)) {
+        err = ab_db_photos_valid(db, u->user_id, photo_avatar, photos, AB_MAX_PHOTOS,
+                                 &ctx.photos_count);
+        if (err != AB_OK) {
+            json_decref(data);
+            free(state_name);
+            free(data_text);
+            return err;
+        }
+        ctx.photos = photos;
+    }
     free(state_name);
     free(data_text);
 

@@ -130,6 +130,53 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         # only the accepted photo is in storage
         self.assertEqual(len(self.s3.objects()), 1)
 
+    def test_view_the_accepted_photos_and_delete_one(self):
+        svc = self.start()
+        uid, other = h.user_id(5), h.user_id(6)
+        chat = Chat(self, svc, uid)
+        self.new_avatar(chat, "Style")
+        for rel in STYLE_TEN[:3]:
+            self.send_photo(svc, uid, rel, group="album-5")
+        self.wait_checked(3)
+        # someone else's accepted photo, to forge a delete button with
+        intruder = Chat(self, svc, other)
+        self.new_avatar(intruder, "Style")
+        self.send_photo(svc, other, STYLE_TEN[5])
+        self.wait_checked(4)
+        foreign = h.psql_value(self.db_url, "SELECT id FROM avatar_photos WHERE user_id = $1",
+                               other)
+        mine = [r[0] for r in h.psql(self.db_url, "SELECT id FROM avatar_photos WHERE user_id "
+                                                  "= $1 ORDER BY id", uid)]
+        page = chat.press(data="up:view")
+        group = self.botapi.calls("sendMediaGroup")[-1]["params"]
+        sent_ids = [m["media"] for m in group["media"]]
+        self.assertEqual(sent_ids, [h.psql_value(self.db_url, "SELECT telegram_file_id FROM "
+                                                              "avatar_photos WHERE id = $1", i)
+                                    for i in mine])
+        self.assertIn("Photos 1–3 of 3", page["params"]["text"])
+        self.assertEqual(chat.buttons(), {"🗑 1": "ph:del:%s" % mine[0],
+                                          "🗑 2": "ph:del:%s" % mine[1],
+                                          "🗑 3": "ph:del:%s" % mine[2], "⬅️ Back": "up:show"})
+        self.assertEqual(h.psql_value(self.db_url, "SELECT state FROM chat_state WHERE chat_id "
+                                                   "= $1", uid), "viewing_photo_gallery")
+        # a forged button naming another user's photo changes nothing
+        answer = chat.press(data="ph:del:%s" % foreign, expect_screen=False)
+        self.assertEqual(answer["params"]["text"], "Photo not found")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM avatar_photos"), "4")
+        key = h.psql_value(self.db_url, "SELECT storage_key FROM avatar_photos WHERE id = $1",
+                           mine[1])
+        chat.press("🗑 2")
+        self.assertIn("Photos 1–2 of 2", chat.text())
+        self.assertEqual([r[0] for r in h.psql(self.db_url, "SELECT id FROM avatar_photos "
+                                                            "WHERE user_id = $1 ORDER BY id",
+                                               uid)], [mine[0], mine[2]])
+        self.assertEqual(h.psql_value(self.db_url, "SELECT photos_count FROM avatars "
+                                                   "WHERE user_id = $1", uid), "2")
+        h.wait_until(lambda: key not in {o["key"] for o in self.s3.objects()}, timeout=20)
+        self.assertEqual(len(self.s3.objects()), 3)  # the other two, and the other user's
+        chat.press("Back")
+        self.assertIn("Uploaded: 2/10", chat.text())
+
     def test_storage_down_during_ingest_is_retried(self):
         svc = self.start()
         uid = h.user_id(3)
