@@ -91,16 +91,25 @@ ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
     return ab_screen_details(ctx, fx, &renamed, ab_fsm_text(ctx, AB_MSG_RENAMED), 0);
 }
 
+/* The pressed button's avatar if it may be deleted now; otherwise NULL after telling the user
+ * (not found, or training: cancel it first). */
+static const ab_avatar *deletable_avatar(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
+{
+    const ab_avatar *a = pressed_avatar(ctx, fx, err);
+    if (a && strcmp(a->status, "training") == 0) {
+        ab_fx_goto(fx, ctx->state);
+        *err = ab_fsm_notice(ctx, fx, AB_MSG_CANNOT_DELETE_TRAINING);
+        return NULL;
+    }
+    return a;
+}
+
 ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    const ab_avatar *a = deletable_avatar(ctx, fx, &err);
     if (!a)
         return err;
-    if (strcmp(a->status, "training") == 0) {
-        ab_fx_goto(fx, ctx->state);
-        return ab_fsm_notice(ctx, fx, AB_MSG_CANNOT_DELETE_TRAINING);
-    }
     fx->data = data_with_avatar(a->id);
     char text[512];
     snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_DELETE_CONFIRM), a->name);
@@ -116,13 +125,9 @@ ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx)
 ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    const ab_avatar *a = deletable_avatar(ctx, fx, &err);
     if (!a)
         return err;
-    if (strcmp(a->status, "training") == 0) {
-        ab_fx_goto(fx, ctx->state);
-        return ab_fsm_notice(ctx, fx, AB_MSG_CANNOT_DELETE_TRAINING);
-    }
     err = ab_fx_op(fx, json_pack("{s:s,s:I}", "op", "avatar_delete", "avatar_id",
                                  (json_int_t)a->id));
     /* stored photos and datasets go in the background: a job deletes the avatar's prefix */
