@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "fal/trainers.h"
+#include "fal/webhook_verify.h"
+#include "fsm/fsm.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -66,6 +69,14 @@ int ab_cmd_serve(int argc, char **argv)
         return 2;
     }
 
+    const ab_trainer *style = ab_trainer_by_app(cfg.fal_style_trainer);
+    if (!style || strcmp(style->training_type, "style") != 0) {
+        fprintf(stderr, "config: FAL_STYLE_TRAINER: must be fal-ai/flux-pro-trainer or "
+                        "fal-ai/flux-lora-fast-training\n");
+        ab_config_free(&cfg);
+        return 2;
+    }
+
     /* Signals are taken by sigwait() in this thread only. */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -82,6 +93,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_signal_init(&app.jobs_ready);
     ab_signal_init(&app.stop);
     ab_signal_init(&app.notify_request);
+    ab_fsm_configure(&cfg);
 
     ab_err err = AB_OK;
     if (cfg.migrate_on_start)
@@ -91,6 +103,8 @@ int ab_cmd_serve(int argc, char **argv)
     app.ratelimit = ab_ratelimit_new(cfg.telegram_rate_global, cfg.telegram_rate_per_chat);
     if (err == AB_OK && !app.ratelimit)
         err = AB_ERR_NOMEM;
+    if (err == AB_OK && !(app.fal_verifier = ab_fal_verifier_new(cfg.fal_jwks_url, 86400)))
+        err = AB_ERR_NOMEM;
     /* half the pool writes webhook batches; the rest stays free for probes and metrics */
     if (err == AB_OK &&
         !(app.batcher = ab_inbox_batcher_new(app.pool, cfg.db_pool_size > 1 ? cfg.db_pool_size / 2 : 1)))
@@ -98,6 +112,7 @@ int ab_cmd_serve(int argc, char **argv)
     if (err != AB_OK) {
         AB_ERROR("cannot start: database not usable", "{s:s}", "error", ab_err_name(err));
         ab_ratelimit_free(app.ratelimit);
+        ab_fal_verifier_free(app.fal_verifier);
         ab_inbox_batcher_free(app.batcher);
         ab_db_pool_free(app.pool);
         ab_vision_module_shutdown();
@@ -127,6 +142,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_inbox_batcher_free(app.batcher);
     ab_db_pool_free(app.pool);
     ab_ratelimit_free(app.ratelimit);
+    ab_fal_verifier_free(app.fal_verifier);
     ab_signal_destroy(&app.inbox_ready);
     ab_signal_destroy(&app.outbox_ready);
     ab_signal_destroy(&app.jobs_ready);

@@ -11,6 +11,7 @@
 struct ab_db_pool;
 struct ab_ratelimit;
 struct ab_inbox_batcher;
+struct ab_fal_verifier;
 
 typedef struct {
     const ab_config *cfg;
@@ -21,6 +22,7 @@ typedef struct {
     ab_signal jobs_ready;       /* new jobs queued */
     ab_signal stop;             /* raised once at shutdown: cuts every pause short */
     struct ab_inbox_batcher *batcher; /* group commit of webhook inserts */
+    struct ab_fal_verifier *fal_verifier; /* FAL webhook signatures (cached JWKS) */
     /* NOTIFY for other replicas is sent by the notifier thread, coalesced, outside the hot
      * transactions: a NOTIFY in a transaction serializes every commit of the database. */
     ab_signal notify_request;

@@ -3,6 +3,8 @@
 #include "storage/storage.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <strings.h>
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -10,7 +12,18 @@
 #include <string.h>
 
 typedef enum { T_STRING, T_INT, T_DOUBLE, T_BOOL, T_LOGLEVEL } value_type;
-typedef enum { V_NONE, V_URL, V_PG_URL, V_BOT_TOKEN, V_WEBHOOK_SECRET, V_STORAGE_URL } validator;
+typedef enum {
+    V_NONE,
+    V_URL,
+    V_PG_URL,
+    V_BOT_TOKEN,
+    V_WEBHOOK_SECRET,
+    V_STORAGE_URL,
+    V_FAL_MODE,
+    V_JSON_OBJECT,
+    V_MINUTES,
+    V_APP_ID
+} validator;
 
 typedef struct {
     const char *name;
@@ -90,6 +103,35 @@ static const config_var VARS[] = {
     {"PRESIGNED_URL_TTL_SECONDS", T_INT, OFF(presigned_url_ttl_s), "86400", 3600,
      604800, 0, false, V_NONE,
      "validity of presigned download URLs (datasets handed to FAL); SigV4 allows 7 days"},
+    {"FAL_KEY", T_STRING, OFF(fal_key), NULL, 0, 0, 0, true, V_NONE,
+     "FAL AI API key (secret); without it training is simulated"},
+    {"FAL_MODE", T_STRING, OFF(fal_mode), NULL, 0, 0, 0, false, V_FAL_MODE,
+     "live (train on FAL, needs FAL_KEY and PUBLIC_BASE_URL) or simulate (no FAL calls); "
+     "default: live when FAL_KEY is set, else simulate"},
+    {"FAL_QUEUE_BASE", T_STRING, OFF(fal_queue_base), "https://queue.fal.run", 0, 0, 0, false,
+     V_URL, "FAL queue API base URL"},
+    {"FAL_JWKS_URL", T_STRING, OFF(fal_jwks_url),
+     "https://rest.alpha.fal.ai/.well-known/jwks.json", 0, 0, 0, false, V_URL,
+     "FAL's public keys (JWKS) that sign its webhook calls"},
+    {"FAL_STYLE_TRAINER", T_STRING, OFF(fal_style_trainer), "fal-ai/flux-pro-trainer", 0, 0, 0,
+     false, V_APP_ID, "trainer of Style avatars: fal-ai/flux-pro-trainer or "
+     "fal-ai/flux-lora-fast-training"},
+    {"FAL_PORTRAIT_INPUT", T_STRING, OFF(fal_portrait_input), NULL, 0, 0, 0, false,
+     V_JSON_OBJECT, "JSON object merged over the Portrait trainer's default inputs, e.g. "
+     "{\"steps\": 1500}"},
+    {"FAL_STYLE_INPUT", T_STRING, OFF(fal_style_input), NULL, 0, 0, 0, false, V_JSON_OBJECT,
+     "JSON object merged over the Style trainer's default inputs"},
+    {"FAL_PORTRAIT_MINUTES", T_STRING, OFF(fal_portrait_minutes), "3-15", 0, 0, 0, false,
+     V_MINUTES, "expected duration of a Portrait training, MIN-MAX minutes (shown to users, "
+     "and the pace of progress when FAL logs no step counts)"},
+    {"FAL_STYLE_MINUTES", T_STRING, OFF(fal_style_minutes), "5-30", 0, 0, 0, false, V_MINUTES,
+     "expected duration of a Style training, MIN-MAX minutes"},
+    {"FAL_SIMULATE_SECONDS", T_INT, OFF(fal_simulate_seconds), "120", 1, 86400, 0, false,
+     V_NONE, "how long a simulated training takes"},
+    {"FAL_POLL_SECONDS", T_INT, OFF(fal_poll_seconds), "20", 1, 600, 0, false, V_NONE,
+     "pause between two status polls of a running training"},
+    {"FAL_PROGRESS_EDIT_SECONDS", T_INT, OFF(fal_progress_edit_seconds), "10", 0, 3600, 0,
+     false, V_NONE, "least pause between two edits of a training's progress message"},
 };
 #define NVARS (sizeof VARS / sizeof VARS[0])
 
@@ -142,6 +184,33 @@ static const char *check_value(validator v, const char *value)
     }
     case V_STORAGE_URL:
         return ab_storage_check_url(value);
+    case V_FAL_MODE:
+        return strcmp(value, "live") == 0 || strcmp(value, "simulate") == 0
+                   ? NULL
+                   : "must be live or simulate";
+    case V_JSON_OBJECT: {
+        json_t *j = json_loads(value, 0, NULL);
+        const char *why = !j ? "is not valid JSON" : !json_is_object(j) ? "must be a JSON object" : NULL;
+        json_decref(j);
+        return why;
+    }
+    case V_MINUTES: {
+        int a, b, end = 0;
+        if (sscanf(value, "%d-%d%n", &a, &b, &end) != 2 || value[end] || a < 1 || b < a ||
+            b > 24 * 60)
+            return "must be MIN-MAX minutes, e.g. 3-15";
+        return NULL;
+    }
+    case V_APP_ID: {
+        const char *slash = strchr(value, '/');
+        if (!slash || slash == value || !slash[1])
+            return "must be a FAL app id like owner/name";
+        for (const char *p = value; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '/' || *p == '.'))
+                return "must be a FAL app id like owner/name";
+        return NULL;
+    }
     case V_WEBHOOK_SECRET: {
         size_t n = strlen(value);
         if (n < 1 || n > 256)
@@ -245,6 +314,24 @@ int ab_config_load(ab_config *cfg, unsigned command, ab_getenv_fn getenv_fn, voi
                     fprintf(errs, "config: %s: %s (got \"%s\", allowed %g..%g)\n", var->name,
                             reason, value, var->min, var->max);
             }
+            errors++;
+        }
+    }
+    /* Training: live needs a key, and FAL must be able to call us back. */
+    if (!cfg->fal_mode)
+        cfg->fal_mode = strdup(cfg->fal_key ? "live" : "simulate");
+    if (!cfg->fal_mode) {
+        errors++;
+    } else if (strcmp(cfg->fal_mode, "live") == 0 && (command & AB_CMD_SERVE)) {
+        if (!cfg->fal_key) {
+            if (errs)
+                fprintf(errs, "config: FAL_KEY: is required with FAL_MODE=live\n");
+            errors++;
+        }
+        if (!cfg->public_base_url) {
+            if (errs)
+                fprintf(errs, "config: PUBLIC_BASE_URL: is required with FAL_MODE=live "
+                              "(FAL calls $PUBLIC_BASE_URL/fal/webhook)\n");
             errors++;
         }
     }

@@ -46,7 +46,25 @@ typedef struct ab_config {
     bool s3_force_path_style;
     int storage_timeout_s;
     int presigned_url_ttl_s;
+    char *fal_key;
+    char *fal_mode;           /* "live" | "simulate" (never NULL after a successful load) */
+    char *fal_queue_base;
+    char *fal_jwks_url;
+    char *fal_style_trainer;
+    char *fal_portrait_input; /* JSON object merged over the trainer's default inputs */
+    char *fal_style_input;
+    char *fal_portrait_minutes; /* "MIN-MAX" expected duration */
+    char *fal_style_minutes;
+    int fal_simulate_seconds;
+    int fal_poll_seconds;
+    int fal_progress_edit_seconds;
 } ab_config;
+
+/** FAL_MODE=simulate: the same jobs and messages, no calls to FAL. */
+static inline bool ab_config_fal_simulated(const ab_config *cfg)
+{
+    return !cfg->fal_mode || cfg->fal_mode[0] != 'l';
+}
 
 /** Reads a variable; lets tests supply their own environment. */
 typedef const char *(*ab_getenv_fn)(const char *name, void *ctx);

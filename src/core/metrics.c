@@ -57,6 +57,17 @@ static const metric_def DEFS[AB_M__COUNT] = {
                               "Avatars deleted by their owners", {0}},
     [AB_M_PHOTOS_VALIDATED] = {"avatarbot_photos_validated_total", KIND_COUNTER,
                                "Photos checked, by verdict (ok or the rejection reason)", {0}},
+    [AB_M_TRAININGS_STARTED] = {"avatarbot_trainings_started_total", KIND_COUNTER,
+                                "Trainings started, by training type and FAL mode", {0}},
+    [AB_M_TRAININGS_FINISHED] = {"avatarbot_trainings_finished_total", KIND_COUNTER,
+                                 "Trainings ended, by training type and result", {0}},
+    [AB_M_TRAINING_SECONDS] = {"avatarbot_training_duration_seconds", KIND_HISTOGRAM,
+                               "Time from the start of a training to its completion",
+                               {60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 7200, 0}},
+    [AB_M_FAL_ERRORS] = {"avatarbot_fal_errors_total", KIND_COUNTER,
+                         "Failures talking to FAL, by kind", {0}},
+    [AB_M_FAL_WEBHOOKS] = {"avatarbot_fal_webhooks_total", KIND_COUNTER,
+                           "FAL webhook calls received, by result", {0}},
 };
 
 typedef struct series {

@@ -24,6 +24,12 @@ typedef enum {
     AB_M_AVATARS_CREATED,        /* counter {training_type} */
     AB_M_AVATARS_DELETED,        /* counter */
     AB_M_PHOTOS_VALIDATED,       /* counter {verdict} */
+    AB_M_TRAININGS_STARTED,      /* counter {training_type, mode} */
+    AB_M_TRAININGS_FINISHED,     /* counter {training_type, result: completed|error|cancelled|
+                                  * refused} */
+    AB_M_TRAINING_SECONDS,       /* histogram {training_type} start to completion */
+    AB_M_FAL_ERRORS,             /* counter {kind: unavailable|refused|failed|webhook_rejected} */
+    AB_M_FAL_WEBHOOKS,           /* counter {result: accepted|duplicate|unknown|rejected} */
     AB_M__COUNT
 } ab_metric_id;
 

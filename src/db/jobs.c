@@ -21,6 +21,30 @@ ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t u
     return ab_db_exec(db, &ENQUEUE, params, NULL);
 }
 
+static const ab_db_stmt ENQUEUE_EX = {
+    "job_enqueue_ex",
+    "INSERT INTO jobs (kind, chat_id, user_id, avatar_id, payload, run_after, dedup_key,"
+    " max_attempts)"
+    " VALUES ($1, $2::bigint, $3::bigint, $4::bigint, coalesce($5::jsonb, '{}'),"
+    " now() + make_interval(secs => $6::float8), $7, coalesce($8::int, 8))"
+    " ON CONFLICT (dedup_key) DO NOTHING",
+    8};
+
+ab_err ab_db_job_enqueue_spec(ab_db *db, const ab_job_spec *spec)
+{
+    char cid[24], uid[24], aid[24], delay[32], max[24];
+    snprintf(delay, sizeof delay, "%.3f", spec->delay_s);
+    const char *params[] = {spec->kind,
+                            spec->chat_id ? ab_db_i64(cid, spec->chat_id) : NULL,
+                            spec->user_id ? ab_db_i64(uid, spec->user_id) : NULL,
+                            spec->avatar_id ? ab_db_i64(aid, spec->avatar_id) : NULL,
+                            spec->payload_json,
+                            delay,
+                            spec->dedup_key,
+                            spec->max_attempts ? ab_db_i64(max, spec->max_attempts) : NULL};
+    return ab_db_exec(db, &ENQUEUE_EX, params, NULL);
+}
+
 static const ab_db_stmt CLAIM = {
     "job_claim",
     "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = now(),"
@@ -90,6 +114,21 @@ ab_err ab_db_job_retry(ab_db *db, int64_t id, double delay_s, const char *error)
     snprintf(delay, sizeof delay, "%.3f", delay_s);
     const char *params[] = {ab_db_i64(sid, id), delay, error};
     return ab_db_exec(db, &RETRY, params, NULL);
+}
+
+static const ab_db_stmt AGAIN = {
+    "job_again",
+    "UPDATE jobs SET status = 'pending', lease_until = NULL, updated_at = now(), attempts = 0,"
+    " run_after = now() + make_interval(secs => $2::float8), last_error = NULL"
+    " WHERE id = $1::bigint",
+    2};
+
+ab_err ab_db_job_again(ab_db *db, int64_t id, double delay_s)
+{
+    char sid[24], delay[32];
+    snprintf(delay, sizeof delay, "%.3f", delay_s);
+    const char *params[] = {ab_db_i64(sid, id), delay};
+    return ab_db_exec(db, &AGAIN, params, NULL);
 }
 
 static const ab_db_stmt DEAD = {

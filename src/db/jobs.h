@@ -19,12 +19,25 @@ typedef struct {
 /** Queues a job (kind, JSON payload) for the job runners. */
 ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
                          int64_t avatar_id, const char *payload_json);
+/** A job with the less common options. */
+typedef struct {
+    const char *kind;
+    int64_t chat_id, user_id, avatar_id;
+    const char *payload_json;
+    double delay_s;        /* not before now + delay_s */
+    const char *dedup_key; /* NULL = none; a second job with the same key is not queued */
+    int max_attempts;      /* 0 = the default (8) */
+} ab_job_spec;
+ab_err ab_db_job_enqueue_spec(ab_db *db, const ab_job_spec *spec);
 /** Leases the next due job for lease_s seconds; *found false when none is due. */
 ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found);
 void ab_job_free(ab_job *job);
 ab_err ab_db_job_done(ab_db *db, int64_t id);
 /** Back to pending after delay_s, keeping the error. */
 ab_err ab_db_job_retry(ab_db *db, int64_t id, double delay_s, const char *error);
+/** A recurring job (a poll) ran fine and wants to run again after delay_s; its attempts
+ *  start over. */
+ab_err ab_db_job_again(ab_db *db, int64_t id, double delay_s);
 /** Given up for good. */
 ab_err ab_db_job_dead(ab_db *db, int64_t id, const char *error);
 /** Running jobs whose lease expired (a runner died) go back to pending. */

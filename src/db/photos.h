@@ -72,6 +72,7 @@ typedef struct {
 
 ab_err ab_db_batch_progress(ab_db *db, int64_t batch_id, ab_batch_progress *out);
 /** Queues (or, when one is still waiting, replaces) the edit of a batch's status message. */
-ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id, const char *text);
+ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id, const char *text,
+                               const char *markup_json);
 
 #endif

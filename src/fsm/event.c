@@ -38,6 +38,9 @@ static const button_def BUTTONS[] = {
     {"av:delok", AB_EV_BTN_AVATAR_DELETE_OK, 1},
     {"ph:page", AB_EV_BTN_PHOTO_PAGE, 1},
     {"ph:del", AB_EV_BTN_PHOTO_DELETE, 1},
+    {"tr:start", AB_EV_BTN_TRAIN_START, 1},
+    {"tr:go", AB_EV_BTN_TRAIN_GO, 1},
+    {"tr:cancel", AB_EV_BTN_TRAIN_CANCEL, 1},
 };
 
 static const struct {

@@ -87,6 +87,18 @@ ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx);
 
+/* Training (training.c). */
+ab_err ab_h_train_confirm(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
+                                  int edit);
+struct ab_config;
+/** The training settings (FAL mode, trainers, expected durations) handlers use; set once at
+ *  start-up, NULL (defaults, simulated) until then. */
+void ab_fsm_configure(const struct ab_config *cfg);
+const struct ab_config *ab_fsm_config(void);
+
 /* Screens shared between handler files (screens.c). prefix (may be NULL) is a line shown
  * above the screen, e.g. a validation error or a confirmation. edit: replace the message
  * holding the pressed button rather than send a new one. */

@@ -54,6 +54,16 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
         if (a)
             return ab_screen_upload(ctx, fx, a->name, a->photos_count, NULL, edit);
         break;
+    case AB_ST_CONFIRMING_TRAINING:
+        if (a && (strcmp(a->status, "ready") == 0 || strcmp(a->status, "error") == 0 ||
+                  strcmp(a->status, "cancelled") == 0))
+            return ab_screen_confirm_training(ctx, fx, a, edit);
+        if (a) { /* the avatar changed meanwhile: its details say how */
+            ab_fx_goto(fx, AB_ST_AVATAR_DETAILS);
+            return ab_screen_details(ctx, fx, a, NULL, edit);
+        }
+        break;
+    case AB_ST_TRAINING_IN_PROGRESS:
     case AB_ST_AVATAR_DETAILS:
     case AB_ST_EDITING_AVATAR:
     case AB_ST_DELETING_AVATAR:

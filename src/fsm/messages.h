@@ -101,6 +101,31 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(BTN_DELETE_N)                                                                                \
     X(PHOTO_DELETED)                                                                               \
     X(PHOTO_NOT_FOUND)                                                                             \
+    X(BTN_TRAIN_START)                                                                             \
+    X(BTN_TRAIN_RETRY)                                                                             \
+    X(BTN_TRAIN_GO)                                                                                \
+    X(BTN_TRAIN_CANCEL)                                                                            \
+    X(BTN_TRAIN_PROGRESS)                                                                          \
+    X(BTN_OPEN_AVATAR)                                                                             \
+    X(CONFIRM_TRAINING)                                                                            \
+    X(TRAINING_BUSY)                                                                               \
+    X(TRAINING_NEED_PHOTOS)                                                                        \
+    X(TRAINING_NOT_STARTABLE)                                                                      \
+    X(TRAINING_PREPARING)                                                                          \
+    X(TRAINING_QUEUED)                                                                             \
+    X(TRAINING_PROGRESS)                                                                           \
+    X(TRAINING_WAITING)                                                                            \
+    X(TRAINING_DONE_LINE)                                                                          \
+    X(TRAINING_STOPPED_LINE)                                                                       \
+    X(TRAINING_COMPLETED)                                                                          \
+    X(TRAINING_FAILED)                                                                             \
+    X(TRAINING_NOT_STARTED)                                                                        \
+    X(TRAINING_CANCELLED)                                                                          \
+    X(TRAINING_CANCELLING)                                                                         \
+    X(TRAINING_NOT_RUNNING)                                                                        \
+    X(REASON_FAL_REFUSED)                                                                          \
+    X(REASON_FAL_FAILED)                                                                           \
+    X(REASON_FAL_UNAVAILABLE)                                                                      \
     X(ERROR_GENERIC)
 
 typedef enum {

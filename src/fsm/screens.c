@@ -181,8 +181,17 @@ ab_err ab_screen_details(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar 
                     strcmp(a->status, "ready") == 0;
     if (uploading)
         button(kb, ab_fsm_text(ctx, AB_MSG_BTN_CONTINUE_UPLOAD), AB_EV_BTN_AVATAR_UPLOAD, a->id, 0);
+    int training = strcmp(a->status, "training") == 0;
+    if (strcmp(a->status, "ready") == 0 && a->photos_count >= 10)
+        button(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_START), AB_EV_BTN_TRAIN_START, a->id, 0);
+    if (strcmp(a->status, "error") == 0 || strcmp(a->status, "cancelled") == 0)
+        button(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_RETRY), AB_EV_BTN_TRAIN_START, a->id, 0);
+    if (training) {
+        button(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_PROGRESS), AB_EV_BTN_AVATAR_SHOW, a->id, 0);
+        button(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_CANCEL), AB_EV_BTN_TRAIN_CANCEL, a->id, 0);
+    }
     button(kb, ab_fsm_text(ctx, AB_MSG_BTN_RENAME), AB_EV_BTN_AVATAR_RENAME, a->id, 0);
-    if (strcmp(a->status, "training") != 0)
+    if (!training)
         button(kb, ab_fsm_text(ctx, AB_MSG_BTN_DELETE), AB_EV_BTN_AVATAR_DELETE, a->id, 1);
     button(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK), AB_EV_BTN_LIST, 0, 0);
     return ab_screen_show(ctx, fx, text, kb, edit);

@@ -75,6 +75,9 @@ typedef enum {
     X(BTN_AVATAR_DELETE_OK, "confirm delete")                                                      \
     X(BTN_PHOTO_PAGE, "photos page")                                                               \
     X(BTN_PHOTO_DELETE, "delete photo")                                                            \
+    X(BTN_TRAIN_START, "start training")                                                           \
+    X(BTN_TRAIN_GO, "confirm training")                                                            \
+    X(BTN_TRAIN_CANCEL, "cancel training")                                                         \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

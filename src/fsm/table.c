@@ -58,6 +58,11 @@ const ab_transition ab_fsm_table[] = {
     ROW(AVATAR_GALLERY, BTN_CREATE, ab_h_create, SELECTING_TRAINING_TYPE),
     ROW(EDITING_AVATAR, TEXT, ab_h_rename_entered, AVATAR_DETAILS), /* stays while invalid */
     ROW(DELETING_AVATAR, BTN_AVATAR_DELETE_OK, ab_h_delete_confirmed, AVATAR_GALLERY),
+    /* training: the confirm screen (also "train again" after an error or a cancel), the
+     * start, and cancel from the progress message or the details screen */
+    ROW(ANY, BTN_TRAIN_START, ab_h_train_confirm, CONFIRMING_TRAINING),
+    ROW(CONFIRMING_TRAINING, BTN_TRAIN_GO, ab_h_train_go, TRAINING_IN_PROGRESS),
+    ROW(ANY, BTN_TRAIN_CANCEL, ab_h_train_cancel, SAME),
     /* the chat's membership: the user blocked or unblocked the bot */
     ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME),
     ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),

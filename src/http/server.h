@@ -35,6 +35,7 @@ ab_http_reply ab_http_json(int status, const char *json_text);
 /* Endpoints (one file each). */
 ab_http_reply ab_ep_telegram_webhook_check(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req);
+ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_healthz(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_readyz(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_metrics(ab_app *app, const ab_http_req *req);

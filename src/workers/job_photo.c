@@ -74,7 +74,7 @@ static ab_err update_batch_message(ab_db *db, const ab_photo_job_info *info)
         if (p.avatar_valid >= 10 && n < sizeof text)
             snprintf(text + n, sizeof text - n, "%s", ab_msg(lang, AB_MSG_BATCH_ENOUGH));
     }
-    return ab_db_batch_status_edit(db, info->batch_id, info->chat_id, text);
+    return ab_db_batch_status_edit(db, info->batch_id, info->chat_id, text, NULL);
 }
 
 typedef struct {

@@ -34,9 +34,10 @@ static ab_storage *open_storage(const ab_config *cfg)
     return s;
 }
 
-static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *tg, ab_job *job)
+static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *tg,
+                    ab_http_client *http, ab_job *job)
 {
-    ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .tg = tg, .job = job};
+    ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .tg = tg, .http = http, .job = job};
     ctx.payload = json_loads(job->payload, 0, NULL);
     ab_job_fn fn = ab_job_handler(job->kind);
     ab_job_outcome outcome;
@@ -53,6 +54,9 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
     if (outcome == AB_JOB_RETRY && job->attempts >= job->max_attempts)
         outcome = AB_JOB_FAIL;
     switch (outcome) {
+    case AB_JOB_AGAIN:
+        ab_db_job_again(db, job->id, ctx.again_s > 0 ? ctx.again_s : 1);
+        break;
     case AB_JOB_DONE:
         ab_db_job_done(db, job->id);
         AB_DEBUG("job done", "{s:I,s:s}", "job_id", (json_int_t)job->id, "kind", job->kind);
@@ -81,8 +85,9 @@ void *ab_job_runner_main(void *arg)
     const ab_config *cfg = app->cfg;
     ab_tg_client *tg =
         ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
+    ab_http_client *http = ab_http_client_new();
     ab_worker_yield_to_ingress();
-    while (tg && atomic_load(&app->running)) {
+    while (tg && http && atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
                 ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
@@ -105,11 +110,12 @@ void *ab_job_runner_main(void *arg)
             ab_signal_wait(&app->jobs_ready, seen, 1000);
             continue;
         }
-        run_one(app, db, storage, tg, &job);
+        run_one(app, db, storage, tg, http, &job);
         ab_job_free(&job);
     }
     ab_storage_close(storage);
     ab_tg_client_free(tg);
+    ab_http_client_free(http);
     ab_db_close(db);
     return NULL;
 }

@@ -10,6 +10,10 @@ static const struct {
     {"storage.delete_prefix", ab_job_storage_delete_prefix},
     {"photo.ingest", ab_job_photo_ingest},
     {"storage.delete_key", ab_job_storage_delete_key},
+    {"training.submit", ab_job_training_submit},
+    {"training.poll", ab_job_training_poll},
+    {"training.finish", ab_job_training_finish},
+    {"training.cancel", ab_job_training_cancel},
 };
 
 ab_job_fn ab_job_handler(const char *kind)

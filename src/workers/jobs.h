@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "core/app.h"
+#include "core/http_client.h"
 #include "db/db.h"
 #include "db/jobs.h"
 #include "storage/storage.h"
@@ -14,6 +15,7 @@ typedef enum {
     AB_JOB_DONE,  /* finished */
     AB_JOB_RETRY, /* a passing fault (network, 5xx, storage down): again after back-off */
     AB_JOB_FAIL,  /* cannot succeed: give up now */
+    AB_JOB_AGAIN, /* a recurring job (a poll) did its round: run again after again_s */
 } ab_job_outcome;
 
 typedef struct {
@@ -21,9 +23,11 @@ typedef struct {
     ab_db *db;            /* the runner's own connection */
     ab_storage *storage;  /* the runner's own storage handle */
     struct ab_tg_client *tg; /* the runner's own Bot API client */
+    ab_http_client *http; /* the runner's own client for other services (FAL) */
     const ab_job *job;
     json_t *payload;      /* parsed job payload (borrowed) */
     char error[512];      /* why, when not done */
+    double again_s;       /* AB_JOB_AGAIN: the pause before the next round */
 } ab_job_ctx;
 
 typedef ab_job_outcome (*ab_job_fn)(ab_job_ctx *ctx);
@@ -35,6 +39,10 @@ ab_job_fn ab_job_handler(const char *kind);
 ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx);
 ab_job_outcome ab_job_storage_delete_key(ab_job_ctx *ctx);
 ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx);
+ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx);
+ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx);
+ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx);
+ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx);
 
 /** Thread body of a job runner. */
 void *ab_job_runner_main(void *app);

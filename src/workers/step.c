@@ -13,6 +13,7 @@
 #include "db/inbox.h"
 #include "db/jobs.h"
 #include "db/photos.h"
+#include "db/training.h"
 #include "db/outbox.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
@@ -29,6 +30,8 @@ typedef struct {
     int parsed;
     bool calls, jobs; /* what the committed step wrote */
     int created_portrait, created_style, deleted;
+    int trainings_started;
+    char training_type[12], training_mode[10];
 } step_ctx;
 
 /* A received photo: its row (pending), its batch (a new batch gets its status message, whose
@@ -70,6 +73,43 @@ static ab_err apply_photo_create(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *f
     return err;
 }
 
+/* A training starts: the avatar goes to 'training' (the database refuses a second training of
+ * the user), its run is opened with the pressed confirm message as the progress message, and
+ * the job that builds the dataset and submits it is queued. */
+static ab_err apply_training_start(ab_db *db, const ab_fsm_ctx *ctx, json_t *op, step_ctx *s)
+{
+    ab_training_start in = {.user_id = ctx->user_id,
+                            .chat_id = ctx->chat_id,
+                            .mode = ab_json_str(op, "mode"),
+                            .app_id = ab_json_str(op, "app_id"),
+                            .trigger = ab_json_str(op, "trigger"),
+                            .language = ctx->upd->language_code,
+                            .training_type = ab_json_str(op, "training_type")};
+    int64_t message_id = 0, batch_id = 0;
+    ab_json_i64(op, "avatar_id", &in.avatar_id);
+    ab_json_i64(op, "message_id", &message_id);
+    ab_err err = ab_db_training_start(db, &in, &batch_id);
+    if (err == AB_OK && message_id)
+        err = ab_db_batch_set_message(db, batch_id, message_id);
+    if (err != AB_OK)
+        return err;
+    char payload[64];
+    snprintf(payload, sizeof payload, "{\"avatar_id\":%lld}", (long long)in.avatar_id);
+    err = ab_db_job_enqueue(db, "training.submit", ctx->chat_id, ctx->user_id, in.avatar_id,
+                            payload);
+    if (err != AB_OK)
+        return err;
+    s->jobs = true;
+    s->trainings_started++;
+    snprintf(s->training_type, sizeof s->training_type, "%s",
+             in.training_type ? in.training_type : "");
+    snprintf(s->training_mode, sizeof s->training_mode, "%s", in.mode ? in.mode : "");
+    AB_INFO("training started", "{s:I,s:I,s:s,s:s,s:s}", "user_id", (json_int_t)ctx->user_id,
+            "avatar_id", (json_int_t)in.avatar_id, "training_type", in.training_type, "trainer",
+            in.app_id, "mode", in.mode);
+    return AB_OK;
+}
+
 /* Data changes the handler asked for. Every one names the user, so the database itself
  * refuses an avatar that is not theirs. A new avatar's id goes into the chat data under the
  * op's "bind" key. */
@@ -104,6 +144,8 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_c
                 AB_INFO("avatar created", "{s:I,s:I,s:s}", "user_id", (json_int_t)ctx->user_id,
                         "avatar_id", (json_int_t)id, "training_type",
                         ab_json_str(op, "training_type"));
+        } else if (strcmp(kind, "training_start") == 0) {
+            err = apply_training_start(db, ctx, op, s);
         } else if (strcmp(kind, "photo_create") == 0) {
             err = apply_photo_create(db, ctx, fx, op, s);
         } else if (strcmp(kind, "photo_delete") == 0) {
@@ -181,6 +223,7 @@ static ab_err step_tx(ab_db *db, void *arg)
     s->busy = s->found = 0; /* the runner may call us again after a serialization failure */
     s->calls = s->jobs = false;
     s->created_portrait = s->created_style = s->deleted = 0;
+    s->trainings_started = 0;
     s->error[0] = '\0';
     bool locked = false;
     ab_err err = ab_db_lane_try_lock(db, s->lane, &locked);
@@ -356,6 +399,12 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
             ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"style\"", s.created_style);
         if (s.deleted)
             ab_metrics_add(AB_M_AVATARS_DELETED, "", s.deleted);
+        if (s.trainings_started) {
+            char labels[96];
+            snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"",
+                     s.training_type, s.training_mode);
+            ab_metrics_add(AB_M_TRAININGS_STARTED, labels, s.trainings_started);
+        }
     } else if (err == AB_ERR_DB_DOWN || !s.found) {
         result = AB_STEP_BUSY; /* nothing counted: the database itself is the problem */
     } else {

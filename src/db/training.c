@@ -1,0 +1,275 @@
+/* Training run statements (see training.h). */
+#include "db/training.h"
+#include "db/photos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPEN_STATES "('preparing', 'submitted', 'in_queue', 'in_progress')"
+
+static const ab_db_stmt RETRYABLE = {
+    "training_back_to_ready",
+    "UPDATE avatars SET status = 'ready' WHERE id = $1::bigint AND user_id = $2::bigint"
+    " AND status IN ('error', 'cancelled')",
+    2};
+
+static const ab_db_stmt START = {
+    "training_start",
+    "UPDATE avatars SET status = 'training', training_progress = 0,"
+    " training_started_at = now(), training_completed_at = NULL, fal_mode = $3, trainer = $4,"
+    " trigger_phrase = $5, fal_request_id = NULL, lora_url = NULL, finetune_id = NULL"
+    " WHERE id = $1::bigint AND user_id = $2::bigint AND status = 'ready' AND photos_count >= 10"
+    " RETURNING id",
+    5};
+
+static const ab_db_stmt OPEN_RUN = {
+    "training_open_run",
+    "WITH b AS (INSERT INTO photo_batches (chat_id, avatar_id, media_group_id)"
+    "   VALUES ($3::bigint, $1::bigint, 'training:' || $1 || ':' ||"
+    "   (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) RETURNING id)"
+    " INSERT INTO fal_requests (request_id, avatar_id, user_id, app_id, status, mode, chat_id,"
+    "   language, training_type, status_batch_id)"
+    " SELECT 'pending:' || $1 || ':' || b.id, $1::bigint, $2::bigint, $4, 'preparing', $5,"
+    "   $3::bigint, $6, $7, b.id FROM b"
+    " RETURNING status_batch_id",
+    7};
+
+ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *batch_id)
+{
+    char aid[24], uid[24], cid[24];
+    const char *p2[] = {ab_db_i64(aid, in->avatar_id), ab_db_i64(uid, in->user_id)};
+    ab_err err = ab_db_exec(db, &RETRYABLE, p2, NULL);
+    if (err != AB_OK)
+        return err;
+    const char *p5[] = {aid, uid, in->mode, in->app_id, in->trigger};
+    int64_t id = 0;
+    err = ab_db_exec_i64(db, &START, p5, &id);
+    if (err != AB_OK)
+        return err;
+    if (id == 0)
+        return AB_ERR_CONFLICT;
+    const char *p7[] = {aid, uid, ab_db_i64(cid, in->chat_id), in->app_id, in->mode,
+                        in->language, in->training_type};
+    return ab_db_exec_i64(db, &OPEN_RUN, p7, batch_id);
+}
+
+#define RUN_COLUMNS                                                                                \
+    " r.request_id, r.status, r.mode, r.app_id, coalesce(r.avatar_id, 0), coalesce(r.user_id, 0),"  \
+    " coalesce(r.chat_id, 0), coalesce(r.status_batch_id, 0), coalesce(r.language, ''),"          \
+    " coalesce(r.training_type, ''), coalesce(r.status_url, ''), coalesce(r.response_url, ''),"   \
+    " coalesce(r.cancel_url, ''), r.progress, coalesce(r.progress_text, ''),"                     \
+    " coalesce(extract(epoch FROM now() - r.progress_edited_at), -1)::float8,"                     \
+    " extract(epoch FROM now() - r.submitted_at)::float8,"                                         \
+    " coalesce(extract(epoch FROM now() - r.started_at), -1)::float8,"                             \
+    " coalesce(a.status, ''), coalesce(a.name, ''), coalesce(a.avatar_type, ''),"                 \
+    " coalesce(a.trigger_phrase, '')"                                                            \
+    " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
+
+static const ab_db_stmt BY_AVATAR = {
+    "training_by_avatar", "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.status IN"
+    OPEN_STATES, 1};
+static const ab_db_stmt BY_REQUEST = {
+    "training_by_request", "SELECT" RUN_COLUMNS " WHERE r.request_id = $1", 1};
+
+static void copy(char *dst, size_t n, const PGresult *res, int c)
+{
+    snprintf(dst, n, "%s", PQgetvalue(res, 0, c));
+}
+
+static ab_err load_run(ab_db *db, const ab_db_stmt *stmt, const char *param, ab_training *t)
+{
+    const char *params[] = {param};
+    PGresult *res = NULL;
+    memset(t, 0, sizeof *t);
+    ab_err err = ab_db_exec(db, stmt, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return AB_ERR_NOT_FOUND;
+    }
+    copy(t->request_id, sizeof t->request_id, res, 0);
+    copy(t->status, sizeof t->status, res, 1);
+    copy(t->mode, sizeof t->mode, res, 2);
+    copy(t->app_id, sizeof t->app_id, res, 3);
+    t->avatar_id = ab_db_get_i64(res, 0, 4);
+    t->user_id = ab_db_get_i64(res, 0, 5);
+    t->chat_id = ab_db_get_i64(res, 0, 6);
+    t->batch_id = ab_db_get_i64(res, 0, 7);
+    copy(t->language, sizeof t->language, res, 8);
+    copy(t->training_type, sizeof t->training_type, res, 9);
+    copy(t->status_url, sizeof t->status_url, res, 10);
+    copy(t->response_url, sizeof t->response_url, res, 11);
+    copy(t->cancel_url, sizeof t->cancel_url, res, 12);
+    t->progress = (int)ab_db_get_i64(res, 0, 13);
+    copy(t->progress_text, sizeof t->progress_text, res, 14);
+    t->since_edit_s = atof(PQgetvalue(res, 0, 15));
+    t->elapsed_s = atof(PQgetvalue(res, 0, 16));
+    t->running_s = atof(PQgetvalue(res, 0, 17));
+    copy(t->avatar_status, sizeof t->avatar_status, res, 18);
+    copy(t->avatar_name, sizeof t->avatar_name, res, 19);
+    copy(t->avatar_type, sizeof t->avatar_type, res, 20);
+    copy(t->trigger, sizeof t->trigger, res, 21);
+    PQclear(res);
+    return AB_OK;
+}
+
+ab_err ab_db_training_open(ab_db *db, int64_t avatar_id, ab_training *out)
+{
+    char aid[24];
+    return load_run(db, &BY_AVATAR, ab_db_i64(aid, avatar_id), out);
+}
+
+ab_err ab_db_training_by_request(ab_db *db, const char *request_id, ab_training *out)
+{
+    return load_run(db, &BY_REQUEST, request_id, out);
+}
+
+static const ab_db_stmt PHOTO_KEYS = {
+    "training_photo_keys",
+    "SELECT storage_key FROM avatar_photos WHERE avatar_id = $1::bigint"
+    " AND validation_status = 'valid' AND storage_key IS NOT NULL ORDER BY id",
+    1};
+
+ab_err ab_db_training_photo_keys(ab_db *db, int64_t avatar_id, char ***keys, size_t *n)
+{
+    char aid[24];
+    const char *params[] = {ab_db_i64(aid, avatar_id)};
+    PGresult *res = NULL;
+    *keys = NULL;
+    *n = 0;
+    ab_err err = ab_db_exec(db, &PHOTO_KEYS, params, &res);
+    if (err != AB_OK)
+        return err;
+    int rows = PQntuples(res);
+    char **out = calloc(rows > 0 ? (size_t)rows : 1, sizeof *out);
+    for (int i = 0; out && i < rows; i++)
+        if (!(out[i] = strdup(PQgetvalue(res, i, 0)))) {
+            ab_db_keys_free(out, (size_t)i);
+            out = NULL;
+        }
+    PQclear(res);
+    if (!out)
+        return AB_ERR_NOMEM;
+    *keys = out;
+    *n = (size_t)rows;
+    return AB_OK;
+}
+
+void ab_db_keys_free(char **keys, size_t n)
+{
+    for (size_t i = 0; keys && i < n; i++)
+        free(keys[i]);
+    free(keys);
+}
+
+static const ab_db_stmt SUBMITTED = {
+    "training_submitted",
+    "WITH r AS (UPDATE fal_requests SET request_id = $2, status = 'submitted', status_url = $3,"
+    "   response_url = $4, cancel_url = $5, input = $6::jsonb, dataset_key = $7,"
+    "   submitted_at = now(), updated_at = now()"
+    "   WHERE request_id = $1 AND status = 'preparing' RETURNING avatar_id)"
+    " UPDATE avatars SET fal_request_id = $2 WHERE id = (SELECT avatar_id FROM r) RETURNING 1",
+    7};
+
+ab_err ab_db_training_submitted(ab_db *db, const char *placeholder_id, const char *request_id,
+                                const char *status_url, const char *response_url,
+                                const char *cancel_url, const char *input_json,
+                                const char *dataset_key)
+{
+    const char *params[] = {placeholder_id, request_id, status_url, response_url,
+                            cancel_url,     input_json, dataset_key};
+    int64_t one = 0;
+    ab_err err = ab_db_exec_i64(db, &SUBMITTED, params, &one);
+    return err == AB_OK && one != 1 ? AB_ERR_CONFLICT : err;
+}
+
+static const ab_db_stmt PROGRESS = {
+    "training_progress",
+    "WITH r AS (UPDATE fal_requests SET status = CASE WHEN status = 'preparing' THEN status"
+    "   ELSE $2 END, progress = greatest(progress, $3::int),"
+    "   started_at = CASE WHEN $2 = 'in_progress' THEN coalesce(started_at, now())"
+    "   ELSE started_at END,"
+    "   progress_text = coalesce($4, progress_text),"
+    "   progress_edited_at = CASE WHEN $4 IS NULL THEN progress_edited_at ELSE now() END,"
+    "   updated_at = now()"
+    "   WHERE request_id = $1 AND status IN " OPEN_STATES " RETURNING avatar_id, progress)"
+    " UPDATE avatars a SET training_progress = r.progress FROM r"
+    " WHERE a.id = r.avatar_id AND a.status = 'training'",
+    4};
+
+ab_err ab_db_training_progress(ab_db *db, const ab_training *t, const char *status, int percent,
+                               const char *text, const char *markup_json)
+{
+    char pct[24];
+    const char *params[] = {t->request_id, status, ab_db_i64(pct, percent), text};
+    ab_err err = ab_db_exec(db, &PROGRESS, params, NULL);
+    if (err == AB_OK && text && t->batch_id)
+        err = ab_db_batch_status_edit(db, t->batch_id, t->chat_id, text, markup_json);
+    return err;
+}
+
+static const ab_db_stmt FINISH_RUN = {
+    "training_finish_run",
+    "UPDATE fal_requests SET status = $2, result = $3::jsonb, error = left($4, 2000),"
+    " progress = CASE WHEN $2 = 'completed' THEN 100 ELSE progress END,"
+    " completed_at = now(), updated_at = now()"
+    " WHERE request_id = $1 AND status IN " OPEN_STATES " RETURNING coalesce(avatar_id, 0)",
+    4};
+
+static const ab_db_stmt FINISH_AVATAR = {
+    "training_finish_avatar",
+    "UPDATE avatars SET status = $2,"
+    " training_progress = CASE WHEN $2 = 'completed' THEN 100"
+    "   WHEN $2 = 'ready' THEN 0 ELSE training_progress END,"
+    " training_completed_at = CASE WHEN $2 = 'completed' THEN now() ELSE NULL END,"
+    " lora_url = $3, finetune_id = $4"
+    " WHERE id = $1::bigint AND status = 'training'",
+    4};
+
+ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_training_end *end,
+                             bool *ended)
+{
+    const char *params[] = {request_id, end->run_status, end->result_json, end->error};
+    int64_t avatar_id = 0;
+    PGresult *res = NULL;
+    *ended = false;
+    ab_err err = ab_db_exec(db, &FINISH_RUN, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) == 1) {
+        *ended = true;
+        avatar_id = ab_db_get_i64(res, 0, 0);
+    }
+    PQclear(res);
+    if (!*ended || !avatar_id)
+        return AB_OK;
+    char aid[24];
+    const char *p2[] = {ab_db_i64(aid, avatar_id), end->avatar_status, end->lora_url,
+                        end->finetune_id};
+    return ab_db_exec(db, &FINISH_AVATAR, p2, NULL);
+}
+
+static const ab_db_stmt EVENT = {
+    "training_event",
+    "UPDATE fal_requests SET events = events || jsonb_build_array($2::jsonb), updated_at = now()"
+    " WHERE request_id = $1 RETURNING (status IN " OPEN_STATES ")::int",
+    2};
+
+ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json,
+                            bool *open)
+{
+    const char *params[] = {request_id, event_json};
+    PGresult *res = NULL;
+    *open = false;
+    ab_err err = ab_db_exec(db, &EVENT, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) != 1)
+        err = AB_ERR_NOT_FOUND;
+    else
+        *open = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    return err;
+}

@@ -1,0 +1,49 @@
+/* The training dataset FAL's trainers download: a ZIP of an avatar's photos, built in memory
+ * from object storage. Entries are STORED (JPEG/PNG do not compress) with a fixed modification
+ * time, so the same photos under the same names always give the same bytes. See dataset.c for
+ * how memory stays bounded (one photo at a time besides the ZIP). */
+#ifndef AB_FAL_DATASET_H
+#define AB_FAL_DATASET_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "storage/storage.h"
+
+/** Largest total size of the photos of one dataset (sum of the objects read). */
+#define AB_DATASET_MAX_INPUT_BYTES ((size_t)512 * 1024 * 1024)
+/** Longest entry name, in bytes. */
+#define AB_DATASET_MAX_NAME 64
+
+/** One photo of the dataset; both strings are borrowed for the duration of the call. */
+typedef struct {
+    const char *key;  /* storage key of the photo */
+    const char *name; /* entry name inside the ZIP, e.g. "photo_01.jpg"; a plain file name */
+} ab_dataset_entry;
+
+/**
+ * AB_OK when name is acceptable as an entry name: 1..AB_DATASET_MAX_NAME bytes, no '/' or '\\'
+ * (a plain file name, no directories), no "..", no control characters. Else AB_ERR_INVALID.
+ */
+ab_err ab_dataset_check_name(const char *name);
+
+/**
+ * Reads each object from storage and writes a ZIP of them, in the order given, into memory.
+ * @param s        storage the photos live in (borrowed; used from this thread only)
+ * @param entries  n photos; keys must be valid storage keys, names valid and distinct
+ * @param zip      set to the ZIP (malloc'd, caller frees) on AB_OK, NULL otherwise
+ * @param zip_len  its length
+ * @return AB_OK; AB_ERR_INVALID for n == 0, a bad key, a bad or repeated name; the storage
+ *         error of the first failing get (AB_ERR_NOT_FOUND for a missing photo; AB_ERR_HTTP
+ *         and AB_ERR_TIMEOUT are retryable, see ab_storage_err_retryable); AB_ERR_LIMIT when
+ *         the photos add up to more than AB_DATASET_MAX_INPUT_BYTES (or a storage object is
+ *         over its own limit); AB_ERR_NOMEM; AB_ERR_INTERNAL for a libzip failure (logged).
+ */
+ab_err ab_dataset_build_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                            unsigned char **zip, size_t *zip_len);
+
+/** ab_dataset_build_zip with another cap on the total input (tests); 0 = the default cap. */
+ab_err ab_dataset_build_zip_capped(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                                   size_t max_input, unsigned char **zip, size_t *zip_len);
+
+#endif

@@ -1,0 +1,135 @@
+/* Starting and cancelling a training from the conversation: the confirm screen (type, photo
+ * count, expected duration), the start itself (the database enforces one training per user;
+ * the step runner opens the run and queues the training.submit job), and cancel (a job talks
+ * to FAL). Handlers stay pure: the training settings come from the configuration given once
+ * at start-up. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fal/trainers.h"
+#include "fsm/event.h"
+#include "fsm/fsm.h"
+#include "fsm/training_text.h"
+#include "telegram/keyboard.h"
+
+static const ab_config *g_cfg;
+
+void ab_fsm_configure(const ab_config *cfg)
+{
+    g_cfg = cfg;
+}
+
+const ab_config *ab_fsm_config(void)
+{
+    return g_cfg;
+}
+
+static const ab_avatar *training_avatar(const ab_fsm_ctx *ctx)
+{
+    for (int i = 0; i < ctx->avatars_count; i++)
+        if (strcmp(ctx->avatars[i].status, "training") == 0)
+            return &ctx->avatars[i];
+    return NULL;
+}
+
+/* Shows why a can't start training now (on its details screen) and returns 0; 1 when it can. */
+static int check_startable(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, ab_err *err)
+{
+    char why[512];
+    const ab_avatar *busy = training_avatar(ctx);
+    int can = strcmp(a->status, "ready") == 0 || strcmp(a->status, "error") == 0 ||
+              strcmp(a->status, "cancelled") == 0;
+    if (busy)
+        snprintf(why, sizeof why, ab_fsm_text(ctx, AB_MSG_TRAINING_BUSY), busy->name);
+    else if (!can)
+        snprintf(why, sizeof why, "%s", ab_fsm_text(ctx, AB_MSG_TRAINING_NOT_STARTABLE));
+    else if (a->photos_count < 10)
+        snprintf(why, sizeof why, ab_fsm_text(ctx, AB_MSG_TRAINING_NEED_PHOTOS), a->name,
+                 a->photos_count);
+    else
+        return 1;
+    fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
+    ab_fx_goto(fx, AB_ST_AVATAR_DETAILS);
+    *err = ab_screen_details(ctx, fx, a, why, 1);
+    return 0;
+}
+
+static const ab_avatar *pressed(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
+{
+    const ab_avatar *a = ab_fsm_find_avatar(ctx, ctx->arg);
+    *err = AB_OK;
+    if (!a) {
+        ab_fx_goto(fx, ctx->state);
+        *err = ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_NOT_FOUND);
+    }
+    return a;
+}
+
+ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
+                                  int edit)
+{
+    int lo, hi;
+    ab_trainer_expected_minutes(g_cfg, a->training_type, &lo, &hi);
+    char text[1024];
+    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_CONFIRM_TRAINING), a->name,
+             ab_fsm_text(ctx, strcmp(a->training_type, "style") == 0 ? AB_MSG_TYPE_STYLE
+                                                                     : AB_MSG_TYPE_PORTRAIT),
+             a->photos_count, lo, hi);
+    json_t *kb = ab_kb_new();
+    char data[65];
+    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_GO),
+              ab_event_callback_data(AB_EV_BTN_TRAIN_GO, a->id, data));
+    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
+              ab_event_callback_data(AB_EV_BTN_AVATAR_SHOW, a->id, data));
+    return ab_screen_show(ctx, fx, text, kb, edit);
+}
+
+ab_err ab_h_train_confirm(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed(ctx, fx, &err);
+    if (!a || !check_startable(ctx, fx, a, &err))
+        return err;
+    fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
+    return ab_screen_confirm_training(ctx, fx, a, 1);
+}
+
+ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed(ctx, fx, &err);
+    if (!a || !check_startable(ctx, fx, a, &err))
+        return err;
+    const ab_trainer *t = ab_trainer_for_type(g_cfg, a->training_type);
+    if (!t)
+        return AB_ERR_INTERNAL;
+    char trigger[32];
+    ab_trainer_trigger((long long)a->id, trigger);
+    const char *mode = g_cfg && !ab_config_fal_simulated(g_cfg) ? "live" : "simulate";
+    err = ab_fx_op(fx, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:I}", "op", "training_start",
+                                 "avatar_id", (json_int_t)a->id, "mode", mode, "app_id",
+                                 t->app_id, "trigger", trigger, "training_type",
+                                 a->training_type, "message_id",
+                                 (json_int_t)(ctx->upd ? ctx->upd->message_id : 0)));
+    if (err != AB_OK)
+        return err;
+    fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
+    /* the confirm message becomes the progress message the jobs keep editing */
+    char text[512];
+    ab_training_line(ctx->lang, AB_MSG_TRAINING_PREPARING, a->name, text, sizeof text);
+    return ab_screen_show(ctx, fx, text, ab_training_kb_running(ctx->lang, a->id), 1);
+}
+
+ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err;
+    const ab_avatar *a = pressed(ctx, fx, &err);
+    if (!a)
+        return err;
+    ab_fx_goto(fx, ctx->state);
+    if (strcmp(a->status, "training") != 0)
+        return ab_fsm_notice(ctx, fx, AB_MSG_TRAINING_NOT_RUNNING);
+    err = ab_fx_job(fx, "training.cancel", a->id, json_pack("{s:I}", "avatar_id",
+                                                            (json_int_t)a->id));
+    return err == AB_OK ? ab_fsm_notice(ctx, fx, AB_MSG_TRAINING_CANCELLING) : err;
+}

@@ -1,0 +1,111 @@
+/* POST /fal/webhook: FAL tells us a training request ended. Nothing is trusted before the
+ * ED25519 signature over (request id, user id, timestamp, body hash) verifies against FAL's
+ * published keys: forged, tampered or stale calls get 401 and change nothing, and when the
+ * keys cannot be fetched we answer 503 (never fail open) so FAL delivers again later. A valid
+ * call is stored on its run and, if the run is still open, a training.finish job is queued
+ * (one per request id, so FAL's repeated deliveries end a run once); then 200 at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "db/jobs.h"
+#include "db/training.h"
+#include "fal/webhook_verify.h"
+#include "http/server.h"
+
+static void count(const char *result)
+{
+    char labels[48];
+    snprintf(labels, sizeof labels, "result=\"%s\"", result);
+    ab_metrics_add(AB_M_FAL_WEBHOOKS, labels, 1);
+}
+
+typedef struct {
+    const char *request_id;
+    const char *event;   /* the body as received */
+    const char *finish;  /* the finish job's payload */
+    int found, open;
+} webhook_tx_ctx;
+
+static ab_err webhook_tx(ab_db *db, void *arg)
+{
+    webhook_tx_ctx *w = arg;
+    bool open = false;
+    w->found = w->open = 0;
+    ab_err err = ab_db_training_event(db, w->request_id, w->event, &open);
+    if (err == AB_ERR_NOT_FOUND)
+        return AB_OK; /* not one of ours (or not recorded yet: the poll will find it) */
+    if (err != AB_OK)
+        return err;
+    w->found = 1;
+    w->open = open;
+    if (!open)
+        return AB_OK;
+    char dedup[200];
+    snprintf(dedup, sizeof dedup, "finish:%s", w->request_id);
+    ab_job_spec spec = {.kind = "training.finish", .payload_json = w->finish, .dedup_key = dedup};
+    return ab_db_job_enqueue_spec(db, &spec);
+}
+
+ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
+{
+    ab_fal_sig_headers h = {ab_http_header(req, "X-Fal-Webhook-Request-Id"),
+                            ab_http_header(req, "X-Fal-Webhook-User-Id"),
+                            ab_http_header(req, "X-Fal-Webhook-Timestamp"),
+                            ab_http_header(req, "X-Fal-Webhook-Signature")};
+    ab_err err = ab_fal_verify(app->fal_verifier, &h, req->body, req->body_len, time(NULL));
+    if (err == AB_ERR_INVALID) {
+        count("rejected");
+        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"webhook_rejected\"", 1);
+        AB_WARN("FAL webhook refused: signature", "{s:s?}", "request_id", h.request_id);
+        return ab_http_error(401, "unauthorized", "missing, expired or invalid signature");
+    }
+    if (err != AB_OK) {
+        AB_WARN("FAL webhook not checked: keys unavailable", "{s:s}", "error", ab_err_name(err));
+        return ab_http_error(503, "unavailable", "signing keys unavailable, retry later");
+    }
+    json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *rid = ab_json_nonempty(body, "request_id");
+    const char *status = ab_json_str(body, "status");
+    if (!rid || !status || (strcmp(status, "OK") != 0 && strcmp(status, "ERROR") != 0) ||
+        strcmp(rid, h.request_id) != 0) {
+        json_decref(body);
+        count("rejected");
+        return ab_http_error(400, "bad_request",
+                             "expected {request_id, status: OK|ERROR} matching the signature");
+    }
+    json_t *finish = json_pack("{s:s,s:s,s:O?,s:O?}", "request_id", rid, "status", status,
+                               "payload", json_object_get(body, "payload"), "error",
+                               json_object_get(body, "error"));
+    char *finish_text = finish ? ab_json_dump(finish) : NULL;
+    json_decref(finish);
+    ab_db *db = finish_text ? ab_db_pool_get(app->pool, 2000) : NULL;
+    if (!db) {
+        free(finish_text);
+        json_decref(body);
+        return ab_http_error(503, "unavailable", "database busy, retry later");
+    }
+    /* jsonb keeps the event whole, but not NUL bytes: store the parsed form */
+    char *event = ab_json_dump(body);
+    webhook_tx_ctx w = {rid, event ? event : "{}", finish_text, 0, 0};
+    err = ab_db_tx(db, webhook_tx, &w);
+    ab_db_pool_put(app->pool, db);
+    AB_INFO("FAL webhook", "{s:s,s:s,s:s}", "request_id", rid, "status", status, "result",
+            err != AB_OK ? ab_err_name(err) : !w.found ? "unknown" : w.open ? "accepted"
+                                                                           : "duplicate");
+    free(event);
+    free(finish_text);
+    json_decref(body);
+    if (err != AB_OK)
+        return ab_http_error(503, "unavailable", "not stored, retry later");
+    count(!w.found ? "unknown" : w.open ? "accepted" : "duplicate");
+    if (w.open) {
+        ab_signal_raise_one(&app->jobs_ready);
+        ab_app_request_notify(app, &app->notify_jobs);
+    }
+    return ab_http_json(200, "{\"ok\":true}");
+}

@@ -1,0 +1,165 @@
+/* training.poll: one round every FAL_POLL_SECONDS while a run is open. It reads FAL's status
+ * (logs included), turns it into a percentage (step counts from the logs when there are any,
+ * else the time it has run against the type's expected duration, never 100 before the end)
+ * and edits the progress message; on COMPLETED it fetches the result and ends the run, so a
+ * lost webhook costs at most one poll interval. In simulate mode the percentage is the share
+ * of FAL_SIMULATE_SECONDS gone by, and the end produces a result of the trainer's shape. A run
+ * that FAL stops answering about is ended after MAX_RUN_S, so nothing stays in training. */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "fal/queue.h"
+#include "fal/trainers.h"
+#include "fsm/training_text.h"
+#include "workers/training_run.h"
+
+#define MAX_RUN_S (6 * 3600)
+
+static int time_percent(const ab_config *cfg, const char *type, double running_s)
+{
+    int lo, hi;
+    ab_trainer_expected_minutes(cfg, type, &lo, &hi);
+    double pct = running_s > 0 ? running_s / ((lo + hi) / 2.0 * 60.0) * 100.0 : 0;
+    return pct > 95 ? 95 : (int)pct;
+}
+
+static json_t *simulated_result(const ab_training *t)
+{
+    unsigned char rnd[16];
+    char hex[40];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        memset(rnd, 7, sizeof rnd);
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    const ab_trainer *tr = ab_trainer_by_app(t->app_id);
+    if (tr && tr->result == AB_RESULT_FINETUNE)
+        return json_pack("{s:s++++}", "finetune_id", "sim-", hex, "", "");
+    char lora[160], config[160];
+    snprintf(lora, sizeof lora, "https://simulated.fal.invalid/files/%s/pytorch_lora_weights.safetensors", hex);
+    snprintf(config, sizeof config, "https://simulated.fal.invalid/files/%s/config.json", hex);
+    return json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s}}", "diffusers_lora_file", "url", lora,
+                     "content_type", "application/octet-stream", "file_name",
+                     "pytorch_lora_weights.safetensors", "config_file", "url", config,
+                     "content_type", "application/json", "file_name", "config.json");
+}
+
+static ab_job_outcome again(ab_job_ctx *ctx)
+{
+    ctx->again_s = ctx->app->cfg->fal_poll_seconds;
+    return AB_JOB_AGAIN;
+}
+
+static ab_job_outcome show_progress(ab_job_ctx *ctx, const ab_training *t, const char *status,
+                                    int percent, double running_s)
+{
+    char text[1024];
+    int left = ab_training_minutes_left(ctx->app->cfg, t->training_type, percent, running_s);
+    ab_training_progress_text(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
+    ab_err err = ab_run_progress(ctx, t, status, percent, text, 0);
+    if (err != AB_OK)
+        AB_WARN("training progress not recorded", "{s:s,s:s}", "request_id", t->request_id,
+                "error", ab_err_name(err));
+    return again(ctx);
+}
+
+static ab_job_outcome poll_simulated(ab_job_ctx *ctx, const ab_training *t)
+{
+    double total = ctx->app->cfg->fal_simulate_seconds;
+    if (t->elapsed_s >= total) {
+        json_t *result = simulated_result(t);
+        ab_job_outcome out = ab_run_end_now(ctx, t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
+        json_decref(result);
+        return out == AB_JOB_DONE ? AB_JOB_DONE : out;
+    }
+    int percent = (int)(t->elapsed_s / total * 100.0);
+    if (percent > 99)
+        percent = 99;
+    char text[1024];
+    int left = (int)((total - t->elapsed_s + 59) / 60);
+    ab_training_progress_text(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
+    ab_run_progress(ctx, t, "in_progress", percent, text, 0);
+    ctx->again_s = ctx->app->cfg->fal_poll_seconds;
+    if (ctx->again_s > total - t->elapsed_s + 0.05)
+        ctx->again_s = total - t->elapsed_s + 0.05; /* wake up right at the end */
+    return AB_JOB_AGAIN;
+}
+
+static ab_job_outcome completed(ab_job_ctx *ctx, const ab_training *t)
+{
+    json_t *result = NULL;
+    ab_fal_error ferr;
+    ab_err err = ab_fal_result(ctx->http, ctx->app->cfg->fal_key, t->response_url, &result, &ferr);
+    if (err == AB_OK) {
+        ab_job_outcome out = ab_run_end_now(ctx, t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
+        json_decref(result);
+        return out;
+    }
+    if (err == AB_ERR_REMOTE) {
+        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"failed\"", 1);
+        return ab_run_end_now(ctx, t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
+    }
+    ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"unavailable\"", 1);
+    return again(ctx); /* not finished after all, or FAL is down: next round */
+}
+
+ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
+{
+    int64_t avatar_id = 0;
+    if (!ab_json_i64(ctx->payload, "avatar_id", &avatar_id)) {
+        snprintf(ctx->error, sizeof ctx->error, "no avatar_id");
+        return AB_JOB_FAIL;
+    }
+    ab_training t;
+    ab_err err = ab_db_training_open(ctx->db, avatar_id, &t);
+    if (err == AB_ERR_NOT_FOUND)
+        return AB_JOB_DONE; /* the run ended (webhook, cancel, deletion): polling stops */
+    if (err != AB_OK) {
+        snprintf(ctx->error, sizeof ctx->error, "loading the run failed: %s", ab_err_name(err));
+        return AB_JOB_RETRY;
+    }
+    if (strcmp(t.status, "preparing") == 0)
+        return again(ctx);
+    if (strcmp(t.mode, "simulate") == 0)
+        return poll_simulated(ctx, &t);
+    if (t.elapsed_s > MAX_RUN_S)
+        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED,
+                              "no result within the time limit");
+    ab_fal_status_info st;
+    ab_fal_error ferr;
+    err = ab_fal_status(ctx->http, ctx->app->cfg->fal_key, t.status_url, &st, &ferr);
+    if (err == AB_ERR_REMOTE) { /* FAL does not know the request (any more) */
+        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"failed\"", 1);
+        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED,
+                              ferr.detail);
+    }
+    if (err != AB_OK) {
+        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"unavailable\"", 1);
+        AB_WARN("training status unavailable", "{s:s,s:s}", "request_id", t.request_id,
+                "detail", ferr.detail[0] ? ferr.detail : ab_err_name(err));
+        return again(ctx);
+    }
+    switch (st.state) {
+    case AB_FAL_IN_QUEUE: {
+        char text[1024];
+        ab_training_queue_text(ab_run_lang(&t), t.avatar_name, st.queue_position + 1, text,
+                               sizeof text);
+        ab_run_progress(ctx, &t, "in_queue", 0, text, 0);
+        return again(ctx);
+    }
+    case AB_FAL_IN_PROGRESS: {
+        double running = t.running_s < 0 ? 0 : t.running_s;
+        int percent = st.percent >= 0 ? st.percent
+                                      : time_percent(ctx->app->cfg, t.training_type, running);
+        if (percent < t.progress)
+            percent = t.progress; /* never backwards */
+        return show_progress(ctx, &t, "in_progress", percent, running);
+    }
+    case AB_FAL_COMPLETED:
+        break;
+    }
+    return completed(ctx, &t);
+}

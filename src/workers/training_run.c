@@ -1,0 +1,149 @@
+/* Ending runs and reporting their progress (see training_run.h). */
+#include "workers/training_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "db/outbox.h"
+#include "db/photos.h"
+#include "fal/trainers.h"
+#include "fsm/effects.h"
+#include "fsm/training_text.h"
+
+ab_lang ab_run_lang(const ab_training *t)
+{
+    return ab_lang_from_code(t->language[0] ? t->language : NULL);
+}
+
+void ab_run_wake_senders(ab_app *app)
+{
+    ab_signal_raise(&app->outbox_ready);
+    ab_app_request_notify(app, &app->notify_outbox);
+}
+
+typedef struct {
+    const ab_training *t;
+    ab_training_end end;
+    ab_run_end how;
+    ab_msg_id reason;
+    bool ended;
+} end_ctx;
+
+static ab_err end_tx(ab_db *db, void *arg)
+{
+    end_ctx *e = arg;
+    const ab_training *t = e->t;
+    ab_err err = ab_db_training_finish(db, t->request_id, &e->end, &e->ended);
+    if (err != AB_OK || !e->ended || !t->chat_id)
+        return err;
+    ab_lang lang = ab_run_lang(t);
+    char line[512], text[1024];
+    ab_training_line(lang, e->how == AB_RUN_COMPLETED ? AB_MSG_TRAINING_DONE_LINE
+                                                      : AB_MSG_TRAINING_STOPPED_LINE,
+                     t->avatar_name, line, sizeof line);
+    if (t->batch_id && (err = ab_db_batch_status_edit(db, t->batch_id, t->chat_id, line, NULL)))
+        return err;
+    switch (e->how) {
+    case AB_RUN_COMPLETED:
+        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_COMPLETED), t->avatar_name);
+        break;
+    case AB_RUN_FAILED:
+        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_FAILED), t->avatar_name,
+                 ab_msg(lang, e->reason));
+        break;
+    case AB_RUN_CANCELLED:
+        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_CANCELLED), t->avatar_name);
+        break;
+    case AB_RUN_REFUSED:
+        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_NOT_STARTED), t->avatar_name,
+                 ab_msg(lang, e->reason));
+        break;
+    }
+    ab_effects fx;
+    ab_fx_init(&fx);
+    err = ab_fx_send(&fx, t->chat_id, text,
+                     ab_training_kb_finished(lang, t->avatar_id, e->how != AB_RUN_COMPLETED));
+    char *calls = err == AB_OK ? ab_json_dump(fx.calls) : NULL;
+    err = err != AB_OK ? err : calls ? ab_db_outbox_insert(db, calls, 0) : AB_ERR_NOMEM;
+    free(calls);
+    ab_fx_free(&fx);
+    return err;
+}
+
+ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end how,
+                              const json_t *output, ab_msg_id reason, const char *detail)
+{
+    const char *lora = NULL, *finetune = NULL;
+    if (how == AB_RUN_COMPLETED) {
+        const ab_trainer *tr = ab_trainer_by_app(t->app_id);
+        if (tr && tr->result == AB_RESULT_FINETUNE)
+            finetune = ab_json_nonempty(output, "finetune_id");
+        else
+            lora = ab_json_nonempty(output, "diffusers_lora_file.url");
+        if (!lora && !finetune) {
+            how = AB_RUN_FAILED;
+            reason = AB_MSG_REASON_FAL_FAILED;
+            detail = "the result holds no model";
+        }
+    }
+    static const struct {
+        const char *run, *avatar, *metric;
+    } STATUS[] = {[AB_RUN_COMPLETED] = {"completed", "completed", "completed"},
+                  [AB_RUN_FAILED] = {"error", "error", "error"},
+                  [AB_RUN_CANCELLED] = {"cancelled", "cancelled", "cancelled"},
+                  [AB_RUN_REFUSED] = {"error", "ready", "refused"}};
+    char *result = output ? ab_json_dump(output) : NULL;
+    end_ctx e = {.t = t,
+                 .end = {.run_status = STATUS[how].run,
+                         .avatar_status = STATUS[how].avatar,
+                         .result_json = result,
+                         .error = detail,
+                         .lora_url = lora,
+                         .finetune_id = finetune},
+                 .how = how,
+                 .reason = reason};
+    ab_err err = ab_db_tx(ctx->db, end_tx, &e);
+    free(result);
+    if (err != AB_OK) {
+        snprintf(ctx->error, sizeof ctx->error, "ending the run failed: %s", ab_err_name(err));
+        return AB_JOB_RETRY;
+    }
+    if (!e.ended)
+        return AB_JOB_DONE; /* someone else (a webhook, a poll, a cancel) ended it first */
+    char labels[96];
+    snprintf(labels, sizeof labels, "training_type=\"%s\",result=\"%s\"", t->training_type,
+             STATUS[how].metric);
+    ab_metrics_add(AB_M_TRAININGS_FINISHED, labels, 1);
+    if (how == AB_RUN_COMPLETED) {
+        snprintf(labels, sizeof labels, "training_type=\"%s\"", t->training_type);
+        ab_metrics_observe(AB_M_TRAINING_SECONDS, labels, t->elapsed_s);
+    }
+    AB_INFO("training finished", "{s:s,s:I,s:s,s:s,s:s,s:f,s:s?}", "request_id", t->request_id,
+            "avatar_id", (json_int_t)t->avatar_id, "result", STATUS[how].metric, "mode",
+            t->mode, "trainer", t->app_id, "seconds", t->elapsed_s, "detail", detail);
+    ab_run_wake_senders(ctx->app);
+    return AB_JOB_DONE;
+}
+
+ab_err ab_run_progress(ab_job_ctx *ctx, const ab_training *t, const char *status, int percent,
+                       const char *text, int force)
+{
+    const ab_config *cfg = ctx->app->cfg;
+    int edit = text && strcmp(text, t->progress_text) != 0 &&
+               (force || t->since_edit_s < 0 || t->since_edit_s >= cfg->fal_progress_edit_seconds);
+    char *markup = NULL;
+    if (edit) {
+        json_t *kb = ab_training_kb_running(ab_run_lang(t), t->avatar_id);
+        markup = ab_json_dump(kb);
+        json_decref(kb);
+    }
+    ab_err err = ab_db_training_progress(ctx->db, t, status, percent, edit ? text : NULL, markup);
+    free(markup);
+    if (err == AB_OK && edit)
+        ab_run_wake_senders(ctx->app);
+    return err;
+}

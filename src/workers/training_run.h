@@ -1,0 +1,41 @@
+/* What every training job does to a run: report progress on the one progress message, and end
+ * the run once (completed, failed, cancelled, or never accepted by FAL) with the user told in
+ * plain words, the avatar moved and the metrics counted. */
+#ifndef AB_WORKERS_TRAINING_RUN_H
+#define AB_WORKERS_TRAINING_RUN_H
+
+#include <jansson.h>
+
+#include "db/training.h"
+#include "fsm/messages.h"
+#include "workers/jobs.h"
+
+/** How a run ends. */
+typedef enum {
+    AB_RUN_COMPLETED, /* FAL's output holds the model */
+    AB_RUN_FAILED,    /* FAL ran it and it failed: avatar 'error', a retry button */
+    AB_RUN_CANCELLED, /* the user cancelled it */
+    AB_RUN_REFUSED,   /* FAL never accepted it (refused or unreachable): avatar back to 'ready' */
+} ab_run_end;
+
+/**
+ * Ends the run t: output is FAL's result (borrowed, may be NULL), reason the plain-language
+ * reason shown to the user (AB_MSG_REASON_FAL_*), detail FAL's own error text (kept on the run
+ * and logged for the operator, never shown to the user). A completed result that holds no
+ * model becomes a failure. Returns the job outcome (retry when the database is unreachable).
+ */
+ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end how,
+                              const json_t *output, ab_msg_id reason, const char *detail);
+/**
+ * Records progress (status "in_queue" | "in_progress", percent) and edits the progress message
+ * to text when it differs from what it shows and the last edit is old enough
+ * (FAL_PROGRESS_EDIT_SECONDS); force skips the pause.
+ */
+ab_err ab_run_progress(ab_job_ctx *ctx, const ab_training *t, const char *status, int percent,
+                       const char *text, int force);
+/** The user's language of a run. */
+ab_lang ab_run_lang(const ab_training *t);
+/** Wakes the senders (here and on other replicas) after queuing messages. */
+void ab_run_wake_senders(ab_app *app);
+
+#endif
