@@ -208,6 +208,12 @@ ab_err ab_screen_upload(const ab_fsm_ctx *ctx, ab_effects *fx, const char *name,
     button(kb, ab_fsm_text(ctx, AB_MSG_BTN_ADD_PHOTO), AB_EV_BTN_UPLOAD_ADD, 0, 0);
     button(kb, view, AB_EV_BTN_UPLOAD_VIEW, 0, 1);
     button(kb, ab_fsm_text(ctx, AB_MSG_BTN_TIPS), AB_EV_BTN_UPLOAD_TIPS, 0, 0);
+    const ab_avatar *a = NULL; /* names are unique per user */
+    for (int i = 0; i < ctx->avatars_count && !a; i++)
+        if (strcmp(ctx->avatars[i].name, name) == 0)
+            a = &ctx->avatars[i];
+    if (a && photos >= 10 && strcmp(a->status, "ready") == 0)
+        button(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_START), AB_EV_BTN_TRAIN_START, a->id, 0);
     button(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK), AB_EV_BTN_UPLOAD_BACK, 0, 0);
     return ab_screen_show(ctx, fx, text, kb, edit);
 }

@@ -12,7 +12,9 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/photos.h"
+#include "fsm/event.h"
 #include "fsm/messages.h"
+#include "telegram/keyboard.h"
 #include "telegram/botapi.h"
 #include "core/vision_module.h"
 #include "workers/jobs.h"
@@ -68,13 +70,24 @@ static ab_err update_batch_message(ab_db *db, const ab_photo_job_info *info)
         n += (size_t)snprintf(text + n, sizeof text - n, ab_msg(lang, AB_MSG_BATCH_REJECTED),
                               rejected, reasons);
     }
+    char *markup = NULL;
     if (p.checked == p.total && n < sizeof text) {
         n += (size_t)snprintf(text + n, sizeof text - n, ab_msg(lang, AB_MSG_BATCH_DONE),
                               p.avatar_valid);
-        if (p.avatar_valid >= 10 && n < sizeof text)
+        if (p.avatar_valid >= 10 && n < sizeof text) {
             snprintf(text + n, sizeof text - n, "%s", ab_msg(lang, AB_MSG_BATCH_ENOUGH));
+            /* the way on: start training from right here */
+            json_t *kb = ab_kb_new();
+            char data[65];
+            ab_kb_add(kb, ab_msg(lang, AB_MSG_BTN_TRAIN_START),
+                      ab_event_callback_data(AB_EV_BTN_TRAIN_START, info->avatar_id, data));
+            markup = ab_json_dump(kb);
+            json_decref(kb);
+        }
     }
-    return ab_db_batch_status_edit(db, info->batch_id, info->chat_id, text, NULL);
+    err = ab_db_batch_status_edit(db, info->batch_id, info->chat_id, text, markup);
+    free(markup);
+    return err;
 }
 
 typedef struct {

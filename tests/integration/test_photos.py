@@ -97,6 +97,19 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         sends = [c for c in self.botapi.calls("sendMessage")
                  if "checking" in c["params"].get("text", "")]
         self.assertEqual(len(sends), 1)
+        # the finished album offers the way on: "Start training" opens the confirm screen
+        last = [c for c in self.botapi.calls("editMessageText")
+                if "10 of 10" in c["params"].get("text", "")][-1]
+        chat.last = last
+        chat.message_id = sends[0]["response"]["result"]["message_id"]
+        self.assertEqual(chat.buttons().get("🚀 Start training"), "tr:start:%s" % avatar)
+        chat.press("Start training")
+        self.assertIn("Photos: 10", chat.text())
+        self.assertIn("Expected time: 5–30 min", chat.text())
+        # and the upload screen has the button too
+        chat.say("/start")
+        chat.press(data="av:upload:%s" % avatar)
+        self.assertEqual(chat.buttons().get("🚀 Start training"), "tr:start:%s" % avatar)
 
     def test_each_rejection_reason_reaches_the_user(self):
         svc = self.start()
