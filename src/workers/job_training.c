@@ -167,7 +167,21 @@ static ab_job_outcome submit_unavailable(ab_job_ctx *ctx, ab_training *t, const 
     return AB_JOB_RETRY;
 }
 
+static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *t);
+
+/* The last attempt must not leave the avatar in 'training' with nothing to end it: whatever
+ * kept failing (storage, the database), the run ends and the avatar is ready again. */
 ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
+{
+    ab_training t;
+    memset(&t, 0, sizeof t);
+    ab_job_outcome out = submit(ctx, &t);
+    if (out == AB_JOB_RETRY && ctx->job->attempts >= ctx->job->max_attempts && t.request_id[0])
+        ab_run_end_now(ctx, &t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE, ctx->error);
+    return out;
+}
+
+static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
 {
     int64_t avatar_id;
     if (!payload_avatar(ctx, &avatar_id))
@@ -180,6 +194,7 @@ ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
         return db_retry(ctx, "loading the run failed", err);
     if (strcmp(t.status, "preparing") != 0)
         return AB_JOB_DONE; /* already submitted (a re-run of this job) */
+    *run = t;
     if (strcmp(t.mode, "simulate") == 0)
         return submit_simulated(ctx, &t);
 

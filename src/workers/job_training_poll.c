@@ -117,9 +117,10 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     ab_err err = ab_db_training_open(ctx->db, avatar_id, &t);
     if (err == AB_ERR_NOT_FOUND)
         return AB_JOB_DONE; /* the run ended (webhook, cancel, deletion): polling stops */
-    if (err != AB_OK) {
-        snprintf(ctx->error, sizeof ctx->error, "loading the run failed: %s", ab_err_name(err));
-        return AB_JOB_RETRY;
+    if (err != AB_OK) { /* the database is away: keep polling, never give up the run */
+        AB_WARN("training poll: run not loaded", "{s:I,s:s}", "avatar_id",
+                (json_int_t)avatar_id, "error", ab_err_name(err));
+        return again(ctx);
     }
     if (strcmp(t.status, "preparing") == 0)
         return again(ctx);
