@@ -49,28 +49,33 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
         return err;
     if (id == 0)
         return AB_ERR_CONFLICT;
-    const char *p7[] = {aid, uid, ab_db_i64(cid, in->chat_id), in->app_id, in->mode,
-                        in->language, in->training_type};
+    const char *p7[] = {aid,
+                        uid,
+                        ab_db_i64(cid, in->chat_id),
+                        in->app_id,
+                        in->mode,
+                        in->language,
+                        in->training_type};
     return ab_db_exec_i64(db, &OPEN_RUN, p7, batch_id);
 }
 
 #define RUN_COLUMNS                                                                                \
-    " r.request_id, r.status, r.mode, r.app_id, coalesce(r.avatar_id, 0), coalesce(r.user_id, 0),"  \
-    " coalesce(r.chat_id, 0), coalesce(r.status_batch_id, 0), coalesce(r.language, ''),"          \
-    " coalesce(r.training_type, ''), coalesce(r.status_url, ''), coalesce(r.response_url, ''),"   \
-    " coalesce(r.cancel_url, ''), r.progress, coalesce(r.progress_text, ''),"                     \
+    " r.request_id, r.status, r.mode, r.app_id, coalesce(r.avatar_id, 0), coalesce(r.user_id, 0)," \
+    " coalesce(r.chat_id, 0), coalesce(r.status_batch_id, 0), coalesce(r.language, ''),"           \
+    " coalesce(r.training_type, ''), coalesce(r.status_url, ''), coalesce(r.response_url, ''),"    \
+    " coalesce(r.cancel_url, ''), r.progress, coalesce(r.progress_text, ''),"                      \
     " coalesce(extract(epoch FROM now() - r.progress_edited_at), -1)::float8,"                     \
     " extract(epoch FROM now() - r.submitted_at)::float8,"                                         \
     " coalesce(extract(epoch FROM now() - r.started_at), -1)::float8,"                             \
-    " coalesce(a.status, ''), coalesce(a.name, ''), coalesce(a.avatar_type, ''),"                 \
-    " coalesce(a.trigger_phrase, '')"                                                            \
+    " coalesce(a.status, ''), coalesce(a.name, ''), coalesce(a.avatar_type, ''),"                  \
+    " coalesce(a.trigger_phrase, '')"                                                              \
     " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
 
 static const ab_db_stmt BY_AVATAR = {
-    "training_by_avatar", "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.status IN"
-    OPEN_STATES, 1};
-static const ab_db_stmt BY_REQUEST = {
-    "training_by_request", "SELECT" RUN_COLUMNS " WHERE r.request_id = $1", 1};
+    "training_by_avatar",
+    "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.status IN" OPEN_STATES, 1};
+static const ab_db_stmt BY_REQUEST = {"training_by_request",
+                                      "SELECT" RUN_COLUMNS " WHERE r.request_id = $1", 1};
 
 static void copy(char *dst, size_t n, const PGresult *res, int c)
 {
@@ -257,8 +262,7 @@ static const ab_db_stmt EVENT = {
     " WHERE request_id = $1 RETURNING (status IN " OPEN_STATES ")::int",
     2};
 
-ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json,
-                            bool *open)
+ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json, bool *open)
 {
     const char *params[] = {request_id, event_json};
     PGresult *res = NULL;

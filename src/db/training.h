@@ -11,9 +11,9 @@
 
 typedef struct {
     char request_id[128];
-    char status[16];     /* preparing | submitted | in_queue | in_progress | completed | error |
-                          * cancelled */
-    char mode[10];       /* live | simulate */
+    char status[16]; /* preparing | submitted | in_queue | in_progress | completed | error |
+                      * cancelled */
+    char mode[10];   /* live | simulate */
     char app_id[96];
     int64_t avatar_id, user_id, chat_id, batch_id;
     char language[12];
@@ -21,9 +21,9 @@ typedef struct {
     char status_url[1024], response_url[1024], cancel_url[1024];
     int progress;
     char progress_text[1024];
-    double since_edit_s;  /* since the last progress edit; -1 when none yet */
-    double elapsed_s;     /* since the run started */
-    double running_s;     /* since FAL reported IN_PROGRESS; -1 when not yet */
+    double since_edit_s; /* since the last progress edit; -1 when none yet */
+    double elapsed_s;    /* since the run started */
+    double running_s;    /* since FAL reported IN_PROGRESS; -1 when not yet */
     char avatar_status[12], avatar_name[161], avatar_type[12], trigger[32];
 } ab_training;
 
@@ -71,7 +71,6 @@ ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_trainin
                              bool *ended);
 /** Appends a webhook delivery to the run's events; *open says whether the run is still open
  *  (AB_ERR_NOT_FOUND for an unknown request id). */
-ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json,
-                            bool *open);
+ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json, bool *open);
 
 #endif

@@ -14,8 +14,8 @@ static const ab_trainer TRAINERS[] = {
     {"fal-ai/flux-pro-trainer", "style", "data_url", "trigger_word", AB_RESULT_FINETUNE,
      "{\"iterations\": 300, \"learning_rate\": 0.00001, \"priority\": \"quality\","
      " \"captioning\": true, \"finetune_type\": \"full\", \"lora_rank\": 32}"},
-    {"fal-ai/flux-lora-fast-training", "style", "images_data_url", "trigger_word",
-     AB_RESULT_LORA, "{\"steps\": 1000, \"is_style\": true, \"create_masks\": false}"},
+    {"fal-ai/flux-lora-fast-training", "style", "images_data_url", "trigger_word", AB_RESULT_LORA,
+     "{\"steps\": 1000, \"is_style\": true, \"create_masks\": false}"},
 };
 #define NTRAINERS (sizeof TRAINERS / sizeof TRAINERS[0])
 

@@ -20,7 +20,7 @@ typedef struct {
     const char *data_field;    /* the input naming the dataset ZIP's URL */
     const char *trigger_field; /* the input naming the trigger word */
     ab_result_kind result;
-    const char *defaults;      /* the other inputs, as JSON */
+    const char *defaults; /* the other inputs, as JSON */
 } ab_trainer;
 
 /** The trainer the configuration chooses for a training type ("portrait" | "style"), NULL

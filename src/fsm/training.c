@@ -107,10 +107,9 @@ ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
     ab_trainer_trigger((long long)a->id, trigger);
     const char *mode = g_cfg && !ab_config_fal_simulated(g_cfg) ? "live" : "simulate";
     err = ab_fx_op(fx, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:I}", "op", "training_start",
-                                 "avatar_id", (json_int_t)a->id, "mode", mode, "app_id",
-                                 t->app_id, "trigger", trigger, "training_type",
-                                 a->training_type, "message_id",
-                                 (json_int_t)(ctx->upd ? ctx->upd->message_id : 0)));
+                                 "avatar_id", (json_int_t)a->id, "mode", mode, "app_id", t->app_id,
+                                 "trigger", trigger, "training_type", a->training_type,
+                                 "message_id", (json_int_t)(ctx->upd ? ctx->upd->message_id : 0)));
     if (err != AB_OK)
         return err;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
@@ -129,7 +128,7 @@ ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)
     ab_fx_goto(fx, ctx->state);
     if (strcmp(a->status, "training") != 0)
         return ab_fsm_notice(ctx, fx, AB_MSG_TRAINING_NOT_RUNNING);
-    err = ab_fx_job(fx, "training.cancel", a->id, json_pack("{s:I}", "avatar_id",
-                                                            (json_int_t)a->id));
+    err =
+        ab_fx_job(fx, "training.cancel", a->id, json_pack("{s:I}", "avatar_id", (json_int_t)a->id));
     return err == AB_OK ? ab_fsm_notice(ctx, fx, AB_MSG_TRAINING_CANCELLING) : err;
 }

@@ -26,8 +26,8 @@ static void count(const char *result)
 
 typedef struct {
     const char *request_id;
-    const char *event;   /* the body as received */
-    const char *finish;  /* the finish job's payload */
+    const char *event;  /* the body as received */
+    const char *finish; /* the finish job's payload */
     int found, open;
 } webhook_tx_ctx;
 
@@ -78,9 +78,9 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
         return ab_http_error(400, "bad_request",
                              "expected {request_id, status: OK|ERROR} matching the signature");
     }
-    json_t *finish = json_pack("{s:s,s:s,s:O?,s:O?}", "request_id", rid, "status", status,
-                               "payload", json_object_get(body, "payload"), "error",
-                               json_object_get(body, "error"));
+    json_t *finish =
+        json_pack("{s:s,s:s,s:O?,s:O?}", "request_id", rid, "status", status, "payload",
+                  json_object_get(body, "payload"), "error", json_object_get(body, "error"));
     char *finish_text = finish ? ab_json_dump(finish) : NULL;
     json_decref(finish);
     ab_db *db = finish_text ? ab_db_pool_get(app->pool, 2000) : NULL;
@@ -95,8 +95,10 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
     err = ab_db_tx(db, webhook_tx, &w);
     ab_db_pool_put(app->pool, db);
     AB_INFO("FAL webhook", "{s:s,s:s,s:s}", "request_id", rid, "status", status, "result",
-            err != AB_OK ? ab_err_name(err) : !w.found ? "unknown" : w.open ? "accepted"
-                                                                           : "duplicate");
+            err != AB_OK ? ab_err_name(err)
+            : !w.found   ? "unknown"
+            : w.open     ? "accepted"
+                         : "duplicate");
     free(event);
     free(finish_text);
     json_decref(body);

@@ -114,7 +114,7 @@ static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, si
     if (err != AB_OK)
         return err;
     ab_dataset_entry *entries = calloc(n ? n : 1, sizeof *entries);
-    char (*names)[40] = calloc(n ? n : 1, sizeof *names);
+    char(*names)[40] = calloc(n ? n : 1, sizeof *names);
     if (!entries || !names) {
         err = AB_ERR_NOMEM;
         goto out;
@@ -137,9 +137,8 @@ static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, si
     }
     if (err == AB_OK) {
         int ttl = ctx->app->cfg->presigned_url_ttl_s;
-        err = ab_storage_presign_get(ctx->storage, key,
-                                     ttl < DATASET_URL_MIN_TTL_S ? DATASET_URL_MIN_TTL_S : ttl,
-                                     url);
+        err = ab_storage_presign_get(
+            ctx->storage, key, ttl < DATASET_URL_MIN_TTL_S ? DATASET_URL_MIN_TTL_S : ttl, url);
     }
     if (err == AB_OK)
         AB_INFO("training dataset stored", "{s:I,s:s,s:i,s:I}", "avatar_id",
@@ -158,8 +157,7 @@ static ab_job_outcome submit_unavailable(ab_job_ctx *ctx, ab_training *t, const 
 {
     fal_error_metric("unavailable");
     if (ctx->job->attempts >= ctx->job->max_attempts)
-        return ab_run_end_now(ctx, t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE,
-                              detail);
+        return ab_run_end_now(ctx, t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE, detail);
     char text[1024];
     ab_training_line(ab_run_lang(t), AB_MSG_TRAINING_WAITING, t->avatar_name, text, sizeof text);
     ab_run_progress(ctx, t, "preparing", 0, text, 1);
@@ -246,8 +244,7 @@ static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
         AB_ERROR("FAL refused the training", "{s:I,s:s,s:i,s:s}", "avatar_id",
                  (json_int_t)avatar_id, "trainer", trainer->app_id, "http_status",
                  (int)ferr.http_status, "detail", ferr.detail);
-        out = ab_run_end_now(ctx, &t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_REFUSED,
-                             ferr.detail);
+        out = ab_run_end_now(ctx, &t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_REFUSED, ferr.detail);
     } else {
         out = submit_unavailable(ctx, &t, ferr.detail[0] ? ferr.detail : ab_err_name(err));
     }
@@ -278,15 +275,14 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
         ab_fal_error ferr;
         err = ab_fal_result(ctx->http, ctx->app->cfg->fal_key, t.response_url, &result, &ferr);
         if (err == AB_OK) {
-            ab_job_outcome out = ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, result, AB_MSG__COUNT,
-                                                NULL);
+            ab_job_outcome out =
+                ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
             json_decref(result);
             return out;
         }
         if (err != AB_ERR_REMOTE)
             return db_retry(ctx, "fetching the result failed", err);
-        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED,
-                              ferr.detail);
+        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
     }
     fal_error_metric("failed");
     char detail[1024];
@@ -327,8 +323,8 @@ ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx)
         json_t *result = NULL;
         err = ab_fal_result(ctx->http, key, t.response_url, &result, &ferr);
         if (err == AB_OK) {
-            ab_job_outcome out = ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, result, AB_MSG__COUNT,
-                                                NULL);
+            ab_job_outcome out =
+                ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
             json_decref(result);
             return out;
         }

@@ -39,7 +39,8 @@ static json_t *simulated_result(const ab_training *t)
     if (tr && tr->result == AB_RESULT_FINETUNE)
         return json_pack("{s:s++++}", "finetune_id", "sim-", hex, "", "");
     char lora[160], config[160];
-    snprintf(lora, sizeof lora, "https://simulated.fal.invalid/files/%s/pytorch_lora_weights.safetensors", hex);
+    snprintf(lora, sizeof lora,
+             "https://simulated.fal.invalid/files/%s/pytorch_lora_weights.safetensors", hex);
     snprintf(config, sizeof config, "https://simulated.fal.invalid/files/%s/config.json", hex);
     return json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s}}", "diffusers_lora_file", "url", lora,
                      "content_type", "application/octet-stream", "file_name",
@@ -61,8 +62,8 @@ static ab_job_outcome show_progress(ab_job_ctx *ctx, const ab_training *t, const
     ab_training_progress_text(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
     ab_err err = ab_run_progress(ctx, t, status, percent, text, 0);
     if (err != AB_OK)
-        AB_WARN("training progress not recorded", "{s:s,s:s}", "request_id", t->request_id,
-                "error", ab_err_name(err));
+        AB_WARN("training progress not recorded", "{s:s,s:s}", "request_id", t->request_id, "error",
+                ab_err_name(err));
     return again(ctx);
 }
 
@@ -117,9 +118,9 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     ab_err err = ab_db_training_open(ctx->db, avatar_id, &t);
     if (err == AB_ERR_NOT_FOUND)
         return AB_JOB_DONE; /* the run ended (webhook, cancel, deletion): polling stops */
-    if (err != AB_OK) { /* the database is away: keep polling, never give up the run */
-        AB_WARN("training poll: run not loaded", "{s:I,s:s}", "avatar_id",
-                (json_int_t)avatar_id, "error", ab_err_name(err));
+    if (err != AB_OK) {     /* the database is away: keep polling, never give up the run */
+        AB_WARN("training poll: run not loaded", "{s:I,s:s}", "avatar_id", (json_int_t)avatar_id,
+                "error", ab_err_name(err));
         return again(ctx);
     }
     if (strcmp(t.status, "preparing") == 0)
@@ -134,13 +135,12 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     err = ab_fal_status(ctx->http, ctx->app->cfg->fal_key, t.status_url, &st, &ferr);
     if (err == AB_ERR_REMOTE) { /* FAL does not know the request (any more) */
         ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"failed\"", 1);
-        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED,
-                              ferr.detail);
+        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
     }
     if (err != AB_OK) {
         ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"unavailable\"", 1);
-        AB_WARN("training status unavailable", "{s:s,s:s}", "request_id", t.request_id,
-                "detail", ferr.detail[0] ? ferr.detail : ab_err_name(err));
+        AB_WARN("training status unavailable", "{s:s,s:s}", "request_id", t.request_id, "detail",
+                ferr.detail[0] ? ferr.detail : ab_err_name(err));
         return again(ctx);
     }
     switch (st.state) {
@@ -153,8 +153,8 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     }
     case AB_FAL_IN_PROGRESS: {
         double running = t.running_s < 0 ? 0 : t.running_s;
-        int percent = st.percent >= 0 ? st.percent
-                                      : time_percent(ctx->app->cfg, t.training_type, running);
+        int percent =
+            st.percent >= 0 ? st.percent : time_percent(ctx->app->cfg, t.training_type, running);
         if (percent < t.progress)
             percent = t.progress; /* never backwards */
         return show_progress(ctx, &t, "in_progress", percent, running);

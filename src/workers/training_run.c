@@ -42,9 +42,9 @@ static ab_err end_tx(ab_db *db, void *arg)
         return err;
     ab_lang lang = ab_run_lang(t);
     char line[512], text[1024];
-    ab_training_line(lang, e->how == AB_RUN_COMPLETED ? AB_MSG_TRAINING_DONE_LINE
-                                                      : AB_MSG_TRAINING_STOPPED_LINE,
-                     t->avatar_name, line, sizeof line);
+    ab_training_line(
+        lang, e->how == AB_RUN_COMPLETED ? AB_MSG_TRAINING_DONE_LINE : AB_MSG_TRAINING_STOPPED_LINE,
+        t->avatar_name, line, sizeof line);
     if (t->batch_id && (err = ab_db_batch_status_edit(db, t->batch_id, t->chat_id, line, NULL)))
         return err;
     switch (e->how) {
@@ -123,8 +123,8 @@ ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end 
         ab_metrics_observe(AB_M_TRAINING_SECONDS, labels, t->elapsed_s);
     }
     AB_INFO("training finished", "{s:s,s:I,s:s,s:s,s:s,s:f,s:s?}", "request_id", t->request_id,
-            "avatar_id", (json_int_t)t->avatar_id, "result", STATUS[how].metric, "mode",
-            t->mode, "trainer", t->app_id, "seconds", t->elapsed_s, "detail", detail);
+            "avatar_id", (json_int_t)t->avatar_id, "result", STATUS[how].metric, "mode", t->mode,
+            "trainer", t->app_id, "seconds", t->elapsed_s, "detail", detail);
     ab_run_wake_senders(ctx->app);
     return AB_JOB_DONE;
 }
