@@ -1,8 +1,8 @@
 /* The training jobs that talk to FAL once: training.submit (dataset ZIP from the valid photos,
  * stored next to them, a presigned URL valid ≥ 24 h, the queue submit with our webhook),
  * training.finish (a verified webhook's outcome) and training.cancel. training.poll lives in
- * job_training_poll.c. In simulate mode nothing here calls FAL; the same rows, messages and
- * jobs are written, so users cannot tell the modes apart. */
+ * job_training_poll.c. In simulate mode nothing here calls FAL (the dataset is still built and
+ * stored); the same rows, messages and jobs are written, so users cannot tell the modes apart. */
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +84,10 @@ static ab_job_outcome submitted(ab_job_ctx *ctx, ab_training *t, const char *req
     return AB_JOB_DONE;
 }
 
-static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t)
+/* Everything but the call to FAL: the dataset and the input are made and recorded all the
+ * same, so simulate mode exercises storage and shows what would have been sent. */
+static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t, const char *input_text,
+                                       const char *dataset_key)
 {
     unsigned char rnd[12];
     char rid[64];
@@ -93,7 +96,8 @@ static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t)
     int n = snprintf(rid, sizeof rid, "sim-");
     for (size_t i = 0; i < sizeof rnd; i++)
         n += snprintf(rid + n, sizeof rid - (size_t)n, "%02x", rnd[i]);
-    ab_err err = ab_db_training_submitted(ctx->db, t->request_id, rid, "", "", "", NULL, NULL);
+    ab_err err = ab_db_training_submitted(ctx->db, t->request_id, rid, "", "", "", input_text,
+                                          dataset_key);
     if (err == AB_ERR_CONFLICT)
         return AB_JOB_DONE; /* cancelled while being prepared */
     if (err != AB_OK)
@@ -193,8 +197,6 @@ static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
     if (strcmp(t.status, "preparing") != 0)
         return AB_JOB_DONE; /* already submitted (a re-run of this job) */
     *run = t;
-    if (strcmp(t.mode, "simulate") == 0)
-        return submit_simulated(ctx, &t);
 
     const ab_config *cfg = ctx->app->cfg;
     const ab_trainer *trainer = ab_trainer_by_app(t.app_id);
@@ -214,6 +216,14 @@ static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
     free(url);
     if (!input)
         return db_retry(ctx, "building the input failed", AB_ERR_NOMEM);
+    if (strcmp(t.mode, "simulate") == 0) {
+        char *text = ab_json_dump(input);
+        json_decref(input);
+        ab_job_outcome sim = text ? submit_simulated(ctx, &t, text, key)
+                                  : db_retry(ctx, "building the input failed", AB_ERR_NOMEM);
+        free(text);
+        return sim;
+    }
     char webhook[1200];
     snprintf(webhook, sizeof webhook, "%s/fal/webhook", cfg->public_base_url);
     ab_fal_submission sub;

@@ -347,7 +347,7 @@ class TrainingTest(h.IntegrationTestCase):
         chat.press("Start training")
         self.assertIn("“First” is training right now", chat.text())
         self.assertEqual(self.avatar(second)["status"], "ready")
-        # even a forged "confirm" for the second avatar is refused, by the database too
+        # nor does the "Start" button of an older screen start it
         chat.press(data="tr:go:%d" % second)
         self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM avatars WHERE user_id "
                                                    "= $1 AND status = 'training'", 511), "1")
@@ -364,6 +364,12 @@ class TrainingTest(h.IntegrationTestCase):
         self.assertTrue(self.sent(512, "min left"))
         self.assertEqual(self.fal.calls(), [])  # no FAL call at all
         self.assertIn('"training simulated"', svc.log_text())
+        # the dataset is built and stored as in live mode, and the input that would have
+        # been sent is recorded
+        row = h.psql_json(self.db_url, "SELECT dataset_key, input FROM fal_requests WHERE "
+                                       "avatar_id = $1", aid)[0]
+        self.assertTrue((Path(svc.env["STORAGE_URL"][7:]) / row["dataset_key"]).exists())
+        self.assertEqual(row["input"]["trigger_phrase"], "abv" + base36(aid))
 
     def test_live_mode_needs_a_key_and_a_public_url(self):
         r = h.run_avatarbot(["serve"], db_url=self.db_url, botapi=self.botapi,
