@@ -119,11 +119,24 @@ static void jpeg_err_init(struct jpeg_decompress_struct *cinfo, jpeg_err *err)
     err->pub.output_message = jpeg_silent_output;
 }
 
+/* A progressive JPEG may hold any number of scans, and libjpeg walks every block of the
+ * declared image for each: a 64 KB file declaring 7000×7000 with thousands of one-byte scans
+ * took half a minute to decode (found by tests/fuzz/fuzz_image.c). Real photos have about
+ * ten scans; past MAX_SCANS the file is treated as damaged. */
+#define MAX_SCANS 100
+
+static void jpeg_scan_limit(j_common_ptr cinfo)
+{
+    if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS)
+        cinfo->err->error_exit(cinfo);
+}
+
 /* All state that must survive a longjmp lives in this struct (not in locals of the function
  * that called setjmp), so no local is clobbered. */
 typedef struct {
     struct jpeg_decompress_struct cinfo;
     jpeg_err err;
+    struct jpeg_progress_mgr progress;
     ab_vision_resampler *rs;
     unsigned char *rows;
     unsigned char *rgb_row;
@@ -204,6 +217,8 @@ static ab_vision_decode_status jpeg_decode(const unsigned char *bytes, size_t le
     }
     struct jpeg_decompress_struct *ci = &j->cinfo;
     jpeg_create_decompress(ci);
+    j->progress.progress_monitor = jpeg_scan_limit;
+    ci->progress = &j->progress;
     jpeg_mem_src(ci, bytes, (unsigned long)len);
     jpeg_read_header(ci, TRUE);
 
