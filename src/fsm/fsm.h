@@ -114,6 +114,9 @@ ab_err ab_screen_upload(const ab_fsm_ctx *ctx, ab_effects *fx, const char *name,
                         const char *prefix, int edit);
 /** The caller's avatar with this id, or NULL (forged or stale id: never another user's). */
 const ab_avatar *ab_fsm_find_avatar(const ab_fsm_ctx *ctx, int64_t id);
+/** The avatar the pressed button names (ctx->arg), or NULL after telling the user it is not
+ *  found (the state stays). */
+const ab_avatar *ab_fsm_pressed_avatar(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err);
 /** The avatar named by the chat data's "avatar_id", or NULL. */
 const ab_avatar *ab_fsm_data_avatar(const ab_fsm_ctx *ctx);
 /** A copy of the chat data (or a new object) to modify and hand to fx->data. */

@@ -10,18 +10,6 @@
 #include "fsm/names.h"
 #include "telegram/keyboard.h"
 
-/* The pressed button's avatar, or NULL after telling the user it is not found. */
-static const ab_avatar *pressed_avatar(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
-{
-    const ab_avatar *a = ab_fsm_find_avatar(ctx, ctx->arg);
-    *err = AB_OK;
-    if (!a) {
-        ab_fx_goto(fx, ctx->state);
-        *err = ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_NOT_FOUND);
-    }
-    return a;
-}
-
 static json_t *data_with_avatar(int64_t avatar_id)
 {
     return json_pack("{s:I}", "avatar_id", (json_int_t)avatar_id);
@@ -37,7 +25,7 @@ ab_err ab_h_gallery(const ab_fsm_ctx *ctx, ab_effects *fx)
 ab_err ab_h_details(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
     if (!a)
         return err;
     fx->data = data_with_avatar(a->id);
@@ -60,7 +48,7 @@ static ab_err show_rename_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab
 ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed_avatar(ctx, fx, &err);
+    const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
     if (!a)
         return err;
     fx->data = data_with_avatar(a->id);
@@ -95,7 +83,7 @@ ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
  * (not found, or training: cancel it first). */
 static const ab_avatar *deletable_avatar(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
 {
-    const ab_avatar *a = pressed_avatar(ctx, fx, err);
+    const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, err);
     if (a && strcmp(a->status, "training") == 0) {
         ab_fx_goto(fx, ctx->state);
         *err = ab_fsm_notice(ctx, fx, AB_MSG_CANNOT_DELETE_TRAINING);

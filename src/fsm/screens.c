@@ -58,6 +58,17 @@ json_t *ab_fsm_data_copy(const ab_fsm_ctx *ctx)
     return json_is_object(ctx->data) ? json_deep_copy(ctx->data) : json_object();
 }
 
+const ab_avatar *ab_fsm_pressed_avatar(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
+{
+    const ab_avatar *a = ab_fsm_find_avatar(ctx, ctx->arg);
+    *err = AB_OK;
+    if (!a) {
+        ab_fx_goto(fx, ctx->state);
+        *err = ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_NOT_FOUND);
+    }
+    return a;
+}
+
 ab_err ab_fsm_notice(const ab_fsm_ctx *ctx, ab_effects *fx, ab_msg_id msg)
 {
     if (!ctx->upd || !ctx->upd->callback_id)

@@ -54,17 +54,6 @@ static int check_startable(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avata
     return 0;
 }
 
-static const ab_avatar *pressed(const ab_fsm_ctx *ctx, ab_effects *fx, ab_err *err)
-{
-    const ab_avatar *a = ab_fsm_find_avatar(ctx, ctx->arg);
-    *err = AB_OK;
-    if (!a) {
-        ab_fx_goto(fx, ctx->state);
-        *err = ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_NOT_FOUND);
-    }
-    return a;
-}
-
 ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
                                   int edit)
 {
@@ -87,7 +76,7 @@ ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const a
 ab_err ab_h_train_confirm(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed(ctx, fx, &err);
+    const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
     if (!a || !check_startable(ctx, fx, a, &err))
         return err;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
@@ -97,7 +86,7 @@ ab_err ab_h_train_confirm(const ab_fsm_ctx *ctx, ab_effects *fx)
 ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed(ctx, fx, &err);
+    const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
     if (!a || !check_startable(ctx, fx, a, &err))
         return err;
     const ab_trainer *t = ab_trainer_for_type(g_cfg, a->training_type);
@@ -122,7 +111,7 @@ ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
 ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
-    const ab_avatar *a = pressed(ctx, fx, &err);
+    const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
     if (!a)
         return err;
     ab_fx_goto(fx, ctx->state);

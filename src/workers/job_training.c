@@ -20,25 +20,10 @@
 
 #define DATASET_URL_MIN_TTL_S 86400 /* FAL may start a queued training hours later */
 
-static bool payload_avatar(ab_job_ctx *ctx, int64_t *avatar_id)
-{
-    if (ab_json_i64(ctx->payload, "avatar_id", avatar_id) && *avatar_id > 0)
-        return true;
-    snprintf(ctx->error, sizeof ctx->error, "no avatar_id");
-    return false;
-}
-
 static ab_job_outcome db_retry(ab_job_ctx *ctx, const char *what, ab_err err)
 {
     snprintf(ctx->error, sizeof ctx->error, "%s: %s", what, ab_err_name(err));
     return AB_JOB_RETRY;
-}
-
-static void fal_error_metric(const char *kind)
-{
-    char labels[48];
-    snprintf(labels, sizeof labels, "kind=\"%s\"", kind);
-    ab_metrics_add(AB_M_FAL_ERRORS, labels, 1);
 }
 
 /* The poll job of a submitted run: its first round after one poll interval. */
@@ -96,8 +81,8 @@ static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t, const ch
     int n = snprintf(rid, sizeof rid, "sim-");
     for (size_t i = 0; i < sizeof rnd; i++)
         n += snprintf(rid + n, sizeof rid - (size_t)n, "%02x", rnd[i]);
-    ab_err err = ab_db_training_submitted(ctx->db, t->request_id, rid, "", "", "", input_text,
-                                          dataset_key);
+    ab_err err =
+        ab_db_training_submitted(ctx->db, t->request_id, rid, "", "", "", input_text, dataset_key);
     if (err == AB_ERR_CONFLICT)
         return AB_JOB_DONE; /* cancelled while being prepared */
     if (err != AB_OK)
@@ -159,7 +144,7 @@ out:
  * and the avatar is back to 'ready' with its photos. */
 static ab_job_outcome submit_unavailable(ab_job_ctx *ctx, ab_training *t, const char *detail)
 {
-    fal_error_metric("unavailable");
+    ab_run_fal_error("unavailable");
     if (ctx->job->attempts >= ctx->job->max_attempts)
         return ab_run_end_now(ctx, t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE, detail);
     char text[1024];
@@ -185,15 +170,12 @@ ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
 
 static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
 {
-    int64_t avatar_id;
-    if (!payload_avatar(ctx, &avatar_id))
-        return AB_JOB_FAIL;
     ab_training t;
-    ab_err err = ab_db_training_open(ctx->db, avatar_id, &t);
-    if (err == AB_ERR_NOT_FOUND)
-        return AB_JOB_DONE; /* cancelled or deleted before it was submitted */
-    if (err != AB_OK)
-        return db_retry(ctx, "loading the run failed", err);
+    ab_job_outcome none;
+    if (!ab_run_load_open(ctx, &t, AB_JOB_RETRY, &none))
+        return none; /* cancelled or deleted before it was submitted */
+    int64_t avatar_id = t.avatar_id;
+    ab_err err;
     if (strcmp(t.status, "preparing") != 0)
         return AB_JOB_DONE; /* already submitted (a re-run of this job) */
     *run = t;
@@ -250,7 +232,7 @@ static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
         }
     } else if (err == AB_ERR_REMOTE) {
         /* refused (bad key, unknown app, validation, no credit): retrying will not help */
-        fal_error_metric("refused");
+        ab_run_fal_error("refused");
         AB_ERROR("FAL refused the training", "{s:I,s:s,s:i,s:s}", "avatar_id",
                  (json_int_t)avatar_id, "trainer", trainer->app_id, "http_status",
                  (int)ferr.http_status, "detail", ferr.detail);
@@ -281,20 +263,10 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
         if (json_is_object(payload))
             return ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, payload, AB_MSG__COUNT, NULL);
         /* OK without a payload (FAL could not serialize it: payload_error): fetch it */
-        json_t *result = NULL;
-        ab_fal_error ferr;
-        err = ab_fal_result(ctx->http, ctx->app->cfg->fal_key, t.response_url, &result, &ferr);
-        if (err == AB_OK) {
-            ab_job_outcome out =
-                ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
-            json_decref(result);
-            return out;
-        }
-        if (err != AB_ERR_REMOTE)
-            return db_retry(ctx, "fetching the result failed", err);
-        return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
+        ab_job_outcome out;
+        return ab_run_take_result(ctx, &t, &out) == AB_OK ? out : AB_JOB_RETRY;
     }
-    fal_error_metric("failed");
+    ab_run_fal_error("failed");
     char detail[1024];
     const char *error = ab_json_str(ctx->payload, "error");
     json_t *d = json_object_get(payload, "detail");
@@ -307,42 +279,26 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
 
 ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx)
 {
-    int64_t avatar_id;
-    if (!payload_avatar(ctx, &avatar_id))
-        return AB_JOB_FAIL;
     ab_training t;
-    ab_err err = ab_db_training_open(ctx->db, avatar_id, &t);
-    if (err == AB_ERR_NOT_FOUND)
-        return AB_JOB_DONE; /* it ended meanwhile; its own message says how */
-    if (err != AB_OK)
-        return db_retry(ctx, "loading the run failed", err);
+    ab_job_outcome none;
+    if (!ab_run_load_open(ctx, &t, AB_JOB_RETRY, &none))
+        return none; /* it ended meanwhile; its own message says how */
     if (strcmp(t.mode, "simulate") == 0 || strcmp(t.status, "preparing") == 0)
         /* nothing at FAL yet (a submit in flight sees the cancel and cancels there) */
         return ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
     const char *key = ctx->app->cfg->fal_key;
     ab_fal_cancel_outcome co;
     ab_fal_error ferr;
-    err = ab_fal_cancel(ctx->http, key, t.cancel_url, &co, &ferr);
+    ab_err err = ab_fal_cancel(ctx->http, key, t.cancel_url, &co, &ferr);
     if (err == AB_ERR_HTTP || err == AB_ERR_TIMEOUT) {
-        fal_error_metric("unavailable");
+        ab_run_fal_error("unavailable");
         snprintf(ctx->error, sizeof ctx->error, "FAL cancel failed: %.400s", ferr.detail);
         return AB_JOB_RETRY;
     }
     if (err == AB_OK && co == AB_FAL_CANCEL_TOO_LATE) {
         /* it finished first: take the result instead */
-        json_t *result = NULL;
-        err = ab_fal_result(ctx->http, key, t.response_url, &result, &ferr);
-        if (err == AB_OK) {
-            ab_job_outcome out =
-                ab_run_end_now(ctx, &t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
-            json_decref(result);
-            return out;
-        }
-        if (err == AB_ERR_REMOTE)
-            return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED,
-                                  ferr.detail);
-        snprintf(ctx->error, sizeof ctx->error, "fetching the result failed: %.400s", ferr.detail);
-        return AB_JOB_RETRY;
+        ab_job_outcome out;
+        return ab_run_take_result(ctx, &t, &out) == AB_OK ? out : AB_JOB_RETRY;
     }
     if (err != AB_OK)
         AB_WARN("FAL refused the cancel; cancelled here", "{s:s,s:i,s:s}", "request_id",

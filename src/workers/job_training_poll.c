@@ -89,40 +89,26 @@ static ab_job_outcome poll_simulated(ab_job_ctx *ctx, const ab_training *t)
     return AB_JOB_AGAIN;
 }
 
+/* COMPLETED: the result ends the run; if it cannot be had yet (FAL down, or not quite done),
+ * the next round tries again. */
 static ab_job_outcome completed(ab_job_ctx *ctx, const ab_training *t)
 {
-    json_t *result = NULL;
-    ab_fal_error ferr;
-    ab_err err = ab_fal_result(ctx->http, ctx->app->cfg->fal_key, t->response_url, &result, &ferr);
-    if (err == AB_OK) {
-        ab_job_outcome out = ab_run_end_now(ctx, t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
-        json_decref(result);
+    ab_job_outcome out;
+    if (ab_run_take_result(ctx, t, &out) == AB_OK)
         return out;
-    }
-    if (err == AB_ERR_REMOTE) {
-        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"failed\"", 1);
-        return ab_run_end_now(ctx, t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
-    }
-    ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"unavailable\"", 1);
-    return again(ctx); /* not finished after all, or FAL is down: next round */
+    ab_run_fal_error("unavailable");
+    return again(ctx);
 }
 
 ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
 {
-    int64_t avatar_id = 0;
-    if (!ab_json_i64(ctx->payload, "avatar_id", &avatar_id)) {
-        snprintf(ctx->error, sizeof ctx->error, "no avatar_id");
-        return AB_JOB_FAIL;
-    }
     ab_training t;
-    ab_err err = ab_db_training_open(ctx->db, avatar_id, &t);
-    if (err == AB_ERR_NOT_FOUND)
-        return AB_JOB_DONE; /* the run ended (webhook, cancel, deletion): polling stops */
-    if (err != AB_OK) {     /* the database is away: keep polling, never give up the run */
-        AB_WARN("training poll: run not loaded", "{s:I,s:s}", "avatar_id", (json_int_t)avatar_id,
-                "error", ab_err_name(err));
-        return again(ctx);
-    }
+    ab_job_outcome out;
+    /* ended (webhook, cancel, deletion): polling stops; the database away: keep polling,
+     * never give up the run */
+    if (!ab_run_load_open(ctx, &t, AB_JOB_AGAIN, &out))
+        return out;
+    ab_err err;
     if (strcmp(t.status, "preparing") == 0)
         return again(ctx);
     if (strcmp(t.mode, "simulate") == 0)
@@ -134,11 +120,11 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     ab_fal_error ferr;
     err = ab_fal_status(ctx->http, ctx->app->cfg->fal_key, t.status_url, &st, &ferr);
     if (err == AB_ERR_REMOTE) { /* FAL does not know the request (any more) */
-        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"failed\"", 1);
+        ab_run_fal_error("failed");
         return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
     }
     if (err != AB_OK) {
-        ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"unavailable\"", 1);
+        ab_run_fal_error("unavailable");
         AB_WARN("training status unavailable", "{s:s,s:s}", "request_id", t.request_id, "detail",
                 ferr.detail[0] ? ferr.detail : ab_err_name(err));
         return again(ctx);

@@ -10,6 +10,7 @@
 #include "core/metrics.h"
 #include "db/outbox.h"
 #include "db/photos.h"
+#include "fal/queue.h"
 #include "fal/trainers.h"
 #include "fsm/effects.h"
 #include "fsm/training_text.h"
@@ -146,4 +147,54 @@ ab_err ab_run_progress(ab_job_ctx *ctx, const ab_training *t, const char *status
     if (err == AB_OK && edit)
         ab_run_wake_senders(ctx->app);
     return err;
+}
+
+bool ab_run_load_open(ab_job_ctx *ctx, ab_training *t, ab_job_outcome on_db_error,
+                      ab_job_outcome *out)
+{
+    int64_t avatar_id = 0;
+    if (!ab_json_i64(ctx->payload, "avatar_id", &avatar_id) || avatar_id <= 0) {
+        snprintf(ctx->error, sizeof ctx->error, "no avatar_id");
+        *out = AB_JOB_FAIL;
+        return false;
+    }
+    ab_err err = ab_db_training_open(ctx->db, avatar_id, t);
+    if (err == AB_OK)
+        return true;
+    if (err == AB_ERR_NOT_FOUND) {
+        *out = AB_JOB_DONE;
+    } else {
+        snprintf(ctx->error, sizeof ctx->error, "loading the run failed: %s", ab_err_name(err));
+        AB_WARN("training run not loaded", "{s:I,s:s,s:s}", "avatar_id", (json_int_t)avatar_id,
+                "job", ctx->job->kind, "error", ab_err_name(err));
+        ctx->again_s = ctx->app->cfg->fal_poll_seconds;
+        *out = on_db_error;
+    }
+    return false;
+}
+
+ab_err ab_run_take_result(ab_job_ctx *ctx, const ab_training *t, ab_job_outcome *out)
+{
+    json_t *result = NULL;
+    ab_fal_error ferr;
+    ab_err err = ab_fal_result(ctx->http, ctx->app->cfg->fal_key, t->response_url, &result, &ferr);
+    if (err == AB_OK) {
+        *out = ab_run_end_now(ctx, t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
+        json_decref(result);
+    } else if (err == AB_ERR_REMOTE) {
+        ab_run_fal_error("failed");
+        *out = ab_run_end_now(ctx, t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
+        err = AB_OK;
+    } else {
+        snprintf(ctx->error, sizeof ctx->error, "fetching the result failed: %.400s",
+                 ferr.detail[0] ? ferr.detail : ab_err_name(err));
+    }
+    return err;
+}
+
+void ab_run_fal_error(const char *kind)
+{
+    char labels[48];
+    snprintf(labels, sizeof labels, "kind=\"%s\"", kind);
+    ab_metrics_add(AB_M_FAL_ERRORS, labels, 1);
 }

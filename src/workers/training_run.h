@@ -33,6 +33,21 @@ ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end 
  */
 ab_err ab_run_progress(ab_job_ctx *ctx, const ab_training *t, const char *status, int percent,
                        const char *text, int force);
+/**
+ * The open run of the job payload's "avatar_id", into t; true when there is one. Otherwise
+ * *out says what the job does: done (no run: it ended, or the avatar is gone), fail (no
+ * avatar_id), or on_db_error when the database could not be asked.
+ */
+bool ab_run_load_open(ab_job_ctx *ctx, ab_training *t, ab_job_outcome on_db_error,
+                      ab_job_outcome *out);
+/**
+ * Fetches FAL's result of t and ends the run with it: completed, or failed when FAL answers
+ * with the training's error (*out is then set, AB_OK). A transport error or "not finished yet"
+ * is returned for the caller to decide (retry, or poll again), with ctx->error set.
+ */
+ab_err ab_run_take_result(ab_job_ctx *ctx, const ab_training *t, ab_job_outcome *out);
+/** Counts a failure talking to FAL (avatarbot_fal_errors_total{kind}). */
+void ab_run_fal_error(const char *kind);
 /** The user's language of a run. */
 ab_lang ab_run_lang(const ab_training *t);
 /** Wakes the senders (here and on other replicas) after queuing messages. */
