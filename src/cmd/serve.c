@@ -93,6 +93,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_signal_init(&app.jobs_ready);
     ab_signal_init(&app.stop);
     ab_signal_init(&app.notify_request);
+    ab_signal_init(&app.webhooks_done);
     ab_fsm_configure(&cfg);
 
     ab_err err = AB_OK;
@@ -105,7 +106,8 @@ int ab_cmd_serve(int argc, char **argv)
         err = AB_ERR_NOMEM;
     if (err == AB_OK && !(app.fal_verifier = ab_fal_verifier_new(cfg.fal_jwks_url, 86400)))
         err = AB_ERR_NOMEM;
-    /* half the pool writes webhook batches; the rest stays free for probes and metrics */
+    /* half the pool writes webhook batches (one writer thread each); the rest stays free for
+     * probes and metrics */
     if (err == AB_OK &&
         !(app.batcher = ab_inbox_batcher_new(app.pool, cfg.db_pool_size > 1 ? cfg.db_pool_size / 2 : 1)))
         err = AB_ERR_NOMEM;
@@ -148,6 +150,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_signal_destroy(&app.jobs_ready);
     ab_signal_destroy(&app.stop);
     ab_signal_destroy(&app.notify_request);
+    ab_signal_destroy(&app.webhooks_done);
     ab_vision_module_shutdown();
     AB_INFO("stopped", NULL);
     ab_config_free(&cfg);

@@ -26,6 +26,10 @@ typedef struct {
     /* NOTIFY for other replicas is sent by the notifier thread, coalesced, outside the hot
      * transactions: a NOTIFY in a transaction serializes every commit of the database. */
     ab_signal notify_request;
+    /* Webhook requests waiting for their inbox commit, and a signal raised each time none is
+     * left: background work gives way to them (ab_worker_give_way). */
+    atomic_int webhooks_waiting;
+    ab_signal webhooks_done;
     atomic_int notify_inbox, notify_outbox, notify_jobs;
     atomic_int running;         /* workers loop while set */
     atomic_int draining;        /* readiness says 503 while set */

@@ -49,6 +49,8 @@ static const config_var VARS[] = {
      "port the HTTP server listens on"},
     {"HTTP_MAX_CONNECTIONS", T_INT, OFF(http_max_connections), "256", 4, 10000, 0, false, V_NONE,
      "most simultaneous HTTP connections"},
+    {"HTTP_THREADS", T_INT, OFF(http_threads), "2", 1, 64, 0, false, V_NONE,
+     "HTTP event-loop threads, each serving many connections"},
     {"TELEGRAM_BOT_TOKEN", T_STRING, OFF(telegram_bot_token), NULL, 0, 0,
      AB_CMD_SERVE | AB_CMD_SET_WEBHOOK, true, V_BOT_TOKEN, "bot token from @BotFather (secret)"},
     {"TELEGRAM_WEBHOOK_SECRET", T_STRING, OFF(telegram_webhook_secret), NULL, 0, 0,

@@ -21,6 +21,7 @@ typedef struct ab_config {
     char *http_bind;
     int http_port;
     int http_max_connections;
+    int http_threads;
     char *telegram_bot_token;
     char *telegram_webhook_secret;
     char *telegram_api_base;

@@ -1,9 +1,8 @@
-/* The batcher uses leader/follower hand-off rather than a dedicated writer thread: a thread
- * that finds no batch being written (or fewer than max_leaders) writes the queue itself,
- * including its own item, and hands leadership on once its own item is committed. Idle, a
- * request costs one uncontended mutex; loaded, batches grow by themselves while the previous
- * commit is flushing. Arrays go to PostgreSQL as array literals so the payload bytes are
- * stored exactly as Telegram sent them. */
+/* Writer threads rather than a leader among the callers: the callers are libmicrohttpd's
+ * event-loop threads, which must not block. A writer takes everything queued (up to MAX_BATCH)
+ * in one go, so idle a request is written at once, and loaded batches grow by themselves while
+ * the previous commits are flushing. Arrays go to PostgreSQL as array literals so the payload
+ * bytes are stored exactly as Telegram sent them. */
 #include "db/inbox_batch.h"
 
 #include <pthread.h>
@@ -18,39 +17,23 @@
 typedef struct item {
     struct item *next;
     int64_t update_id, lane;
-    const char *kind, *payload;
+    char kind[32];
+    const char *payload;
+    ab_inbox_stored_fn stored;
+    void *arg;
     ab_err err;
-    bool inserted, done;
+    bool inserted;
 } item;
 
 struct ab_inbox_batcher {
     pthread_mutex_t lock;
-    pthread_cond_t changed;
+    pthread_cond_t queued;
     item *head, *tail;
-    int leaders, max_leaders;
+    bool stopping;
+    int writers;
+    pthread_t *threads;
     ab_db_pool *pool;
 };
-
-ab_inbox_batcher *ab_inbox_batcher_new(ab_db_pool *pool, int max_leaders)
-{
-    ab_inbox_batcher *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    pthread_mutex_init(&b->lock, NULL);
-    pthread_cond_init(&b->changed, NULL);
-    b->pool = pool;
-    b->max_leaders = max_leaders < 1 ? 1 : max_leaders;
-    return b;
-}
-
-void ab_inbox_batcher_free(ab_inbox_batcher *b)
-{
-    if (!b)
-        return;
-    pthread_mutex_destroy(&b->lock);
-    pthread_cond_destroy(&b->changed);
-    free(b);
-}
 
 /* A growable text buffer for the array literals. */
 typedef struct {
@@ -163,47 +146,111 @@ static void write_batch(ab_inbox_batcher *b, item *batch)
     free(payloads.s);
 }
 
-ab_err ab_inbox_batcher_submit(ab_inbox_batcher *b, int64_t update_id, int64_t lane,
-                               const char *kind, const char *payload, bool *inserted)
+/* Takes up to MAX_BATCH items off the queue. Lock held. */
+static item *take_batch(ab_inbox_batcher *b)
 {
-    item self = {NULL, update_id, lane, kind, payload, AB_OK, false, false};
+    item *batch = b->head, *last = b->head;
+    int n = 1;
+    while (last->next && n < MAX_BATCH) {
+        last = last->next;
+        n++;
+    }
+    b->head = last->next;
+    if (!b->head)
+        b->tail = NULL;
+    last->next = NULL;
+    return batch;
+}
+
+static void *writer_main(void *arg)
+{
+    ab_inbox_batcher *b = arg;
     pthread_mutex_lock(&b->lock);
-    if (b->tail)
-        b->tail->next = &self;
-    else
-        b->head = &self;
-    b->tail = &self;
-    while (!self.done) {
-        if (b->head && b->leaders < b->max_leaders) {
-            b->leaders++;
-            while (!self.done && b->head) {
-                /* take up to MAX_BATCH items off the queue */
-                item *batch = b->head, *last = b->head;
-                int n = 1;
-                while (last->next && n < MAX_BATCH) {
-                    last = last->next;
-                    n++;
-                }
-                b->head = last->next;
-                if (!b->head)
-                    b->tail = NULL;
-                last->next = NULL;
-                pthread_mutex_unlock(&b->lock);
-                write_batch(b, batch);
-                pthread_mutex_lock(&b->lock);
-                for (item *it = batch, *next; it; it = next) {
-                    next = it->next; /* an item's owner may return as soon as done is set */
-                    it->done = true;
-                }
-                pthread_cond_broadcast(&b->changed);
-            }
-            b->leaders--;
-            pthread_cond_broadcast(&b->changed); /* someone else may lead now */
-        } else {
-            pthread_cond_wait(&b->changed, &b->lock);
+    for (;;) {
+        while (!b->head && !b->stopping)
+            pthread_cond_wait(&b->queued, &b->lock);
+        if (!b->head)
+            break; /* stopping, and nothing left to store */
+        item *batch = take_batch(b);
+        if (b->head)
+            pthread_cond_signal(&b->queued); /* more than one batch's worth: another writer */
+        pthread_mutex_unlock(&b->lock);
+        write_batch(b, batch);
+        for (item *it = batch, *next; it; it = next) {
+            next = it->next;
+            it->stored(it->arg, it->err, it->inserted);
+            free(it);
         }
+        pthread_mutex_lock(&b->lock);
     }
     pthread_mutex_unlock(&b->lock);
-    *inserted = self.inserted;
-    return self.err;
+    return NULL;
+}
+
+ab_inbox_batcher *ab_inbox_batcher_new(ab_db_pool *pool, int writers)
+{
+    ab_inbox_batcher *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->pool = pool;
+    writers = writers < 1 ? 1 : writers;
+    b->threads = calloc((size_t)writers, sizeof *b->threads);
+    if (!b->threads) {
+        free(b);
+        return NULL;
+    }
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->queued, NULL);
+    for (; b->writers < writers; b->writers++) {
+        if (pthread_create(&b->threads[b->writers], NULL, writer_main, b) != 0) {
+            ab_inbox_batcher_free(b);
+            return NULL;
+        }
+    }
+    return b;
+}
+
+void ab_inbox_batcher_free(ab_inbox_batcher *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->lock);
+    b->stopping = true;
+    pthread_cond_broadcast(&b->queued);
+    pthread_mutex_unlock(&b->lock);
+    for (int i = 0; i < b->writers; i++)
+        pthread_join(b->threads[i], NULL);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->queued);
+    free(b->threads);
+    free(b);
+}
+
+ab_err ab_inbox_batcher_enqueue(ab_inbox_batcher *b, int64_t update_id, int64_t lane,
+                                const char *kind, const char *payload, ab_inbox_stored_fn stored,
+                                void *arg)
+{
+    size_t kind_len = strlen(kind);
+    item *it = calloc(1, sizeof *it);
+    if (!it)
+        return AB_ERR_NOMEM;
+    if (kind_len >= sizeof it->kind) {
+        free(it);
+        return AB_ERR_INVALID;
+    }
+    it->update_id = update_id;
+    it->lane = lane;
+    memcpy(it->kind, kind, kind_len + 1);
+    it->payload = payload;
+    it->stored = stored;
+    it->arg = arg;
+    pthread_mutex_lock(&b->lock);
+    if (b->tail)
+        b->tail->next = it;
+    else
+        b->head = it;
+    b->tail = it;
+    pthread_cond_signal(&b->queued);
+    pthread_mutex_unlock(&b->lock);
+    return AB_OK;
 }

@@ -1,6 +1,7 @@
-/* Group commit for the webhook: concurrent HTTP threads hand their updates to a batcher, and
- * one of them (the leader) writes everything queued in a single INSERT and a single commit.
- * Under load one WAL flush then acknowledges dozens of updates instead of one. */
+/* Group commit for the webhook: HTTP requests queue their updates here without waiting, and a
+ * few writer threads store everything queued in a single INSERT and a single commit, then
+ * report each update's outcome through its callback. Under load one WAL flush acknowledges
+ * dozens of updates, and no thread waits per request. */
 #ifndef AB_DB_INBOX_BATCH_H
 #define AB_DB_INBOX_BATCH_H
 
@@ -11,15 +12,24 @@
 
 typedef struct ab_inbox_batcher ab_inbox_batcher;
 
-/** max_leaders: how many batches may be written at once (each takes a pool connection). */
-ab_inbox_batcher *ab_inbox_batcher_new(ab_db_pool *pool, int max_leaders);
+/**
+ * Called once per queued update, from a writer thread, after its batch committed (err AB_OK;
+ * inserted false when the update_id was already stored) or failed (AB_ERR_DB_DOWN when no
+ * connection could be had, or the database's error).
+ */
+typedef void (*ab_inbox_stored_fn)(void *arg, ab_err err, bool inserted);
+
+/** writers: how many batches may be written at once (each takes a pool connection). */
+ab_inbox_batcher *ab_inbox_batcher_new(ab_db_pool *pool, int writers);
+/** Stores what is still queued, then stops the writers and frees. */
 void ab_inbox_batcher_free(ab_inbox_batcher *b);
 /**
- * Stores one update durably and returns once it is committed (or failed). payload must stay
- * valid until then. *inserted is false when the update_id was already stored.
- * Errors: AB_ERR_DB_DOWN when no connection could be had, or the database's error.
+ * Queues one update and returns at once. payload must stay valid until stored() is called;
+ * kind is copied. Errors (stored() is then never called): AB_ERR_NOMEM, AB_ERR_INVALID for a
+ * kind of 32 bytes or more.
  */
-ab_err ab_inbox_batcher_submit(ab_inbox_batcher *b, int64_t update_id, int64_t lane,
-                               const char *kind, const char *payload, bool *inserted);
+ab_err ab_inbox_batcher_enqueue(ab_inbox_batcher *b, int64_t update_id, int64_t lane,
+                                const char *kind, const char *payload, ab_inbox_stored_fn stored,
+                                void *arg);
 
 #endif

@@ -1,8 +1,11 @@
-/* The HTTP server (libmicrohttpd, one thread per connection so handlers may block on the
- * database) and the routing table of the service's endpoints. */
+/* The HTTP server (libmicrohttpd: a few event-loop threads, each serving many connections)
+ * and the routing table of the service's endpoints. A handler may block briefly on the
+ * database; one that waits on other threads defers its answer instead (ab_http_defer), so the
+ * event loop goes on serving other connections meanwhile. */
 #ifndef AB_HTTP_SERVER_H
 #define AB_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/app.h"
@@ -16,6 +19,7 @@ typedef struct {
     const char *path;
     char *body;      /* NUL-terminated, may hold NULs; owned by the server */
     size_t body_len;
+    void *server_state; /* the server's, for ab_http_defer */
 } ab_http_req;
 
 typedef struct {
@@ -32,6 +36,16 @@ ab_http_reply ab_http_error(int status, const char *code, const char *descriptio
 /** Reply with a copy of a JSON object text. */
 ab_http_reply ab_http_json(int status, const char *json_text);
 
+/* Answering later. The handler calls ab_http_defer, hands the pending request to whoever
+ * finishes the work and returns AB_HTTP_LATER; that one calls ab_http_finish exactly once,
+ * from any thread. The request's body stays valid until then. */
+typedef struct ab_http_pending ab_http_pending;
+#define AB_HTTP_LATER ((ab_http_reply){-1, NULL, NULL, 0})
+/** Suspends the request. False while the server is stopping: answer at once instead. */
+bool ab_http_defer(const ab_http_req *req, ab_http_pending **out);
+/** Sends the reply of a deferred request (takes ownership of reply.body). */
+void ab_http_finish(ab_http_pending *pending, ab_http_reply reply);
+
 /* Endpoints (one file each). */
 ab_http_reply ab_ep_telegram_webhook_check(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req);
@@ -43,7 +57,7 @@ ab_http_reply ab_ep_metrics(ab_app *app, const ab_http_req *req);
 typedef struct ab_http_server ab_http_server;
 /** Starts listening on cfg's bind address and port. */
 ab_err ab_http_start(ab_app *app, ab_http_server **out);
-/** Stops accepting, waits for in-flight requests, frees. */
+/** Stops accepting, waits for deferred requests to be answered, frees. */
 void ab_http_stop(ab_http_server *srv);
 
 #endif

@@ -1,9 +1,12 @@
 /* POST /telegram/webhook: check the secret header (constant time), parse just enough of the
  * update to know its id and chat, store it durably in the inbox, then answer 200. Nothing is
- * acknowledged before it is committed, so Telegram re-delivers whatever we did not keep. */
+ * acknowledged before it is committed, so Telegram re-delivers whatever we did not keep. The
+ * request waits for its batch deferred, not on a thread: the answer comes from on_stored. */
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -36,6 +39,44 @@ ab_http_reply ab_ep_telegram_webhook_check(ab_app *app, const ab_http_req *req)
     return (ab_http_reply){0, NULL, NULL, 0};
 }
 
+/* What the batcher's callback needs to answer the request. */
+typedef struct {
+    ab_app *app;
+    ab_http_pending *pending;
+    int64_t update_id, lane;
+    char kind[32];
+} stored_ctx;
+
+static ab_http_reply stored_reply(ab_app *app, const stored_ctx *c, ab_err err, bool inserted)
+{
+    if (err != AB_OK) {
+        AB_WARN("webhook not stored", "{s:I,s:s}", "update_id", (json_int_t)c->update_id,
+                "error", ab_err_name(err));
+        return err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY
+                   ? ab_http_error(503, "unavailable", "database unavailable, retry later")
+                   : ab_http_error(500, "internal_error", "update could not be stored");
+    }
+    ab_metrics_add(AB_M_UPDATES_RECEIVED, inserted ? "result=\"stored\"" : "result=\"duplicate\"",
+                   1);
+    AB_DEBUG("update stored", "{s:I,s:I,s:s,s:b}", "update_id", (json_int_t)c->update_id,
+             "chat_id", (json_int_t)c->lane, "kind", c->kind, "new", inserted);
+    if (inserted) {
+        ab_signal_raise_one(&app->inbox_ready); /* a dispatcher here, at once */
+        ab_app_request_notify(app, &app->notify_inbox); /* and the other replicas */
+    }
+    return ab_http_json(200, "{\"ok\":true}");
+}
+
+/* Runs on a batcher writer thread once the update's batch is committed (or failed). */
+static void on_stored(void *arg, ab_err err, bool inserted)
+{
+    stored_ctx *c = arg;
+    if (atomic_fetch_sub(&c->app->webhooks_waiting, 1) == 1)
+        ab_signal_raise(&c->app->webhooks_done);
+    ab_http_finish(c->pending, stored_reply(c->app, c, err, inserted));
+    free(c);
+}
+
 ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req)
 {
     ab_update upd;
@@ -44,25 +85,25 @@ ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req)
         AB_WARN("webhook refused: bad update", "{s:s}", "reason", why);
         return ab_http_error(400, "bad_request", why);
     }
-    bool inserted = false;
-    ab_err err = ab_inbox_batcher_submit(app->batcher, upd.update_id, upd.lane, upd.kind_name,
-                                         req->body, &inserted);
-    if (err != AB_OK) {
-        AB_WARN("webhook not stored", "{s:I,s:s}", "update_id", (json_int_t)upd.update_id,
-                "error", ab_err_name(err));
+    stored_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
         ab_update_free(&upd);
-        return err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY
-                   ? ab_http_error(503, "unavailable", "database unavailable, retry later")
-                   : ab_http_error(500, "internal_error", "update could not be stored");
+        return ab_http_error(500, "internal_error", "update could not be stored");
     }
-    ab_metrics_add(AB_M_UPDATES_RECEIVED, inserted ? "result=\"stored\"" : "result=\"duplicate\"",
-                   1);
-    AB_DEBUG("update stored", "{s:I,s:I,s:s,s:b}", "update_id", (json_int_t)upd.update_id,
-             "chat_id", (json_int_t)upd.lane, "kind", upd.kind_name, "new", inserted);
+    c->app = app;
+    c->update_id = upd.update_id;
+    c->lane = upd.lane;
+    snprintf(c->kind, sizeof c->kind, "%s", upd.kind_name);
     ab_update_free(&upd);
-    if (inserted) {
-        ab_signal_raise_one(&app->inbox_ready); /* a dispatcher here, at once */
-        ab_app_request_notify(app, &app->notify_inbox); /* and the other replicas */
+    if (!ab_http_defer(req, &c->pending)) { /* shutting down: Telegram will send it again */
+        free(c);
+        return ab_http_error(503, "unavailable", "shutting down, retry later");
     }
-    return ab_http_json(200, "{\"ok\":true}");
+    /* From here on the answer goes through ab_http_finish, whatever happens. */
+    atomic_fetch_add(&app->webhooks_waiting, 1);
+    ab_err err = ab_inbox_batcher_enqueue(app->batcher, c->update_id, c->lane, c->kind,
+                                          req->body, on_stored, c);
+    if (err != AB_OK)
+        on_stored(c, err, false);
+    return AB_HTTP_LATER;
 }

@@ -31,6 +31,7 @@ void *ab_dispatcher_main(void *arg)
             }
             ab_worker_session(db);
         }
+        ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->inbox_ready);
         int64_t lanes[LANES_PER_ROUND], oldest = 0;
         int n = 0;
@@ -52,6 +53,8 @@ void *ab_dispatcher_main(void *arg)
             ab_signal_raise_one(&app->inbox_ready); /* more than one chat waiting: bring help */
         int progressed = 0;
         for (int i = 0; i < n && atomic_load(&app->running); i++) {
+            if (i > 0)
+                ab_worker_give_way(app);
             ab_step_output out;
             ab_step_result r = ab_step_run_lane_ex(db, lanes[i], &out);
             progressed |= r == AB_STEP_DONE || r == AB_STEP_FAILED;

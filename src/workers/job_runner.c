@@ -99,6 +99,7 @@ void *ab_job_runner_main(void *arg)
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 5000);
             continue;
         }
+        ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->jobs_ready);
         ab_job job;
         bool found = false;

@@ -1,6 +1,7 @@
 /* The notifier: sends NOTIFY ab_inbox / ab_outbox / ab_jobs on behalf of the rest of the
- * replica, in its own short transactions. Requests made while one NOTIFY is in flight fold
- * into the next, so a burst of a thousand inserts costs a handful of NOTIFYs. (PostgreSQL takes
+ * replica, in its own short transactions. Requests made while one NOTIFY is in flight, or
+ * within NOTIFY_GAP_MS after it, fold into the next, so a burst of a thousand inserts costs a
+ * handful of NOTIFYs. (PostgreSQL takes
  * a database-wide lock while committing a transaction that notifies; keeping NOTIFY out of the
  * ingress and step transactions is what lets their commits be grouped.) */
 #include <stdatomic.h>
@@ -14,6 +15,11 @@ static const ab_db_stmt NOTIFY = {
     " UNION ALL SELECT pg_notify('ab_outbox', '') WHERE $2::bool"
     " UNION ALL SELECT pg_notify('ab_jobs', '') WHERE $3::bool",
     3};
+
+/* Other replicas learn of new work at most this much later; their own webhooks wake them at
+ * once. Without the gap a busy replica sent a NOTIFY per ~2 updates (a commit each: as many
+ * WAL flushes as the webhook's own batches). */
+#define NOTIFY_GAP_MS 5
 
 void *ab_notifier_main(void *arg)
 {
@@ -38,6 +44,7 @@ void *ab_notifier_main(void *arg)
             ab_db_close(db);
             db = NULL;
         }
+        ab_signal_sleep(&app->stop, ab_signal_seq(&app->stop), NOTIFY_GAP_MS);
     }
     ab_db_close(db);
     return NULL;

@@ -184,6 +184,7 @@ void *ab_sender_main(void *arg)
             }
             ab_worker_session(db);
         }
+        ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->outbox_ready);
         ab_outbox_row row;
         bool found = false;

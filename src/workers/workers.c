@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -24,6 +25,36 @@ void ab_worker_yield_to_ingress(void)
      * nice applies per thread). Under saturation this keeps acknowledgements fast while the
      * backlog is worked off; when idle it changes nothing. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+}
+
+/* The longest a background thread waits for the webhook per round: under a sustained flood of
+ * webhooks the backlog is still worked off, only more slowly. */
+#define GIVE_WAY_MAX_MS 20
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ab_worker_give_way(ab_app *app)
+{
+    /* nice alone does not do it: most of a step's CPU is spent by its PostgreSQL backend,
+     * which competes with the webhook's inserts at full priority. So a dispatcher, sender or
+     * job does not start its next database round trip while webhooks wait for theirs. */
+    int64_t until = 0;
+    while (atomic_load(&app->webhooks_waiting) > 0 && atomic_load(&app->running)) {
+        unsigned long seen = ab_signal_seq(&app->webhooks_done);
+        if (atomic_load(&app->webhooks_waiting) == 0)
+            break;
+        int64_t now = mono_ms();
+        if (!until)
+            until = now + GIVE_WAY_MAX_MS;
+        if (now >= until)
+            break;
+        ab_signal_wait(&app->webhooks_done, seen, (int)(until - now));
+    }
 }
 
 void ab_worker_session(ab_db *db)

@@ -33,6 +33,8 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
 void ab_worker_session(ab_db *db);
 /** Lowers the calling thread's CPU priority below the HTTP threads'. */
 void ab_worker_yield_to_ingress(void);
+/** Waits (a little, see workers.c) while webhook requests wait for their commit. */
+void ab_worker_give_way(ab_app *app);
 
 /* Thread bodies. */
 void *ab_dispatcher_main(void *app);

@@ -142,6 +142,38 @@ class ReplicasTest(h.IntegrationTestCase):
                                                    "WHERE status <> 'done'"), "0")
         b.stop()
 
+    def test_sigterm_during_webhook_load_acknowledges_only_what_is_stored(self):
+        # Webhook requests wait for their inbox commit suspended, not on a thread: a stop
+        # must answer each of them (200 once stored, else 503) before the server goes.
+        a = self.start_service("a", extra_env=ENV)
+        acked, refused, lock, stop = [], [], threading.Lock(), threading.Event()
+
+        def post_loop(k):
+            uid = h.user_id(400 + k)
+            while not stop.is_set():
+                with lock:
+                    update_id = self.next_update_id()
+                try:
+                    status, _ = a.post_update(h.message_update(update_id, uid, "/help",
+                                                               lang="en"), timeout=10)
+                except OSError:
+                    return  # the server is gone: Telegram would deliver it again later
+                with lock:
+                    (acked if status == 200 else refused).append((update_id, status))
+
+        threads = [threading.Thread(target=post_loop, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        h.wait_until(lambda: len(acked) >= 100, timeout=30)
+        self.assertEqual(a.stop(timeout=20), 0)
+        stop.set()
+        for t in threads:
+            t.join(timeout=20)
+        stored = {int(r[0]) for r in h.psql(self.db_url, "SELECT update_id FROM inbox")}
+        missing = [u for u, _ in acked if u not in stored]
+        self.assertEqual(missing, [], "acknowledged but not stored")
+        self.assertEqual({s for _, s in refused} - {503}, set(), "refused other than 503")
+
 
 if __name__ == "__main__":
     h.main()
