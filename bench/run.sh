@@ -23,7 +23,7 @@
 # Environment (all optional):
 #   BENCH_N=20000  BENCH_M=2000  BENCH_C=64      updates, chats, concurrent connections
 #   BENCH_WARMUP=500                              updates posted (other chats) before measuring
-#   BENCH_WORKER_THREADS=4 BENCH_SENDER_THREADS=4 BENCH_DB_POOL_SIZE=8   service settings
+#   BENCH_WORKER_THREADS=2 BENCH_SENDER_THREADS=4 BENCH_DB_POOL_SIZE=8   service settings
 #                                                 (defaults: the service's own defaults)
 #   BENCH_SINK_N=100000                           requests of the sink capacity check
 #   BENCH_NO_NOTIFY_VARIANT=1                     also run pgbench without pg_notify (0: skip)
@@ -55,7 +55,7 @@ N=${BENCH_N:-20000}
 M=${BENCH_M:-2000}
 C=${BENCH_C:-64}
 WARMUP=${BENCH_WARMUP:-500}
-WORKER_THREADS=${BENCH_WORKER_THREADS:-4}
+WORKER_THREADS=${BENCH_WORKER_THREADS:-2}
 SENDER_THREADS=${BENCH_SENDER_THREADS:-4}
 DB_POOL_SIZE=${BENCH_DB_POOL_SIZE:-8}
 SINK_N=${BENCH_SINK_N:-100000}

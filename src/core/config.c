@@ -62,7 +62,7 @@ static const config_var VARS[] = {
      V_URL, "public https URL of this service (webhooks are registered under it)"},
     {"LOG_LEVEL", T_LOGLEVEL, OFF(log_level), "info", 0, 0, 0, false, V_NONE,
      "debug, info, warn or error"},
-    {"WORKER_THREADS", T_INT, OFF(worker_threads), "4", 1, 64, 0, false, V_NONE,
+    {"WORKER_THREADS", T_INT, OFF(worker_threads), "2", 1, 64, 0, false, V_NONE,
      "threads running FSM steps from the inbox"},
     {"SENDER_THREADS", T_INT, OFF(sender_threads), "4", 1, 64, 0, false, V_NONE,
      "threads delivering outbox rows to the Bot API"},

@@ -44,7 +44,8 @@ static void test_defaults(void **state)
     assert_int_equal(load(GOOD, AB_CMD_SERVE, &cfg, errs, sizeof errs), 0);
     assert_int_equal(cfg.http_port, 8080);
     assert_string_equal(cfg.telegram_api_base, "https://api.telegram.org");
-    assert_int_equal(cfg.worker_threads, 4);
+    assert_int_equal(cfg.worker_threads, 2);
+    assert_int_equal(cfg.http_threads, 2);
     assert_int_equal(cfg.log_level, AB_LOG_INFO);
     assert_true(cfg.migrate_on_start);
     assert_null(cfg.public_base_url);
