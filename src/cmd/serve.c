@@ -139,6 +139,9 @@ int ab_cmd_serve(int argc, char **argv)
         rc = 1;
     }
     atomic_store(&app.draining, 1);
+    /* Every webhook request still waiting for its commit is answered while the HTTP server
+     * is up (those arriving from now on get 503); only then does the server go. */
+    ab_inbox_batcher_stop(app.batcher);
     ab_http_stop(http);
     ab_workers_stop(workers);
     ab_inbox_batcher_free(app.batcher);

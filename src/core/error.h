@@ -17,7 +17,8 @@
     X(AB_ERR_HTTP, "http_error", 502, 0)                                                           \
     X(AB_ERR_TIMEOUT, "timeout", 504, 0)                                                           \
     X(AB_ERR_REMOTE, "remote_error", 502, 0)                                                       \
-    X(AB_ERR_INTERNAL, "internal_error", 500, 1)
+    X(AB_ERR_INTERNAL, "internal_error", 500, 1)                                                   \
+    X(AB_ERR_SHUTTING_DOWN, "shutting_down", 503, 0)
 
 typedef enum {
 #define AB_ERR_ENUM(code, name, status, ours) code,

@@ -29,7 +29,7 @@ struct ab_inbox_batcher {
     pthread_mutex_t lock;
     pthread_cond_t queued;
     item *head, *tail;
-    bool stopping;
+    bool stopping, stopped;
     int writers;
     pthread_t *threads;
     ab_db_pool *pool;
@@ -210,16 +210,26 @@ ab_inbox_batcher *ab_inbox_batcher_new(ab_db_pool *pool, int writers)
     return b;
 }
 
-void ab_inbox_batcher_free(ab_inbox_batcher *b)
+void ab_inbox_batcher_stop(ab_inbox_batcher *b)
 {
     if (!b)
         return;
     pthread_mutex_lock(&b->lock);
-    b->stopping = true;
+    bool joined = b->stopped;
+    b->stopping = b->stopped = true;
     pthread_cond_broadcast(&b->queued);
     pthread_mutex_unlock(&b->lock);
+    if (joined)
+        return;
     for (int i = 0; i < b->writers; i++)
         pthread_join(b->threads[i], NULL);
+}
+
+void ab_inbox_batcher_free(ab_inbox_batcher *b)
+{
+    if (!b)
+        return;
+    ab_inbox_batcher_stop(b);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->queued);
     free(b->threads);
@@ -245,6 +255,11 @@ ab_err ab_inbox_batcher_enqueue(ab_inbox_batcher *b, int64_t update_id, int64_t 
     it->stored = stored;
     it->arg = arg;
     pthread_mutex_lock(&b->lock);
+    if (b->stopping) {
+        pthread_mutex_unlock(&b->lock);
+        free(it);
+        return AB_ERR_SHUTTING_DOWN;
+    }
     if (b->tail)
         b->tail->next = it;
     else

@@ -21,12 +21,15 @@ typedef void (*ab_inbox_stored_fn)(void *arg, ab_err err, bool inserted);
 
 /** writers: how many batches may be written at once (each takes a pool connection). */
 ab_inbox_batcher *ab_inbox_batcher_new(ab_db_pool *pool, int writers);
-/** Stores what is still queued, then stops the writers and frees. */
+/** Stores what is queued (each gets its callback), then stops the writers; from then on
+ *  enqueue refuses. Idempotent. */
+void ab_inbox_batcher_stop(ab_inbox_batcher *b);
+/** Stops (if not yet) and frees. */
 void ab_inbox_batcher_free(ab_inbox_batcher *b);
 /**
  * Queues one update and returns at once. payload must stay valid until stored() is called;
  * kind is copied. Errors (stored() is then never called): AB_ERR_NOMEM, AB_ERR_INVALID for a
- * kind of 32 bytes or more.
+ * kind of 32 bytes or more, AB_ERR_SHUTTING_DOWN once stopped.
  */
 ab_err ab_inbox_batcher_enqueue(ab_inbox_batcher *b, int64_t update_id, int64_t lane,
                                 const char *kind, const char *payload, ab_inbox_stored_fn stored,

@@ -313,7 +313,8 @@ void ab_http_stop(ab_http_server *srv)
     if (!srv)
         return;
     /* Deferred requests are answered before the daemon goes: stopping it with connections
-     * suspended would drop them. Their work (an inbox batch) ends within the pool's wait. */
+     * suspended would drop them. serve stops the inbox batcher first, so each has its reply
+     * (or is about to); this waits for the replies to be sent. */
     atomic_store(&srv->stopping, 1);
     for (int waited_ms = 0; atomic_load(&srv->deferred) > 0 && waited_ms < 30000; waited_ms += 5)
         usleep(5000);

@@ -52,6 +52,8 @@ static ab_http_reply stored_reply(ab_app *app, const stored_ctx *c, ab_err err, 
     if (err != AB_OK) {
         AB_WARN("webhook not stored", "{s:I,s:s}", "update_id", (json_int_t)c->update_id,
                 "error", ab_err_name(err));
+        if (err == AB_ERR_SHUTTING_DOWN)
+            return ab_http_error(503, "unavailable", "shutting down, retry later");
         return err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY
                    ? ab_http_error(503, "unavailable", "database unavailable, retry later")
                    : ab_http_error(500, "internal_error", "update could not be stored");
