@@ -19,6 +19,10 @@
  *     --wait-timeout S    give up waiting for the sink after S seconds (default 120)
  *     --time-limit S      give up posting after S seconds (default 240)
  *     --json FILE         write the results as one JSON object
+ *     --rate R            open loop: request i is due at start + i/R seconds and is sent on
+ *                         an idle connection once due; its latency counts from when it was
+ *                         due, so time spent waiting for a free connection is included (no
+ *                         coordinated omission). Default: closed loop, as fast as answered
  *
  * Update i (0-based) has update_id U+i and chat B + i % M: with M ≥ C, the requests in flight
  * at any moment belong to distinct chats, as they would with many real users. 5xx replies and
@@ -67,6 +71,7 @@ static const char *secret = "", *token = "123456:bench";
 static long long first_update = 1, chat_base = 1000000000LL;
 static int watch_pid;
 static double wait_timeout = 120, time_limit = 240;
+static double rate; /* requests/s; 0: closed loop */
 static const char *json_path;
 
 /* results */
@@ -74,6 +79,7 @@ static int64_t *lat;   /* ns per request */
 static long next_req, done_req, ok_req, bad_status, retries, conn_errors, gave_up;
 static long status_counts[6];
 static int64_t first_send, last_ack;
+static int64_t open_start; /* open loop: when request 0 is due */
 /* process sampling */
 static long rss_max_kb, rss_samples;
 static double rss_sum_kb;
@@ -246,7 +252,7 @@ static int start_request(int ep, conn *c, long i, int retry)
     if (!retry) {
         c->idx = i;
         c->attempts = 0;
-        c->t0 = mono_ns();
+        c->t0 = rate > 0 ? open_start + (int64_t)((double)i * 1e9 / rate) : mono_ns();
         if (!first_send)
             first_send = c->t0;
     }
@@ -256,6 +262,27 @@ static int start_request(int ep, conn *c, long i, int retry)
         return -1;
     epoll_set(ep, c, EPOLL_CTL_MOD);
     return 0;
+}
+
+/* Open loop: starts every request that is due on an idle connection. Returns how long until
+ * the next one is due (ns), or -1 when none is left to send. */
+static void reconnect_and_retry(int ep, conn *c);
+static int64_t start_due(int ep, conn *conns)
+{
+    long idle = 0;
+    while (next_req < n_req) {
+        int64_t due = open_start + (int64_t)((double)next_req * 1e9 / rate);
+        int64_t now = mono_ns();
+        if (due > now)
+            return due - now;
+        while (idle < conc && conns[idle].idx >= 0)
+            idle++;
+        if (idle == conc)
+            return 0; /* all busy: the next answer frees one */
+        if (start_request(ep, &conns[idle], next_req++, 0) < 0)
+            reconnect_and_retry(ep, &conns[idle]);
+    }
+    return -1;
 }
 
 static void finish_request(conn *c, int status)
@@ -395,7 +422,7 @@ static void usage(const char *prog)
             "usage: %s --port P --mode webhook|sink --n N --conc C [--host A] [--chats M]\n"
             "          [--secret S] [--token T] [--first-update U] [--chat-base B]\n"
             "          [--watch-pid PID] [--sink-port SP --expect E] [--wait-timeout S]\n"
-            "          [--time-limit S] [--json FILE]\n",
+            "          [--time-limit S] [--json FILE] [--rate R]\n",
             prog);
     exit(2);
 }
@@ -428,6 +455,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--wait-timeout")) wait_timeout = atof(v);
         else if (!strcmp(a, "--time-limit")) time_limit = atof(v);
         else if (!strcmp(a, "--json")) json_path = v;
+        else if (!strcmp(a, "--rate")) rate = atof(v);
         else usage(argv[0]);
     }
     if (port <= 0 || n_req <= 0 || conc <= 0 || n_chats <= 0)
@@ -453,9 +481,14 @@ int main(int argc, char **argv)
     }
     double cpu0 = watch_pid ? proc_cpu_s(watch_pid) : 0;
     sample_proc(1);
-    for (long i = 0; i < conc && next_req < n_req; i++)
-        if (start_request(ep, &conns[i], next_req++, 0) < 0)
-            reconnect_and_retry(ep, &conns[i]);
+    if (rate > 0) {
+        open_start = mono_ns();
+        start_due(ep, conns);
+    } else {
+        for (long i = 0; i < conc && next_req < n_req; i++)
+            if (start_request(ep, &conns[i], next_req++, 0) < 0)
+                reconnect_and_retry(ep, &conns[i]);
+    }
 
     int64_t deadline = mono_ns() + (int64_t)(time_limit * 1e9);
     int timed_out = 0;
@@ -465,7 +498,13 @@ int main(int argc, char **argv)
             timed_out = 1;
             break;
         }
-        int n = epoll_wait(ep, evs, 512, 100);
+        struct timespec wait = {0, 100000000};
+        if (rate > 0) {
+            int64_t until = start_due(ep, conns);
+            if (until >= 0 && until < 100000000)
+                wait.tv_nsec = (long)until;
+        }
+        int n = epoll_pwait2(ep, evs, 512, &wait, NULL);
         if (n < 0 && errno != EINTR)
             die("epoll_wait");
         for (int k = 0; k < n; k++) {
@@ -511,7 +550,7 @@ int main(int argc, char **argv)
                     reconnect_and_retry(ep, c);
                     conn_errors--; /* an orderly close is not an error */
                 }
-                if (next_req < n_req && start_request(ep, c, next_req++, 0) < 0)
+                if (rate <= 0 && next_req < n_req && start_request(ep, c, next_req++, 0) < 0)
                     reconnect_and_retry(ep, c);
             } else if (status < 0 || broken) {
                 reconnect_and_retry(ep, c);
@@ -573,6 +612,8 @@ int main(int argc, char **argv)
         m ? sum / (double)m / 1e6 : 0, pct_ms(lat, m, .50), pct_ms(lat, m, .90),
         pct_ms(lat, m, .99), pct_ms(lat, m, .999), m ? (double)lat[m - 1] / 1e6 : 0,
         m ? (double)lat[0] / 1e6 : 0);
+    if (rate > 0)
+        len += snprintf(out + len, sizeof out - (size_t)len, ",\"offered_per_s\":%.1f", rate);
     if (sink_port)
         len += snprintf(out + len, sizeof out - (size_t)len,
                         ",\"sink\":{\"expected\":%ld,\"received\":%lld,\"complete\":%s,"

@@ -6,6 +6,7 @@ writes --result. Exit status: 0 when every target is met, 1 when one is missed, 
 """
 import argparse
 import datetime
+import glob
 import json
 import os
 import re
@@ -138,6 +139,20 @@ def main():
 
     n = a.n
     svc_pg_cpu = svc_cpu.get("postgres_cpu_s", 0.0)
+    # Open-loop rounds (informational): updates offered at a fixed rate, like Telegram
+    # delivering a busy bot's traffic, rather than as fast as acknowledged.
+    open_loop = []
+    for path in sorted(glob.glob(os.path.join(a.out, "open-*.json")),
+                       key=lambda p: float(re.sub(r"[^0-9.]", "", os.path.basename(p)) or 0)):
+        r = load(path, {})
+        if r.get("latency_ms"):
+            open_loop.append({"offered_per_s": r.get("offered_per_s"),
+                              "acked_per_s": r.get("acked_per_s"),
+                              "updates": r.get("requests"), "concurrency": r.get("concurrency"),
+                              "ack_latency_ms": r["latency_ms"],
+                              "non_2xx": r.get("non_2xx"),
+                              "processed_per_s": r.get("sink", {}).get("e2e_per_s")})
+
     result = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": a.cpus},
@@ -181,6 +196,7 @@ def main():
         "top_statements": svc_stmts,
         "targets": targets,
         "all_targets_met": all(t["pass"] for t in targets.values()),
+        "open_loop": open_loop,
     }
     with open(a.result, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
@@ -283,6 +299,15 @@ def main():
         for s in svc_stmts[:8]:
             print(f"    {s['total_ms'] / total:5.1%}  {s['calls'] / n:5.2f}/upd  "
                   f"{s['mean_ms']:7.3f} ms  {short_sql(s['query'])}")
+    if open_loop:
+        print("open loop (info): updates offered at a fixed rate on the same connections; latency "
+              "counts from when each was due")
+        for o in open_loop:
+            la = o["ack_latency_ms"]
+            print(f"  {o['offered_per_s']:>7,.0f}/s offered, {o['updates']:,} updates: ack p50 "
+                  f"{la['p50']:.2f} / p90 {la['p90']:.2f} / p99 {la['p99']:.2f} / max "
+                  f"{la['max']:.2f} ms; non-2xx {o['non_2xx']}; processed "
+                  f"{num(o['processed_per_s'])}/s")
     print("=" * (w1 + w2 + w3 + 12))
     print(f"JSON: {a.result}")
     return 0 if result["all_targets_met"] else 1

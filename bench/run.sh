@@ -35,6 +35,8 @@
 #                                                 bench/README.md) — a cold start, not the
 #                                                 steady state that autovacuum gives production
 #   BENCH_STRICT=0                                1: exit 1 when a target is missed
+#   BENCH_OPEN_RATES="1000 3000"                  open-loop rounds after the main run (updates/s
+#   BENCH_OPEN_SECONDS=3                          offered for that long each; "" skips them)
 # Telegram's real limits (30 msg/s overall, 1 msg/s per chat) are lifted for the benchmark:
 # TELEGRAM_RATE_GLOBAL=TELEGRAM_RATE_PER_CHAT=100000, since the sink is not Telegram. The
 # report says so.
@@ -62,6 +64,8 @@ SINK_N=${BENCH_SINK_N:-100000}
 NO_NOTIFY_VARIANT=${BENCH_NO_NOTIFY_VARIANT:-1}
 STRICT=${BENCH_STRICT:-0}
 ANALYZE=${BENCH_ANALYZE:-1}
+OPEN_RATES=${BENCH_OPEN_RATES-1000 3000}
+OPEN_SECONDS=${BENCH_OPEN_SECONDS:-3}
 RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
 
 for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N; do
@@ -271,22 +275,25 @@ curl -fs -X POST -o /dev/null "$SINK/reset"
 # ---------------------------------------------------------------------------------------------
 # 4. The service.
 HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-note "starting avatarbot serve on 127.0.0.1:$HTTP_PORT (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
-env DATABASE_URL="$URL" HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" \
-    TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" TELEGRAM_API_BASE="$SINK" \
-    LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
-    STORAGE_URL="file://$OUT/storage" FACE_MODEL_PATH="$BUILD/models/blazeface_short_128.onnx" \
-    DB_POOL_SIZE="$DB_POOL_SIZE" TELEGRAM_RATE_GLOBAL=$RATE TELEGRAM_RATE_PER_CHAT=$RATE \
-    "$BIN" serve >"$OUT/avatarbot.log" 2>&1 &
-SVC_PID=$!
-PIDS+=("$SVC_PID")
-ready=0
-for _ in $(seq 300); do
-    kill -0 "$SVC_PID" 2>/dev/null || die "the service exited (see $OUT/avatarbot.log)"
-    if curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then ready=1; break; fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || die "the service did not become ready in 30 s (see $OUT/avatarbot.log)"
+start_service() { # LOGFILE: starts avatarbot serve, sets SVC_PID, waits until it is ready
+    note "starting avatarbot serve on 127.0.0.1:$HTTP_PORT (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
+    env DATABASE_URL="$URL" HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" \
+        TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" TELEGRAM_API_BASE="$SINK" \
+        LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
+        STORAGE_URL="file://$OUT/storage" FACE_MODEL_PATH="$BUILD/models/blazeface_short_128.onnx" \
+        DB_POOL_SIZE="$DB_POOL_SIZE" TELEGRAM_RATE_GLOBAL=$RATE TELEGRAM_RATE_PER_CHAT=$RATE \
+        "$BIN" serve >"$1" 2>&1 &
+    SVC_PID=$!
+    PIDS+=("$SVC_PID")
+    local ready=0
+    for _ in $(seq 300); do
+        kill -0 "$SVC_PID" 2>/dev/null || die "the service exited (see $1)"
+        if curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then ready=1; break; fi
+        sleep 0.1
+    done
+    [ "$ready" = 1 ] || die "the service did not become ready in 30 s (see $1)"
+}
+start_service "$OUT/avatarbot.log"
 
 # Warm-up on other chats (connections, prepared statements, caches), drained completely.
 CHAT_BASE=1000000000   # measured chats: CHAT_BASE .. CHAT_BASE+M-1
@@ -337,6 +344,26 @@ SELECT json_build_object(
   'outbox_total', (SELECT count(*) FROM outbox))
 SQL
 dump_stats "$URL" "$OUT/service"
+
+# Open loop (informational): the same service restarted, updates offered at fixed rates for
+# OPEN_SECONDS each, every round drained before the next.
+rm -f "$OUT"/open-*.json
+if [ -n "$OPEN_RATES" ]; then
+    start_service "$OUT/avatarbot-open.log"
+    next_update=$((WARMUP + N + 1))
+    for r in $OPEN_RATES; do
+        n_open=$((r * OPEN_SECONDS))
+        note "open loop: $r updates/s offered for $OPEN_SECONDS s on $C connections"
+        curl -fs -X POST -o /dev/null "$SINK/reset"
+        "$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$n_open" \
+            --conc "$C" --chats "$M" --chat-base "$CHAT_BASE" --first-update "$next_update" \
+            --rate "$r" --sink-port "$SINK_PORT" --expect "$n_open" --wait-timeout 120 \
+            --json "$OUT/open-$r.json" >/dev/null || note "warning: open loop at $r/s incomplete"
+        next_update=$((next_update + n_open))
+    done
+    kill "$SVC_PID" 2>/dev/null || true
+    wait "$SVC_PID" 2>/dev/null || true
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. pgbench: the same SQL per update, no service, same concurrency, fresh database each.
