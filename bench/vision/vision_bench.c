@@ -218,6 +218,8 @@ enum { ST_SHA, ST_HEADER, ST_DECODE, ST_ORIENT, ST_MEASURE, ST_FACES, ST_COUNT }
 static const char *const STAGE_NAMES[ST_COUNT] = {"sha256",      "header",      "decode~640",
                                                   "orient+luma", "dhash+sharp", "faces"};
 
+static const char *const OUTCOME_NAMES[3] = {"up", "turned", "none"}; /* short, for -v */
+
 typedef struct {
     double baseline;
     double stage[ST_COUNT];
@@ -256,7 +258,10 @@ static void time_stages(const photo *p, timing *t)
     } else {
         ab_vision_orient(&stored, hdr.orientation, &rgb);
     }
-    ab_vision_luma(&rgb, &luma);
+    uint64_t luma_sum = 0; /* as ab_vision_analyze: the brightness comes with the luma */
+    ab_vision_luma_sum(&rgb, &luma, &luma_sum);
+    volatile double b = ab_vision_luma_sum_mean(luma_sum, luma.w, luma.h);
+    (void)b;
     double t4 = now_ms();
     t->stage[ST_ORIENT] = t4 - t3;
     volatile uint64_t h = ab_vision_dhash(&luma);
@@ -266,9 +271,7 @@ static void time_stages(const photo *p, timing *t)
     if (fw != luma.w || fh != luma.h)
         ab_vision_resize(&luma, fw, fh, &fixed);
     volatile double s = ab_vision_laplacian_variance(fixed.px ? &fixed : &luma);
-    volatile double b = ab_vision_mean_luma(&luma, 0, 0, 0, 0);
     (void)s;
-    (void)b;
     double t5 = now_ms();
     t->stage[ST_MEASURE] = t5 - t4;
     ab_vision_face faces[16];
@@ -399,8 +402,8 @@ int main(int argc, char **argv)
     double sum_base_fmt[3] = {0}, sum_an_fmt[3] = {0};
     int n_fmt[3] = {0};
     if (verbose)
-        printf("%-48s %8s %8s %8s %6s  %s\n", "file", "bytes", "full-dec", "analyze", "ratio",
-               "verdict");
+        printf("%-48s %8s %8s %8s %6s %6s %6s %6s %6s %6s  %s\n", "file", "bytes", "full-dec",
+               "analyze", "ratio", "decode", "orient", "meas", "faces", "face", "verdict");
     for (size_t i = 0; i < g_count; i++) {
         const photo *p = &g_photos[i];
         ab_vision_format f = ab_vision_sniff(p->data, p->len);
@@ -444,8 +447,10 @@ int main(int argc, char **argv)
                       : 0;
         m->ok = m->baseline >= 0 && st.ok && p->len <= opt.max_bytes;
         if (verbose)
-            printf("%-48.48s %8zu %8.2f %8.2f %6.2f  %s\n", p->path, p->len, m->baseline,
-                   m->analyze, m->baseline > 0 ? m->analyze / m->baseline : 0,
+            printf("%-48.48s %8zu %8.2f %8.2f %6.2f %6.2f %6.2f %6.2f %6.2f %6s  %s\n", p->path,
+                   p->len, m->baseline, m->analyze, m->baseline > 0 ? m->analyze / m->baseline : 0,
+                   m->stage[ST_DECODE], m->stage[ST_ORIENT], m->stage[ST_MEASURE],
+                   m->stage[ST_FACES], OUTCOME_NAMES[m->outcome],
                    ab_vision_verdict_name(m->verdict));
         if (!m->ok)
             continue; /* undecodable or over the size limit: nothing comparable */

@@ -264,7 +264,19 @@ static ab_vision_decode_status jpeg_decode(const unsigned char *bytes, size_t le
     JSAMPROW ptrs[16];
     for (int i = 0; i < batch; i++)
         ptrs[i] = j->rows + row_bytes * (size_t)i;
+    /* At the analysis size already (the usual case, thanks to the DCT scaling) and RGB: the
+     * scanlines go straight into the result, not through the resampler's copy. */
+    const int direct = !cmyk && ow == in_w && oh == in_h;
     while (ci->output_scanline < ci->output_height) {
+        if (direct) {
+            JDIMENSION left = ci->output_height - ci->output_scanline;
+            JDIMENSION n = left < (JDIMENSION)batch ? left : (JDIMENSION)batch;
+            for (JDIMENSION i = 0; i < n; i++)
+                ptrs[i] = j->out_px + row_bytes * (size_t)(ci->output_scanline + i);
+            if (jpeg_read_scanlines(ci, ptrs, n) == 0)
+                break; /* as below */
+            continue;
+        }
         JDIMENSION got = jpeg_read_scanlines(ci, ptrs, (JDIMENSION)batch);
         for (JDIMENSION i = 0; i < got; i++) {
             if (cmyk) {
@@ -413,11 +425,16 @@ static ab_vision_decode_status png_header(const unsigned char *bytes, size_t len
 /* Transparent pixels carry arbitrary colours: flatten on white, as a viewer shows them. */
 static void flatten_rgba(const unsigned char *rgba, unsigned char *rgb, int w)
 {
-    for (int x = 0; x < w; x++) {
-        unsigned a = rgba[4 * x + 3];
+    for (int x = 0; x < w; x++, rgba += 4, rgb += 3) {
+        unsigned a = rgba[3];
+        if (a == 255) { /* opaque, most pixels: (v * 255 + 127) / 255 is v */
+            rgb[0] = rgba[0];
+            rgb[1] = rgba[1];
+            rgb[2] = rgba[2];
+            continue;
+        }
         for (int c = 0; c < 3; c++)
-            rgb[3 * x + c] =
-                (unsigned char)((rgba[4 * x + c] * a + 255u * (255u - a) + 127u) / 255u);
+            rgb[c] = (unsigned char)((rgba[c] * a + 255u * (255u - a) + 127u) / 255u);
     }
 }
 
@@ -489,12 +506,20 @@ static ab_vision_decode_status png_decode(const unsigned char *bytes, size_t len
             free(j);
             return AB_VISION_DECODE_NOMEM;
         }
+        /* At the analysis size already: rows go straight into the result, not through the
+         * resampler's copy. */
+        const int direct = ow == w && oh == h;
         for (int y = 0; y < h; y++) {
-            png_read_row(png, j->row, NULL);
+            unsigned char *dst = direct ? j->out_px + (size_t)y * (size_t)w * 3 : NULL;
             if (channels == 4) {
-                flatten_rgba(j->row, j->rgb, w);
-                ab_vision_resampler_push(j->rs, j->rgb);
+                png_read_row(png, j->row, NULL);
+                flatten_rgba(j->row, direct ? dst : j->rgb, w);
+                if (!direct)
+                    ab_vision_resampler_push(j->rs, j->rgb);
+            } else if (direct) {
+                png_read_row(png, dst, NULL);
             } else {
+                png_read_row(png, j->row, NULL);
                 ab_vision_resampler_push(j->rs, j->row);
             }
         }

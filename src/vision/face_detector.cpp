@@ -10,8 +10,10 @@
 // 1x384x16 laid out like the scores: per anchor x, y, w, h, then 6 key points, in input pixels
 // relative to the anchor centre.
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <condition_variable>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -24,6 +26,11 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "vision/dnn_standins.h"
 #include "vision/face_detector.h"
 
 namespace
@@ -49,6 +56,17 @@ struct Box {
     float x0, y0, x1, y1, score;
 };
 
+// A network with the buffers of one pass around it, used by one caller at a time and kept for
+// the next: the input tensor, the outputs (OpenCV reuses their memory when the shapes match)
+// and the turned view of the photo.
+struct Slot {
+    cv::dnn::Net net;
+    cv::Mat blob; // 1x128x128x3 float, NHWC, as the model takes it
+    std::vector<cv::Mat> outs;
+    cv::Mat view;
+    std::vector<uint16_t> sums; // area_whole's column sums
+};
+
 // One network per concurrent caller: cv::dnn::Net::forward is not safe to call on one Net from
 // two threads. Nets are made on demand from the model bytes and kept for reuse, so the pool
 // grows to the number of worker threads that ever analysed at the same time.
@@ -58,9 +76,13 @@ struct Detector {
     int nets = 0;     // networks made, idle or in use
     int max_nets = 0; // 0: no limit
     std::vector<unsigned char> model;
-    std::vector<std::unique_ptr<cv::dnn::Net>> idle;
+    std::vector<std::unique_ptr<Slot>> idle;
     std::vector<std::string> out_names; // scores 512, scores 384, boxes 512, boxes 384
     std::vector<Anchor> anchors;
+    // Input value of each 8-bit sample, [0, 255] -> [-1, 1], made by the very conversion that
+    // used to turn the whole 8-bit canvas into floats (Mat::convertTo): the same floats, for a
+    // table lookup per sample.
+    float to_input[256];
 };
 
 std::mutex g_mu; // guards g_det itself (init / shutdown against detect)
@@ -85,13 +107,24 @@ std::vector<Anchor> make_anchors()
     return a;
 }
 
-std::unique_ptr<cv::dnn::Net> make_net(const std::vector<unsigned char> &model)
+std::unique_ptr<Slot> make_slot(const std::vector<unsigned char> &model)
 {
-    auto net = std::make_unique<cv::dnn::Net>(
-        cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size()));
-    net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    return net;
+    auto slot = std::make_unique<Slot>();
+    slot->net =
+        cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
+    slot->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    slot->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    const int shape[] = {1, kInput, kInput, 3};
+    slot->blob.create(4, shape, CV_32F);
+    return slot;
+}
+
+void make_input_table(float *table)
+{
+    cv::Mat bytes(1, 256, CV_8U), floats(1, 256, CV_32F, table);
+    for (int v = 0; v < 256; v++)
+        bytes.at<unsigned char>(0, v) = static_cast<unsigned char>(v);
+    bytes.convertTo(floats, CV_32F, 1.0 / 127.5, -1.0); // writes into table
 }
 
 float sigmoid(float v)
@@ -148,18 +181,13 @@ struct Placement {
     int x, y, w, h;
 };
 
-// Runs the network on a prepared 128x128 RGB canvas; boxes in canvas pixels. *best is the
+// Runs the network on the input the slot's blob holds; boxes in input pixels. *best is the
 // highest score of any anchor, candidate or not.
-std::vector<Box> run_canvas(cv::dnn::Net &net, const Detector &d, const cv::Mat &canvas,
-                            float *best)
+std::vector<Box> run_pass(Slot &slot, const Detector &d, float *best)
 {
-    const int shape[] = {1, kInput, kInput, 3};
-    cv::Mat blob(4, shape, CV_32F);
-    cv::Mat hwc(kInput, kInput, CV_32FC3, blob.ptr<float>());
-    canvas.convertTo(hwc, CV_32F, 1.0 / 127.5, -1.0); // [0, 255] -> [-1, 1]
-    net.setInput(blob);
-    std::vector<cv::Mat> outs;
-    net.forward(outs, d.out_names);
+    slot.net.setInput(slot.blob);
+    std::vector<cv::Mat> &outs = slot.outs;
+    slot.net.forward(outs, d.out_names);
 
     std::vector<Box> cand;
     const float *scores[2] = {outs[0].ptr<float>(), outs[1].ptr<float>()};
@@ -194,71 +222,131 @@ cv::RotateFlags rotate_code(int rot)
                         : cv::ROTATE_180;
 }
 
-// Shrinks img to sw x sh. An integer area reduction first (OpenCV's fast path for whole
-// factors, after dropping the few edge pixels that do not fill a block), then bilinear for the
-// rest of the way (less than 2x, so nothing is skipped): a third of the cost of a fractional
-// INTER_AREA. *sx, *sy: the scale from img's pixels to the result's.
-cv::Mat shrink(const cv::Mat &img, int sw, int sh, float *sx, float *sy)
+// True when cv::resize(INTER_AREA) from src to dst pixels along one side takes its whole-factor
+// path with factor k: the scale, computed as hal::resize computes it, is k to the last bit.
+bool area_is_whole(int src, int dst, int k)
 {
+    const double scale = 1. / (static_cast<double>(dst) / src);
+    const int whole = cv::saturate_cast<int>(scale);
+    return whole == k && std::abs(scale - whole) < DBL_EPSILON;
+}
+
+// The mean of each k x k block of an 8-bit RGB image whose sides are multiples of k, rounded as
+// OpenCV's whole-factor INTER_AREA rounds it (the sum times 1/k^2 in float, then
+// saturate_cast), so the same bytes as cv::resize(INTER_AREA) gives; but the k rows are added
+// column by column first, 16 bytes at a time, instead of k^2 table lookups per output byte.
+void area_whole(const cv::Mat &src, int k, cv::Mat &dst, std::vector<uint16_t> &acc)
+{
+    const int dw = src.cols / k, dh = src.rows / k, len = src.cols * 3;
+    dst.create(dh, dw, CV_8UC3);
+    acc.resize(static_cast<size_t>(len));
+    const float scale = 1.f / (k * k);
+    for (int dy = 0; dy < dh; dy++) {
+        uint16_t *a = acc.data();
+        const unsigned char *r0 = src.ptr<unsigned char>(dy * k);
+        int i = 0;
+#if defined(__SSE2__)
+        const __m128i zero = _mm_setzero_si128();
+        for (; i + 16 <= len; i += 16) {
+            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(r0 + i));
+            __m128i lo = _mm_unpacklo_epi8(v, zero), hi = _mm_unpackhi_epi8(v, zero);
+            for (int j = 1; j < k; j++) {
+                __m128i w = _mm_loadu_si128(
+                    reinterpret_cast<const __m128i *>(src.ptr<unsigned char>(dy * k + j) + i));
+                lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(w, zero));
+                hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(w, zero));
+            }
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(a + i), lo);
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(a + i + 8), hi);
+        }
+#endif
+        for (; i < len; i++) {
+            unsigned sum = r0[i];
+            for (int j = 1; j < k; j++)
+                sum += src.ptr<unsigned char>(dy * k + j)[i];
+            a[i] = static_cast<uint16_t>(sum);
+        }
+        unsigned char *out = dst.ptr<unsigned char>(dy);
+        for (int dx = 0; dx < dw; dx++, a += 3 * k) {
+            int s0 = 0, s1 = 0, s2 = 0;
+            for (int j = 0; j < 3 * k; j += 3) {
+                s0 += a[j];
+                s1 += a[j + 1];
+                s2 += a[j + 2];
+            }
+            out[3 * dx] = cv::saturate_cast<unsigned char>(static_cast<float>(s0) * scale);
+            out[3 * dx + 1] = cv::saturate_cast<unsigned char>(static_cast<float>(s1) * scale);
+            out[3 * dx + 2] = cv::saturate_cast<unsigned char>(static_cast<float>(s2) * scale);
+        }
+    }
+}
+
+// The photo at the size the network sees it, and the scale from the photo's pixels to it.
+struct Small {
+    cv::Mat img;
+    float sx = 1.0f, sy = 1.0f;
+};
+
+// Shrinks the photo to fill the 128x128 input (letterboxed, as MediaPipe's ImageToTensor
+// does). A view turned 90 degrees fills it at the same scale (only the longer side counts), so
+// one shrink serves all passes. An integer area reduction first (OpenCV's whole-factor
+// INTER_AREA, after dropping the few edge pixels that do not fill a block), then bilinear for
+// the rest of the way (less than 2x, so nothing is skipped): a third of the cost of a
+// fractional INTER_AREA.
+Small shrink_for_input(const cv::Mat &img, std::vector<uint16_t> &scratch)
+{
+    const float scale =
+        std::min(static_cast<float>(kInput) / img.cols, static_cast<float>(kInput) / img.rows);
+    const int sw = std::max(1, std::min(kInput, static_cast<int>(std::lround(img.cols * scale))));
+    const int sh = std::max(1, std::min(kInput, static_cast<int>(std::lround(img.rows * scale))));
+    Small out;
     cv::Mat src = img;
     const int k = std::min(img.cols / sw, img.rows / sh);
     if (k >= 2) {
         src = img(cv::Rect(0, 0, img.cols / k * k, img.rows / k * k));
+        const int dw = src.cols / k, dh = src.rows / k;
         cv::Mat reduced;
-        cv::resize(src, reduced, cv::Size(src.cols / k, src.rows / k), 0, 0, cv::INTER_AREA);
-        *sx = static_cast<float>(sw) / src.cols;
-        *sy = static_cast<float>(sh) / src.rows;
+        // k = 2 has a vector path in OpenCV that rounds differently: left to OpenCV, as is any
+        // factor the 16-bit sums or the whole-factor test would not take.
+        if (k >= 3 && k <= 257 && area_is_whole(src.cols, dw, k) && area_is_whole(src.rows, dh, k))
+            area_whole(src, k, reduced, scratch);
+        else
+            cv::resize(src, reduced, cv::Size(dw, dh), 0, 0, cv::INTER_AREA);
+        out.sx = static_cast<float>(sw) / src.cols;
+        out.sy = static_cast<float>(sh) / src.rows;
         src = reduced;
     } else {
-        *sx = static_cast<float>(sw) / img.cols;
-        *sy = static_cast<float>(sh) / img.rows;
+        out.sx = static_cast<float>(sw) / img.cols;
+        out.sy = static_cast<float>(sh) / img.rows;
     }
-    cv::Mat out;
     if (src.cols == sw && src.rows == sh)
-        out = src.clone();
+        out.img = src.data == img.data ? src.clone() : src;
     else
-        cv::resize(src, out, cv::Size(sw, sh), 0, 0, cv::INTER_LINEAR);
+        cv::resize(src, out.img, cv::Size(sw, sh), 0, 0, cv::INTER_LINEAR);
     return out;
 }
 
-// Lays the views out on a black canvas: one view fills it (letterboxed, as MediaPipe's
-// ImageToTensor does); several turned the same way go side by side (or one above the other)
-// with a gap, each as large as fits.
-cv::Mat compose(const cv::Mat &img, const std::vector<int> &rots, std::vector<Placement> &out)
+// Writes the network input for one pass into the slot's blob: the shrunk photo turned `rot`
+// degrees clockwise, centred on black, each byte mapped straight to its float (no 8-bit canvas
+// converted as a whole).
+Placement fill_input(Slot &slot, const Detector &d, const Small &small, int rot)
 {
-    constexpr int kGap = 4;
-    cv::Mat canvas(kInput, kInput, CV_8UC3, cv::Scalar::all(0));
-    out.clear();
-    const int n = static_cast<int>(rots.size());
-    // Size of a view after turning, at scale 1.
-    const bool swap = rots[0] == 90 || rots[0] == 270;
-    const int vw = swap ? img.rows : img.cols, vh = swap ? img.cols : img.rows;
-    const bool across = vw <= vh; // tall views side by side, wide ones stacked
-    const float avail_w = across ? (kInput - kGap * (n - 1)) / static_cast<float>(n) : kInput;
-    const float avail_h = across ? kInput : (kInput - kGap * (n - 1)) / static_cast<float>(n);
-    const float scale = std::min(avail_w / vw, avail_h / vh);
-    const int sw = std::max(1, std::min(kInput, static_cast<int>(std::lround(img.cols * scale))));
-    const int sh = std::max(1, std::min(kInput, static_cast<int>(std::lround(img.rows * scale))));
-    float sx = 1.0f, sy = 1.0f;
-    cv::Mat small = shrink(img, sw, sh, &sx, &sy); // turn after shrinking: cheaper
-    const int tw = swap ? sh : sw, th = swap ? sw : sh;
-    const int total_w = across ? n * tw + (n - 1) * kGap : tw;
-    const int total_h = across ? th : n * th + (n - 1) * kGap;
-    int x = (kInput - total_w) / 2, y = (kInput - total_h) / 2;
-    for (int rot : rots) {
-        cv::Mat view;
-        if (rot == 0)
-            view = small;
-        else
-            cv::rotate(small, view, rotate_code(rot));
-        view.copyTo(canvas(cv::Rect(x, y, view.cols, view.rows)));
-        out.push_back({rot, sx, sy, sw, sh, x, y, view.cols, view.rows});
-        if (across)
-            x += view.cols + kGap;
-        else
-            y += view.rows + kGap;
+    const cv::Mat *view = &small.img;
+    if (rot != 0) {
+        cv::rotate(small.img, slot.view, rotate_code(rot)); // turn after shrinking: cheaper
+        view = &slot.view;
     }
-    return canvas;
+    const int x = (kInput - view->cols) / 2, y = (kInput - view->rows) / 2;
+    float *blob = slot.blob.ptr<float>();
+    std::fill(blob, blob + kInput * kInput * 3, d.to_input[0]);
+    const int n = view->cols * 3;
+    for (int r = 0; r < view->rows; r++) {
+        const unsigned char *src = view->ptr<unsigned char>(r);
+        float *dst = blob + (static_cast<size_t>(y + r) * kInput + x) * 3;
+        for (int i = 0; i < n; i++)
+            dst[i] = d.to_input[src[i]];
+    }
+    return {rot, small.sx, small.sy, small.img.cols, small.img.rows, x, y, view->cols, view->rows};
 }
 
 // Maps a canvas box back to the photo as given, through the view its centre is in; false
@@ -307,21 +395,21 @@ std::shared_ptr<Detector> current()
     return g_det;
 }
 
-std::unique_ptr<cv::dnn::Net> acquire(Detector &d)
+std::unique_ptr<Slot> acquire(Detector &d)
 {
     {
         std::unique_lock<std::mutex> lock(d.mu);
         d.freed.wait(lock,
                      [&] { return !d.idle.empty() || d.max_nets <= 0 || d.nets < d.max_nets; });
         if (!d.idle.empty()) {
-            auto net = std::move(d.idle.back());
+            auto slot = std::move(d.idle.back());
             d.idle.pop_back();
-            return net;
+            return slot;
         }
         d.nets++;
     }
     try {
-        return make_net(d.model); // parsed outside the lock: it takes a few milliseconds
+        return make_slot(d.model); // parsed outside the lock: it takes a few milliseconds
     } catch (...) {
         std::lock_guard<std::mutex> lock(d.mu);
         d.nets--;
@@ -330,15 +418,18 @@ std::unique_ptr<cv::dnn::Net> acquire(Detector &d)
     }
 }
 
-void release(Detector &d, std::unique_ptr<cv::dnn::Net> net)
+void release(Detector &d, std::unique_ptr<Slot> slot)
 {
     std::lock_guard<std::mutex> lock(d.mu);
-    if (net)
-        d.idle.push_back(std::move(net));
+    if (slot)
+        d.idle.push_back(std::move(slot));
     else
         d.nets--; // lost to an exception
     d.freed.notify_one();
 }
+
+// Seed of the random input of the load-time check of the stand-in layers.
+constexpr uint64_t kStandInSeed = 0x5eed;
 
 // Settings that outlive a re-init: see ab_vision_faces_tune. OpenCV runs single-threaded by
 // default: the service's worker threads already keep the cores busy, and on 2 cores two
@@ -400,15 +491,19 @@ extern "C" ab_err ab_vision_faces_init(const char *model_path)
             std::lock_guard<std::mutex> lock(g_mu);
             cv::setNumThreads(g_cv_threads);
         }
-        std::unique_ptr<cv::dnn::Net> net;
+        make_input_table(d->to_input);
+        ab_vision::standins_register(); // before any network is read
+        std::unique_ptr<Slot> slot;
         try {
-            net = make_net(d->model);
+            slot = make_slot(d->model);
         } catch (const cv::Exception &) {
             return AB_ERR_INVALID; // not an ONNX model OpenCV can read
         }
-        if (!check_outputs(*net, *d))
+        if (!check_outputs(slot->net, *d))
             return AB_ERR_INVALID;
-        d->idle.push_back(std::move(net));
+        // The faster layers run only when this network gives the same bits with them.
+        ab_vision::standins_verify(slot->net, d->out_names, kStandInSeed, 1);
+        d->idle.push_back(std::move(slot));
         d->nets = 1;
         std::lock_guard<std::mutex> lock(g_mu);
         d->max_nets = g_max_nets;
@@ -451,9 +546,9 @@ extern "C" ab_err ab_vision_faces_detect(const unsigned char *rgb, int w, int h,
     std::shared_ptr<Detector> d = current();
     if (!d)
         return AB_ERR_INTERNAL;
-    std::unique_ptr<cv::dnn::Net> net;
+    std::unique_ptr<Slot> slot;
     try {
-        net = acquire(*d);
+        slot = acquire(*d);
         // cv::Mat over the caller's pixels: no copy, never written.
         cv::Mat img(h, w, CV_8UC3, const_cast<unsigned char *>(rgb));
         std::vector<Box> found;
@@ -465,11 +560,12 @@ extern "C" ab_err ab_vision_faces_detect(const unsigned char *rgb, int w, int h,
         // a face of about 15% of the long side).
         static const int kTurns[] = {0, 90, 270};
         int passes = 3;
-        std::vector<Placement> views;
+        const Small small = shrink_for_input(img, slot->sums); // one shrink for all passes
+        std::vector<Placement> views(1);
         for (int p = 0; p < passes; p++) {
-            cv::Mat canvas = compose(img, {kTurns[p]}, views);
+            views[0] = fill_input(*slot, *d, small, kTurns[p]);
             float best = 0.0f;
-            std::vector<Box> boxes = run_canvas(*net, *d, canvas, &best);
+            std::vector<Box> boxes = run_pass(*slot, *d, &best);
             if (p == 0 && (!search_rotated || best < kRotationHint))
                 passes = 1;
             for (const Box &b : boxes) {
@@ -485,7 +581,7 @@ extern "C" ab_err ab_vision_faces_detect(const unsigned char *rgb, int w, int h,
             if (!found.empty())
                 break;
         }
-        release(*d, std::move(net));
+        release(*d, std::move(slot));
         std::sort(found.begin(), found.end(), [](const Box &a, const Box &b) {
             return (a.x1 - a.x0) * (a.y1 - a.y0) > (b.x1 - b.x0) * (b.y1 - b.y0);
         });
@@ -504,14 +600,14 @@ extern "C" ab_err ab_vision_faces_detect(const unsigned char *rgb, int w, int h,
         *rotation = n > 0 ? found_rot : 0;
         return AB_OK;
     } catch (const std::bad_alloc &) {
-        if (net) { // a network that threw is not reused
-            net.reset();
+        if (slot) { // a network that threw is not reused
+            slot.reset();
             release(*d, nullptr);
         }
         return AB_ERR_NOMEM;
     } catch (...) {
-        if (net) {
-            net.reset();
+        if (slot) {
+            slot.reset();
             release(*d, nullptr);
         }
         return AB_ERR_INTERNAL;
@@ -530,5 +626,31 @@ extern "C" void ab_vision_faces_tune(int max_nets, int cv_threads)
         std::lock_guard<std::mutex> dlock(g_det->mu);
         g_det->max_nets = g_max_nets;
         g_det->freed.notify_all();
+    }
+}
+
+extern "C" ab_err ab_vision_faces_standins_check(unsigned seed, int inputs, bool *same,
+                                                 bool *active, unsigned long long *runs)
+{
+    if (!same || !active || !runs || inputs <= 0)
+        return AB_ERR_INVALID;
+    std::shared_ptr<Detector> d = current();
+    if (!d)
+        return AB_ERR_INTERNAL;
+    std::unique_ptr<Slot> slot;
+    try {
+        slot = acquire(*d);
+        const uint64_t before = ab_vision::standins_runs();
+        *same = ab_vision::standins_verify(slot->net, d->out_names, seed, inputs);
+        *runs = ab_vision::standins_runs() - before;
+        *active = ab_vision::standins_active();
+        release(*d, std::move(slot));
+        return AB_OK;
+    } catch (...) {
+        if (slot) {
+            slot.reset();
+            release(*d, nullptr);
+        }
+        return AB_ERR_INTERNAL;
     }
 }

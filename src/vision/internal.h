@@ -80,6 +80,11 @@ ab_err ab_vision_resize(const ab_vision_image *in, int out_w, int out_h, ab_visi
 ab_err ab_vision_orient(const ab_vision_image *in, int orientation, ab_vision_image *out);
 /** Luma (BT.601) of an RGB image into a new 1-channel image. */
 ab_err ab_vision_luma(const ab_vision_image *rgb, ab_vision_image *out);
+/** The same, also giving the sum of all luma values (NULL: not wanted), so that the mean
+ *  brightness needs no second pass: ab_vision_luma_sum_mean(sum, w, h) equals
+ *  ab_vision_mean_luma(out, 0, 0, 0, 0) exactly. */
+ab_err ab_vision_luma_sum(const ab_vision_image *rgb, ab_vision_image *out, uint64_t *sum);
+double ab_vision_luma_sum_mean(uint64_t sum, int w, int h);
 
 /** 64-bit dHash of a luma image: 9x8 area thumbnail, one bit per horizontal neighbour pair. */
 uint64_t ab_vision_dhash(const ab_vision_image *luma);

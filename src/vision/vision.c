@@ -204,11 +204,12 @@ static ab_err analyse_pixels(const unsigned char *bytes, size_t len, const ab_vi
             goto done;
         ab_vision_image_free(&stored);
     }
-    if ((err = ab_vision_luma(&rgb, &luma)) != AB_OK)
+    uint64_t luma_sum = 0;
+    if ((err = ab_vision_luma_sum(&rgb, &luma, &luma_sum)) != AB_OK)
         goto done;
     r->analysed = true;
     r->dhash = ab_vision_dhash(&luma);
-    r->brightness = ab_vision_mean_luma(&luma, 0, 0, 0, 0);
+    r->brightness = ab_vision_luma_sum_mean(luma_sum, luma.w, luma.h);
     /* Sharpness at one fixed size, so a big photo is not judged sharper for being big. */
     int fw, fh;
     ab_vision_fit(luma.w, luma.h, AB_VISION_SHARPNESS_SIDE, &fw, &fh);

@@ -67,7 +67,7 @@ typedef struct {
     float similar_face_ratio;
     double min_quality; /* quality score below this is TOO_BLURRY or TOO_DARK; default 0.4 */
     /* When no face stands upright, look for faces turned 90 degrees either way (photos rotated
-     * in their pixels, with no EXIF tag). Costs up to two more detector passes (~5 ms each),
+     * in their pixels, with no EXIF tag). Costs up to two more detector passes (~4 ms each),
      * only for photos with no upright face but something face-like on the upright pass.
      * Default true. */
     bool search_rotated;

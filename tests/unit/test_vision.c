@@ -2,6 +2,7 @@
  * them (scripts/test-photos.sh): format by bytes, damage, size limits, EXIF orientation, hashes,
  * faces (found on face photos, none on the others), quality verdicts, threads. The photo
  * directory and the face model come from AB_TEST_PHOTOS and AB_FACE_MODEL (set by CMake). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +190,112 @@ static void test_resample(void **state)
     free(flat);
     /* upscaling is refused */
     assert_int_equal(ab_vision_resize(&r3, 4, 1, &out), AB_ERR_INVALID);
+}
+
+/* Area mean of the input span [o * in / out, (o + 1) * in / out) of a 1-D signal, in doubles:
+ * what ab_vision_resize approximates in fixed point. */
+static double box_mean(const unsigned char *v, int in, int out, int o)
+{
+    double a = (double)o * in / out, b = (double)(o + 1) * in / out, sum = 0.0;
+    for (int i = (int)a; i < in && i < b; i++) {
+        double lo = i > a ? i : a, hi = i + 1 < b ? i + 1 : b;
+        sum += v[i] * (hi - lo);
+    }
+    return sum / (b - a);
+}
+
+/* Shrinks of any factor, on either axis, give the area mean (within rounding): the weights
+ * used to wrap around 16 bits from a ~180x shrink on, and only 64 input rows were read per
+ * output row (a 64x shrink): both made garbage. */
+static void test_resample_big_factors(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{181, 1}, {400, 3}, {999, 2}, {5000, 7}, {20000, 9}, {65, 1}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        const int in = sizes[i][0], n = sizes[i][1];
+        unsigned char *v = malloc((size_t)in);
+        assert_non_null(v);
+        for (int k = 0; k < in; k++) /* a ramp with some texture */
+            v[k] = (unsigned char)((k * 200) / in + (k % 7) * 5);
+        /* the same signal along a row (in x 1) and down a column (1 x in) */
+        ab_vision_image wide = {in, 1, 1, v}, tall = {1, in, 1, v}, a, b;
+        assert_int_equal(ab_vision_resize(&wide, n, 1, &a), AB_OK);
+        assert_int_equal(ab_vision_resize(&tall, 1, n, &b), AB_OK);
+        for (int o = 0; o < n; o++) {
+            double want = box_mean(v, in, n, o);
+            if (fabs(a.px[o] - want) > 1.0 || fabs(b.px[o] - want) > 1.0)
+                fail_msg("%d -> %d, pixel %d: %d across, %d down, expected %.1f", in, n, o, a.px[o],
+                         b.px[o], want);
+        }
+        ab_vision_image_free(&a);
+        ab_vision_image_free(&b);
+        free(v);
+    }
+}
+
+/* dHash of an image taller than 512 px sees all its rows: the lower half of each of the 8
+ * bands of rows falls from left to right (a 1 bit per pair), the upper half is flat. */
+static void test_dhash_tall(void **state)
+{
+    (void)state;
+    enum { W = 9, H = 1024 };
+    unsigned char *px = malloc(W * H);
+    assert_non_null(px);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            px[y * W + x] = (unsigned char)(y % (H / 8) >= H / 16 ? 250 - 25 * x : 100);
+    ab_vision_image img = {W, H, 1, px};
+    assert_int_equal(ab_vision_dhash(&img), ~0ULL);
+    free(px);
+}
+
+/* The vectorised pixel loops give exactly what the plain formulas give, on odd sizes (the
+ * scalar tails) and random pixels. */
+static void test_pixel_loops_exact(void **state)
+{
+    (void)state;
+    srand(8);
+    static const int sizes[][2] = {{1, 1}, {3, 3}, {17, 5}, {33, 19}, {640, 427}, {451, 640}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        const int w = sizes[i][0], h = sizes[i][1];
+        const size_t n = (size_t)w * (size_t)h;
+        unsigned char *rgb = malloc(3 * n);
+        assert_non_null(rgb);
+        for (size_t k = 0; k < 3 * n; k++)
+            rgb[k] = (unsigned char)(i % 2 ? rand() : 255 - (int)(k % 3)); /* random, or bright */
+        ab_vision_image in = {w, h, 3, rgb}, luma;
+        assert_int_equal(ab_vision_luma(&in, &luma), AB_OK);
+        unsigned long long sum = 0;
+        for (size_t k = 0; k < n; k++) {
+            const unsigned char *p = rgb + 3 * k;
+            unsigned y = (19595u * p[0] + 38470u * p[1] + 7471u * p[2] + 32768u) >> 16;
+            assert_int_equal(luma.px[k], y);
+            sum += y;
+        }
+        assert_true(ab_vision_mean_luma(&luma, 0, 0, 0, 0) == (double)sum / ((double)n * 255.0));
+        ab_vision_image again;
+        uint64_t total = 0;
+        assert_int_equal(ab_vision_luma_sum(&in, &again, &total), AB_OK);
+        assert_int_equal(total, sum);
+        assert_memory_equal(again.px, luma.px, n);
+        assert_true(ab_vision_luma_sum_mean(total, w, h) == ab_vision_mean_luma(&luma, 0, 0, 0, 0));
+        ab_vision_image_free(&again);
+        if (w >= 3 && h >= 3) {
+            double s = 0, s2 = 0;
+            for (int y = 1; y < h - 1; y++)
+                for (int x = 1; x < w - 1; x++) {
+                    const unsigned char *c = luma.px + (size_t)y * w + x;
+                    int v = c[-w] + c[w] + c[-1] + c[1] - 4 * c[0];
+                    s += v;
+                    s2 += (double)v * v;
+                }
+            double cnt = (double)(w - 2) * (h - 2), mean = s / cnt, var = s2 / cnt - mean * mean;
+            assert_true(fabs(ab_vision_laplacian_variance(&luma) - (var > 0 ? var : 0)) <=
+                        1e-9 * (var + 1));
+        }
+        ab_vision_image_free(&luma);
+        free(rgb);
+    }
 }
 
 /* ---- format and damage ----------------------------------------------------------------------- */
@@ -793,15 +900,27 @@ static void test_lifecycle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),       cmocka_unit_test(test_hamming),
-        cmocka_unit_test(test_sha256),      cmocka_unit_test(test_orientation_table),
-        cmocka_unit_test(test_resample),    cmocka_unit_test(test_format_by_bytes),
-        cmocka_unit_test(test_damaged),     cmocka_unit_test(test_mutations),
-        cmocka_unit_test(test_size_limits), cmocka_unit_test(test_exif_orientation),
-        cmocka_unit_test(test_duplicates),  cmocka_unit_test(test_different_photos_far_apart),
-        cmocka_unit_test(test_face_photos), cmocka_unit_test(test_turned_faces),
-        cmocka_unit_test(test_small_faces), cmocka_unit_test(test_no_false_faces),
-        cmocka_unit_test(test_quality),     cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_hamming),
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_orientation_table),
+        cmocka_unit_test(test_resample),
+        cmocka_unit_test(test_resample_big_factors),
+        cmocka_unit_test(test_dhash_tall),
+        cmocka_unit_test(test_pixel_loops_exact),
+        cmocka_unit_test(test_format_by_bytes),
+        cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_size_limits),
+        cmocka_unit_test(test_exif_orientation),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_different_photos_far_apart),
+        cmocka_unit_test(test_face_photos),
+        cmocka_unit_test(test_turned_faces),
+        cmocka_unit_test(test_small_faces),
+        cmocka_unit_test(test_no_false_faces),
+        cmocka_unit_test(test_quality),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_lifecycle),
     };
     return cmocka_run_group_tests_name("vision", tests, setup, teardown);

@@ -1,0 +1,512 @@
+// Stand-in layers for OpenCV 4.6's dnn module, used by the face detector (face_detector.cpp).
+//
+// Where BlazeFace's time goes with OpenCV 4.6's own layers (one pass, one thread): a quarter
+// in the nine narrow 3x3 depthwise convolutions (16x16 and 8x8: OpenCV runs its fast depthwise
+// kernel only from 18 columns; the narrower ones take its generic im2row path, a tiny matrix
+// product per channel) and a fifth in the 16 residual additions with their ReLU and the three
+// 2x2 max-poolings (scalar, branchy loops). The stand-ins do those jobs and compute every
+// value exactly as OpenCV does, in the same order of operations, so the outputs are OpenCV's
+// to the bit. That is checked when the model loads (standins_verify: passes with and without
+// them on random inputs must agree in every bit of every output); until it has passed, or if
+// it ever fails, they hand everything to the OpenCV layer each of them wraps. Any case they do
+// not know (other shapes, options, activations, CPUs, OpenCV versions) goes to that layer too.
+//
+// They enter OpenCV through its layer factory: the constructors registered for "Convolution",
+// "Eltwise", "Pooling" and "Padding" make a stand-in wrapping OpenCV's own layer. The
+// registration is process-wide; the vision module is OpenCV's only user in the process.
+#include "vision/dnn_standins.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cfloat>
+#include <cstring>
+#include <mutex>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/version.hpp>
+#include <opencv2/dnn/all_layers.hpp>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+// They reproduce OpenCV 4.6's arithmetic; with any other OpenCV its own layers run. The
+// depthwise one reproduces an AVX2 kernel: x86 only.
+#if CV_VERSION_MAJOR == 4 && CV_VERSION_MINOR == 6
+#define AB_STAND_INS 1
+#else
+#define AB_STAND_INS 0
+#endif
+#if AB_STAND_INS && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define AB_SMALL_DEPTHWISE 1
+#else
+#define AB_SMALL_DEPTHWISE 0
+#endif
+
+namespace
+{
+
+// Off until standins_verify has passed. Both ways give the same bits, so a pass that runs
+// while it flips (a re-init during analyses) gives the same result either way.
+std::atomic<bool> g_on{false};
+std::atomic<uint64_t> g_runs{0};
+
+template <class Inner> class StandIn : public cv::dnn::Layer
+{
+  public:
+    using cv::dnn::Layer::finalize;
+    using cv::dnn::Layer::forward;
+
+    StandIn(const cv::dnn::LayerParams &params, cv::Ptr<Inner> inner)
+        : cv::dnn::Layer(params), inner_(std::move(inner))
+    {
+    }
+
+    bool getMemoryShapes(const std::vector<cv::dnn::MatShape> &inputs, const int required,
+                         std::vector<cv::dnn::MatShape> &outputs,
+                         std::vector<cv::dnn::MatShape> &internals) const override
+    {
+        return inner_->getMemoryShapes(inputs, required, outputs, internals);
+    }
+
+    // The network fuses a following activation into a layer after finalising it (and may
+    // clear it again): OpenCV's layer gets it, and the stand-in stays in only if it can apply
+    // it the same way.
+    bool setActivation(const cv::Ptr<cv::dnn::ActivationLayer> &layer) override
+    {
+        if (!inner_->setActivation(layer))
+            return false;
+        activation_ok_ = accepts(layer);
+        own_ = shapes_ok_ && activation_ok_;
+        return true;
+    }
+
+    void finalize(cv::InputArrayOfArrays inputs_arr, cv::OutputArrayOfArrays outputs_arr) override
+    {
+        inner_->finalize(inputs_arr, outputs_arr);
+        std::vector<cv::Mat> inputs, outputs;
+        inputs_arr.getMatVector(inputs);
+        outputs_arr.getMatVector(outputs);
+        shapes_ok_ = AB_STAND_INS && !inputs.empty() && outputs.size() == 1 &&
+                     inputs[0].type() == CV_32F && outputs[0].type() == CV_32F &&
+                     takes(inputs, outputs);
+        own_ = shapes_ok_ && activation_ok_;
+    }
+
+    void forward(cv::InputArrayOfArrays inputs_arr, cv::OutputArrayOfArrays outputs_arr,
+                 cv::OutputArrayOfArrays internals_arr) override
+    {
+        if (own_ && g_on.load(std::memory_order_relaxed) && inputs_arr.depth() == CV_32F &&
+            outputs_arr.depth() == CV_32F) {
+            std::vector<cv::Mat> inputs, outputs;
+            inputs_arr.getMatVector(inputs);
+            outputs_arr.getMatVector(outputs);
+            bool continuous = outputs[0].isContinuous();
+            for (const cv::Mat &m : inputs)
+                continuous = continuous && m.isContinuous();
+            if (continuous) {
+                run(inputs, outputs[0]);
+                g_runs.fetch_add(1, std::memory_order_relaxed);
+                return;
+            }
+        }
+        inner_->forward(inputs_arr, outputs_arr, internals_arr);
+    }
+
+  protected:
+    // Whether this stand-in computes these shapes (called after OpenCV's layer is finalised).
+    virtual bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) = 0;
+    // Whether it applies this fused activation (empty: none) as OpenCV's layer would.
+    virtual bool accepts(const cv::Ptr<cv::dnn::ActivationLayer> &layer)
+    {
+        return layer.empty();
+    }
+    virtual void run(const std::vector<cv::Mat> &inputs, cv::Mat &output) = 0;
+
+    cv::Ptr<Inner> inner_;
+
+  private:
+    bool shapes_ok_ = false, activation_ok_ = true, own_ = false;
+};
+
+#if AB_SMALL_DEPTHWISE
+// One channel of a 3x3 depthwise convolution: in is h x w, out is oh x ow, pad a scratch of
+// ph x pw floats. Each output is computed as OpenCV 4.6's generic path computes it with its
+// AVX2 kernel (fastConv, which im2row feeds nine taps padded to 16 with zero weights): the
+// products started from zero with FMAs in eight lanes, the ninth tap fused into lane 0,
+// the horizontal-add tree ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the bias
+// added. Here the eight lanes are eight neighbouring outputs instead of eight taps.
+__attribute__((target("avx2,fma"))) void depthwise3x3_avx2(const float *in, int h, int w,
+                                                           float *out, int oh, int ow, int stride_h,
+                                                           int stride_w, int pad_t, int pad_l,
+                                                           const float *k, float bias, float *pad,
+                                                           int ph, int pw)
+{
+    // A zero-bordered copy (what im2row reads outside the input is 0 too), wide enough for
+    // whole vectors of eight outputs.
+    std::fill(pad, pad + static_cast<size_t>(ph) * pw, 0.0f);
+    for (int y = 0; y < h; y++)
+        std::copy(in + static_cast<size_t>(y) * w, in + static_cast<size_t>(y + 1) * w,
+                  pad + static_cast<size_t>(y + pad_t) * pw + pad_l);
+    const __m256 zero = _mm256_setzero_ps(), vbias = _mm256_set1_ps(bias);
+    __m256 vk[9];
+    for (int t = 0; t < 9; t++)
+        vk[t] = _mm256_set1_ps(k[t]);
+    for (int oy = 0; oy < oh; oy++) {
+        const float *rows = pad + static_cast<size_t>(oy) * stride_h * pw;
+        float *o = out + static_cast<size_t>(oy) * ow;
+        for (int ox = 0; ox < ow; ox += 8) {
+            __m256 x[9];
+            for (int t = 0; t < 9; t++) {
+                const float *q = rows + (t / 3) * pw + ox * stride_w + t % 3;
+                x[t] = stride_w == 1
+                           ? _mm256_loadu_ps(q)
+                           : _mm256_setr_ps(q[0], q[stride_w], q[2 * stride_w], q[3 * stride_w],
+                                            q[4 * stride_w], q[5 * stride_w], q[6 * stride_w],
+                                            q[7 * stride_w]);
+            }
+            // Products as FMAs onto zero, like the kernel's first step (and so that no compiler
+            // may fuse a product into a later sum: that would change the rounding).
+            __m256 p[8];
+            for (int t = 0; t < 8; t++)
+                p[t] = _mm256_fmadd_ps(vk[t], x[t], zero);
+            const __m256 p0 = _mm256_fmadd_ps(vk[8], x[8], p[0]);
+            __m256 sum =
+                _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p0, p[1]), _mm256_add_ps(p[2], p[3])),
+                              _mm256_add_ps(_mm256_add_ps(p[4], p[5]), _mm256_add_ps(p[6], p[7])));
+            sum = _mm256_add_ps(vbias, sum);
+            if (ox + 8 <= ow) {
+                _mm256_storeu_ps(o + ox, sum);
+            } else {
+                alignas(32) float tail[8];
+                _mm256_store_ps(tail, sum);
+                std::copy(tail, tail + (ow - ox), o + ox);
+            }
+        }
+    }
+}
+#endif
+
+// A 3x3 depthwise convolution narrower than 18 columns, on a CPU where OpenCV would use its
+// AVX2 kernels (it checks AVX2; FMA comes with it).
+class SmallDepthwise : public StandIn<cv::dnn::BaseConvolutionLayer>
+{
+  public:
+    explicit SmallDepthwise(const cv::dnn::LayerParams &params)
+        : StandIn(params, cv::dnn::ConvolutionLayer::create(params))
+    {
+    }
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+#if AB_SMALL_DEPTHWISE
+        const cv::dnn::BaseConvolutionLayer &c = *inner_;
+        if (inputs.size() != 1 || inputs[0].dims != 4 || outputs[0].dims != 4 || blobs.empty() ||
+            blobs[0].dims != 4 || !blobs[0].isContinuous() || c.kernel_size.size() != 2 ||
+            c.strides.size() != 2 || c.pads_begin.size() != 2 || c.dilations.size() != 2)
+            return false;
+        const int channels = inputs[0].size[1], width = inputs[0].size[3];
+        stride_h_ = static_cast<int>(c.strides[0]);
+        stride_w_ = static_cast<int>(c.strides[1]);
+        pad_t_ = static_cast<int>(c.pads_begin[0]);
+        pad_l_ = static_cast<int>(c.pads_begin[1]);
+        // OpenCV takes its fast depthwise kernel from 16 + 2 columns; below, its generic path,
+        // the one reproduced here.
+        return blobs[0].size[0] == channels && blobs[0].size[1] == 1 && blobs[0].size[2] == 3 &&
+               blobs[0].size[3] == 3 && c.kernel_size[0] == 3 && c.kernel_size[1] == 3 &&
+               c.dilations[0] == 1 && c.dilations[1] == 1 && outputs[0].size[1] == channels &&
+               width < 16 + 2 && stride_h_ >= 1 && stride_w_ >= 1 && pad_t_ >= 0 && pad_l_ >= 0 &&
+               (blobs.size() < 2 || blobs[1].total() == static_cast<size_t>(channels)) &&
+               cv::checkHardwareSupport(CV_CPU_AVX2) && cv::checkHardwareSupport(CV_CPU_FMA3) &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+        (void)inputs;
+        (void)outputs;
+        return false;
+#endif
+    }
+
+    void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
+    {
+#if AB_SMALL_DEPTHWISE
+        const cv::Mat &x = inputs[0];
+        const int n = x.size[0], channels = x.size[1], h = x.size[2], w = x.size[3];
+        const int oh = y.size[2], ow = y.size[3], ow8 = (ow + 7) / 8 * 8;
+        const int ph = std::max(h + pad_t_, (oh - 1) * stride_h_ + 3);
+        const int pw = std::max(w + pad_l_, (ow8 - 1) * stride_w_ + 3);
+        scratch_.resize(static_cast<size_t>(ph) * pw);
+        const float *k = blobs[0].ptr<float>();
+        const float *bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++) {
+                const size_t plane = static_cast<size_t>(i) * channels + c;
+                depthwise3x3_avx2(x.ptr<float>() + plane * h * w, h, w,
+                                  y.ptr<float>() + plane * oh * ow, oh, ow, stride_h_, stride_w_,
+                                  pad_t_, pad_l_, k + 9 * c, bias ? bias[c] : 0.0f, scratch_.data(),
+                                  ph, pw);
+            }
+#else
+        (void)inputs;
+        (void)y;
+#endif
+    }
+
+  private:
+    int stride_h_ = 1, stride_w_ = 1, pad_t_ = 0, pad_l_ = 0;
+    std::vector<float> scratch_;
+};
+
+// The sum of two tensors of one shape, with the ReLU the network fuses into it, as OpenCV's
+// Eltwise computes it: a + b, then x >= 0 ? x : slope * x.
+class SumRelu : public StandIn<cv::dnn::EltwiseLayer>
+{
+  public:
+    explicit SumRelu(const cv::dnn::LayerParams &params)
+        : StandIn(params, cv::dnn::EltwiseLayer::create(params)),
+          plain_(!params.has("coeff") &&
+                 cv::toLowerCase(params.get<cv::String>("operation", "sum")) == "sum" &&
+                 cv::toLowerCase(params.get<cv::String>("output_channels_mode", "same")) == "same")
+    {
+    }
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+        return plain_ && inputs.size() == 2 && inputs[1].type() == CV_32F &&
+               inputs[0].size == inputs[1].size && inputs[0].size == outputs[0].size;
+    }
+
+    bool accepts(const cv::Ptr<cv::dnn::ActivationLayer> &layer) override
+    {
+        cv::Ptr<cv::dnn::ReLULayer> relu = layer.dynamicCast<cv::dnn::ReLULayer>();
+        relu_ = !relu.empty();
+        slope_ = relu_ ? relu->negativeSlope : 0.0f;
+        return layer.empty() || relu_;
+    }
+
+    void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
+    {
+        const float *a = inputs[0].ptr<float>(), *b = inputs[1].ptr<float>();
+        float *o = y.ptr<float>(); // may be a's memory: element by element, that is fine
+        const size_t n = y.total();
+        size_t i = 0;
+        if (!relu_) {
+            for (; i < n; i++)
+                o[i] = a[i] + b[i];
+            return;
+        }
+        const float s = slope_;
+#if defined(__SSE2__)
+        // branch-free: the signs are random, a branch would be mispredicted half the time
+        const __m128 vs = _mm_set1_ps(s), zero = _mm_setzero_ps();
+        for (; i + 4 <= n; i += 4) {
+            const __m128 x = _mm_add_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i));
+            const __m128 keep = _mm_cmpge_ps(x, zero);
+            _mm_storeu_ps(o + i,
+                          _mm_or_ps(_mm_and_ps(keep, x), _mm_andnot_ps(keep, _mm_mul_ps(x, vs))));
+        }
+#endif
+        for (; i < n; i++) {
+            const float x = a[i] + b[i];
+            o[i] = x >= 0.f ? x : s * x;
+        }
+    }
+
+  private:
+    bool plain_;
+    bool relu_ = false;
+    float slope_ = 0.0f;
+};
+
+// 2x2 max-pooling with stride 2 and no padding, as OpenCV's scalar loop computes it: the running
+// maximum from -FLT_MAX over the window, row by row.
+class MaxPool2x2 : public StandIn<cv::dnn::PoolingLayer>
+{
+  public:
+    explicit MaxPool2x2(const cv::dnn::LayerParams &params)
+        : StandIn(params, cv::dnn::PoolingLayer::create(params)),
+          max_(cv::toLowerCase(params.get<cv::String>("pool", "max")) == "max")
+    {
+    }
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+        const cv::dnn::PoolingLayer &p = *inner_;
+        return max_ && inputs.size() == 1 && inputs[0].dims == 4 && outputs[0].dims == 4 &&
+               !p.globalPooling && !p.computeMaxIdx && p.kernel_size.size() == 2 &&
+               p.kernel_size[0] == 2 && p.kernel_size[1] == 2 && p.strides.size() == 2 &&
+               p.strides[0] == 2 && p.strides[1] == 2 && p.pads_begin.size() == 2 &&
+               p.pads_begin[0] == 0 && p.pads_begin[1] == 0 && p.pads_end.size() == 2 &&
+               p.pads_end[0] == 0 && p.pads_end[1] == 0 &&
+               inputs[0].size[0] == outputs[0].size[0] && inputs[0].size[1] == outputs[0].size[1] &&
+               inputs[0].size[2] == 2 * outputs[0].size[2] &&
+               inputs[0].size[3] == 2 * outputs[0].size[3];
+    }
+
+    void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
+    {
+        const cv::Mat &x = inputs[0];
+        const int planes = x.size[0] * x.size[1], w = x.size[3];
+        const int oh = y.size[2], ow = y.size[3];
+        for (int p = 0; p < planes; p++) {
+            const float *src = x.ptr<float>() + static_cast<size_t>(p) * x.size[2] * w;
+            float *dst = y.ptr<float>() + static_cast<size_t>(p) * oh * ow;
+            for (int oy = 0; oy < oh; oy++, dst += ow) {
+                const float *r0 = src + static_cast<size_t>(2 * oy) * w, *r1 = r0 + w;
+                for (int ox = 0; ox < ow; ox++) {
+                    float m = std::max(-FLT_MAX, r0[2 * ox]);
+                    m = std::max(m, r0[2 * ox + 1]);
+                    m = std::max(m, r1[2 * ox]);
+                    dst[ox] = std::max(m, r1[2 * ox + 1]);
+                }
+            }
+        }
+    }
+
+  private:
+    bool max_;
+};
+
+// Constant padding of the two spatial sides of an N x C x H x W tensor (BlazeFace pads before
+// its stride-2 convolutions), as OpenCV's Padding layer does: the value around, the input
+// copied in the middle. Nothing is computed, so nothing can differ.
+class SpatialPad : public StandIn<cv::dnn::PaddingLayer>
+{
+  public:
+    explicit SpatialPad(const cv::dnn::LayerParams &params)
+        : StandIn(params, cv::dnn::PaddingLayer::create(params)),
+          constant_(cv::toLowerCase(params.get<cv::String>("type", "constant")) == "constant" &&
+                    params.get<int>("input_dims", -1) == -1),
+          value_(params.get<float>("value", 0.0f))
+    {
+        if (params.has("paddings")) {
+            const cv::dnn::DictValue &p = params.get("paddings");
+            for (int i = 0; i < p.size(); i++)
+                pads_.push_back(p.get<int>(i));
+        }
+    }
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+        // before/after for N, C, H and W; only H and W padded
+        if (!constant_ || pads_.size() != 8 || pads_[0] || pads_[1] || pads_[2] || pads_[3] ||
+            inputs.size() != 1 || inputs[0].dims != 4 || outputs[0].dims != 4)
+            return false;
+        const cv::MatSize &in = inputs[0].size, &out = outputs[0].size;
+        return out[0] == in[0] && out[1] == in[1] && out[2] == in[2] + pads_[4] + pads_[5] &&
+               out[3] == in[3] + pads_[6] + pads_[7];
+    }
+
+    void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
+    {
+        const cv::Mat &x = inputs[0];
+        const int planes = x.size[0] * x.size[1], h = x.size[2], w = x.size[3];
+        const int oh = y.size[2], ow = y.size[3], top = pads_[4], left = pads_[6];
+        for (int p = 0; p < planes; p++) {
+            const float *src = x.ptr<float>() + static_cast<size_t>(p) * h * w;
+            float *dst = y.ptr<float>() + static_cast<size_t>(p) * oh * ow;
+            std::fill(dst, dst + static_cast<size_t>(top) * ow, value_);
+            for (int r = 0; r < h; r++) {
+                float *row = dst + static_cast<size_t>(top + r) * ow;
+                std::fill(row, row + left, value_);
+                std::copy(src + static_cast<size_t>(r) * w, src + static_cast<size_t>(r + 1) * w,
+                          row + left);
+                std::fill(row + left + w, row + ow, value_);
+            }
+            std::fill(dst + static_cast<size_t>(top + h) * ow, dst + static_cast<size_t>(oh) * ow,
+                      value_);
+        }
+    }
+
+  private:
+    bool constant_;
+    float value_;
+    std::vector<int> pads_;
+};
+
+cv::Ptr<cv::dnn::Layer> make_convolution(cv::dnn::LayerParams &params)
+{
+    const bool depthwise =
+        params.has("group") && params.has("num_output") && params.get<int>("group") > 1 &&
+        params.get<int>("group") == params.get<int>("num_output") && !params.blobs.empty() &&
+        params.blobs[0].dims == 4 && params.blobs[0].size[1] == 1 && params.blobs[0].size[2] == 3 &&
+        params.blobs[0].size[3] == 3;
+    if (depthwise)
+        return cv::makePtr<SmallDepthwise>(params);
+    return cv::dnn::ConvolutionLayer::create(params);
+}
+
+cv::Ptr<cv::dnn::Layer> make_eltwise(cv::dnn::LayerParams &params)
+{
+    return cv::makePtr<SumRelu>(params);
+}
+
+cv::Ptr<cv::dnn::Layer> make_pooling(cv::dnn::LayerParams &params)
+{
+    return cv::makePtr<MaxPool2x2>(params);
+}
+
+cv::Ptr<cv::dnn::Layer> make_padding(cv::dnn::LayerParams &params)
+{
+    return cv::makePtr<SpatialPad>(params);
+}
+
+} // namespace
+
+namespace ab_vision
+{
+
+void standins_register()
+{
+    static std::once_flag registered;
+    std::call_once(registered, [] {
+        cv::dnn::LayerFactory::registerLayer("Convolution", make_convolution);
+        cv::dnn::LayerFactory::registerLayer("Eltwise", make_eltwise);
+        cv::dnn::LayerFactory::registerLayer("Pooling", make_pooling);
+        cv::dnn::LayerFactory::registerLayer("Padding", make_padding);
+    });
+}
+
+bool standins_verify(cv::dnn::Net &net, const std::vector<std::string> &outputs, uint64_t seed,
+                     int inputs)
+{
+    bool same = AB_STAND_INS && inputs > 0;
+    const int shape[] = {1, 128, 128, 3};
+    cv::Mat input(4, shape, CV_32F);
+    cv::RNG rng(seed);
+    for (int i = 0; same && i < inputs; i++) {
+        rng.fill(input, cv::RNG::UNIFORM, -1.0, 1.0);
+        std::vector<cv::Mat> theirs, ours;
+        g_on.store(false);
+        net.setInput(input);
+        net.forward(theirs, outputs);
+        for (cv::Mat &m : theirs)
+            m = m.clone(); // the next pass reuses the network's buffers
+        g_on.store(true);
+        net.setInput(input);
+        net.forward(ours, outputs);
+        same = ours.size() == theirs.size() && !ours.empty();
+        for (size_t k = 0; same && k < ours.size(); k++)
+            same =
+                ours[k].total() == theirs[k].total() && ours[k].type() == CV_32F &&
+                ours[k].isContinuous() && theirs[k].isContinuous() &&
+                std::memcmp(ours[k].ptr(), theirs[k].ptr(), ours[k].total() * sizeof(float)) == 0;
+    }
+    g_on.store(same);
+    return same;
+}
+
+bool standins_active()
+{
+    return g_on.load();
+}
+
+uint64_t standins_runs()
+{
+    return g_runs.load();
+}
+
+} // namespace ab_vision
