@@ -109,5 +109,5 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
         ab_signal_raise_one(&app->jobs_ready);
         ab_app_request_notify(app, &app->notify_jobs);
     }
-    return ab_http_json(200, "{\"ok\":true}");
+    return ab_http_ok();
 }

@@ -39,6 +39,7 @@ static const route ROUTES[] = {
 
 struct ab_http_server {
     struct MHD_Daemon *daemon;
+    struct MHD_Response *ok; /* 200 {"ok":true}, queued by reference (MHD counts them) */
     ab_app *app;
     atomic_int stopping; /* no more deferring: deferred requests are being drained */
     atomic_int deferred; /* requests deferred and not yet completed */
@@ -75,13 +76,31 @@ ab_http_reply ab_http_error(int status, const char *code, const char *descriptio
     json_t *obj = json_pack("{s:b,s:s,s:s}", "ok", 0, "error", code, "description", description);
     char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
-    return (ab_http_reply){status, "application/json", text, text ? strlen(text) : 0};
+    return (ab_http_reply){status, "application/json", text, text ? strlen(text) : 0, false};
 }
 
 ab_http_reply ab_http_json(int status, const char *json_text)
 {
     char *copy = strdup(json_text);
-    return (ab_http_reply){status, "application/json", copy, copy ? strlen(copy) : 0};
+    return (ab_http_reply){status, "application/json", copy, copy ? strlen(copy) : 0, false};
+}
+
+static const char OK_BODY[] = "{\"ok\":true}";
+
+ab_http_reply ab_http_ok(void)
+{
+    return (ab_http_reply){200, "application/json", NULL, 0, true};
+}
+
+static struct MHD_Response *json_response(char *body, size_t len, enum MHD_ResponseMemoryMode mode,
+                                          const char *content_type)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
+    if (resp) {
+        MHD_add_response_header(resp, "Content-Type", content_type);
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    }
+    return resp;
 }
 
 static const char *endpoint_label(const route *r, const char *url)
@@ -93,23 +112,27 @@ static const char *endpoint_label(const route *r, const char *url)
 static enum MHD_Result send_reply(struct MHD_Connection *conn, request_state *st, const char *url,
                                   ab_http_reply reply)
 {
-    if (!reply.body) {
-        /* out of memory while building the reply: still answer, with no body */
-        reply.status = reply.status ? reply.status : 500;
-        reply.body_len = 0;
+    enum MHD_Result rc;
+    if (reply.ok) {
+        reply.status = 200;
+        rc = MHD_queue_response(conn, MHD_HTTP_OK, st->srv->ok);
+    } else {
+        if (!reply.body) {
+            /* out of memory while building the reply: still answer, with no body */
+            reply.status = reply.status ? reply.status : 500;
+            reply.body_len = 0;
+        }
+        struct MHD_Response *resp = json_response(
+            reply.body ? reply.body : (char *)"", reply.body_len,
+            reply.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT,
+            reply.content_type ? reply.content_type : "application/json");
+        if (!resp) {
+            free(reply.body);
+            return MHD_NO;
+        }
+        rc = MHD_queue_response(conn, (unsigned)reply.status, resp);
+        MHD_destroy_response(resp);
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        reply.body_len, reply.body ? reply.body : (char *)"", reply.body ? MHD_RESPMEM_MUST_FREE
-                                                                          : MHD_RESPMEM_PERSISTENT);
-    if (!resp) {
-        free(reply.body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type",
-                            reply.content_type ? reply.content_type : "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)reply.status, resp);
-    MHD_destroy_response(resp);
 
     char labels[160];
     snprintf(labels, sizeof labels, "endpoint=\"%s\",code=\"%d\"", endpoint_label(st->route, url),
@@ -277,12 +300,19 @@ ab_err ab_http_start(ab_app *app, ab_http_server **out)
     if (!srv)
         return AB_ERR_NOMEM;
     srv->app = app;
+    srv->ok = json_response((char *)OK_BODY, strlen(OK_BODY), MHD_RESPMEM_PERSISTENT,
+                            "application/json");
+    if (!srv->ok) {
+        free(srv);
+        return AB_ERR_NOMEM;
+    }
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)app->cfg->http_port);
     if (inet_pton(AF_INET, app->cfg->http_bind, &addr.sin_addr) != 1) {
         AB_ERROR("HTTP_BIND is not an IPv4 address", "{s:s}", "bind", app->cfg->http_bind);
+        MHD_destroy_response(srv->ok);
         free(srv);
         return AB_ERR_INVALID;
     }
@@ -301,6 +331,7 @@ ab_err ab_http_start(ab_app *app, ab_http_server **out)
     if (!srv->daemon) {
         AB_ERROR("cannot listen", "{s:s,s:i}", "bind", app->cfg->http_bind, "port",
                  app->cfg->http_port);
+        MHD_destroy_response(srv->ok);
         free(srv);
         return AB_ERR_INTERNAL;
     }
@@ -319,5 +350,6 @@ void ab_http_stop(ab_http_server *srv)
     for (int waited_ms = 0; atomic_load(&srv->deferred) > 0 && waited_ms < 30000; waited_ms += 5)
         usleep(5000);
     MHD_stop_daemon(srv->daemon);
+    MHD_destroy_response(srv->ok);
     free(srv);
 }

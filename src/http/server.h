@@ -27,6 +27,7 @@ typedef struct {
     const char *content_type;
     char *body; /* malloc'd, freed by the server */
     size_t body_len;
+    bool ok;    /* the shared 200 {"ok":true} (ab_http_ok); status, body unused */
 } ab_http_reply;
 
 /** Header value or NULL. Borrowed. */
@@ -35,12 +36,14 @@ const char *ab_http_header(const ab_http_req *req, const char *name);
 ab_http_reply ab_http_error(int status, const char *code, const char *description);
 /** Reply with a copy of a JSON object text. */
 ab_http_reply ab_http_json(int status, const char *json_text);
+/** 200 {"ok":true}, the webhooks' answer: one response object shared by every request. */
+ab_http_reply ab_http_ok(void);
 
 /* Answering later. The handler calls ab_http_defer, hands the pending request to whoever
  * finishes the work and returns AB_HTTP_LATER; that one calls ab_http_finish exactly once,
  * from any thread. The request's body stays valid until then. */
 typedef struct ab_http_pending ab_http_pending;
-#define AB_HTTP_LATER ((ab_http_reply){-1, NULL, NULL, 0})
+#define AB_HTTP_LATER ((ab_http_reply){-1, NULL, NULL, 0, false})
 /** Suspends the request. False while the server is stopping: answer at once instead. */
 bool ab_http_defer(const ab_http_req *req, ab_http_pending **out);
 /** Sends the reply of a deferred request (takes ownership of reply.body). */

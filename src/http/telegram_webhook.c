@@ -36,7 +36,7 @@ ab_http_reply ab_ep_telegram_webhook_check(ab_app *app, const ab_http_req *req)
         AB_WARN("webhook refused: bad secret token", NULL);
         return ab_http_error(401, "unauthorized", "missing or wrong secret token");
     }
-    return (ab_http_reply){0, NULL, NULL, 0};
+    return (ab_http_reply){0, NULL, NULL, 0, false};
 }
 
 /* What the batcher's callback needs to answer the request. */
@@ -66,7 +66,7 @@ static ab_http_reply stored_reply(ab_app *app, const stored_ctx *c, ab_err err, 
         ab_signal_raise_one(&app->inbox_ready); /* a dispatcher here, at once */
         ab_app_request_notify(app, &app->notify_inbox); /* and the other replicas */
     }
-    return ab_http_json(200, "{\"ok\":true}");
+    return ab_http_ok();
 }
 
 /* Runs on a batcher writer thread once the update's batch is committed (or failed). */
