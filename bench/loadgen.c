@@ -19,6 +19,8 @@
  *     --wait-timeout S    give up waiting for the sink after S seconds (default 120)
  *     --time-limit S      give up posting after S seconds (default 240)
  *     --json FILE         write the results as one JSON object
+ *     --samples FILE      write every request's latency, one line each: index, ms since
+ *                         the first send (open loop: since due), latency ms (for finding stalls)
  *     --rate R            open loop: request i is due at start + i/R seconds and is sent on
  *                         an idle connection once due; its latency counts from when it was
  *                         due, so time spent waiting for a free connection is included (no
@@ -72,6 +74,8 @@ static long long first_update = 1, chat_base = 1000000000LL;
 static int watch_pid;
 static double wait_timeout = 120, time_limit = 240;
 static double rate; /* requests/s; 0: closed loop */
+static const char *samples_path;
+static int64_t *sent_at; /* --samples: when each request started (due, in the open loop) */
 static const char *json_path;
 
 /* results */
@@ -253,6 +257,8 @@ static int start_request(int ep, conn *c, long i, int retry)
         c->idx = i;
         c->attempts = 0;
         c->t0 = rate > 0 ? open_start + (int64_t)((double)i * 1e9 / rate) : mono_ns();
+        if (sent_at)
+            sent_at[i] = c->t0;
         if (!first_send)
             first_send = c->t0;
     }
@@ -422,7 +428,8 @@ static void usage(const char *prog)
             "usage: %s --port P --mode webhook|sink --n N --conc C [--host A] [--chats M]\n"
             "          [--secret S] [--token T] [--first-update U] [--chat-base B]\n"
             "          [--watch-pid PID] [--sink-port SP --expect E] [--wait-timeout S]\n"
-            "          [--time-limit S] [--json FILE] [--rate R]\n",
+            "          [--time-limit S] [--json FILE] [--rate R]\n"
+            "          [--samples FILE]\n",
             prog);
     exit(2);
 }
@@ -456,6 +463,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--time-limit")) time_limit = atof(v);
         else if (!strcmp(a, "--json")) json_path = v;
         else if (!strcmp(a, "--rate")) rate = atof(v);
+        else if (!strcmp(a, "--samples")) samples_path = v;
         else usage(argv[0]);
     }
     if (port <= 0 || n_req <= 0 || conc <= 0 || n_chats <= 0)
@@ -466,6 +474,8 @@ int main(int argc, char **argv)
         expect = n_req;
     signal(SIGPIPE, SIG_IGN);
     lat = calloc((size_t)n_req, sizeof *lat);
+    if (samples_path && !(sent_at = calloc((size_t)n_req, sizeof *sent_at)))
+        die("calloc");
     conn *conns = calloc((size_t)conc, sizeof *conns);
     if (!lat || !conns)
         die("calloc");
@@ -559,6 +569,15 @@ int main(int argc, char **argv)
         sample_proc(0);
     }
     int64_t post_end = mono_ns();
+    if (samples_path) { /* before the latencies are sorted */
+        FILE *f = fopen(samples_path, "w");
+        if (!f)
+            die("loadgen: --samples");
+        for (long i = 0; i < n_req; i++)
+            fprintf(f, "%ld %.3f %.3f\n", i, (double)(sent_at[i] - first_send) / 1e6,
+                    (double)lat[i] / 1e6);
+        fclose(f);
+    }
     double cpu_post = watch_pid ? proc_cpu_s(watch_pid) : 0;
 
     /* Wait for the sink to have every reply; keep sampling the service meanwhile. */

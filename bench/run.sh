@@ -357,6 +357,7 @@ dump_stats "$URL" "$OUT/service"
 rm -f "$OUT"/open-*.json
 if [ -n "$OPEN_RATES" ]; then
     start_service "$OUT/avatarbot-open.log"
+    start_sampler "$URL" "$OUT/open-waits.txt"
     next_update=$((WARMUP + N + 1))
     for r in $OPEN_RATES; do
         n_open=$((r * OPEN_SECONDS))
@@ -365,9 +366,11 @@ if [ -n "$OPEN_RATES" ]; then
         "$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$n_open" \
             --conc "$C" --chats "$M" --chat-base "$CHAT_BASE" --first-update "$next_update" \
             --rate "$r" --sink-port "$SINK_PORT" --expect "$n_open" --wait-timeout 120 \
-            --json "$OUT/open-$r.json" >/dev/null || note "warning: open loop at $r/s incomplete"
+            --samples "$OUT/open-$r-samples.txt" --json "$OUT/open-$r.json" >/dev/null \
+            || note "warning: open loop at $r/s incomplete"
         next_update=$((next_update + n_open))
     done
+    stop_sampler
     kill "$SVC_PID" 2>/dev/null || true
     wait "$SVC_PID" 2>/dev/null || true
 fi
