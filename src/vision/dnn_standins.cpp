@@ -4,12 +4,14 @@
 // in the nine narrow 3x3 depthwise convolutions (16x16 and 8x8: OpenCV runs its fast depthwise
 // kernel only from 18 columns; the narrower ones take its generic im2row path, a tiny matrix
 // product per channel) and a fifth in the 16 residual additions with their ReLU and the three
-// 2x2 max-poolings (scalar, branchy loops). The stand-ins do those jobs and compute every
-// value exactly as OpenCV does, in the same order of operations, so the outputs are OpenCV's
-// to the bit. That is checked when the model loads (standins_verify: passes with and without
-// them on random inputs must agree in every bit of every output); until it has passed, or if
-// it ever fails, they hand everything to the OpenCV layer each of them wraps. Any case they do
-// not know (other shapes, options, activations, CPUs, OpenCV versions) goes to that layer too.
+// 2x2 max-poolings (scalar, branchy loops); after those, the two 1x1 convolutions at 64x64
+// (0.9 ms of a ~3.5 ms pass, much of it OpenCV's im2row copy). The stand-ins do those jobs and
+// compute every value exactly as OpenCV does, in the same order of operations, so the outputs
+// are OpenCV's to the bit. That is checked when the model loads (standins_verify: passes with
+// and without them on random inputs must agree in every bit of every output); until it has
+// passed, or if it ever fails, they hand everything to the OpenCV layer each of them wraps. Any
+// case they do not know (other shapes, options, activations, CPUs, OpenCV versions) goes to
+// that layer too.
 //
 // They enter OpenCV through its layer factory: the constructors registered for "Convolution",
 // "Eltwise", "Pooling" and "Padding" make a stand-in wrapping OpenCV's own layer. The
@@ -21,6 +23,7 @@
 #include <cfloat>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/version.hpp>
@@ -257,6 +260,170 @@ class SmallDepthwise : public StandIn<cv::dnn::BaseConvolutionLayer>
     std::vector<float> scratch_;
 };
 
+#if AB_SMALL_DEPTHWISE
+// Output channels of a 1x1 convolution for `len` (at most `ld`) neighbouring positions:
+// cols[k * ld + p] is input channel k at position p, for k < ka (ka a multiple of 8, the rows
+// from the last channel on all zero, as in OpenCV's padded weights and im2row rows) and p < len
+// rounded up to 8. Each output is computed as OpenCV 4.6's AVX2 fastConv computes it (no
+// AVX-512 path below 32 values): lane l of eight sums the products of taps l, l + 8, l + 16,
+// ... in that order as FMAs started from zero, the lanes are added as its horizontal adds add
+// them, ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the bias, then the fused ReLU
+// (x > 0 ? x : x * slope). Here the eight vector lanes are eight neighbouring positions.
+__attribute__((target("avx2,fma"))) void
+pointwise_conv_avx2(const float *cols, int ld, int ka, int len, const float *w, int out_cn,
+                    const float *bias, bool relu, float slope, float *out, size_t out_step)
+{
+    const __m256 zero = _mm256_setzero_ps(), vslope = _mm256_set1_ps(slope);
+    for (int o = 0; o < out_cn; o++) {
+        const float *wo = w + static_cast<size_t>(o) * ka;
+        const __m256 vbias = _mm256_set1_ps(bias[o]);
+        float *dst = out + o * out_step;
+        for (int p = 0; p < len; p += 8) {
+            const float *c = cols + p;
+            __m256 a[8];
+#pragma GCC unroll 8
+            for (int l = 0; l < 8; l++)
+                a[l] = _mm256_fmadd_ps(_mm256_set1_ps(wo[l]),
+                                       _mm256_loadu_ps(c + static_cast<size_t>(l) * ld), zero);
+            for (int k = 8; k < ka; k += 8)
+#pragma GCC unroll 8
+                for (int l = 0; l < 8; l++)
+                    a[l] =
+                        _mm256_fmadd_ps(_mm256_set1_ps(wo[k + l]),
+                                        _mm256_loadu_ps(c + static_cast<size_t>(k + l) * ld), a[l]);
+            __m256 sum =
+                _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])),
+                              _mm256_add_ps(_mm256_add_ps(a[4], a[5]), _mm256_add_ps(a[6], a[7])));
+            sum = _mm256_add_ps(vbias, sum);
+            if (relu)
+                sum = _mm256_blendv_ps(_mm256_mul_ps(sum, vslope), sum,
+                                       _mm256_cmp_ps(sum, zero, _CMP_GT_OS));
+            if (p + 8 <= len) {
+                _mm256_storeu_ps(dst + p, sum);
+            } else {
+                alignas(32) float tail[8];
+                _mm256_store_ps(tail, sum);
+                std::copy(tail, tail + (len - p), dst + p);
+            }
+        }
+    }
+}
+#endif
+
+// A 1x1 convolution (one group, stride 1, no padding) of up to 64 input channels, BlazeFace's
+// pointwise ones, on a CPU where OpenCV 4.6 runs its AVX2 fastConv. OpenCV copies the inputs
+// of each block of 32 positions into an im2row buffer (at 64x64, with the planes 16 KB apart,
+// most of its time) and takes at most 64 input channels at a time (more are summed in parts,
+// in another order); with an output plane a multiple of 8 every block has at least 8
+// positions, so its scalar tail loops (another order too) never run.
+class PointwiseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
+{
+  public:
+    explicit PointwiseConv(const cv::dnn::LayerParams &params)
+        : StandIn(params, cv::dnn::ConvolutionLayer::create(params))
+    {
+    }
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+#if AB_SMALL_DEPTHWISE
+        const cv::dnn::BaseConvolutionLayer &c = *inner_;
+        if (inputs.size() != 1 || inputs[0].dims != 4 || outputs[0].dims != 4 || blobs.empty() ||
+            blobs[0].dims != 4 || !blobs[0].isContinuous() || blobs[0].type() != CV_32F ||
+            c.kernel_size.size() != 2 || c.strides.size() != 2 || c.pads_begin.size() != 2 ||
+            c.dilations.size() != 2)
+            return false;
+        in_cn_ = inputs[0].size[1];
+        out_cn_ = outputs[0].size[1];
+        kh_ = static_cast<int>(c.kernel_size[0]);
+        kw_ = static_cast<int>(c.kernel_size[1]);
+        stride_h_ = static_cast<int>(c.strides[0]);
+        stride_w_ = static_cast<int>(c.strides[1]);
+        pad_t_ = static_cast<int>(c.pads_begin[0]);
+        pad_l_ = static_cast<int>(c.pads_begin[1]);
+        const int k = in_cn_ * kh_ * kw_;
+        ka_ = (k + 7) / 8 * 8;
+        const int plane = outputs[0].size[2] * outputs[0].size[3];
+        const bool avx512 = cv::checkHardwareSupport(CV_CPU_AVX512_SKX);
+        if (!(blobs[0].size[0] == out_cn_ && blobs[0].size[1] == in_cn_ &&
+              blobs[0].size[2] == kh_ && blobs[0].size[3] == kw_ && in_cn_ >= 1 && in_cn_ <= 64 &&
+              kh_ == 1 && kw_ == 1 && c.dilations[0] == 1 && c.dilations[1] == 1 &&
+              stride_h_ == 1 && stride_w_ == 1 && pad_t_ == 0 && pad_l_ == 0 &&
+              c.pads_end.size() == 2 && c.pads_end[0] == 0 && c.pads_end[1] == 0 &&
+              outputs[0].size[2] == inputs[0].size[2] && outputs[0].size[3] == inputs[0].size[3] &&
+              outputs[0].size[0] == inputs[0].size[0] && plane % 8 == 0 && !(avx512 && k >= 32) &&
+              (blobs.size() < 2 || (blobs[1].total() == static_cast<size_t>(out_cn_) &&
+                                    blobs[1].type() == CV_32F && blobs[1].isContinuous())) &&
+              cv::checkHardwareSupport(CV_CPU_AVX2) && cv::checkHardwareSupport(CV_CPU_FMA3) &&
+              __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+            return false;
+        // weights with each row padded with zeros to ka_, like OpenCV's weight matrix
+        weights_.assign(static_cast<size_t>(out_cn_) * ka_, 0.0f);
+        for (int o = 0; o < out_cn_; o++)
+            std::copy(blobs[0].ptr<float>() + static_cast<size_t>(o) * k,
+                      blobs[0].ptr<float>() + static_cast<size_t>(o + 1) * k,
+                      weights_.begin() + static_cast<size_t>(o) * ka_);
+        bias_.assign(static_cast<size_t>(out_cn_), 0.0f);
+        if (blobs.size() > 1)
+            std::copy(blobs[1].ptr<float>(), blobs[1].ptr<float>() + out_cn_, bias_.begin());
+        return true;
+#else
+        (void)inputs;
+        (void)outputs;
+        return false;
+#endif
+    }
+
+    bool accepts(const cv::Ptr<cv::dnn::ActivationLayer> &layer) override
+    {
+        cv::Ptr<cv::dnn::ReLULayer> relu = layer.dynamicCast<cv::dnn::ReLULayer>();
+        relu_ = !relu.empty();
+        slope_ = relu_ ? relu->negativeSlope : 0.0f;
+        return layer.empty() || relu_;
+    }
+
+    void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
+    {
+#if AB_SMALL_DEPTHWISE
+        const cv::Mat &x = inputs[0];
+        const int n = x.size[0], h = x.size[2], w = x.size[3];
+        const int oh = y.size[2], ow = y.size[3];
+        const size_t in_plane = static_cast<size_t>(h) * w, plane = static_cast<size_t>(oh) * ow;
+        const int k = in_cn_;
+        // Blocks of 64 positions. Their inputs are copied together (a row of 64 floats per
+        // channel, zero rows after the last channel): read straight from planes whole pages
+        // apart, every channel would fall into the same few cache sets.
+        const int ld = 64;
+        if (cols_.size() != static_cast<size_t>(ka_) * ld)
+            cols_.assign(static_cast<size_t>(ka_) * ld, 0.0f); // rows k..ka_ stay zero
+        float *cols = cols_.data();
+        for (int s = 0; s < n; s++) {
+            const float *xs = x.ptr<float>() + static_cast<size_t>(s) * in_cn_ * in_plane;
+            float *ys = y.ptr<float>() + static_cast<size_t>(s) * out_cn_ * plane;
+            for (size_t p0 = 0; p0 < plane; p0 += ld) {
+                const int len = static_cast<int>(std::min<size_t>(ld, plane - p0));
+                for (int i = 0; i < k; i++)
+                    std::copy(xs + i * in_plane + p0, xs + i * in_plane + p0 + len,
+                              cols + static_cast<size_t>(i) * ld);
+                pointwise_conv_avx2(cols, ld, ka_, len, weights_.data(), out_cn_, bias_.data(),
+                                    relu_, slope_, ys + p0, plane);
+            }
+        }
+#else
+        (void)inputs;
+        (void)y;
+#endif
+    }
+
+  private:
+    int in_cn_ = 0, out_cn_ = 0, kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1, pad_t_ = 0,
+        pad_l_ = 0, ka_ = 8;
+    bool relu_ = false;
+    float slope_ = 0.0f;
+    std::vector<float> weights_, bias_, cols_;
+};
+
 // The sum of two tensors of one shape, with the ReLU the network fuses into it, as OpenCV's
 // Eltwise computes it: a + b, then x >= 0 ? x : slope * x.
 class SumRelu : public StandIn<cv::dnn::EltwiseLayer>
@@ -436,6 +603,11 @@ cv::Ptr<cv::dnn::Layer> make_convolution(cv::dnn::LayerParams &params)
         params.blobs[0].size[3] == 3;
     if (depthwise)
         return cv::makePtr<SmallDepthwise>(params);
+    const bool pointwise = params.get<int>("group", 1) == 1 && !params.blobs.empty() &&
+                           params.blobs[0].dims == 4 && params.blobs[0].size[2] == 1 &&
+                           params.blobs[0].size[3] == 1;
+    if (pointwise)
+        return cv::makePtr<PointwiseConv>(params);
     return cv::dnn::ConvolutionLayer::create(params);
 }
 
