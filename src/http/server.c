@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +27,22 @@ typedef struct {
     endpoint_fn check; /* runs on headers alone, before any body is read; NULL: none */
     endpoint_fn handle;
     int takes_body;
+    /* The handler may block (database, FAL's keys): it runs on a helper thread with the
+     * connection suspended, so the event loop keeps serving the webhook meanwhile. */
+    int offload;
 } route;
 
 static const route ROUTES[] = {
-    {"POST", "/telegram/webhook", ab_ep_telegram_webhook_check, ab_ep_telegram_webhook, 1},
-    {"POST", "/fal/webhook", NULL, ab_ep_fal_webhook, 1},
-    {"GET", "/healthz", NULL, ab_ep_healthz, 0},
-    {"GET", "/readyz", NULL, ab_ep_readyz, 0},
-    {"GET", "/metrics", NULL, ab_ep_metrics, 0},
+    {"POST", "/telegram/webhook", ab_ep_telegram_webhook_check, ab_ep_telegram_webhook, 1, 0},
+    {"POST", "/fal/webhook", NULL, ab_ep_fal_webhook, 1, 1},
+    {"GET", "/healthz", NULL, ab_ep_healthz, 0, 0},
+    {"GET", "/readyz", NULL, ab_ep_readyz, 0, 1},
+    {"GET", "/metrics", NULL, ab_ep_metrics, 0, 1},
 };
+
+/* Helper threads for offloaded handlers: few, since these requests are rare (probes, scrapes,
+ * FAL's callbacks). */
+#define OFFLOAD_THREADS 2
 #define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
 struct ab_http_server {
@@ -43,6 +51,12 @@ struct ab_http_server {
     ab_app *app;
     atomic_int stopping; /* no more deferring: deferred requests are being drained */
     atomic_int deferred; /* requests deferred and not yet completed */
+    pthread_mutex_t offload_lock;
+    pthread_cond_t offload_queued;
+    struct ab_http_pending *offload_head, *offload_tail;
+    bool offload_quit;
+    pthread_t offload_threads[OFFLOAD_THREADS];
+    int offload_started;
 };
 
 /* One request; also what ab_http_pending points to. */
@@ -57,6 +71,8 @@ typedef struct ab_http_pending {
     int deferred;        /* counted in srv->deferred until the request completes */
     atomic_int finished; /* the deferred reply is in `later` */
     ab_http_reply later;
+    const char *method, *url;     /* libmicrohttpd's, valid until the request completes */
+    struct ab_http_pending *next; /* in the offload queue */
 } request_state;
 
 static double now_s(void)
@@ -173,6 +189,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->started = now_s();
         st->srv = srv;
         st->conn = conn;
+        st->method = method;
+        st->url = url;
         *req_cls = st;
         int path_known;
         st->route = find_route(method, url, &path_known);
@@ -232,6 +250,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_reply(conn, st, url,
                           ab_http_error(413, "payload_too_large", "body is over 1 MiB"));
     ab_http_req req = {conn, method, url, st->body ? st->body : (char *)"", st->len, st};
+    if (st->route->offload) {
+        ab_http_pending *pending;
+        if (!ab_http_defer(&req, &pending))
+            return send_reply(conn, st, url,
+                              ab_http_error(503, "unavailable", "shutting down, retry later"));
+        pthread_mutex_lock(&srv->offload_lock);
+        if (srv->offload_quit) { /* the helpers are gone (stopping): answer here */
+            pthread_mutex_unlock(&srv->offload_lock);
+            ab_http_finish(pending, ab_http_error(503, "unavailable", "shutting down"));
+            return MHD_YES;
+        }
+        if (srv->offload_tail)
+            srv->offload_tail->next = pending;
+        else
+            srv->offload_head = pending;
+        srv->offload_tail = pending;
+        pthread_cond_signal(&srv->offload_queued);
+        pthread_mutex_unlock(&srv->offload_lock);
+        return MHD_YES;
+    }
     ab_http_reply reply = st->route->handle(srv->app, &req);
     if (reply.status == AB_HTTP_LATER.status)
         return MHD_YES;
@@ -282,6 +320,52 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     }
 }
 
+/* Runs offloaded handlers. The connection is suspended meanwhile, so its headers and body are
+ * read by this thread alone. */
+static void *offload_main(void *arg)
+{
+    ab_http_server *srv = arg;
+    pthread_mutex_lock(&srv->offload_lock);
+    for (;;) {
+        while (!srv->offload_head && !srv->offload_quit)
+            pthread_cond_wait(&srv->offload_queued, &srv->offload_lock);
+        request_state *st = srv->offload_head;
+        if (!st)
+            break; /* quitting, and nothing left */
+        srv->offload_head = st->next;
+        if (!srv->offload_head)
+            srv->offload_tail = NULL;
+        pthread_mutex_unlock(&srv->offload_lock);
+        ab_http_req req = {st->conn, st->method, st->url, st->body ? st->body : (char *)"",
+                           st->len, st};
+        ab_http_finish(st, st->route->handle(srv->app, &req));
+        pthread_mutex_lock(&srv->offload_lock);
+    }
+    pthread_mutex_unlock(&srv->offload_lock);
+    return NULL;
+}
+
+static void offload_stop(ab_http_server *srv)
+{
+    pthread_mutex_lock(&srv->offload_lock);
+    srv->offload_quit = true;
+    pthread_cond_broadcast(&srv->offload_queued);
+    pthread_mutex_unlock(&srv->offload_lock);
+    for (int i = 0; i < srv->offload_started; i++)
+        pthread_join(srv->offload_threads[i], NULL);
+    srv->offload_started = 0;
+}
+
+static void server_free(ab_http_server *srv)
+{
+    offload_stop(srv);
+    pthread_mutex_destroy(&srv->offload_lock);
+    pthread_cond_destroy(&srv->offload_queued);
+    if (srv->ok)
+        MHD_destroy_response(srv->ok);
+    free(srv);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -300,10 +384,16 @@ ab_err ab_http_start(ab_app *app, ab_http_server **out)
     if (!srv)
         return AB_ERR_NOMEM;
     srv->app = app;
+    pthread_mutex_init(&srv->offload_lock, NULL);
+    pthread_cond_init(&srv->offload_queued, NULL);
     srv->ok = json_response((char *)OK_BODY, strlen(OK_BODY), MHD_RESPMEM_PERSISTENT,
                             "application/json");
-    if (!srv->ok) {
-        free(srv);
+    for (; srv->ok && srv->offload_started < OFFLOAD_THREADS; srv->offload_started++)
+        if (pthread_create(&srv->offload_threads[srv->offload_started], NULL, offload_main,
+                           srv) != 0)
+            break;
+    if (!srv->ok || srv->offload_started < OFFLOAD_THREADS) {
+        server_free(srv);
         return AB_ERR_NOMEM;
     }
     struct sockaddr_in addr;
@@ -312,8 +402,7 @@ ab_err ab_http_start(ab_app *app, ab_http_server **out)
     addr.sin_port = htons((uint16_t)app->cfg->http_port);
     if (inet_pton(AF_INET, app->cfg->http_bind, &addr.sin_addr) != 1) {
         AB_ERROR("HTTP_BIND is not an IPv4 address", "{s:s}", "bind", app->cfg->http_bind);
-        MHD_destroy_response(srv->ok);
-        free(srv);
+        server_free(srv);
         return AB_ERR_INVALID;
     }
     /* A pool of event-loop threads (epoll) rather than a thread per connection: with Telegram's
@@ -331,8 +420,7 @@ ab_err ab_http_start(ab_app *app, ab_http_server **out)
     if (!srv->daemon) {
         AB_ERROR("cannot listen", "{s:s,s:i}", "bind", app->cfg->http_bind, "port",
                  app->cfg->http_port);
-        MHD_destroy_response(srv->ok);
-        free(srv);
+        server_free(srv);
         return AB_ERR_INTERNAL;
     }
     *out = srv;
@@ -347,9 +435,9 @@ void ab_http_stop(ab_http_server *srv)
      * suspended would drop them. serve stops the inbox batcher first, so each has its reply
      * (or is about to); this waits for the replies to be sent. */
     atomic_store(&srv->stopping, 1);
+    offload_stop(srv); /* runs what is queued, then the helper threads end */
     for (int waited_ms = 0; atomic_load(&srv->deferred) > 0 && waited_ms < 30000; waited_ms += 5)
         usleep(5000);
     MHD_stop_daemon(srv->daemon);
-    MHD_destroy_response(srv->ok);
-    free(srv);
+    server_free(srv);
 }

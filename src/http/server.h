@@ -1,7 +1,8 @@
 /* The HTTP server (libmicrohttpd: a few event-loop threads, each serving many connections)
- * and the routing table of the service's endpoints. A handler may block briefly on the
- * database; one that waits on other threads defers its answer instead (ab_http_defer), so the
- * event loop goes on serving other connections meanwhile. */
+ * and the routing table of the service's endpoints. Handlers run on the event loop and must
+ * not block: the webhook defers its answer to the inbox batcher (ab_http_defer), and routes
+ * that wait on the database or the network (readiness, metrics, FAL's callbacks) are marked
+ * offload in server.c and run on helper threads with their connection suspended. */
 #ifndef AB_HTTP_SERVER_H
 #define AB_HTTP_SERVER_H
 

@@ -7,6 +7,7 @@ JWKS; the service runs with FAL_MODE=live against it."""
 import json
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -278,6 +279,28 @@ class TrainingTest(h.IntegrationTestCase):
         a = self.wait_avatar(aid, "completed")
         self.assertEqual(a["lora_url"], "https://evil.example/x")
         self.assertIn('avatarbot_fal_webhooks_total{result="rejected"} 4', self.metrics(svc))
+
+    def test_slow_fal_keys_do_not_hold_up_telegram_webhooks(self):
+        # One HTTP event loop: if the FAL webhook were verified on it, fetching FAL's keys
+        # (stalled here for 4 s) would hold every Telegram webhook for as long.
+        svc = self.start(HTTP_THREADS=1)
+        self.fal.fault("stall", endpoint="jwks", seconds=4)
+        body = {"request_id": "r-nobody", "gateway_request_id": "r-nobody", "status": "OK",
+                "payload": {}}
+        fal_answer = {}
+        sender = threading.Thread(target=lambda: fal_answer.update(
+            self.fal.send_webhook(svc.url + "/fal/webhook", body)))
+        sender.start()
+        time.sleep(1.0)  # the service is now fetching the keys (the first webhook needs them)
+        self.assertTrue(sender.is_alive(), "the FAL webhook was answered before the keys came")
+        started = time.monotonic()
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), h.user_id(620),
+                                                     "/start", lang="en"))
+        self.assertEqual(status, 200)
+        self.assertLess(time.monotonic() - started, 2.0, "the webhook waited for FAL's keys")
+        sender.join(h.scaled(30))
+        self.assertEqual(fal_answer.get("http_status"), 200, fal_answer)  # verified, then taken
+        self.assertIn('avatarbot_fal_webhooks_total{result="unknown"} 1', self.metrics(svc))
 
     def test_cancel_from_the_progress_message(self):
         self.fal.set_config(duration=120)
