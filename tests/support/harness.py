@@ -781,8 +781,12 @@ def chat_object(chat_id, first_name="Тестер", username=None):
 
 def _default_message_id(update_id):
     # User messages in a private chat share one id sequence with the bot's; keep ours far
-    # from the stand-in's (which count from 1) so they never collide.
-    return 1_000_000 + (update_id % 1_000_000)
+    # from the stand-in's (which count from 1) so they never collide. The stand-in numbers
+    # the bot's next messages after the user's latest, so consecutive user messages are
+    # 1,000 apart: with ids one apart, the bot's reply to one took the id of the next, which
+    # then replaced it in the stand-in (a status message turned into the user's photo, seen
+    # as a flaky test_photos run). Telegram's ids stay below 2^31 here.
+    return 1_000_000 + (update_id % 1_000_000) * 1000
 
 
 def _message_base(update_id, uid, lang, message_id, chat_id, first_name, username, date):
