@@ -133,6 +133,29 @@ template <class Inner> class StandIn : public cv::dnn::Layer
 };
 
 #if AB_SMALL_DEPTHWISE
+// OpenCV's fastConv sums its eight lanes as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)),
+// then adds the bias: both stand-ins that reproduce it end the same way.
+__attribute__((target("avx2,fma"))) inline __m256 lanes_sum_plus_bias(const __m256 l[8],
+                                                                     __m256 bias)
+{
+    const __m256 sum =
+        _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(l[0], l[1]), _mm256_add_ps(l[2], l[3])),
+                      _mm256_add_ps(_mm256_add_ps(l[4], l[5]), _mm256_add_ps(l[6], l[7])));
+    return _mm256_add_ps(bias, sum);
+}
+
+// Stores the first n (1..8) of eight results.
+__attribute__((target("avx2,fma"))) inline void store_first(float *dst, __m256 v, int n)
+{
+    if (n >= 8) {
+        _mm256_storeu_ps(dst, v);
+    } else {
+        alignas(32) float tail[8];
+        _mm256_store_ps(tail, v);
+        std::copy(tail, tail + n, dst);
+    }
+}
+
 // One channel of a 3x3 depthwise convolution: in is h x w, out is oh x ow, pad a scratch of
 // ph x pw floats. Each output is computed as OpenCV 4.6's generic path computes it with its
 // AVX2 kernel (fastConv, which im2row feeds nine taps padded to 16 with zero weights): the
@@ -173,18 +196,8 @@ __attribute__((target("avx2,fma"))) void depthwise3x3_avx2(const float *in, int 
             __m256 p[8];
             for (int t = 0; t < 8; t++)
                 p[t] = _mm256_fmadd_ps(vk[t], x[t], zero);
-            const __m256 p0 = _mm256_fmadd_ps(vk[8], x[8], p[0]);
-            __m256 sum =
-                _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p0, p[1]), _mm256_add_ps(p[2], p[3])),
-                              _mm256_add_ps(_mm256_add_ps(p[4], p[5]), _mm256_add_ps(p[6], p[7])));
-            sum = _mm256_add_ps(vbias, sum);
-            if (ox + 8 <= ow) {
-                _mm256_storeu_ps(o + ox, sum);
-            } else {
-                alignas(32) float tail[8];
-                _mm256_store_ps(tail, sum);
-                std::copy(tail, tail + (ow - ox), o + ox);
-            }
+            p[0] = _mm256_fmadd_ps(vk[8], x[8], p[0]); // the ninth tap, fused into lane 0
+            store_first(o + ox, lanes_sum_plus_bias(p, vbias), ow - ox);
         }
     }
 }
@@ -291,20 +304,11 @@ pointwise_conv_avx2(const float *cols, int ld, int ka, int len, const float *w, 
                     a[l] =
                         _mm256_fmadd_ps(_mm256_set1_ps(wo[k + l]),
                                         _mm256_loadu_ps(c + static_cast<size_t>(k + l) * ld), a[l]);
-            __m256 sum =
-                _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])),
-                              _mm256_add_ps(_mm256_add_ps(a[4], a[5]), _mm256_add_ps(a[6], a[7])));
-            sum = _mm256_add_ps(vbias, sum);
+            __m256 sum = lanes_sum_plus_bias(a, vbias);
             if (relu)
                 sum = _mm256_blendv_ps(_mm256_mul_ps(sum, vslope), sum,
                                        _mm256_cmp_ps(sum, zero, _CMP_GT_OS));
-            if (p + 8 <= len) {
-                _mm256_storeu_ps(dst + p, sum);
-            } else {
-                alignas(32) float tail[8];
-                _mm256_store_ps(tail, sum);
-                std::copy(tail, tail + (len - p), dst + p);
-            }
+            store_first(dst + p, sum, len - p);
         }
     }
 }
