@@ -15,6 +15,7 @@ deps:
 	@scripts/deps.sh test
 
 $(BUILD)/Makefile:
+	@scripts/deps.sh build
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 build: $(BUILD)/Makefile
@@ -22,6 +23,7 @@ build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j$(JOBS)
 
 build-asan:
+	@scripts/deps.sh build
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAB_SANITIZE=ON \
 	  -DAB_TEST_PHOTOS_DIR=$(CURDIR)/$(BUILD)/test-photos
 	cmake --build $(BUILD_ASAN) -j$(JOBS)

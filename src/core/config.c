@@ -70,6 +70,8 @@ static const config_var VARS[] = {
      "threads running background jobs (photo checks, training, clean-up)"},
     {"DB_POOL_SIZE", T_INT, OFF(db_pool_size), "8", 1, 128, 0, false, V_NONE,
      "database connections shared by the HTTP threads"},
+    {"INBOX_WRITERS", T_INT, OFF(inbox_writers), "1", 1, 16, 0, false, V_NONE,
+     "pool connections that commit webhook updates to the inbox, in batches"},
     {"TELEGRAM_RATE_GLOBAL", T_DOUBLE, OFF(telegram_rate_global), "30", 0.1, 100000, 0, false,
      V_NONE, "most Bot API messages per second per replica (Telegram allows about 30)"},
     {"TELEGRAM_RATE_PER_CHAT", T_DOUBLE, OFF(telegram_rate_per_chat), "1", 0.01, 100000, 0,

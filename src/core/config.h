@@ -31,6 +31,7 @@ typedef struct ab_config {
     int sender_threads;
     int job_threads;
     int db_pool_size;
+    int inbox_writers;
     double telegram_rate_global;
     double telegram_rate_per_chat;
     int telegram_timeout_s;

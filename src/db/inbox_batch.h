@@ -1,7 +1,7 @@
 /* Group commit for the webhook: HTTP requests queue their updates here without waiting, and a
- * few writer threads store everything queued in a single INSERT and a single commit, then
- * report each update's outcome through its callback. Under load one WAL flush acknowledges
- * dozens of updates, and no thread waits per request. */
+ * writer thread (INBOX_WRITERS of them, one by default) stores everything queued in a single
+ * INSERT and a single commit, then reports each update's outcome through its callback. Under
+ * load one WAL flush acknowledges dozens of updates, and no thread waits per request. */
 #ifndef AB_DB_INBOX_BATCH_H
 #define AB_DB_INBOX_BATCH_H
 
