@@ -4,10 +4,12 @@
  * memory first, so no I/O ("download") is timed.
  *
  *   ab_vision_bench --model M [--threads N] [--repeat R] [--rounds K] [--nets N]
- *                   [--cv-threads T] [-v] FILE|DIR...
+ *                   [--cv-threads T] [-v] [--dump] FILE|DIR...
  *
  * --nets 1 shares one detector network under a lock (0: one per thread, the default);
  * --cv-threads sets OpenCV's own threads (0: what ab_vision_init leaves, -1: all cores).
+ * --dump prints every field of each photo's result (floats in hex, so to the last bit) and
+ * stops: diff two builds' dumps to see that a speed-up changed no result.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -348,10 +350,31 @@ static long rss_kb(void)
     return ru.ru_maxrss;
 }
 
+/* One line per photo with every field of its result; %a prints floats exactly. */
+static int dump_results(void)
+{
+    ab_vision_options opt;
+    ab_vision_options_default(&opt, true);
+    for (size_t i = 0; i < g_count; i++) {
+        const photo *p = &g_photos[i];
+        ab_vision_result r;
+        ab_err err = ab_vision_analyze(p->data, p->len, &opt, &r);
+        printf("%s err=%d fmt=%s %dx%d bytes=%zu orient=%d sha=%s analysed=%d dhash=%016llx "
+               "faces=%d/%d has=%d box=%d,%d,%d,%d score=%a rot=%d sharp=%a bright=%a "
+               "face_bright=%a quality=%a warnings=%d verdict=%s\n",
+               p->path, (int)err, ab_vision_format_name(r.format), r.width, r.height, r.bytes,
+               r.orientation, r.sha256, (int)r.analysed, (unsigned long long)r.dhash, r.face_count,
+               r.similar_faces, (int)r.has_face, r.face.x, r.face.y, r.face.w, r.face.h,
+               (double)r.face_score, r.face_rotation, r.sharpness, r.brightness, r.face_brightness,
+               r.quality, r.decode_warnings, ab_vision_verdict_name(r.verdict));
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *model = getenv("AB_FACE_MODEL");
-    int threads = 2, repeat = 5, rounds = 3, verbose = 0, nets = 0, cv_threads = 0;
+    int threads = 2, repeat = 5, rounds = 3, verbose = 0, nets = 0, cv_threads = 0, dump = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc)
             model = argv[++i];
@@ -367,13 +390,15 @@ int main(int argc, char **argv)
             cv_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-v"))
             verbose = 1;
+        else if (!strcmp(argv[i], "--dump"))
+            dump = 1;
         else
             add_path(argv[i]);
     }
     if (!model || !g_count || repeat < 1 || threads < 1 || rounds < 1) {
         fprintf(stderr,
                 "usage: %s --model M [--threads N] [--repeat R] [--rounds K] [--nets N] "
-                "[--cv-threads T] [-v] FILE|DIR...\n",
+                "[--cv-threads T] [-v] [--dump] FILE|DIR...\n",
                 argv[0]);
         return 2;
     }
@@ -383,6 +408,11 @@ int main(int argc, char **argv)
     if (err != AB_OK) {
         fprintf(stderr, "ab_vision_init(%s) failed: %d\n", model, err);
         return 1;
+    }
+    if (dump) {
+        int rc = dump_results();
+        ab_vision_shutdown();
+        return rc;
     }
     ab_vision_options opt;
     ab_vision_options_default(&opt, true);
