@@ -5,7 +5,8 @@
 // kernel only from 18 columns; the narrower ones take its generic im2row path, a tiny matrix
 // product per channel) and a fifth in the 16 residual additions with their ReLU and the three
 // 2x2 max-poolings (scalar, branchy loops); after those, the two 1x1 convolutions at 64x64
-// (0.9 ms of a ~3.5 ms pass, much of it OpenCV's im2row copy). The stand-ins do those jobs and
+// (0.9 ms of a ~3.5 ms pass, much of it OpenCV's im2row copy), and the first convolution, 5x5
+// from the colour planes (~0.5 ms, bound by its FMAs). The stand-ins do those jobs and
 // compute every value exactly as OpenCV does, in the same order of operations, so the outputs
 // are OpenCV's to the bit. That is checked when the model loads (standins_verify: passes with
 // and without them on random inputs must agree in every bit of every output); until it has
@@ -136,7 +137,7 @@ template <class Inner> class StandIn : public cv::dnn::Layer
 // OpenCV's fastConv sums its eight lanes as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)),
 // then adds the bias: both stand-ins that reproduce it end the same way.
 __attribute__((target("avx2,fma"))) inline __m256 lanes_sum_plus_bias(const __m256 l[8],
-                                                                     __m256 bias)
+                                                                      __m256 bias)
 {
     const __m256 sum =
         _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(l[0], l[1]), _mm256_add_ps(l[2], l[3])),
@@ -156,47 +157,52 @@ __attribute__((target("avx2,fma"))) inline void store_first(float *dst, __m256 v
     }
 }
 
-// One channel of a 3x3 depthwise convolution: in is h x w, out is oh x ow, pad a scratch of
-// ph x pw floats. Each output is computed as OpenCV 4.6's generic path computes it with its
-// AVX2 kernel (fastConv, which im2row feeds nine taps padded to 16 with zero weights): the
-// products started from zero with FMAs in eight lanes, the ninth tap fused into lane 0,
-// the horizontal-add tree ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the bias
-// added. Here the eight lanes are eight neighbouring outputs instead of eight taps.
-__attribute__((target("avx2,fma"))) void depthwise3x3_avx2(const float *in, int h, int w,
-                                                           float *out, int oh, int ow, int stride_h,
-                                                           int stride_w, int pad_t, int pad_l,
-                                                           const float *k, float bias, float *pad,
-                                                           int ph, int pw)
+// The input of one 3x3 tap for eight neighbouring outputs SW columns apart.
+template <int SW> __attribute__((target("avx2,fma"))) inline __m256 tap_inputs(const float *q)
 {
-    // A zero-bordered copy (what im2row reads outside the input is 0 too), wide enough for
-    // whole vectors of eight outputs.
-    std::fill(pad, pad + static_cast<size_t>(ph) * pw, 0.0f);
-    for (int y = 0; y < h; y++)
-        std::copy(in + static_cast<size_t>(y) * w, in + static_cast<size_t>(y + 1) * w,
-                  pad + static_cast<size_t>(y + pad_t) * pw + pad_l);
+    if constexpr (SW == 1)
+        return _mm256_loadu_ps(q);
+    else
+        return _mm256_setr_ps(q[0], q[SW], q[2 * SW], q[3 * SW], q[4 * SW], q[5 * SW], q[6 * SW],
+                              q[7 * SW]);
+}
+
+// One channel of a 3x3 depthwise convolution from `pad`, its input with a zero border (what
+// im2row reads outside the input is 0 too), pw floats a row, wide enough for whole vectors of
+// eight outputs; out is oh x ow. Each output is computed as OpenCV 4.6's generic path computes
+// it with its AVX2 kernel (fastConv, which im2row feeds nine taps padded to 16 with zero
+// weights): the products started from zero with FMAs in eight lanes, the ninth tap fused into
+// lane 0, the horizontal-add tree ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the
+// bias added. Here the eight lanes are eight neighbouring outputs instead of eight taps. The
+// nine taps are written out (a loop over them, with t / 3 and t % 3 per tap and output, took
+// five times the instructions).
+template <int SW>
+__attribute__((target("avx2,fma"))) void depthwise3x3_avx2(const float *pad, int pw, float *out,
+                                                           int oh, int ow, int stride_h,
+                                                           const float *k, float bias)
+{
     const __m256 zero = _mm256_setzero_ps(), vbias = _mm256_set1_ps(bias);
-    __m256 vk[9];
-    for (int t = 0; t < 9; t++)
-        vk[t] = _mm256_set1_ps(k[t]);
+    const __m256 k0 = _mm256_set1_ps(k[0]), k1 = _mm256_set1_ps(k[1]), k2 = _mm256_set1_ps(k[2]),
+                 k3 = _mm256_set1_ps(k[3]), k4 = _mm256_set1_ps(k[4]), k5 = _mm256_set1_ps(k[5]),
+                 k6 = _mm256_set1_ps(k[6]), k7 = _mm256_set1_ps(k[7]), k8 = _mm256_set1_ps(k[8]);
     for (int oy = 0; oy < oh; oy++) {
-        const float *rows = pad + static_cast<size_t>(oy) * stride_h * pw;
+        const float *r0 = pad + static_cast<size_t>(oy) * stride_h * pw, *r1 = r0 + pw,
+                    *r2 = r1 + pw;
         float *o = out + static_cast<size_t>(oy) * ow;
         for (int ox = 0; ox < ow; ox += 8) {
-            __m256 x[9];
-            for (int t = 0; t < 9; t++) {
-                const float *q = rows + (t / 3) * pw + ox * stride_w + t % 3;
-                x[t] = stride_w == 1
-                           ? _mm256_loadu_ps(q)
-                           : _mm256_setr_ps(q[0], q[stride_w], q[2 * stride_w], q[3 * stride_w],
-                                            q[4 * stride_w], q[5 * stride_w], q[6 * stride_w],
-                                            q[7 * stride_w]);
-            }
+            const int c = ox * SW;
             // Products as FMAs onto zero, like the kernel's first step (and so that no compiler
             // may fuse a product into a later sum: that would change the rounding).
             __m256 p[8];
-            for (int t = 0; t < 8; t++)
-                p[t] = _mm256_fmadd_ps(vk[t], x[t], zero);
-            p[0] = _mm256_fmadd_ps(vk[8], x[8], p[0]); // the ninth tap, fused into lane 0
+            p[0] = _mm256_fmadd_ps(k0, tap_inputs<SW>(r0 + c), zero);
+            p[1] = _mm256_fmadd_ps(k1, tap_inputs<SW>(r0 + c + 1), zero);
+            p[2] = _mm256_fmadd_ps(k2, tap_inputs<SW>(r0 + c + 2), zero);
+            p[3] = _mm256_fmadd_ps(k3, tap_inputs<SW>(r1 + c), zero);
+            p[4] = _mm256_fmadd_ps(k4, tap_inputs<SW>(r1 + c + 1), zero);
+            p[5] = _mm256_fmadd_ps(k5, tap_inputs<SW>(r1 + c + 2), zero);
+            p[6] = _mm256_fmadd_ps(k6, tap_inputs<SW>(r2 + c), zero);
+            p[7] = _mm256_fmadd_ps(k7, tap_inputs<SW>(r2 + c + 1), zero);
+            p[0] = _mm256_fmadd_ps(k8, tap_inputs<SW>(r2 + c + 2), p[0]); // ninth tap, lane 0
             store_first(o + ox, lanes_sum_plus_bias(p, vbias), ow - ox);
         }
     }
@@ -232,7 +238,8 @@ class SmallDepthwise : public StandIn<cv::dnn::BaseConvolutionLayer>
         return blobs[0].size[0] == channels && blobs[0].size[1] == 1 && blobs[0].size[2] == 3 &&
                blobs[0].size[3] == 3 && c.kernel_size[0] == 3 && c.kernel_size[1] == 3 &&
                c.dilations[0] == 1 && c.dilations[1] == 1 && outputs[0].size[1] == channels &&
-               width < 16 + 2 && stride_h_ >= 1 && stride_w_ >= 1 && pad_t_ >= 0 && pad_l_ >= 0 &&
+               width < 16 + 2 && stride_h_ >= 1 && (stride_w_ == 1 || stride_w_ == 2) &&
+               pad_t_ >= 0 && pad_l_ >= 0 &&
                (blobs.size() < 2 || blobs[1].total() == static_cast<size_t>(channels)) &&
                cv::checkHardwareSupport(CV_CPU_AVX2) && cv::checkHardwareSupport(CV_CPU_FMA3) &&
                __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -251,16 +258,30 @@ class SmallDepthwise : public StandIn<cv::dnn::BaseConvolutionLayer>
         const int oh = y.size[2], ow = y.size[3], ow8 = (ow + 7) / 8 * 8;
         const int ph = std::max(h + pad_t_, (oh - 1) * stride_h_ + 3);
         const int pw = std::max(w + pad_l_, (ow8 - 1) * stride_w_ + 3);
-        scratch_.resize(static_cast<size_t>(ph) * pw);
+        // Only the inside of the padded plane is written for each channel: the border is zeroed
+        // once per shape.
+        const int shape[] = {h, w, ph, pw};
+        if (!std::equal(shape, shape + 4, pad_shape_)) {
+            scratch_.assign(static_cast<size_t>(ph) * pw, 0.0f);
+            std::copy(shape, shape + 4, pad_shape_);
+        }
+        float *pad = scratch_.data();
         const float *k = blobs[0].ptr<float>();
         const float *bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
         for (int i = 0; i < n; i++)
             for (int c = 0; c < channels; c++) {
                 const size_t plane = static_cast<size_t>(i) * channels + c;
-                depthwise3x3_avx2(x.ptr<float>() + plane * h * w, h, w,
-                                  y.ptr<float>() + plane * oh * ow, oh, ow, stride_h_, stride_w_,
-                                  pad_t_, pad_l_, k + 9 * c, bias ? bias[c] : 0.0f, scratch_.data(),
-                                  ph, pw);
+                const float *src = x.ptr<float>() + plane * h * w;
+                for (int r = 0; r < h; r++)
+                    std::copy(src + static_cast<size_t>(r) * w,
+                              src + static_cast<size_t>(r + 1) * w,
+                              pad + static_cast<size_t>(r + pad_t_) * pw + pad_l_);
+                float *dst = y.ptr<float>() + plane * oh * ow;
+                const float b = bias ? bias[c] : 0.0f;
+                if (stride_w_ == 1)
+                    depthwise3x3_avx2<1>(pad, pw, dst, oh, ow, stride_h_, k + 9 * c, b);
+                else
+                    depthwise3x3_avx2<2>(pad, pw, dst, oh, ow, stride_h_, k + 9 * c, b);
             }
 #else
         (void)inputs;
@@ -270,6 +291,7 @@ class SmallDepthwise : public StandIn<cv::dnn::BaseConvolutionLayer>
 
   private:
     int stride_h_ = 1, stride_w_ = 1, pad_t_ = 0, pad_l_ = 0;
+    int pad_shape_[4] = {0, 0, 0, 0}; // h, w, ph, pw that scratch_ was zeroed for
     std::vector<float> scratch_;
 };
 
@@ -426,6 +448,214 @@ class PointwiseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
     bool relu_ = false;
     float slope_ = 0.0f;
     std::vector<float> weights_, bias_, cols_;
+};
+
+#if AB_SMALL_DEPTHWISE
+// Up to 32 neighbouring outputs of one row (four vectors of eight) of every output channel of a
+// convolution with K taps, each computed as OpenCV 4.6's AVX2 fastConv computes it from its
+// im2row rows (the K taps padded with zeros to a multiple of 8): lane l of eight sums the
+// products of taps l, l + 8, l + 16, ... in that order as FMAs started from zero, the lanes are
+// added ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the bias, then the fused ReLU.
+// Here the vector lanes are neighbouring outputs, and the padding taps (zero weight times
+// zero) are left out: an FMA chain started from +0 never holds -0, so adding 0 * 0 to it
+// changes no bit. taps[k] is where tap k's input for the first output is in `rows`, the inputs
+// of the next outputs following it.
+__attribute__((target("avx2,fma"))) void dense_conv_avx2(const float *rows, const int *taps, int k,
+                                                         const float *w, int out_cn,
+                                                         const float *bias, bool relu, float slope,
+                                                         float *out, size_t out_step, int len)
+{
+    // Three channels by four vectors: twelve FMA chains, as many as fastConv keeps (fewer
+    // would wait on the FMA latency), seven loads for twelve FMAs.
+    constexpr int G = 3, V = 4;
+    const __m256 zero = _mm256_setzero_ps(), vslope = _mm256_set1_ps(slope);
+    alignas(32) float lanes[G][V][8][8];
+    for (int o0 = 0; o0 < out_cn; o0 += G) {
+        // past the last channel: the last one again, not stored
+        const float *w0 = w + static_cast<size_t>(std::min(o0, out_cn - 1)) * k;
+        const float *w1 = w + static_cast<size_t>(std::min(o0 + 1, out_cn - 1)) * k;
+        const float *w2 = w + static_cast<size_t>(std::min(o0 + 2, out_cn - 1)) * k;
+        for (int l = 0; l < 8; l++) {
+            // named, not an array, so that the twelve chains stay in registers
+            __m256 a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero,
+                   a12 = zero, a13 = zero, a20 = zero, a21 = zero, a22 = zero, a23 = zero;
+            for (int t = l; t < k; t += 8) {
+                const float *x = rows + taps[t];
+                const __m256 v0 = _mm256_broadcast_ss(w0 + t), v1 = _mm256_broadcast_ss(w1 + t),
+                             v2 = _mm256_broadcast_ss(w2 + t);
+                __m256 xv = _mm256_loadu_ps(x);
+                a00 = _mm256_fmadd_ps(v0, xv, a00);
+                a10 = _mm256_fmadd_ps(v1, xv, a10);
+                a20 = _mm256_fmadd_ps(v2, xv, a20);
+                xv = _mm256_loadu_ps(x + 8);
+                a01 = _mm256_fmadd_ps(v0, xv, a01);
+                a11 = _mm256_fmadd_ps(v1, xv, a11);
+                a21 = _mm256_fmadd_ps(v2, xv, a21);
+                xv = _mm256_loadu_ps(x + 16);
+                a02 = _mm256_fmadd_ps(v0, xv, a02);
+                a12 = _mm256_fmadd_ps(v1, xv, a12);
+                a22 = _mm256_fmadd_ps(v2, xv, a22);
+                xv = _mm256_loadu_ps(x + 24);
+                a03 = _mm256_fmadd_ps(v0, xv, a03);
+                a13 = _mm256_fmadd_ps(v1, xv, a13);
+                a23 = _mm256_fmadd_ps(v2, xv, a23);
+            }
+            _mm256_store_ps(lanes[0][0][l], a00);
+            _mm256_store_ps(lanes[0][1][l], a01);
+            _mm256_store_ps(lanes[0][2][l], a02);
+            _mm256_store_ps(lanes[0][3][l], a03);
+            _mm256_store_ps(lanes[1][0][l], a10);
+            _mm256_store_ps(lanes[1][1][l], a11);
+            _mm256_store_ps(lanes[1][2][l], a12);
+            _mm256_store_ps(lanes[1][3][l], a13);
+            _mm256_store_ps(lanes[2][0][l], a20);
+            _mm256_store_ps(lanes[2][1][l], a21);
+            _mm256_store_ps(lanes[2][2][l], a22);
+            _mm256_store_ps(lanes[2][3][l], a23);
+        }
+        for (int g = 0; g < G && o0 + g < out_cn; g++)
+            for (int v = 0; v < V && 8 * v < len; v++) {
+                __m256 a[8];
+                for (int l = 0; l < 8; l++)
+                    a[l] = _mm256_load_ps(lanes[g][v][l]);
+                __m256 sum = lanes_sum_plus_bias(a, _mm256_set1_ps(bias[o0 + g]));
+                if (relu)
+                    sum = _mm256_blendv_ps(_mm256_mul_ps(sum, vslope), sum,
+                                           _mm256_cmp_ps(sum, zero, _CMP_GT_OS));
+                store_first(out + (o0 + g) * out_step + 8 * v, sum, len - 8 * v);
+            }
+    }
+}
+#endif
+
+// A convolution with a kernel larger than 1x1, one group, no padding and stride 1 or 2 across,
+// whose input channels OpenCV 4.6 takes in one block: BlazeFace's first layer, 5x5 stride 2 from
+// the three colour planes (1 of a pass's ~3 ms with OpenCV's layer, most of it its im2row
+// copy, 75 floats gathered one by one per output). Here each input row is split once into its
+// even and odd columns, so that the input of a tap for eight neighbouring outputs is eight
+// contiguous floats, and the products are summed as OpenCV's AVX2 fastConv sums them (see
+// dense_conv_avx2).
+class DenseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
+{
+  public:
+    explicit DenseConv(const cv::dnn::LayerParams &params)
+        : StandIn(params, cv::dnn::ConvolutionLayer::create(params))
+    {
+    }
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+#if AB_SMALL_DEPTHWISE
+        const cv::dnn::BaseConvolutionLayer &c = *inner_;
+        if (inputs.size() != 1 || inputs[0].dims != 4 || outputs[0].dims != 4 || blobs.empty() ||
+            blobs[0].dims != 4 || !blobs[0].isContinuous() || blobs[0].type() != CV_32F ||
+            c.kernel_size.size() != 2 || c.strides.size() != 2 || c.pads_begin.size() != 2 ||
+            c.pads_end.size() != 2 || c.dilations.size() != 2)
+            return false;
+        in_cn_ = inputs[0].size[1];
+        out_cn_ = outputs[0].size[1];
+        kh_ = static_cast<int>(c.kernel_size[0]);
+        kw_ = static_cast<int>(c.kernel_size[1]);
+        stride_h_ = static_cast<int>(c.strides[0]);
+        stride_w_ = static_cast<int>(c.strides[1]);
+        const int karea = kh_ * kw_, k = in_cn_ * karea;
+        // OpenCV's block of input channels (ParallelConv::run): all of them here, or it would
+        // sum the blocks one after the other, in another order.
+        int ncn = 16;
+        while (ncn * 2 < (800 + karea - 1) / karea && ncn < in_cn_)
+            ncn *= 2;
+        const int plane = outputs[0].size[2] * outputs[0].size[3];
+        const bool avx512 = cv::checkHardwareSupport(CV_CPU_AVX512_SKX);
+        // With an output plane a multiple of 8 every block OpenCV hands fastConv has at least
+        // four positions, so its scalar tail loops (another order) never run.
+        if (!(blobs[0].size[0] == out_cn_ && blobs[0].size[1] == in_cn_ &&
+              blobs[0].size[2] == kh_ && blobs[0].size[3] == kw_ && karea > 1 && in_cn_ >= 1 &&
+              in_cn_ <= ncn && k <= 1024 && c.dilations[0] == 1 && c.dilations[1] == 1 &&
+              stride_h_ >= 1 && stride_h_ <= 2 && stride_w_ >= 1 && stride_w_ <= 2 &&
+              c.pads_begin[0] == 0 && c.pads_begin[1] == 0 && c.pads_end[0] == 0 &&
+              c.pads_end[1] == 0 && outputs[0].size[0] == inputs[0].size[0] &&
+              outputs[0].size[2] == (inputs[0].size[2] - kh_) / stride_h_ + 1 &&
+              outputs[0].size[3] == (inputs[0].size[3] - kw_) / stride_w_ + 1 && plane % 8 == 0 &&
+              !(avx512 && k >= 32) &&
+              (blobs.size() < 2 || (blobs[1].total() == static_cast<size_t>(out_cn_) &&
+                                    blobs[1].type() == CV_32F && blobs[1].isContinuous())) &&
+              cv::checkHardwareSupport(CV_CPU_AVX2) && cv::checkHardwareSupport(CV_CPU_FMA3) &&
+              __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+            return false;
+        bias_.assign(static_cast<size_t>(out_cn_), 0.0f);
+        if (blobs.size() > 1)
+            std::copy(blobs[1].ptr<float>(), blobs[1].ptr<float>() + out_cn_, bias_.begin());
+        return true;
+#else
+        (void)inputs;
+        (void)outputs;
+        return false;
+#endif
+    }
+
+    bool accepts(const cv::Ptr<cv::dnn::ActivationLayer> &layer) override
+    {
+        cv::Ptr<cv::dnn::ReLULayer> relu = layer.dynamicCast<cv::dnn::ReLULayer>();
+        relu_ = !relu.empty();
+        slope_ = relu_ ? relu->negativeSlope : 0.0f;
+        return layer.empty() || relu_;
+    }
+
+    void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
+    {
+#if AB_SMALL_DEPTHWISE
+        const cv::Mat &x = inputs[0];
+        const int n = x.size[0], h = x.size[2], w = x.size[3];
+        const int oh = y.size[2], ow = y.size[3], sw = stride_w_;
+        const int k = in_cn_ * kh_ * kw_;
+        // Each input row as sw phases (columns p, p + sw, ...), each phase `pw` floats with
+        // zeros after its columns, for the reads of the last block of 32 outputs.
+        const int pw = (ow + 31) / 32 * 32 + (kw_ - 1) / sw + 1;
+        const size_t phase_rows = static_cast<size_t>(in_cn_) * sw * h;
+        split_.assign(phase_rows * pw, 0.0f);
+        taps_.resize(static_cast<size_t>(k));
+        for (int c = 0, t = 0; c < in_cn_; c++)
+            for (int ky = 0; ky < kh_; ky++)
+                for (int kx = 0; kx < kw_; kx++, t++)
+                    taps_[static_cast<size_t>(t)] = static_cast<int>(
+                        ((static_cast<size_t>(c) * sw + kx % sw) * h + ky) * pw + kx / sw);
+        const size_t in_plane = static_cast<size_t>(h) * w,
+                     out_plane = static_cast<size_t>(oh) * ow;
+        for (int s = 0; s < n; s++) {
+            const float *xs = x.ptr<float>() + static_cast<size_t>(s) * in_cn_ * in_plane;
+            for (int c = 0; c < in_cn_; c++)
+                for (int r = 0; r < h; r++) {
+                    const float *src = xs + c * in_plane + static_cast<size_t>(r) * w;
+                    for (int p = 0; p < sw; p++) {
+                        float *dst =
+                            split_.data() + ((static_cast<size_t>(c) * sw + p) * h + r) * pw;
+                        for (int j = p, i = 0; j < w; j += sw, i++)
+                            dst[i] = src[j];
+                    }
+                }
+            float *ys = y.ptr<float>() + static_cast<size_t>(s) * out_cn_ * out_plane;
+            for (int oy = 0; oy < oh; oy++) {
+                const float *rows = split_.data() + static_cast<size_t>(oy) * stride_h_ * pw;
+                for (int ox = 0; ox < ow; ox += 32)
+                    dense_conv_avx2(rows + ox, taps_.data(), k, blobs[0].ptr<float>(), out_cn_,
+                                    bias_.data(), relu_, slope_,
+                                    ys + static_cast<size_t>(oy) * ow + ox, out_plane,
+                                    std::min(32, ow - ox));
+            }
+        }
+#else
+        (void)inputs;
+        (void)y;
+#endif
+    }
+
+  private:
+    int in_cn_ = 0, out_cn_ = 0, kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1;
+    bool relu_ = false;
+    float slope_ = 0.0f;
+    std::vector<float> bias_, split_;
+    std::vector<int> taps_;
 };
 
 // The sum of two tensors of one shape, with the ReLU the network fuses into it, as OpenCV's
@@ -612,6 +842,10 @@ cv::Ptr<cv::dnn::Layer> make_convolution(cv::dnn::LayerParams &params)
                            params.blobs[0].size[3] == 1;
     if (pointwise)
         return cv::makePtr<PointwiseConv>(params);
+    const bool dense =
+        params.get<int>("group", 1) == 1 && !params.blobs.empty() && params.blobs[0].dims == 4;
+    if (dense)
+        return cv::makePtr<DenseConv>(params);
     return cv::dnn::ConvolutionLayer::create(params);
 }
 
