@@ -323,7 +323,7 @@ set +e
 "$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$N" --conc "$C" \
     --chats "$M" --chat-base "$CHAT_BASE" --first-update $((WARMUP + 1)) \
     --watch-pid "$SVC_PID" --sink-port "$SINK_PORT" --expect "$N" --wait-timeout 180 \
-    --time-limit 180 --json "$OUT/service.json" >/dev/null
+    --time-limit 180 --samples "$OUT/service-samples.txt" --json "$OUT/service.json" >/dev/null
 LOADGEN_RC=$?
 set -e
 t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SINK_PID")

@@ -41,6 +41,19 @@ class WebhookTest(h.IntegrationTestCase):
         status, _ = svc.post_update(h.message_update(self.next_update_id(), h.user_id(2), "/start"))
         self.assertEqual(status, 200)
 
+    def test_longest_message_is_stored_byte_for_byte(self):
+        # 4096 characters, each escaped by the Bot API as \\uXXXX: a ~25 KB body, three times
+        # the HTTP server's per-connection memory, which bodies stream past.
+        svc = self.start_service()
+        upd = h.message_update(self.next_update_id(), h.user_id(5), "Я" * 4096)
+        body = h.encode_update(upd)
+        self.assertGreater(len(body), 24 * 1024)
+        status, _ = svc.post_update(body)
+        self.assertEqual(status, 200)
+        stored = h.psql_value(self.db_url, "SELECT payload::text FROM inbox WHERE update_id = $1",
+                              upd["update_id"])
+        self.assertEqual(stored.encode(), body)
+
     def test_same_update_twice_gives_one_reply(self):
         svc = self.start_service()
         upd = h.message_update(self.next_update_id(), h.user_id(3), "/start")
