@@ -20,10 +20,13 @@
 #define AB_SSE2 0
 #endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
 #include <tmmintrin.h>
 #define AB_LUMA_SSSE3 1
+#define AB_REDUCE_AVX2 1
 #else
 #define AB_LUMA_SSSE3 0
+#define AB_REDUCE_AVX2 0
 #endif
 
 /* Area resampling with fixed-point tap tables: each output pixel is the mean of the input area
@@ -37,6 +40,11 @@ typedef struct {
     int *first;  /* per output: first input pixel */
     int *count;  /* per output: input pixels read (= taps; kept for the row bookkeeping) */
     uint16_t *w; /* per output: taps weights (the unused ones 0), each at most W_ONE */
+    /* For 2 or 3 taps (the shrinks under 2x), the weights again as 16-bit pairs for the AVX2
+     * row reduction: w01 holds w0 | w1 << 16, w2 the third (0 for 2 taps); n_wide is how many
+     * leading outputs can read 4 bytes from their first pixel without passing the row's end. */
+    uint32_t *w01, *w2;
+    int n_wide;
 } axis_table;
 
 struct ab_vision_resampler {
@@ -54,6 +62,8 @@ static void axis_free(axis_table *t)
     free(t->first);
     free(t->count);
     free(t->w);
+    free(t->w01);
+    free(t->w2);
 }
 
 static int axis_init(axis_table *t, int in, int out)
@@ -117,6 +127,20 @@ static int axis_init(axis_table *t, int in, int out)
                 prev = upto > prev ? upto : prev;
             }
         }
+    }
+    if (t->taps == 2 || t->taps == 3) {
+        t->w01 = malloc(sizeof *t->w01 * (size_t)out);
+        t->w2 = malloc(sizeof *t->w2 * (size_t)out);
+        if (!t->w01 || !t->w2)
+            return -1;
+        for (int o = 0; o < out; o++) {
+            const uint16_t *w = t->w + (size_t)o * (size_t)t->taps;
+            t->w01[o] = (uint32_t)w[0] | (uint32_t)w[1] << 16;
+            t->w2[o] = t->taps == 3 ? w[2] : 0;
+        }
+        /* first[] never decreases */
+        while (t->n_wide < out && t->first[t->n_wide] + 4 <= in)
+            t->n_wide++;
     }
     return 0;
 }
@@ -309,11 +333,59 @@ static void reduce_row_3xn(int out_w, int taps, const int *first, const uint16_t
     }
 }
 
+#if AB_REDUCE_AVX2
+/* One channel, 2 or 3 taps (the sharpness image's shrink from the analysis size), eight outputs
+ * at a time: a gather fetches the four bytes from each output's first pixel, and two 16-bit
+ * multiply-adds give w0 s0 + w1 s1 and w2 s2, the same integers as reduce_row_1x2 and _1x3.
+ * Does the first t->n_wide outputs rounded down to 8 (their 4-byte reads stay inside the row)
+ * and returns how many. */
+__attribute__((target("avx2"))) static int
+reduce_row_1xn_avx2(const axis_table *t, const unsigned char *row, uint16_t *dst)
+{
+    const __m256i lo8 = _mm256_set1_epi32(0xFF), b1 = _mm256_set1_epi32(0xFF00);
+    const __m256i round = _mm256_set1_epi32(1 << (W_BITS - 9));
+    int o = 0;
+    for (; o + 8 <= t->n_wide; o += 8) {
+        const __m256i at = _mm256_loadu_si256((const __m256i *)(t->first + o));
+        const __m256i px = _mm256_i32gather_epi32((const int *)(const void *)row, at, 1);
+        /* s0 | s1 << 16 against w0 | w1 << 16, and s2 against w2 */
+        const __m256i s01 = _mm256_or_si256(_mm256_and_si256(px, lo8),
+                                            _mm256_slli_epi32(_mm256_and_si256(px, b1), 8));
+        const __m256i s2 = _mm256_and_si256(_mm256_srli_epi32(px, 16), lo8);
+        __m256i acc = _mm256_madd_epi16(s01, _mm256_loadu_si256((const __m256i *)(t->w01 + o)));
+        acc = _mm256_add_epi32(
+            acc, _mm256_madd_epi16(s2, _mm256_loadu_si256((const __m256i *)(t->w2 + o))));
+        acc = _mm256_srli_epi32(_mm256_add_epi32(acc, round), W_BITS - 8);
+        /* at most 255 << 8: the unsigned pack keeps it; it packs within 128-bit halves */
+        const __m256i packed =
+            _mm256_permute4x64_epi64(_mm256_packus_epi32(acc, acc), _MM_SHUFFLE(3, 1, 2, 0));
+        _mm_storeu_si128((__m128i *)(dst + o), _mm256_castsi256_si128(packed));
+    }
+    return o;
+}
+
+#endif
+
 static void reduce_row(const ab_vision_resampler *r, const unsigned char *row, uint16_t *dst)
 {
     const int ch = r->ch, taps = r->ax.taps, out_w = r->out_w;
     const int *first = r->ax.first;
     const uint16_t *wt = r->ax.w;
+#if AB_REDUCE_AVX2
+    if (ch == 1 && (taps == 2 || taps == 3)) {
+        if (__builtin_cpu_supports("avx2")) {
+            const int done = reduce_row_1xn_avx2(&r->ax, row, dst);
+            first += done;
+            wt += (size_t)done * (size_t)taps;
+            dst += done;
+            if (taps == 2)
+                reduce_row_1x2(out_w - done, first, wt, row, dst);
+            else
+                reduce_row_1x3(out_w - done, first, wt, row, dst);
+            return;
+        }
+    }
+#endif
     if (ch == 1 && taps == 2)
         reduce_row_1x2(out_w, first, wt, row, dst);
     else if (ch == 1 && taps == 3)
@@ -343,12 +415,55 @@ static void reduce_row(const ab_vision_resampler *r, const unsigned char *row, u
     } while (0)
 #endif
 
+#if AB_REDUCE_AVX2
+/* Sixteen outputs of combine_rows at a time for the usual 2 or 3 rows (N), the same integers:
+ * the 32-bit products made from the low and high halves of 16 x 16-bit multiplies, as in the
+ * SSE2 loop. Returns how many it did. */
+__attribute__((target("avx2"))) static size_t combine_rows_avx2(size_t len,
+                                                                const uint16_t *const *rows,
+                                                                const uint16_t *w, int n,
+                                                                unsigned char *out)
+{
+    const __m256i vround = _mm256_set1_epi32(1 << (W_BITS + 7));
+    const __m256i w0 = _mm256_set1_epi16((short)w[0]), w1 = _mm256_set1_epi16((short)w[1]);
+    const __m256i w2 = _mm256_set1_epi16((short)(n == 3 ? w[2] : 0));
+    const uint16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[n - 1];
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16) {
+        __m256i lo = vround, hi = vround;
+#define AB_COMBINE_ROW(r, wk)                                                                      \
+    do {                                                                                           \
+        const __m256i v_ = _mm256_loadu_si256((const __m256i *)((r) + i));                         \
+        const __m256i pl_ = _mm256_mullo_epi16(v_, (wk)), ph_ = _mm256_mulhi_epu16(v_, (wk));      \
+        lo = _mm256_add_epi32(lo, _mm256_unpacklo_epi16(pl_, ph_));                                \
+        hi = _mm256_add_epi32(hi, _mm256_unpackhi_epi16(pl_, ph_));                                \
+    } while (0)
+        AB_COMBINE_ROW(r0, w0);
+        AB_COMBINE_ROW(r1, w1);
+        if (n == 3)
+            AB_COMBINE_ROW(r2, w2);
+#undef AB_COMBINE_ROW
+        /* the packs undo the unpacks' order within each 128-bit half */
+        const __m256i v16 = _mm256_packs_epi32(_mm256_srli_epi32(lo, W_BITS + 8),
+                                               _mm256_srli_epi32(hi, W_BITS + 8));
+        const __m256i v8 =
+            _mm256_permute4x64_epi64(_mm256_packus_epi16(v16, v16), _MM_SHUFFLE(3, 1, 2, 0));
+        _mm_storeu_si128((__m128i *)(out + i), _mm256_castsi256_si128(v8));
+    }
+    return i;
+}
+#endif
+
 /* Output row from `n` ring rows. */
 static void combine_rows(size_t len, const uint16_t *const *rows, const uint16_t *w, int n,
                          unsigned char *out)
 {
     const uint32_t round = 1u << (W_BITS + 7);
     size_t i = 0;
+#if AB_REDUCE_AVX2
+    if ((n == 2 || n == 3) && __builtin_cpu_supports("avx2"))
+        i = combine_rows_avx2(len, rows, w, n, out);
+#endif
 #if AB_SSE2
     if (n <= 64) { /* beyond (big shrinks of tiny rows, the dHash's): the plain loop */
         const __m128i vround = _mm_set1_epi32((int)round);
