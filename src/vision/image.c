@@ -675,6 +675,76 @@ luma_ssse3(const unsigned char *p, unsigned char *dst, size_t n, uint64_t *total
     *total += part[0] + part[1];
     return i;
 }
+/* The same with AVX2, 32 pixels at a time: pixels 0..15 of a step in the low 128-bit half of
+ * every vector, 16..31 in the high half, so that the in-half byte shuffles, unpacks and packs
+ * are the SSSE3 ones and the two halves come out in order. */
+__attribute__((target("avx2"))) static size_t luma_avx2(const unsigned char *p, unsigned char *dst,
+                                                        size_t n, uint64_t *total)
+{
+    /* byte k of each 48-byte group of 16 pixels, per source vector; -1 gives 0 */
+    const __m256i r0 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+    const __m256i r1 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1));
+    const __m256i r2 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13));
+    const __m256i g0 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+    const __m256i g1 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1));
+    const __m256i g2 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14));
+    const __m256i b0 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+    const __m256i b1 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1));
+    const __m256i b2 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15));
+    const __m256i w_rg = _mm256_set1_epi32(19595 | 19235 << 16);
+    const __m256i w_gb = _mm256_set1_epi32(19235 | 7471 << 16);
+    const __m256i half = _mm256_set1_epi32(32768), zero = _mm256_setzero_si256();
+    __m256i sums = zero;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32, p += 96) {
+        const __m256i a = _mm256_loadu2_m128i((const __m128i *)(p + 48), (const __m128i *)p);
+        const __m256i b = _mm256_loadu2_m128i((const __m128i *)(p + 64), (const __m128i *)(p + 16));
+        const __m256i c = _mm256_loadu2_m128i((const __m128i *)(p + 80), (const __m128i *)(p + 32));
+        const __m256i r =
+            _mm256_or_si256(_mm256_or_si256(_mm256_shuffle_epi8(a, r0), _mm256_shuffle_epi8(b, r1)),
+                            _mm256_shuffle_epi8(c, r2));
+        const __m256i g =
+            _mm256_or_si256(_mm256_or_si256(_mm256_shuffle_epi8(a, g0), _mm256_shuffle_epi8(b, g1)),
+                            _mm256_shuffle_epi8(c, g2));
+        const __m256i bl =
+            _mm256_or_si256(_mm256_or_si256(_mm256_shuffle_epi8(a, b0), _mm256_shuffle_epi8(b, b1)),
+                            _mm256_shuffle_epi8(c, b2));
+        __m256i y16[2];
+        for (int half_i = 0; half_i < 2; half_i++) {
+            const __m256i r16 =
+                half_i ? _mm256_unpackhi_epi8(r, zero) : _mm256_unpacklo_epi8(r, zero);
+            const __m256i g16 =
+                half_i ? _mm256_unpackhi_epi8(g, zero) : _mm256_unpacklo_epi8(g, zero);
+            const __m256i b16 =
+                half_i ? _mm256_unpackhi_epi8(bl, zero) : _mm256_unpacklo_epi8(bl, zero);
+            const __m256i lo = _mm256_add_epi32(
+                _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(r16, g16), w_rg),
+                                 _mm256_madd_epi16(_mm256_unpacklo_epi16(g16, b16), w_gb)),
+                half);
+            const __m256i hi = _mm256_add_epi32(
+                _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(r16, g16), w_rg),
+                                 _mm256_madd_epi16(_mm256_unpackhi_epi16(g16, b16), w_gb)),
+                half);
+            y16[half_i] = _mm256_packs_epi32(_mm256_srli_epi32(lo, 16), _mm256_srli_epi32(hi, 16));
+        }
+        const __m256i y = _mm256_packus_epi16(y16[0], y16[1]);
+        _mm256_storeu_si256((__m256i *)(dst + i), y);
+        sums = _mm256_add_epi64(sums, _mm256_sad_epu8(y, zero));
+    }
+    uint64_t part[4];
+    _mm256_storeu_si256((__m256i *)part, sums);
+    *total += part[0] + part[1] + part[2] + part[3];
+    return i;
+}
 #endif
 
 ab_err ab_vision_luma_sum(const ab_vision_image *rgb, ab_vision_image *out, uint64_t *sum)
@@ -692,9 +762,14 @@ ab_err ab_vision_luma_sum(const ab_vision_image *rgb, ab_vision_image *out, uint
     uint64_t total = 0;
     size_t i = 0;
 #if AB_LUMA_SSSE3
-    if (__builtin_cpu_supports("ssse3")) {
-        i = luma_ssse3(p, dst, n, &total);
+    if (__builtin_cpu_supports("avx2")) {
+        i = luma_avx2(p, dst, n, &total);
         p += 3 * i;
+    }
+    if (__builtin_cpu_supports("ssse3")) {
+        const size_t more = luma_ssse3(p, dst + i, n - i, &total);
+        i += more;
+        p += 3 * more;
     }
 #endif
     for (; i < n; i++, p += 3) {
