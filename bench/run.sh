@@ -22,6 +22,8 @@
 #
 # Environment (all optional):
 #   BENCH_N=20000  BENCH_M=2000  BENCH_C=64      updates, chats, concurrent connections
+#   BENCH_ROUNDS=3                                measured rounds of N updates, each drained;
+#                                                 the judged figures are the rounds' medians
 #   BENCH_WARMUP=500                              updates posted (other chats) before measuring
 #   BENCH_WORKER_THREADS=2 BENCH_SENDER_THREADS=4 BENCH_DB_POOL_SIZE=8   service settings
 #                                                 (defaults: the service's own defaults)
@@ -66,9 +68,10 @@ STRICT=${BENCH_STRICT:-0}
 ANALYZE=${BENCH_ANALYZE:-1}
 OPEN_RATES=${BENCH_OPEN_RATES-1000 3000}
 OPEN_SECONDS=${BENCH_OPEN_SECONDS:-3}
+ROUNDS=${BENCH_ROUNDS:-3}
 RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
 
-for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N; do
+for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N ROUNDS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer (got '${!v}')"
 done
 [ "$M" -ge "$C" ] || note "warning: BENCH_M < BENCH_C: several requests in flight share a chat"
@@ -316,20 +319,29 @@ curl -fs -X POST -o /dev/null "$SINK/reset"
 if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$URL" -c "ANALYZE" >/dev/null; fi
 reset_stats "$URL"
 
-note "measuring: $N updates over $M chats, $C connections"
+note "measuring: $ROUNDS rounds of $N updates over $M chats, $C connections"
 start_sampler "$URL" "$OUT/service-waits.txt"
 m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SINK_PID"); t0=$(now_s)
-set +e
-"$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$N" --conc "$C" \
-    --chats "$M" --chat-base "$CHAT_BASE" --first-update $((WARMUP + 1)) \
-    --watch-pid "$SVC_PID" --sink-port "$SINK_PORT" --expect "$N" --wait-timeout 180 \
-    --time-limit 180 --samples "$OUT/service-samples.txt" --json "$OUT/service.json" >/dev/null
-LOADGEN_RC=$?
-set -e
+LOADGEN_RC=0
+next_update=$((WARMUP + 1))
+for r in $(seq "$ROUNDS"); do
+    # each round is drained (every reply at the sink) before the next starts
+    curl -fs -X POST -o /dev/null "$SINK/reset"
+    set +e
+    "$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$N" --conc "$C" \
+        --chats "$M" --chat-base "$CHAT_BASE" --first-update "$next_update" \
+        --watch-pid "$SVC_PID" --sink-port "$SINK_PORT" --expect "$N" --wait-timeout 180 \
+        --time-limit 180 --samples "$OUT/service-samples-r$r.txt" \
+        --json "$OUT/service-r$r.json" >/dev/null
+    rc=$?
+    set -e
+    [ "$rc" = 0 ] || LOADGEN_RC=$rc
+    [ -s "$OUT/service-r$r.json" ] || die "the load generator wrote no result (round $r)"
+    next_update=$((next_update + N))
+done
 t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SINK_PID")
 stop_sampler
-[ -s "$OUT/service.json" ] || die "the load generator wrote no result"
-[ "$LOADGEN_RC" = 0 ] || note "warning: not every update was acked and answered (see $OUT/service.json)"
+[ "$LOADGEN_RC" = 0 ] || note "warning: not every update was acked and answered (see $OUT/service-r*.json)"
 python3 - "$OUT/service-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" <<'PY'
 import json, sys
 out, m0, m1, p0, p1, s0, s1, t0, t1, hz = sys.argv[1:]
@@ -358,7 +370,7 @@ rm -f "$OUT"/open-*.json
 if [ -n "$OPEN_RATES" ]; then
     start_service "$OUT/avatarbot-open.log"
     start_sampler "$URL" "$OUT/open-waits.txt"
-    next_update=$((WARMUP + N + 1))
+    next_update=$((WARMUP + ROUNDS * N + 1))
     for r in $OPEN_RATES; do
         n_open=$((r * OPEN_SECONDS))
         note "open loop: $r updates/s offered for $OPEN_SECONDS s on $C connections"
@@ -440,7 +452,7 @@ fi
 set +e
 python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
     --n "$N" --m "$M" --c "$C" --workers "$WORKER_THREADS" --senders "$SENDER_THREADS" \
-    --pool "$DB_POOL_SIZE" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
+    --pool "$DB_POOL_SIZE" --rounds "$ROUNDS" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
     --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC"
 REPORT_RC=$?
 set -e

@@ -4,6 +4,7 @@
  * workers finish the step or call they hold. Whatever is left stays in the database for the
  * other replicas. */
 #include "avatarbot/version.h"
+#include <openssl/sha.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -88,6 +89,8 @@ int ab_cmd_serve(int argc, char **argv)
     ab_app app;
     memset(&app, 0, sizeof app);
     app.cfg = &cfg;
+    SHA256((const unsigned char *)cfg.telegram_webhook_secret, strlen(cfg.telegram_webhook_secret),
+           app.webhook_secret_sha256);
     ab_signal_init(&app.inbox_ready);
     ab_signal_init(&app.outbox_ready);
     ab_signal_init(&app.jobs_ready);

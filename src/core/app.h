@@ -15,14 +15,15 @@ struct ab_fal_verifier;
 
 typedef struct {
     const ab_config *cfg;
-    struct ab_db_pool *pool;    /* for the HTTP threads */
-    struct ab_ratelimit *ratelimit; /* Bot API pacing, shared by the senders */
-    ab_signal inbox_ready;      /* new updates stored */
-    ab_signal outbox_ready;     /* new Bot API calls queued */
-    ab_signal jobs_ready;       /* new jobs queued */
-    ab_signal stop;             /* raised once at shutdown: cuts every pause short */
-    struct ab_inbox_batcher *batcher; /* group commit of webhook inserts */
-    struct ab_fal_verifier *fal_verifier; /* FAL webhook signatures (cached JWKS) */
+    struct ab_db_pool *pool;                 /* for the HTTP threads */
+    struct ab_ratelimit *ratelimit;          /* Bot API pacing, shared by the senders */
+    ab_signal inbox_ready;                   /* new updates stored */
+    ab_signal outbox_ready;                  /* new Bot API calls queued */
+    ab_signal jobs_ready;                    /* new jobs queued */
+    ab_signal stop;                          /* raised once at shutdown: cuts every pause short */
+    struct ab_inbox_batcher *batcher;        /* group commit of webhook inserts */
+    struct ab_fal_verifier *fal_verifier;    /* FAL webhook signatures (cached JWKS) */
+    unsigned char webhook_secret_sha256[32]; /* of TELEGRAM_WEBHOOK_SECRET, made once */
     /* NOTIFY for other replicas is sent by the notifier thread, coalesced, outside the hot
      * transactions: a NOTIFY in a transaction serializes every commit of the database. */
     ab_signal notify_request;
@@ -31,8 +32,8 @@ typedef struct {
     atomic_int webhooks_waiting;
     ab_signal webhooks_done;
     atomic_int notify_inbox, notify_outbox, notify_jobs;
-    atomic_int running;         /* workers loop while set */
-    atomic_int draining;        /* readiness says 503 while set */
+    atomic_int running;  /* workers loop while set */
+    atomic_int draining; /* readiness says 503 while set */
 } ab_app;
 
 /** Asks the notifier to tell other replicas there is new work (cheap; coalesced). */
