@@ -34,47 +34,39 @@ ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int ma
     return AB_OK;
 }
 
-static const ab_db_stmt TRY_LOCK = {"lane_try_lock",
-                                    "SELECT pg_try_advisory_xact_lock($1::bigint)", 1};
-
-ab_err ab_db_lane_try_lock(ab_db *db, int64_t lane, bool *locked)
-{
-    char ln[24];
-    const char *params[] = {ab_db_i64(ln, lane)};
-    PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &TRY_LOCK, params, &res);
-    if (err != AB_OK)
-        return err;
-    *locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    return AB_OK;
-}
-
-static const ab_db_stmt NEXT_IN_LANE = {
-    "inbox_next_in_lane",
-    "SELECT update_id, payload::text, attempts FROM inbox"
-    " WHERE chat_id = $1::bigint AND status = 'pending'"
-    " ORDER BY chat_id, update_id LIMIT 1 FOR UPDATE", /* = inbox_pending_by_chat's order */
+/* The lane lock and the lane's oldest pending update in one round trip. The lock is taken in
+ * a fenced subquery (OFFSET 0 keeps it from being merged into the join), and the update is read
+ * only when it was granted: the lateral subquery's condition on it is checked before its scan. */
+static const ab_db_stmt CLAIM_LANE = {
+    "inbox_claim_lane",
+    "SELECT l.locked, i.update_id, i.payload::text, i.attempts"
+    " FROM (SELECT pg_try_advisory_xact_lock($1::bigint) AS locked OFFSET 0) l"
+    " LEFT JOIN LATERAL (SELECT update_id, payload, attempts FROM inbox"
+    "  WHERE l.locked AND chat_id = $1::bigint AND status = 'pending'"
+    "  ORDER BY chat_id, update_id LIMIT 1 FOR UPDATE) i ON true", /* inbox_pending_by_chat */
     1};
 
-ab_err ab_db_inbox_next_in_lane(ab_db *db, int64_t lane, int64_t *update_id, char **payload,
-                                int *attempts, bool *found)
+ab_err ab_db_inbox_claim_lane(ab_db *db, int64_t lane, bool *locked, int64_t *update_id,
+                              char **payload, int *attempts, bool *found)
 {
     char ln[24];
     const char *params[] = {ab_db_i64(ln, lane)};
     PGresult *res = NULL;
-    *found = false;
+    *locked = *found = false;
     *payload = NULL;
-    ab_err err = ab_db_exec(db, &NEXT_IN_LANE, params, &res);
+    ab_err err = ab_db_exec(db, &CLAIM_LANE, params, &res);
     if (err != AB_OK)
         return err;
     if (PQntuples(res) == 1) {
-        *update_id = ab_db_get_i64(res, 0, 0);
-        *payload = strdup(PQgetvalue(res, 0, 1));
-        *attempts = (int)ab_db_get_i64(res, 0, 2);
-        *found = *payload != NULL;
-        if (!*payload)
-            err = AB_ERR_NOMEM;
+        *locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        if (*locked && !PQgetisnull(res, 0, 1)) {
+            *update_id = ab_db_get_i64(res, 0, 1);
+            *payload = strdup(PQgetvalue(res, 0, 2));
+            *attempts = (int)ab_db_get_i64(res, 0, 3);
+            *found = *payload != NULL;
+            if (!*payload)
+                err = AB_ERR_NOMEM;
+        }
     }
     PQclear(res);
     return err;
@@ -101,8 +93,8 @@ static const ab_db_stmt RECORD_FAILURE = {
     " WHERE update_id = $1::bigint RETURNING status",
     3};
 
-ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error,
-                                  int max_attempts, bool *failed)
+ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error, int max_attempts,
+                                  bool *failed)
 {
     char id[24], max[24];
     const char *params[] = {ab_db_i64(id, update_id), error, ab_db_i64(max, max_attempts)};

@@ -14,12 +14,11 @@
  *  be pruned while other transactions are open (measured: 16 ms per scan under load). */
 ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
                                  int64_t *oldest);
-/** In a transaction: tries the lane's lock without waiting; *locked says if we hold it. */
-ab_err ab_db_lane_try_lock(ab_db *db, int64_t lane, bool *locked);
-/** In a transaction holding the lane lock: the lane's oldest pending update, locked.
- *  *found false when the lane has nothing pending. *payload is malloc'd (caller frees). */
-ab_err ab_db_inbox_next_in_lane(ab_db *db, int64_t lane, int64_t *update_id, char **payload,
-                                int *attempts, bool *found);
+/** In a transaction: tries the lane's lock without waiting (*locked says if we hold it) and,
+ *  when granted, reads the lane's oldest pending update, locked. *found false when the lane is
+ *  busy or has nothing pending. *payload is malloc'd (caller frees). */
+ab_err ab_db_inbox_claim_lane(ab_db *db, int64_t lane, bool *locked, int64_t *update_id,
+                              char **payload, int *attempts, bool *found);
 /** Marks an update handled. */
 ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id);
 /** Records a failed attempt; the update becomes 'failed' once attempts reach max_attempts.

@@ -225,20 +225,19 @@ static ab_err step_tx(ab_db *db, void *arg)
     s->created_portrait = s->created_style = s->deleted = 0;
     s->trainings_started = 0;
     s->error[0] = '\0';
-    bool locked = false;
-    ab_err err = ab_db_lane_try_lock(db, s->lane, &locked);
+    bool locked = false, found = false;
+    char *payload = NULL;
+    int attempts = 0;
+    ab_err err =
+        ab_db_inbox_claim_lane(db, s->lane, &locked, &s->update_id, &payload, &attempts, &found);
     if (err != AB_OK)
         return err;
     if (!locked) {
         s->busy = 1; /* another worker, maybe on another replica, is on this chat */
         return AB_OK;
     }
-    char *payload = NULL;
-    int attempts = 0;
-    bool found = false;
-    err = ab_db_inbox_next_in_lane(db, s->lane, &s->update_id, &payload, &attempts, &found);
-    if (err != AB_OK || !found)
-        return err;
+    if (!found)
+        return AB_OK;
     s->found = 1;
 
     if (s->parsed) {
