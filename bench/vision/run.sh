@@ -21,11 +21,12 @@
 # Then, all exact (results byte-identical, checked with --dump on the 92 test photos): the narrow
 # depthwise kernel with its taps written out, a stand-in for the first convolution, AVX2 add+ReLU
 # and max-pooling (a pass 2.6 -> 2.0 ms, least CPU time of 1,200), AVX2 for the sharpness image's
-# shrink and for the luma. The machine was shared with another CPU-heavy benchmark, so wall-clock
-# runs swung by up to 0.5: 5 runs alternating with the previous build, medians before -> after:
-# full decode 10.8 -> 9.9 ms, analyze 16.1 -> 15.1 ms, ratio 1.44 (1.35-2.12) -> 1.39
-# (1.37-1.92). Steadier, the least CPU time of 7 runs per photo, summed over the 78 photos and
-# alternated 3 times: ratio 1.42-1.45 -> 1.35-1.38 (JPEG 1.29 -> 1.23, PNG 1.86 -> 1.76). What
+# shrink and for the luma. 5 runs in a quiet spell of the shared machine: ratio 1.35 (1.34-1.40),
+# analyze 13.2 ms (12.6-13.6: decode~640 8.5, faces 4.0) against a 9.7 ms full decode (9.3-10.1);
+# 3 runs each alternating with the previous build: 1.41 (1.40-1.44) -> 1.37 (1.35-1.40), faces
+# 4.3 -> 3.9 ms. With the other benchmark running, wall-clock runs swung by up to 0.5; the least
+# CPU time of 7 runs per photo, summed over the 78 photos and alternated 3 times, stayed steady:
+# 1.42-1.45 -> 1.35-1.38 (JPEG 1.29 -> 1.23, PNG 1.86 -> 1.76). What
 # is left is mostly codec time the baseline has too (the progressive 3840x2160 JPEG's Huffman
 # decoding alone is ~40% of the baseline's sum and ~30% of the analysis'; PNG inflate and
 # unfiltering, inside libpng) and FMA-bound convolutions, now near this machine's FMA rate.
