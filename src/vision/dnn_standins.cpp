@@ -336,29 +336,27 @@ pointwise_conv_avx2(const float *cols, int ld, int ka, int len, const float *w, 
 }
 #endif
 
-// A 1x1 convolution (one group, stride 1, no padding) of up to 64 input channels, BlazeFace's
-// pointwise ones, on a CPU where OpenCV 4.6 runs its AVX2 fastConv. OpenCV copies the inputs
-// of each block of 32 positions into an im2row buffer (at 64x64, with the planes 16 KB apart,
-// most of its time) and takes at most 64 input channels at a time (more are summed in parts,
-// in another order); with an output plane a multiple of 8 every block has at least 8
-// positions, so its scalar tail loops (another order too) never run.
-class PointwiseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
+// What the two dense convolution stand-ins share: OpenCV's layer geometry read into members,
+// the bias, the conditions under which OpenCV 4.6 sums in the fastConv order reproduced here,
+// and the fused ReLU (plain or leaky).
+class ConvStandIn : public StandIn<cv::dnn::BaseConvolutionLayer>
 {
   public:
-    explicit PointwiseConv(const cv::dnn::LayerParams &params)
+    explicit ConvStandIn(const cv::dnn::LayerParams &params)
         : StandIn(params, cv::dnn::ConvolutionLayer::create(params))
     {
     }
 
   protected:
-    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    // One 4-D input and output, 4-D float weights of matching channels and kernel, 2-D kernel
+    // geometry without dilation; fills in_cn_ .. pad_l_. False for anything else.
+    bool read_geometry(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs)
     {
-#if AB_SMALL_DEPTHWISE
         const cv::dnn::BaseConvolutionLayer &c = *inner_;
         if (inputs.size() != 1 || inputs[0].dims != 4 || outputs[0].dims != 4 || blobs.empty() ||
             blobs[0].dims != 4 || !blobs[0].isContinuous() || blobs[0].type() != CV_32F ||
             c.kernel_size.size() != 2 || c.strides.size() != 2 || c.pads_begin.size() != 2 ||
-            c.dilations.size() != 2)
+            c.pads_end.size() != 2 || c.dilations.size() != 2)
             return false;
         in_cn_ = inputs[0].size[1];
         out_cn_ = outputs[0].size[1];
@@ -368,37 +366,34 @@ class PointwiseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
         stride_w_ = static_cast<int>(c.strides[1]);
         pad_t_ = static_cast<int>(c.pads_begin[0]);
         pad_l_ = static_cast<int>(c.pads_begin[1]);
-        const int k = in_cn_ * kh_ * kw_;
-        ka_ = (k + 7) / 8 * 8;
-        const int plane = outputs[0].size[2] * outputs[0].size[3];
+        pad_b_ = static_cast<int>(c.pads_end[0]);
+        pad_r_ = static_cast<int>(c.pads_end[1]);
+        return blobs[0].size[0] == out_cn_ && blobs[0].size[1] == in_cn_ &&
+               blobs[0].size[2] == kh_ && blobs[0].size[3] == kw_ && c.dilations[0] == 1 &&
+               c.dilations[1] == 1 && outputs[0].size[0] == inputs[0].size[0];
+    }
+
+    // OpenCV sums in fastConv's AVX2 order (the one the kernels here reproduce) when the CPU
+    // has AVX2 and FMA and no AVX-512 path takes over, and, with an output plane a multiple of
+    // 8, its scalar tail loops (another order) never run.
+    static bool fastconv_order(int k, int plane)
+    {
         const bool avx512 = cv::checkHardwareSupport(CV_CPU_AVX512_SKX);
-        if (!(blobs[0].size[0] == out_cn_ && blobs[0].size[1] == in_cn_ &&
-              blobs[0].size[2] == kh_ && blobs[0].size[3] == kw_ && in_cn_ >= 1 && in_cn_ <= 64 &&
-              kh_ == 1 && kw_ == 1 && c.dilations[0] == 1 && c.dilations[1] == 1 &&
-              stride_h_ == 1 && stride_w_ == 1 && pad_t_ == 0 && pad_l_ == 0 &&
-              c.pads_end.size() == 2 && c.pads_end[0] == 0 && c.pads_end[1] == 0 &&
-              outputs[0].size[2] == inputs[0].size[2] && outputs[0].size[3] == inputs[0].size[3] &&
-              outputs[0].size[0] == inputs[0].size[0] && plane % 8 == 0 && !(avx512 && k >= 32) &&
-              (blobs.size() < 2 || (blobs[1].total() == static_cast<size_t>(out_cn_) &&
-                                    blobs[1].type() == CV_32F && blobs[1].isContinuous())) &&
-              cv::checkHardwareSupport(CV_CPU_AVX2) && cv::checkHardwareSupport(CV_CPU_FMA3) &&
-              __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+        return plane % 8 == 0 && !(avx512 && k >= 32) && cv::checkHardwareSupport(CV_CPU_AVX2) &&
+               cv::checkHardwareSupport(CV_CPU_FMA3) && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma");
+    }
+
+    // The bias, zeros without one; false when it is not one float per output channel.
+    bool read_bias()
+    {
+        if (blobs.size() > 1 && !(blobs[1].total() == static_cast<size_t>(out_cn_) &&
+                                  blobs[1].type() == CV_32F && blobs[1].isContinuous()))
             return false;
-        // weights with each row padded with zeros to ka_, like OpenCV's weight matrix
-        weights_.assign(static_cast<size_t>(out_cn_) * ka_, 0.0f);
-        for (int o = 0; o < out_cn_; o++)
-            std::copy(blobs[0].ptr<float>() + static_cast<size_t>(o) * k,
-                      blobs[0].ptr<float>() + static_cast<size_t>(o + 1) * k,
-                      weights_.begin() + static_cast<size_t>(o) * ka_);
         bias_.assign(static_cast<size_t>(out_cn_), 0.0f);
         if (blobs.size() > 1)
             std::copy(blobs[1].ptr<float>(), blobs[1].ptr<float>() + out_cn_, bias_.begin());
         return true;
-#else
-        (void)inputs;
-        (void)outputs;
-        return false;
-#endif
     }
 
     bool accepts(const cv::Ptr<cv::dnn::ActivationLayer> &layer) override
@@ -407,6 +402,52 @@ class PointwiseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
         relu_ = !relu.empty();
         slope_ = relu_ ? relu->negativeSlope : 0.0f;
         return layer.empty() || relu_;
+    }
+
+    int in_cn_ = 0, out_cn_ = 0, kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1, pad_t_ = 0,
+        pad_l_ = 0, pad_b_ = 0, pad_r_ = 0;
+    bool relu_ = false;
+    float slope_ = 0.0f;
+    std::vector<float> bias_;
+};
+
+// A 1x1 convolution (one group, stride 1, no padding) of up to 64 input channels, BlazeFace's
+// pointwise ones, on a CPU where OpenCV 4.6 runs its AVX2 fastConv. OpenCV copies the inputs
+// of each block of 32 positions into an im2row buffer (at 64x64, with the planes 16 KB apart,
+// most of its time) and takes at most 64 input channels at a time (more are summed in parts,
+// in another order); with an output plane a multiple of 8 every block has at least 8
+// positions, so its scalar tail loops (another order too) never run.
+class PointwiseConv : public ConvStandIn
+{
+  public:
+    explicit PointwiseConv(const cv::dnn::LayerParams &params) : ConvStandIn(params) {}
+
+  protected:
+    bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
+    {
+#if AB_SMALL_DEPTHWISE
+        if (!read_geometry(inputs, outputs))
+            return false;
+        const int k = in_cn_ * kh_ * kw_;
+        ka_ = (k + 7) / 8 * 8;
+        const int plane = outputs[0].size[2] * outputs[0].size[3];
+        if (!(in_cn_ >= 1 && in_cn_ <= 64 && kh_ == 1 && kw_ == 1 && stride_h_ == 1 &&
+              stride_w_ == 1 && pad_t_ == 0 && pad_l_ == 0 && pad_b_ == 0 && pad_r_ == 0 &&
+              outputs[0].size[2] == inputs[0].size[2] && outputs[0].size[3] == inputs[0].size[3] &&
+              fastconv_order(k, plane) && read_bias()))
+            return false;
+        // weights with each row padded with zeros to ka_, like OpenCV's weight matrix
+        weights_.assign(static_cast<size_t>(out_cn_) * ka_, 0.0f);
+        for (int o = 0; o < out_cn_; o++)
+            std::copy(blobs[0].ptr<float>() + static_cast<size_t>(o) * k,
+                      blobs[0].ptr<float>() + static_cast<size_t>(o + 1) * k,
+                      weights_.begin() + static_cast<size_t>(o) * ka_);
+        return true;
+#else
+        (void)inputs;
+        (void)outputs;
+        return false;
+#endif
     }
 
     void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
@@ -443,11 +484,8 @@ class PointwiseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
     }
 
   private:
-    int in_cn_ = 0, out_cn_ = 0, kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1, pad_t_ = 0,
-        pad_l_ = 0, ka_ = 8;
-    bool relu_ = false;
-    float slope_ = 0.0f;
-    std::vector<float> weights_, bias_, cols_;
+    int ka_ = 8;
+    std::vector<float> weights_, cols_;
 };
 
 #if AB_SMALL_DEPTHWISE
@@ -535,30 +573,17 @@ __attribute__((target("avx2,fma"))) void dense_conv_avx2(const float *rows, cons
 // even and odd columns, so that the input of a tap for eight neighbouring outputs is eight
 // contiguous floats, and the products are summed as OpenCV's AVX2 fastConv sums them (see
 // dense_conv_avx2).
-class DenseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
+class DenseConv : public ConvStandIn
 {
   public:
-    explicit DenseConv(const cv::dnn::LayerParams &params)
-        : StandIn(params, cv::dnn::ConvolutionLayer::create(params))
-    {
-    }
+    explicit DenseConv(const cv::dnn::LayerParams &params) : ConvStandIn(params) {}
 
   protected:
     bool takes(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat> &outputs) override
     {
 #if AB_SMALL_DEPTHWISE
-        const cv::dnn::BaseConvolutionLayer &c = *inner_;
-        if (inputs.size() != 1 || inputs[0].dims != 4 || outputs[0].dims != 4 || blobs.empty() ||
-            blobs[0].dims != 4 || !blobs[0].isContinuous() || blobs[0].type() != CV_32F ||
-            c.kernel_size.size() != 2 || c.strides.size() != 2 || c.pads_begin.size() != 2 ||
-            c.pads_end.size() != 2 || c.dilations.size() != 2)
+        if (!read_geometry(inputs, outputs))
             return false;
-        in_cn_ = inputs[0].size[1];
-        out_cn_ = outputs[0].size[1];
-        kh_ = static_cast<int>(c.kernel_size[0]);
-        kw_ = static_cast<int>(c.kernel_size[1]);
-        stride_h_ = static_cast<int>(c.strides[0]);
-        stride_w_ = static_cast<int>(c.strides[1]);
         const int karea = kh_ * kw_, k = in_cn_ * karea;
         // OpenCV's block of input channels (ParallelConv::run): all of them here, or it would
         // sum the blocks one after the other, in another order.
@@ -566,40 +591,17 @@ class DenseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
         while (ncn * 2 < (800 + karea - 1) / karea && ncn < in_cn_)
             ncn *= 2;
         const int plane = outputs[0].size[2] * outputs[0].size[3];
-        const bool avx512 = cv::checkHardwareSupport(CV_CPU_AVX512_SKX);
-        // With an output plane a multiple of 8 every block OpenCV hands fastConv has at least
-        // four positions, so its scalar tail loops (another order) never run.
-        if (!(blobs[0].size[0] == out_cn_ && blobs[0].size[1] == in_cn_ &&
-              blobs[0].size[2] == kh_ && blobs[0].size[3] == kw_ && karea > 1 && in_cn_ >= 1 &&
-              in_cn_ <= ncn && k <= 1024 && c.dilations[0] == 1 && c.dilations[1] == 1 &&
-              stride_h_ >= 1 && stride_h_ <= 2 && stride_w_ >= 1 && stride_w_ <= 2 &&
-              c.pads_begin[0] == 0 && c.pads_begin[1] == 0 && c.pads_end[0] == 0 &&
-              c.pads_end[1] == 0 && outputs[0].size[0] == inputs[0].size[0] &&
-              outputs[0].size[2] == (inputs[0].size[2] - kh_) / stride_h_ + 1 &&
-              outputs[0].size[3] == (inputs[0].size[3] - kw_) / stride_w_ + 1 && plane % 8 == 0 &&
-              !(avx512 && k >= 32) &&
-              (blobs.size() < 2 || (blobs[1].total() == static_cast<size_t>(out_cn_) &&
-                                    blobs[1].type() == CV_32F && blobs[1].isContinuous())) &&
-              cv::checkHardwareSupport(CV_CPU_AVX2) && cv::checkHardwareSupport(CV_CPU_FMA3) &&
-              __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
-            return false;
-        bias_.assign(static_cast<size_t>(out_cn_), 0.0f);
-        if (blobs.size() > 1)
-            std::copy(blobs[1].ptr<float>(), blobs[1].ptr<float>() + out_cn_, bias_.begin());
-        return true;
+        return karea > 1 && in_cn_ >= 1 && in_cn_ <= ncn && k <= 1024 && stride_h_ >= 1 &&
+               stride_h_ <= 2 && stride_w_ >= 1 && stride_w_ <= 2 && pad_t_ == 0 && pad_l_ == 0 &&
+               pad_b_ == 0 && pad_r_ == 0 &&
+               outputs[0].size[2] == (inputs[0].size[2] - kh_) / stride_h_ + 1 &&
+               outputs[0].size[3] == (inputs[0].size[3] - kw_) / stride_w_ + 1 &&
+               fastconv_order(k, plane) && read_bias();
 #else
         (void)inputs;
         (void)outputs;
         return false;
 #endif
-    }
-
-    bool accepts(const cv::Ptr<cv::dnn::ActivationLayer> &layer) override
-    {
-        cv::Ptr<cv::dnn::ReLULayer> relu = layer.dynamicCast<cv::dnn::ReLULayer>();
-        relu_ = !relu.empty();
-        slope_ = relu_ ? relu->negativeSlope : 0.0f;
-        return layer.empty() || relu_;
     }
 
     void run(const std::vector<cv::Mat> &inputs, cv::Mat &y) override
@@ -651,10 +653,7 @@ class DenseConv : public StandIn<cv::dnn::BaseConvolutionLayer>
     }
 
   private:
-    int in_cn_ = 0, out_cn_ = 0, kh_ = 1, kw_ = 1, stride_h_ = 1, stride_w_ = 1;
-    bool relu_ = false;
-    float slope_ = 0.0f;
-    std::vector<float> bias_, split_;
+    std::vector<float> split_;
     std::vector<int> taps_;
 };
 
