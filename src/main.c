@@ -9,15 +9,16 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "avatarbot %s — Telegram bot backend for personal AI avatars\n\n"
-                 "usage: avatarbot <command> [options]\n\n"
-                 "commands:\n"
-                 "  serve         run the HTTP server and workers\n"
-                 "  migrate       apply pending database migrations and exit\n"
-                 "  set-webhook   register the webhook with Telegram (see set-webhook --help)\n"
-                 "  fsm-graph     print the conversation state machine as a Mermaid diagram\n"
-                 "  healthcheck   exit 0 when this machine's service answers /healthz\n"
-                 "  version       print the version\n\n",
+    fprintf(out,
+            "avatarbot %s — Telegram bot backend for personal AI avatars\n\n"
+            "usage: avatarbot <command> [options]\n\n"
+            "commands:\n"
+            "  serve         run the HTTP server and workers\n"
+            "  migrate       apply pending database migrations and exit\n"
+            "  set-webhook   register the webhook with Telegram (see set-webhook --help)\n"
+            "  fsm-graph     print the conversation state machine as a Mermaid diagram\n"
+            "  healthcheck   exit 0 when this machine's service answers /healthz\n"
+            "  version       print the version\n\n",
             AB_VERSION);
     ab_config_print_help(out);
 }

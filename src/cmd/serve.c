@@ -134,9 +134,9 @@ int ab_cmd_serve(int argc, char **argv)
     if (err == AB_OK)
         err = ab_http_start(&app, &http);
     if (err == AB_OK) {
-        AB_INFO("listening", "{s:s,s:i,s:i,s:i,s:s}", "bind", cfg.http_bind, "port",
-                cfg.http_port, "workers", cfg.worker_threads, "senders", cfg.sender_threads,
-                "version", AB_VERSION);
+        AB_INFO("listening", "{s:s,s:i,s:i,s:i,s:s}", "bind", cfg.http_bind, "port", cfg.http_port,
+                "workers", cfg.worker_threads, "senders", cfg.sender_threads, "version",
+                AB_VERSION);
         int sig = 0;
         sigwait(&stop_signals, &sig);
         AB_INFO("shutting down", "{s:s}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");

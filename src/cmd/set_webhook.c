@@ -40,9 +40,15 @@ int ab_cmd_set_webhook(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1) {
         switch (opt) {
-        case 'u': url = optarg; break;
-        case 's': secret = optarg; break;
-        case 'a': allowed = optarg; break;
+        case 'u':
+            url = optarg;
+            break;
+        case 's':
+            secret = optarg;
+            break;
+        case 'a':
+            allowed = optarg;
+            break;
         case 'm': {
             char *end;
             max_conn = strtol(optarg, &end, 10);
@@ -52,9 +58,15 @@ int ab_cmd_set_webhook(int argc, char **argv)
             }
             break;
         }
-        case 'd': drop = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'd':
+            drop = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     ab_config cfg;
@@ -71,13 +83,14 @@ int ab_cmd_set_webhook(int argc, char **argv)
 
     json_t *updates = json_array();
     char *list = strdup(allowed);
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save))
         if (*tok)
             json_array_append_new(updates, json_string(tok));
     free(list);
-    json_t *body = json_pack("{s:s,s:s,s:o,s:i,s:b}", "url", url, "secret_token", secret,
-                             "allowed_updates", updates, "max_connections", (int)max_conn,
-                             "drop_pending_updates", drop);
+    json_t *body =
+        json_pack("{s:s,s:s,s:o,s:i,s:b}", "url", url, "secret_token", secret, "allowed_updates",
+                  updates, "max_connections", (int)max_conn, "drop_pending_updates", drop);
     char *text = ab_json_dump(body);
     json_decref(body);
 

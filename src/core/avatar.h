@@ -10,14 +10,14 @@
 
 typedef struct {
     int64_t id;
-    char name[161];          /* up to 40 code points */
-    char gender[8];          /* male | female | other */
-    char training_type[12];  /* portrait | style */
-    char status[12];         /* draft | uploading | ready | training | completed | error | cancelled */
-    int photos_count;        /* valid photos */
-    int photos_total;        /* valid and still being checked (what counts against 50) */
-    int progress;            /* training progress 0-100 */
-    char created[11];        /* YYYY-MM-DD */
+    char name[161];         /* up to 40 code points */
+    char gender[8];         /* male | female | other */
+    char training_type[12]; /* portrait | style */
+    char status[12];  /* draft | uploading | ready | training | completed | error | cancelled */
+    int photos_count; /* valid photos */
+    int photos_total; /* valid and still being checked (what counts against 50) */
+    int progress;     /* training progress 0-100 */
+    char created[11]; /* YYYY-MM-DD */
 } ab_avatar;
 
 #define AB_MAX_PHOTOS 50

@@ -49,7 +49,7 @@ typedef struct ab_config {
     int storage_timeout_s;
     int presigned_url_ttl_s;
     char *fal_key;
-    char *fal_mode;           /* "live" | "simulate" (never NULL after a successful load) */
+    char *fal_mode; /* "live" | "simulate" (never NULL after a successful load) */
     char *fal_queue_base;
     char *fal_jwks_url;
     char *fal_style_trainer;

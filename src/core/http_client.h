@@ -10,25 +10,25 @@
 typedef struct ab_http_client ab_http_client;
 
 typedef struct {
-    const char *method;        /* "GET", "POST", "PUT", "DELETE" */
-    const char *url;           /* may hold secrets (the bot token): never logged here */
+    const char *method;         /* "GET", "POST", "PUT", "DELETE" */
+    const char *url;            /* may hold secrets (the bot token): never logged here */
     const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
-    const char *body;          /* may be NULL */
+    const char *body;           /* may be NULL */
     size_t body_len;
-    int timeout_s;             /* whole request; 0 = 30 s */
-    size_t max_response;       /* 0 = 8 MiB */
+    int timeout_s;       /* whole request; 0 = 30 s */
+    size_t max_response; /* 0 = 8 MiB */
     /* AWS Signature V4 by libcurl (CURLOPT_AWS_SIGV4), e.g. "aws:amz:us-east-1:s3"; NULL = none.
      * Every entry of headers is signed, and no "Expect:" entry is added (curl 7.88 would sign
      * that empty entry too). S3 also needs an "x-amz-content-sha256: <hex>" header, which curl
      * 7.88 does not add but uses as the payload hash when given. */
     const char *aws_sigv4;
-    const char *username;      /* CURLOPT_USERNAME (SigV4: the access key) */
-    const char *password;      /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
+    const char *username; /* CURLOPT_USERNAME (SigV4: the access key) */
+    const char *password; /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
 } ab_http_request;
 
 typedef struct {
-    long status;   /* HTTP status, 0 when no response arrived */
-    char *body;    /* NUL-terminated; caller frees with ab_http_response_free */
+    long status; /* HTTP status, 0 when no response arrived */
+    char *body;  /* NUL-terminated; caller frees with ab_http_response_free */
     size_t body_len;
     char error[128]; /* transport error text (no URL in it) */
     int too_large;   /* the response passed max_response (the result is then AB_ERR_HTTP) */

@@ -6,30 +6,30 @@
 #include <stddef.h>
 
 typedef enum {
-    AB_M_HTTP_REQUESTS,          /* counter  {endpoint, code} */
-    AB_M_WEBHOOK_SECONDS,        /* histogram  time to acknowledge a Telegram update */
-    AB_M_UPDATES_RECEIVED,       /* counter  {result: stored|duplicate} */
-    AB_M_UPDATES_HANDLED,        /* counter  {result: ok|error|failed} */
-    AB_M_INBOX_PENDING,          /* gauge */
-    AB_M_INBOX_LAG_SECONDS,      /* gauge  age of the oldest pending update */
-    AB_M_OUTBOX_SENT,            /* counter  {method} */
-    AB_M_OUTBOX_FAILED,          /* counter  {code} */
-    AB_M_OUTBOX_PENDING,         /* gauge */
-    AB_M_TELEGRAM_API_ERRORS,    /* counter  {code} */
-    AB_M_TELEGRAM_API_SECONDS,   /* histogram */
-    AB_M_OUTBOX_OLDEST_SECONDS,  /* gauge  age of the oldest undelivered call */
-    AB_M_JOBS_PENDING,           /* gauge */
-    AB_M_JOBS_OLDEST_SECONDS,    /* gauge  age of the oldest due job */
-    AB_M_DB_POOL_IN_USE,         /* gauge  connections of the HTTP pool in use */
-    AB_M_AVATARS_CREATED,        /* counter {training_type} */
-    AB_M_AVATARS_DELETED,        /* counter */
-    AB_M_PHOTOS_VALIDATED,       /* counter {verdict} */
-    AB_M_TRAININGS_STARTED,      /* counter {training_type, mode} */
-    AB_M_TRAININGS_FINISHED,     /* counter {training_type, result: completed|error|cancelled|
-                                  * refused} */
-    AB_M_TRAINING_SECONDS,       /* histogram {training_type} start to completion */
-    AB_M_FAL_ERRORS,             /* counter {kind: unavailable|refused|failed|webhook_rejected} */
-    AB_M_FAL_WEBHOOKS,           /* counter {result: accepted|duplicate|unknown|rejected} */
+    AB_M_HTTP_REQUESTS,         /* counter  {endpoint, code} */
+    AB_M_WEBHOOK_SECONDS,       /* histogram  time to acknowledge a Telegram update */
+    AB_M_UPDATES_RECEIVED,      /* counter  {result: stored|duplicate} */
+    AB_M_UPDATES_HANDLED,       /* counter  {result: ok|error|failed} */
+    AB_M_INBOX_PENDING,         /* gauge */
+    AB_M_INBOX_LAG_SECONDS,     /* gauge  age of the oldest pending update */
+    AB_M_OUTBOX_SENT,           /* counter  {method} */
+    AB_M_OUTBOX_FAILED,         /* counter  {code} */
+    AB_M_OUTBOX_PENDING,        /* gauge */
+    AB_M_TELEGRAM_API_ERRORS,   /* counter  {code} */
+    AB_M_TELEGRAM_API_SECONDS,  /* histogram */
+    AB_M_OUTBOX_OLDEST_SECONDS, /* gauge  age of the oldest undelivered call */
+    AB_M_JOBS_PENDING,          /* gauge */
+    AB_M_JOBS_OLDEST_SECONDS,   /* gauge  age of the oldest due job */
+    AB_M_DB_POOL_IN_USE,        /* gauge  connections of the HTTP pool in use */
+    AB_M_AVATARS_CREATED,       /* counter {training_type} */
+    AB_M_AVATARS_DELETED,       /* counter */
+    AB_M_PHOTOS_VALIDATED,      /* counter {verdict} */
+    AB_M_TRAININGS_STARTED,     /* counter {training_type, mode} */
+    AB_M_TRAININGS_FINISHED,    /* counter {training_type, result: completed|error|cancelled|
+                                 * refused} */
+    AB_M_TRAINING_SECONDS,      /* histogram {training_type} start to completion */
+    AB_M_FAL_ERRORS,            /* counter {kind: unavailable|refused|failed|webhook_rejected} */
+    AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|duplicate|unknown|rejected} */
     AB_M__COUNT
 } ab_metric_id;
 

@@ -40,7 +40,7 @@ const char *ab_vision_module_configure(const char *module_path, const char *mode
         if (!readable(module_file))
             snprintf(module_file, sizeof module_file, "/usr/lib/avatarbot/avatarbot-vision.so");
     }
-    const char *why = !readable(module_file) ? "the vision module cannot be read"
+    const char *why = !readable(module_file)  ? "the vision module cannot be read"
                       : !readable(model_file) ? "the face model cannot be read"
                                               : NULL;
     pthread_mutex_unlock(&lock);

@@ -40,11 +40,10 @@ ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, i
     return AB_OK;
 }
 
-static const ab_db_stmt CREATE = {
-    "avatar_create",
-    "INSERT INTO avatars (user_id, name, gender, training_type)"
-    " VALUES ($1::bigint, $2, $3, $4) RETURNING id",
-    4};
+static const ab_db_stmt CREATE = {"avatar_create",
+                                  "INSERT INTO avatars (user_id, name, gender, training_type)"
+                                  " VALUES ($1::bigint, $2, $3, $4) RETURNING id",
+                                  4};
 
 ab_err ab_db_avatar_create(ab_db *db, int64_t user_id, const char *name, const char *gender,
                            const char *training_type, int64_t *id)
@@ -60,11 +59,10 @@ ab_err ab_db_avatar_create(ab_db *db, int64_t user_id, const char *name, const c
     return AB_OK;
 }
 
-static const ab_db_stmt RENAME = {
-    "avatar_rename",
-    "UPDATE avatars SET name = $3, updated_at = now()"
-    " WHERE id = $2::bigint AND user_id = $1::bigint RETURNING id",
-    3};
+static const ab_db_stmt RENAME = {"avatar_rename",
+                                  "UPDATE avatars SET name = $3, updated_at = now()"
+                                  " WHERE id = $2::bigint AND user_id = $1::bigint RETURNING id",
+                                  3};
 
 ab_err ab_db_avatar_rename(ab_db *db, int64_t user_id, int64_t avatar_id, const char *name)
 {

@@ -106,8 +106,7 @@ static ab_err classify(ab_db *db, const PGresult *res)
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
     snprintf(db->constraint, sizeof db->constraint, "%s", constraint ? constraint : "");
-    snprintf(db->message, sizeof db->message, "%s",
-             msg ? msg : PQerrorMessage(db->conn));
+    snprintf(db->message, sizeof db->message, "%s", msg ? msg : PQerrorMessage(db->conn));
     if (PQstatus(db->conn) != CONNECTION_OK)
         return AB_ERR_DB_DOWN;
     if (!state)
@@ -219,8 +218,7 @@ ab_err ab_db_tx(ab_db *db, ab_db_tx_fn fn, void *ctx)
     return err;
 }
 
-ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params,
-                      int64_t *value)
+ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params, int64_t *value)
 {
     PGresult *res = NULL;
     *value = 0;

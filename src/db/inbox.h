@@ -23,8 +23,8 @@ ab_err ab_db_inbox_claim_lane(ab_db *db, int64_t lane, bool *locked, int64_t *up
 ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id);
 /** Records a failed attempt; the update becomes 'failed' once attempts reach max_attempts.
  *  *failed says whether it did. */
-ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error,
-                                  int max_attempts, bool *failed);
+ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error, int max_attempts,
+                                  bool *failed);
 /** Pending count and age in seconds of the oldest pending update (metrics, readiness). */
 ab_err ab_db_inbox_stats(ab_db *db, int64_t *pending, double *oldest_age_s);
 /** Deletes handled updates older than hours (dedup window must exceed Telegram's 24 h). */

@@ -13,12 +13,12 @@
 static const ab_db_stmt LOCK = {"migrate_lock", "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0};
 static const ab_db_stmt UNLOCK = {"migrate_unlock",
                                   "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0};
-static const ab_db_stmt IS_APPLIED = {
-    "migrate_is_applied", "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1};
+static const ab_db_stmt IS_APPLIED = {"migrate_is_applied",
+                                      "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1};
 static const ab_db_stmt RECORD = {
     "migrate_record", "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2};
-static const ab_db_stmt CURRENT = {
-    "migrate_current", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
+static const ab_db_stmt CURRENT = {"migrate_current",
+                                   "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
 
 int ab_migrate_expected_version(void)
 {

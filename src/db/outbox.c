@@ -81,17 +81,16 @@ ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json)
     return ab_db_exec(db, &SENT, params, NULL);
 }
 
-static const ab_db_stmt RETRY = {
-    "outbox_retry",
-    "UPDATE outbox SET status = 'pending', lease_until = NULL,"
-    " not_before = now() + make_interval(secs => $2::float8),"
-    " error_code = $3::int, last_error = left($4, 500),"
-    " attempts = attempts - CASE WHEN $5::bool THEN 1 ELSE 0 END"
-    " WHERE id = $1::bigint",
-    5};
+static const ab_db_stmt RETRY = {"outbox_retry",
+                                 "UPDATE outbox SET status = 'pending', lease_until = NULL,"
+                                 " not_before = now() + make_interval(secs => $2::float8),"
+                                 " error_code = $3::int, last_error = left($4, 500),"
+                                 " attempts = attempts - CASE WHEN $5::bool THEN 1 ELSE 0 END"
+                                 " WHERE id = $1::bigint",
+                                 5};
 
-ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code,
-                          const char *error, bool refund_attempt)
+ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code, const char *error,
+                          bool refund_attempt)
 {
     char sid[24], delay[32], code[24];
     snprintf(delay, sizeof delay, "%.3f", delay_s);

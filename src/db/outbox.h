@@ -13,8 +13,8 @@ typedef struct {
     int64_t id;
     int64_t chat_id;
     char method[48];
-    char *payload; /* malloc'd JSON text */
-    int attempts;  /* including this one */
+    char *payload;    /* malloc'd JSON text */
+    int attempts;     /* including this one */
     int64_t batch_id; /* a photo batch's status message (send) or an edit of it; 0 = none */
 } ab_outbox_row;
 
@@ -27,8 +27,8 @@ void ab_outbox_row_free(ab_outbox_row *row);
 ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json);
 /** Back to pending, to be tried again after delay_s (429, 5xx, timeouts, pacing). If
  *  refund_attempt, the attempt does not count (pacing, not a failure). */
-ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code,
-                          const char *error, bool refund_attempt);
+ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code, const char *error,
+                          bool refund_attempt);
 /** Given up: status failed with the error. */
 ab_err ab_db_outbox_fail(ab_db *db, int64_t id, int error_code, const char *error);
 /** The user blocked the bot: this row and every open row of the chat are dropped, and the

@@ -43,11 +43,16 @@ ab_err ab_db_photo_create(ab_db *db, int64_t user_id, int64_t chat_id, const ab_
     *batch_id = ab_db_get_i64(res, 0, 0);
     *batch_new = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
-    const char *params[] = {ab_db_i64(uid, user_id),      ab_db_i64(aid, in->avatar_id),
-                            in->file_id,                  in->file_unique_id,
-                            in->media_group_id,           ab_db_i64(size, in->file_size),
-                            ab_db_i64(w, in->width),      ab_db_i64(hgt, in->height),
-                            in->mime_type,                ab_db_i64(bid, *batch_id)};
+    const char *params[] = {ab_db_i64(uid, user_id),
+                            ab_db_i64(aid, in->avatar_id),
+                            in->file_id,
+                            in->file_unique_id,
+                            in->media_group_id,
+                            ab_db_i64(size, in->file_size),
+                            ab_db_i64(w, in->width),
+                            ab_db_i64(hgt, in->height),
+                            in->mime_type,
+                            ab_db_i64(bid, *batch_id)};
     err = ab_db_exec(db, &CREATE, params, &res);
     if (err != AB_OK)
         return err;
@@ -218,8 +223,7 @@ ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id, con
                                const char *markup_json)
 {
     char bid[24], cid[24];
-    const char *params[] = {ab_db_i64(bid, batch_id), ab_db_i64(cid, chat_id), text,
-                            markup_json};
+    const char *params[] = {ab_db_i64(bid, batch_id), ab_db_i64(cid, chat_id), text, markup_json};
     return ab_db_exec(db, &STATUS_EDIT, params, NULL);
 }
 

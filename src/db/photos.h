@@ -45,16 +45,16 @@ ab_err ab_db_photo_find_duplicate(ab_db *db, int64_t avatar_id, int64_t photo_id
                                   const char *sha256, uint64_t dhash, int hamming_max, bool *dup);
 
 typedef struct {
-    const char *status;       /* valid | invalid | duplicate */
-    const char *error;        /* verdict name when not valid, else NULL */
+    const char *status; /* valid | invalid | duplicate */
+    const char *error;  /* verdict name when not valid, else NULL */
     const char *sha256;
     uint64_t dhash;
     bool has_dhash, has_face;
     const char *face_box_json, *metadata_json;
-    double quality;           /* < 0: unknown */
+    double quality; /* < 0: unknown */
     int width, height;
     int64_t file_size;
-    const char *storage_key;  /* NULL when not stored */
+    const char *storage_key; /* NULL when not stored */
     const char *mime_type;
 } ab_photo_verdict;
 

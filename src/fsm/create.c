@@ -88,7 +88,7 @@ static ab_err show_name_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const char
 
 ab_err ab_h_gender_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
-    const char *gender = ctx->event == AB_EV_BTN_GENDER_FEMALE ? "female"
+    const char *gender = ctx->event == AB_EV_BTN_GENDER_FEMALE  ? "female"
                          : ctx->event == AB_EV_BTN_GENDER_OTHER ? "other"
                                                                 : "male";
     fx->data = ab_fsm_data_copy(ctx);
@@ -135,8 +135,8 @@ ab_err ab_h_name_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
         return ab_h_choose_gender(ctx, fx);
     }
     ab_err err = ab_fx_op(fx, json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "avatar_create", "name",
-                                        name, "gender", gender, "training_type",
-                                        chosen_type(ctx), "bind", "avatar_id"));
+                                        name, "gender", gender, "training_type", chosen_type(ctx),
+                                        "bind", "avatar_id"));
     if (err != AB_OK)
         return err;
     fx->data = json_object(); /* the runner adds the new avatar_id */

@@ -11,13 +11,13 @@
 #include "fsm/state.h"
 
 typedef struct {
-    ab_state next;      /* AB_ST_SAME keeps the table's choice */
-    json_t *data;       /* new chat data (owned), or NULL to keep it */
-    json_t *calls;      /* [{"method": m, "chat_id": c, "payload": {...}}] in order */
-    json_t *jobs;       /* [{"kind": k, "avatar_id": id, "payload": {...}}] */
-    json_t *ops;        /* data changes: [{"op": "avatar_create" | "avatar_rename" |
-                         * "avatar_delete", ...}], applied in order by the step runner */
-    bool user_blocked;  /* the user blocked the bot */
+    ab_state next;     /* AB_ST_SAME keeps the table's choice */
+    json_t *data;      /* new chat data (owned), or NULL to keep it */
+    json_t *calls;     /* [{"method": m, "chat_id": c, "payload": {...}}] in order */
+    json_t *jobs;      /* [{"kind": k, "avatar_id": id, "payload": {...}}] */
+    json_t *ops;       /* data changes: [{"op": "avatar_create" | "avatar_rename" |
+                        * "avatar_delete", ...}], applied in order by the step runner */
+    bool user_blocked; /* the user blocked the bot */
     bool user_unblocked;
 } ab_effects;
 

@@ -17,13 +17,13 @@
 typedef struct {
     const ab_update *upd;
     ab_event event;
-    int64_t arg;          /* the button's argument */
-    ab_state state;       /* current state */
-    const json_t *data;   /* current state data (borrowed) */
+    int64_t arg;        /* the button's argument */
+    ab_state state;     /* current state */
+    const json_t *data; /* current state data (borrowed) */
     ab_lang lang;
     int64_t chat_id;
     int64_t user_id;
-    int avatars_count;    /* the user's avatars */
+    int avatars_count;        /* the user's avatars */
     const ab_avatar *avatars; /* all of them, oldest first (at most AB_MAX_AVATARS) */
     const ab_photo *photos;   /* accepted photos of the avatar being uploaded to (upload screens) */
     int photos_count;
@@ -32,11 +32,11 @@ typedef struct {
 typedef ab_err (*ab_fsm_handler)(const ab_fsm_ctx *ctx, ab_effects *fx);
 
 typedef struct {
-    ab_state from;        /* or AB_ST_ANY */
+    ab_state from; /* or AB_ST_ANY */
     ab_event event;
     ab_fsm_handler handler;
     const char *handler_name;
-    ab_state to;          /* or AB_ST_SAME */
+    ab_state to; /* or AB_ST_SAME */
 } ab_transition;
 
 extern const ab_transition ab_fsm_table[];

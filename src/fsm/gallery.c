@@ -116,8 +116,8 @@ ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
     const ab_avatar *a = deletable_avatar(ctx, fx, &err);
     if (!a)
         return err;
-    err = ab_fx_op(fx, json_pack("{s:s,s:I}", "op", "avatar_delete", "avatar_id",
-                                 (json_int_t)a->id));
+    err =
+        ab_fx_op(fx, json_pack("{s:s,s:I}", "op", "avatar_delete", "avatar_id", (json_int_t)a->id));
     /* stored photos and datasets go in the background: a job deletes the avatar's prefix */
     if (err == AB_OK) {
         char prefix[96];

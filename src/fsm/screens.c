@@ -107,7 +107,7 @@ static ab_msg_id type_name(const char *t)
 
 static ab_msg_id gender_name(const char *g)
 {
-    return strcmp(g, "female") == 0 ? AB_MSG_GENDER_FEMALE
+    return strcmp(g, "female") == 0  ? AB_MSG_GENDER_FEMALE
            : strcmp(g, "other") == 0 ? AB_MSG_GENDER_OTHER
                                      : AB_MSG_GENDER_MALE;
 }

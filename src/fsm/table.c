@@ -4,7 +4,10 @@
 
 #include <string.h>
 
-#define ROW(from, ev, h, to) {AB_ST_##from, AB_EV_##ev, h, #h, AB_ST_##to}
+#define ROW(from, ev, h, to)                                                                       \
+    {                                                                                              \
+        AB_ST_##from, AB_EV_##ev, h, #h, AB_ST_##to                                                \
+    }
 
 const ab_transition ab_fsm_table[] = {
     /* commands work everywhere */

@@ -143,10 +143,10 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request_state *st
             reply.status = reply.status ? reply.status : 500;
             reply.body_len = 0;
         }
-        struct MHD_Response *resp = json_response(
-            reply.body ? reply.body : (char *)"", reply.body_len,
-            reply.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT,
-            reply.content_type ? reply.content_type : "application/json");
+        struct MHD_Response *resp =
+            json_response(reply.body ? reply.body : (char *)"", reply.body_len,
+                          reply.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT,
+                          reply.content_type ? reply.content_type : "application/json");
         if (!resp) {
             free(reply.body);
             return MHD_NO;
@@ -178,9 +178,8 @@ static const route *find_route(const char *method, const char *url, int *path_kn
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     (void)version;
     ab_http_server *srv = cls;
@@ -211,8 +210,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (early.status)
                 return send_reply(conn, st, url, early);
         }
-        const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *clen =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         /* Far too large: refuse before reading (the client may see a reset). Slightly too
          * large bodies are read and discarded instead, so the client gets its 413. */
         if (clen && strtoull(clen, NULL, 10) > 4 * (unsigned long long)MAX_BODY)
@@ -342,7 +341,7 @@ static void *offload_main(void *arg)
             srv->offload_tail = NULL;
         pthread_mutex_unlock(&srv->offload_lock);
         ab_http_req req = {st->conn, st->method, st->url, st->body ? st->body : (char *)"",
-                           st->len, st};
+                           st->len,  st};
         ab_http_finish(st, st->route->handle(srv->app, &req));
         pthread_mutex_lock(&srv->offload_lock);
     }
@@ -391,11 +390,11 @@ ab_err ab_http_start(ab_app *app, ab_http_server **out)
     srv->app = app;
     pthread_mutex_init(&srv->offload_lock, NULL);
     pthread_cond_init(&srv->offload_queued, NULL);
-    srv->ok = json_response((char *)OK_BODY, strlen(OK_BODY), MHD_RESPMEM_PERSISTENT,
-                            "application/json");
+    srv->ok =
+        json_response((char *)OK_BODY, strlen(OK_BODY), MHD_RESPMEM_PERSISTENT, "application/json");
     for (; srv->ok && srv->offload_started < OFFLOAD_THREADS; srv->offload_started++)
-        if (pthread_create(&srv->offload_threads[srv->offload_started], NULL, offload_main,
-                           srv) != 0)
+        if (pthread_create(&srv->offload_threads[srv->offload_started], NULL, offload_main, srv) !=
+            0)
             break;
     if (!srv->ok || srv->offload_started < OFFLOAD_THREADS) {
         server_free(srv);

@@ -18,7 +18,7 @@ typedef struct {
     struct MHD_Connection *conn;
     const char *method;
     const char *path;
-    char *body;      /* NUL-terminated, may hold NULs; owned by the server */
+    char *body; /* NUL-terminated, may hold NULs; owned by the server */
     size_t body_len;
     void *server_state; /* the server's, for ab_http_defer */
 } ab_http_req;
@@ -28,7 +28,7 @@ typedef struct {
     const char *content_type;
     char *body; /* malloc'd, freed by the server */
     size_t body_len;
-    bool ok;    /* the shared 200 {"ok":true} (ab_http_ok); status, body unused */
+    bool ok; /* the shared 200 {"ok":true} (ab_http_ok); status, body unused */
 } ab_http_reply;
 
 /** Header value or NULL. Borrowed. */

@@ -285,8 +285,7 @@ void ab_storage_keys_sort(ab_storage_keys *list)
         qsort(list->keys, list->count, sizeof *list->keys, by_bytes);
 }
 
-ab_err ab_storage_open_configured(const ab_config *cfg, ab_storage **out, char *why,
-                                  size_t why_len)
+ab_err ab_storage_open_configured(const ab_config *cfg, ab_storage **out, char *why, size_t why_len)
 {
     ab_storage_config sc = {.url = cfg->storage_url,
                             .s3_endpoint = cfg->s3_endpoint,

@@ -123,8 +123,8 @@ ab_err ab_tg_download(ab_tg_client *c, const char *file_path, size_t max_bytes,
     if (!url)
         return AB_ERR_NOMEM;
     snprintf(url, url_len, "%s/file/bot%s/%s", c->base, c->token, file_path);
-    ab_http_request req = {.method = "GET", .url = url, .timeout_s = c->timeout_s,
-                           .max_response = max_bytes};
+    ab_http_request req = {
+        .method = "GET", .url = url, .timeout_s = c->timeout_s, .max_response = max_bytes};
     ab_http_response http;
     ab_err err = ab_http_perform(c->http, &req, &http);
     free(url);
@@ -137,8 +137,9 @@ ab_err ab_tg_download(ab_tg_client *c, const char *file_path, size_t max_bytes,
     if (http.status != 200) {
         long status = http.status;
         ab_http_response_free(&http);
-        return status == 404 ? AB_ERR_NOT_FOUND : status >= 500 || status == 429 ? AB_ERR_HTTP
-                                                                                 : AB_ERR_REMOTE;
+        return status == 404                    ? AB_ERR_NOT_FOUND
+               : status >= 500 || status == 429 ? AB_ERR_HTTP
+                                                : AB_ERR_REMOTE;
     }
     *data = (unsigned char *)http.body; /* ownership passes to the caller */
     *len = http.body_len;

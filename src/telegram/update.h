@@ -22,21 +22,21 @@ typedef enum {
 typedef struct {
     int64_t update_id;
     ab_update_kind kind;
-    char kind_name[32];   /* the update's field name, e.g. "message", "poll_answer" */
-    int64_t chat_id;      /* 0 when the update has no chat */
-    int64_t user_id;      /* 0 when the update has no sender */
-    int64_t lane;         /* serialization key: chat, else user, else 0 */
+    char kind_name[32]; /* the update's field name, e.g. "message", "poll_answer" */
+    int64_t chat_id;    /* 0 when the update has no chat */
+    int64_t user_id;    /* 0 when the update has no sender */
+    int64_t lane;       /* serialization key: chat, else user, else 0 */
     const char *first_name, *username, *language_code; /* borrowed from root; may be NULL */
     int64_t message_id;                                /* the message, or the button's message */
     const char *text;                                  /* message text or caption; may be NULL */
-    char command[33];           /* "/start" lower-cased without "@bot", or "" */
-    const char *command_args;   /* text after the command, or "" */
-    const char *callback_id;    /* callback_query.id */
-    const char *callback_data;  /* callback_query.data, may be NULL */
+    char command[33];          /* "/start" lower-cased without "@bot", or "" */
+    const char *command_args;  /* text after the command, or "" */
+    const char *callback_id;   /* callback_query.id */
+    const char *callback_data; /* callback_query.data, may be NULL */
     bool has_photo, has_document;
     const char *media_group_id;
-    const char *member_status;  /* my_chat_member.new_chat_member.status */
-    json_t *root;               /* owned */
+    const char *member_status; /* my_chat_member.new_chat_member.status */
+    json_t *root;              /* owned */
 } ab_update;
 
 /**

@@ -65,8 +65,8 @@ static ab_err update_batch_message(ab_db *db, const ab_photo_job_info *info)
         size_t r = 0;
         char *save = NULL;
         for (char *tok = strtok_r(p.reasons, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            r += (size_t)snprintf(reasons + r, r < sizeof reasons ? sizeof reasons - r : 0,
-                                  "%s%s", r ? ", " : "", ab_msg(lang, reason_message(tok)));
+            r += (size_t)snprintf(reasons + r, r < sizeof reasons ? sizeof reasons - r : 0, "%s%s",
+                                  r ? ", " : "", ab_msg(lang, reason_message(tok)));
         n += (size_t)snprintf(text + n, sizeof text - n, ab_msg(lang, AB_MSG_BATCH_REJECTED),
                               rejected, reasons);
     }
@@ -118,8 +118,7 @@ static ab_job_outcome reject(ab_job_ctx *ctx, const ab_photo_job_info *info, con
     record_ctx r = {ctx->db, info->id, info, v, 0};
     ab_err err = ab_db_tx(ctx->db, record_tx, &r);
     if (err != AB_OK) {
-        snprintf(ctx->error, sizeof ctx->error, "recording the check failed: %s",
-                 ab_err_name(err));
+        snprintf(ctx->error, sizeof ctx->error, "recording the check failed: %s", ab_err_name(err));
         return AB_JOB_RETRY;
     }
     char labels[64];
@@ -201,13 +200,13 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
         return AB_JOB_RETRY;
     }
     char box[96], meta[256];
-    snprintf(box, sizeof box, "{\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d}", a.face.x, a.face.y,
-             a.face.w, a.face.h);
+    snprintf(box, sizeof box, "{\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d}", a.face.x, a.face.y, a.face.w,
+             a.face.h);
     snprintf(meta, sizeof meta,
              "{\"format\":\"%s\",\"orientation\":%d,\"faces\":%d,\"face_score\":%.3f,"
              "\"sharpness\":%.1f,\"brightness\":%.3f,\"verdict\":\"%s\"}",
-             vision->format_name(a.format), a.orientation, a.face_count, a.face_score,
-             a.sharpness, a.brightness, vision->verdict_name(a.verdict));
+             vision->format_name(a.format), a.orientation, a.face_count, a.face_score, a.sharpness,
+             a.brightness, vision->verdict_name(a.verdict));
     v.sha256 = a.sha256;
     v.dhash = a.dhash;
     v.has_dhash = a.analysed;
@@ -264,8 +263,7 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
                       err == AB_ERR_LIMIT ? "limit" : "duplicate", &v);
     }
     if (err != AB_OK) {
-        snprintf(ctx->error, sizeof ctx->error, "recording the check failed: %s",
-                 ab_err_name(err));
+        snprintf(ctx->error, sizeof ctx->error, "recording the check failed: %s", ab_err_name(err));
         return AB_JOB_RETRY;
     }
     ab_metrics_add(AB_M_PHOTOS_VALIDATED, "verdict=\"ok\"", 1);

@@ -64,9 +64,9 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
     case AB_JOB_RETRY: {
         double delay = backoff_s(job->attempts);
         ab_db_job_retry(db, job->id, delay, ctx.error);
-        AB_WARN("job failed, will retry", "{s:I,s:s,s:i,s:s,s:f}", "job_id",
-                (json_int_t)job->id, "kind", job->kind, "attempts", job->attempts, "error",
-                ctx.error, "retry_in_s", delay);
+        AB_WARN("job failed, will retry", "{s:I,s:s,s:i,s:s,s:f}", "job_id", (json_int_t)job->id,
+                "kind", job->kind, "attempts", job->attempts, "error", ctx.error, "retry_in_s",
+                delay);
         break;
     }
     case AB_JOB_FAIL:

@@ -22,8 +22,7 @@ ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx)
         snprintf(ctx->error, sizeof ctx->error, "delete %s: %s", prefix, ab_err_name(err));
         return ab_storage_err_retryable(err) ? AB_JOB_RETRY : AB_JOB_FAIL;
     }
-    AB_INFO("stored objects deleted", "{s:s,s:I}", "prefix", prefix, "count",
-            (json_int_t)deleted);
+    AB_INFO("stored objects deleted", "{s:s,s:I}", "prefix", prefix, "count", (json_int_t)deleted);
     return AB_JOB_DONE;
 }
 

@@ -20,14 +20,14 @@ typedef enum {
 
 typedef struct {
     ab_app *app;
-    ab_db *db;            /* the runner's own connection */
-    ab_storage *storage;  /* the runner's own storage handle */
+    ab_db *db;               /* the runner's own connection */
+    ab_storage *storage;     /* the runner's own storage handle */
     struct ab_tg_client *tg; /* the runner's own Bot API client */
-    ab_http_client *http; /* the runner's own client for other services (FAL) */
+    ab_http_client *http;    /* the runner's own client for other services (FAL) */
     const ab_job *job;
-    json_t *payload;      /* parsed job payload (borrowed) */
-    char error[512];      /* why, when not done */
-    double again_s;       /* AB_JOB_AGAIN: the pause before the next round */
+    json_t *payload; /* parsed job payload (borrowed) */
+    char error[512]; /* why, when not done */
+    double again_s;  /* AB_JOB_AGAIN: the pause before the next round */
 } ab_job_ctx;
 
 typedef ab_job_outcome (*ab_job_fn)(ab_job_ctx *ctx);

@@ -9,12 +9,11 @@
 #include "core/log.h"
 #include "workers/workers.h"
 
-static const ab_db_stmt NOTIFY = {
-    "notify",
-    "SELECT pg_notify('ab_inbox', '') WHERE $1::bool"
-    " UNION ALL SELECT pg_notify('ab_outbox', '') WHERE $2::bool"
-    " UNION ALL SELECT pg_notify('ab_jobs', '') WHERE $3::bool",
-    3};
+static const ab_db_stmt NOTIFY = {"notify",
+                                  "SELECT pg_notify('ab_inbox', '') WHERE $1::bool"
+                                  " UNION ALL SELECT pg_notify('ab_outbox', '') WHERE $2::bool"
+                                  " UNION ALL SELECT pg_notify('ab_jobs', '') WHERE $3::bool",
+                                  3};
 
 /* Other replicas learn of new work at most this much later; their own webhooks wake them at
  * once. Without the gap a busy replica sent a NOTIFY per ~2 updates (a commit each: as many

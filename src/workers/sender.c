@@ -70,22 +70,22 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
     char labels[64];
     if (err != AB_OK || resp->error_code >= 500 || (!resp->ok && resp->error_code == 0)) {
         int code = err != AB_OK ? 0 : resp->error_code;
-        snprintf(labels, sizeof labels, "code=\"%s\"", err == AB_ERR_TIMEOUT ? "timeout"
-                                                       : err != AB_OK        ? "network"
-                                                                             : "5xx");
+        snprintf(labels, sizeof labels, "code=\"%s\"",
+                 err == AB_ERR_TIMEOUT ? "timeout"
+                 : err != AB_OK        ? "network"
+                                       : "5xx");
         ab_metrics_add(AB_M_TELEGRAM_API_ERRORS, labels, 1);
         if (row->attempts >= max_attempts) {
             ab_db_outbox_fail(db, row->id, code, resp->description);
             ab_metrics_add(AB_M_OUTBOX_FAILED, labels, 1);
-            AB_ERROR("bot api call given up", "{s:I,s:s,s:i,s:s}", "outbox_id",
-                     (json_int_t)row->id, "method", row->method, "attempts", row->attempts,
-                     "error", resp->description);
+            AB_ERROR("bot api call given up", "{s:I,s:s,s:i,s:s}", "outbox_id", (json_int_t)row->id,
+                     "method", row->method, "attempts", row->attempts, "error", resp->description);
         } else {
             double delay = backoff_s(row->attempts);
             ab_db_outbox_retry(db, row->id, delay, code, resp->description, false);
             AB_WARN("bot api call failed, will retry", "{s:I,s:s,s:i,s:s,s:f}", "outbox_id",
-                    (json_int_t)row->id, "method", row->method, "attempts", row->attempts,
-                    "error", resp->description, "retry_in_s", delay);
+                    (json_int_t)row->id, "method", row->method, "attempts", row->attempts, "error",
+                    resp->description, "retry_in_s", delay);
         }
         return;
     }
@@ -114,7 +114,8 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
         return;
     }
     if (resp->error_code == 400 && strcmp(row->method, "editMessageText") == 0 &&
-        (contains(desc, "message to edit not found") || contains(desc, "message can't be edited")) &&
+        (contains(desc, "message to edit not found") ||
+         contains(desc, "message can't be edited")) &&
         rewrite_as_send(db, row)) {
         AB_INFO("message to edit is gone, sending a new one", "{s:I}", "outbox_id",
                 (json_int_t)row->id);
@@ -135,9 +136,9 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
     ab_db_outbox_fail(db, row->id, resp->error_code, desc);
     ab_metrics_add(AB_M_OUTBOX_FAILED, labels, 1);
     int expected = resp->error_code == 400 && strcmp(row->method, "answerCallbackQuery") == 0;
-    AB_LOG(expected ? AB_LOG_INFO : AB_LOG_ERROR, "bot api refused the call",
-           "{s:I,s:s,s:i,s:s}", "outbox_id", (json_int_t)row->id, "method", row->method, "code",
-           resp->error_code, "error", desc);
+    AB_LOG(expected ? AB_LOG_INFO : AB_LOG_ERROR, "bot api refused the call", "{s:I,s:s,s:i,s:s}",
+           "outbox_id", (json_int_t)row->id, "method", row->method, "code", resp->error_code,
+           "error", desc);
 }
 
 /* An edit of a photo batch's status message learns the message's id only now: the send that

@@ -52,15 +52,15 @@ static ab_err apply_photo_create(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *f
     in.width = (int)width;
     in.height = (int)height;
     bool batch_new = false;
-    ab_err err = ab_db_photo_create(db, ctx->user_id, ctx->chat_id, &in, &photo_id, &batch_id,
-                                    &batch_new);
+    ab_err err =
+        ab_db_photo_create(db, ctx->user_id, ctx->chat_id, &in, &photo_id, &batch_id, &batch_new);
     if (err != AB_OK)
         return err;
     if (batch_new) {
         json_t *call = json_pack("{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id",
                                  (json_int_t)ctx->chat_id, "payload",
-                                 json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id,
-                                           "text", ab_json_str(op, "status_text")),
+                                 json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "text",
+                                           ab_json_str(op, "status_text")),
                                  "batch_id", (json_int_t)batch_id);
         if (!call || json_array_append_new(fx->calls, call) != 0)
             return AB_ERR_NOMEM;
@@ -95,8 +95,8 @@ static ab_err apply_training_start(ab_db *db, const ab_fsm_ctx *ctx, json_t *op,
         return err;
     char payload[64];
     snprintf(payload, sizeof payload, "{\"avatar_id\":%lld}", (long long)in.avatar_id);
-    err = ab_db_job_enqueue(db, "training.submit", ctx->chat_id, ctx->user_id, in.avatar_id,
-                            payload);
+    err =
+        ab_db_job_enqueue(db, "training.submit", ctx->chat_id, ctx->user_id, in.avatar_id, payload);
     if (err != AB_OK)
         return err;
     s->jobs = true;
@@ -157,8 +157,8 @@ static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_c
                 json_t *payload = json_pack("{s:s}", "key", key);
                 char *text = payload ? ab_json_dump(payload) : NULL;
                 json_decref(payload);
-                err = text ? ab_db_job_enqueue(db, "storage.delete_key", ctx->chat_id,
-                                               ctx->user_id, 0, text)
+                err = text ? ab_db_job_enqueue(db, "storage.delete_key", ctx->chat_id, ctx->user_id,
+                                               0, text)
                            : AB_ERR_NOMEM;
                 free(text);
                 s->jobs = true;
@@ -257,8 +257,8 @@ static ab_err step_tx(ab_db *db, void *arg)
 
     ab_user_info user = {{0}, 0};
     if (u->user_id) {
-        err = ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code,
-                                &user);
+        err =
+            ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code, &user);
         if (err != AB_OK)
             return err;
     }
@@ -269,13 +269,13 @@ static ab_err step_tx(ab_db *db, void *arg)
         if (err != AB_OK)
             return err;
     }
-    ab_fsm_ctx ctx = {.upd = u,
-                      .chat_id = u->chat_id ? u->chat_id : u->user_id,
-                      .user_id = u->user_id,
-                      .avatars_count = n_avatars,
-                      .avatars = avatars,
-                      .lang = ab_lang_from_code(u->language_code ? u->language_code
-                                                                 : user.language_code)};
+    ab_fsm_ctx ctx = {
+        .upd = u,
+        .chat_id = u->chat_id ? u->chat_id : u->user_id,
+        .user_id = u->user_id,
+        .avatars_count = n_avatars,
+        .avatars = avatars,
+        .lang = ab_lang_from_code(u->language_code ? u->language_code : user.language_code)};
     ctx.event = ab_event_from_update(u, &ctx.arg);
 
     if (ctx.chat_id == 0 || ctx.event == AB_EV_IGNORED) {
@@ -294,8 +294,8 @@ static ab_err step_tx(ab_db *db, void *arg)
     /* the upload screens show and delete the avatar's accepted photos */
     ab_photo photos[AB_MAX_PHOTOS];
     int64_t photo_avatar = 0;
-    if ((ctx.state == AB_ST_UPLOADING_PHOTOS || ctx.state == AB_ST_VIEWING_PHOTO_GALLERY) &&
-        data && ab_json_i64(data, "avatar_id", &photo_avatar)) {
+    if ((ctx.state == AB_ST_UPLOADING_PHOTOS || ctx.state == AB_ST_VIEWING_PHOTO_GALLERY) && data &&
+        ab_json_i64(data, "avatar_id", &photo_avatar)) {
         err = ab_db_photos_valid(db, u->user_id, photo_avatar, photos, AB_MAX_PHOTOS,
                                  &ctx.photos_count);
         if (err != AB_OK) {
@@ -321,10 +321,9 @@ static ab_err step_tx(ab_db *db, void *arg)
         s->jobs = s->jobs || json_array_size(fx.jobs) > 0;
     }
     if (err == AB_OK)
-        AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id",
-                 (json_int_t)s->update_id, "chat_id", (json_int_t)ctx.chat_id, "event",
-                 ab_event_name(ctx.event), "from", ab_state_name(ctx.state), "to",
-                 ab_state_name(fx.next));
+        AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id", (json_int_t)s->update_id,
+                 "chat_id", (json_int_t)ctx.chat_id, "event", ab_event_name(ctx.event), "from",
+                 ab_state_name(ctx.state), "to", ab_state_name(fx.next));
     else if (!s->error[0])
         snprintf(s->error, sizeof s->error, "%s: %s", ab_err_name(err), ab_db_last_message(db));
     ab_fx_free(&fx);
@@ -400,8 +399,8 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
             ab_metrics_add(AB_M_AVATARS_DELETED, "", s.deleted);
         if (s.trainings_started) {
             char labels[96];
-            snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"",
-                     s.training_type, s.training_mode);
+            snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"", s.training_type,
+                     s.training_mode);
             ab_metrics_add(AB_M_TRAININGS_STARTED, labels, s.trainings_started);
         }
     } else if (err == AB_ERR_DB_DOWN || !s.found) {
@@ -413,11 +412,11 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
         s.calls = false;
         if (ab_db_tx(db, failure_tx, &f) == AB_OK)
             out->calls = s.calls;
-        AB_LOG(f.failed ? AB_LOG_ERROR : AB_LOG_WARN, "update handling failed",
-               "{s:I,s:I,s:s,s:b}", "update_id", (json_int_t)s.update_id, "chat_id",
-               (json_int_t)lane, "error", s.error, "final", f.failed);
-        ab_metrics_add(AB_M_UPDATES_HANDLED,
-                       f.failed ? "result=\"failed\"" : "result=\"error\"", 1);
+        AB_LOG(f.failed ? AB_LOG_ERROR : AB_LOG_WARN, "update handling failed", "{s:I,s:I,s:s,s:b}",
+               "update_id", (json_int_t)s.update_id, "chat_id", (json_int_t)lane, "error", s.error,
+               "final", f.failed);
+        ab_metrics_add(AB_M_UPDATES_HANDLED, f.failed ? "result=\"failed\"" : "result=\"error\"",
+                       1);
         result = AB_STEP_FAILED;
     }
     if (s.parsed)

@@ -82,9 +82,9 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
     pthread_attr_setstacksize(&attr, 512 * 1024);
     ab_err err = AB_OK;
     for (int i = 0; i < total && err == AB_OK; i++) {
-        void *(*fn)(void *) = i == 0                               ? ab_listener_main
-                              : i == 1                             ? ab_janitor_main
-                              : i == 2                             ? ab_notifier_main
+        void *(*fn)(void *) = i == 0                             ? ab_listener_main
+                              : i == 1                           ? ab_janitor_main
+                              : i == 2                           ? ab_notifier_main
                               : i < 3 + app->cfg->worker_threads ? ab_dispatcher_main
                               : i < 3 + app->cfg->worker_threads + app->cfg->sender_threads
                                   ? ab_sender_main

@@ -87,9 +87,9 @@ static void test_bad_values_one_line_each(void **state)
     ab_config cfg;
     char errs[4096] = "";
     assert_int_equal(load(env, AB_CMD_SERVE, &cfg, errs, sizeof errs), 7);
-    const char *names[] = {"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "HTTP_PORT",
-                           "WORKER_THREADS", "LOG_LEVEL", "TELEGRAM_API_BASE",
-                           "MIGRATE_ON_START"};
+    const char *names[] = {
+        "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "HTTP_PORT",       "WORKER_THREADS",
+        "LOG_LEVEL",          "TELEGRAM_API_BASE",       "MIGRATE_ON_START"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char needle[64];
         snprintf(needle, sizeof needle, "config: %s: ", names[i]);

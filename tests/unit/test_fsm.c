@@ -21,19 +21,23 @@ static ab_update make_update(const char *json)
 
 static ab_fsm_ctx ctx_for(const ab_update *u, ab_state state, int avatars)
 {
-    ab_fsm_ctx ctx = {.upd = u, .state = state, .chat_id = u->chat_id, .user_id = u->user_id,
-                      .avatars_count = avatars, .lang = ab_lang_from_code(u->language_code)};
+    ab_fsm_ctx ctx = {.upd = u,
+                      .state = state,
+                      .chat_id = u->chat_id,
+                      .user_id = u->user_id,
+                      .avatars_count = avatars,
+                      .lang = ab_lang_from_code(u->language_code)};
     ctx.event = ab_event_from_update(u, &ctx.arg);
     return ctx;
 }
 
 #define START_RU                                                                                   \
     "{\"update_id\":1,\"message\":{\"message_id\":5,\"date\":1,\"chat\":{\"id\":42,\"type\":"      \
-    "\"private\"},\"from\":{\"id\":42,\"first_name\":\"A\",\"language_code\":\"ru\"},"              \
+    "\"private\"},\"from\":{\"id\":42,\"first_name\":\"A\",\"language_code\":\"ru\"},"             \
     "\"text\":\"/start\"}}"
 #define START_EN                                                                                   \
     "{\"update_id\":1,\"message\":{\"message_id\":5,\"date\":1,\"chat\":{\"id\":42,\"type\":"      \
-    "\"private\"},\"from\":{\"id\":42,\"first_name\":\"A\",\"language_code\":\"en\"},"              \
+    "\"private\"},\"from\":{\"id\":42,\"first_name\":\"A\",\"language_code\":\"en\"},"             \
     "\"text\":\"/start\"}}"
 
 static const char *call_method(const ab_effects *fx, size_t i)
@@ -79,7 +83,8 @@ static void test_start_shows_avatar_menu(void **state)
         assert_string_equal(json_string_value(json_object_get(b, "callback_data")), expected[i]);
     }
     json_t *mine = json_array_get(json_array_get(rows, 1), 0);
-    assert_string_equal(json_string_value(json_object_get(mine, "text")), "🖼 Мои аватары (2)");
+    assert_string_equal(json_string_value(json_object_get(mine, "text")),
+                        "🖼 Мои аватары (2)");
     ab_fx_free(&fx);
     ab_update_free(&u);
 }
@@ -94,9 +99,9 @@ static void test_english_user(void **state)
     assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
     json_t *p = call_payload(&fx, 0);
     assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Your avatars: 0"));
-    json_t *b = json_array_get(json_array_get(
-                                   json_object_get(json_object_get(p, "reply_markup"),
-                                                   "inline_keyboard"), 0), 0);
+    json_t *b = json_array_get(
+        json_array_get(json_object_get(json_object_get(p, "reply_markup"), "inline_keyboard"), 0),
+        0);
     assert_string_equal(json_string_value(json_object_get(b, "text")), "➕ Create avatar");
     ab_fx_free(&fx);
     ab_update_free(&u);
@@ -155,8 +160,12 @@ static void test_stale_and_forged_buttons(void **state)
 static void test_forged_avatar_id_is_not_found(void **state)
 {
     (void)state;
-    ab_avatar mine = {.id = 11, .name = "Мой", .gender = "male", .training_type = "portrait",
-                      .status = "draft", .created = "2026-01-01"};
+    ab_avatar mine = {.id = 11,
+                      .name = "Мой",
+                      .gender = "male",
+                      .training_type = "portrait",
+                      .status = "draft",
+                      .created = "2026-01-01"};
     const char *cases[] = {"av:show:12", "av:upload:999", "av:show:0"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ab_update u = button(cases[i]);

@@ -34,8 +34,8 @@ static void test_invalid_names(void **state)
     for (int i = 0; i < 41; i++)
         strcat(long41, "я");
     assert_int_equal(ab_name_check(long41, out), AB_NAME_TOO_LONG);
-    const char *bad[] = {"Анна!", "a/b", "😀 smile", "tab\there", "line\nbreak", "<b>x</b>",
-                         "\xff\xfe", "a.b", NULL};
+    const char *bad[] = {"Анна!",    "a/b",      "😀 smile", "tab\there", "line\nbreak",
+                         "<b>x</b>", "\xff\xfe", "a.b",     NULL};
     for (int i = 0; bad[i]; i++)
         assert_int_equal(ab_name_check(bad[i], out), AB_NAME_BAD_CHARS);
 }

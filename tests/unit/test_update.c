@@ -95,8 +95,15 @@ static void test_optional_fields_odd_shapes(void **state)
 static void test_rejects(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "nope", "[]", "{}", "{\"update_id\":\"5\"}", "{\"update_id\":-1}",
-                         "{\"update_id\":1.5}", "{\"update_id\":1", "null"};
+    const char *bad[] = {"",
+                         "nope",
+                         "[]",
+                         "{}",
+                         "{\"update_id\":\"5\"}",
+                         "{\"update_id\":-1}",
+                         "{\"update_id\":1.5}",
+                         "{\"update_id\":1",
+                         "null"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ab_update u;
         char why[200] = "";
@@ -113,9 +120,10 @@ static void test_callback_data_strict(void **state)
     int64_t arg;
     assert_int_equal(ab_event_from_callback("av:new", &arg), AB_EV_BTN_CREATE);
     assert_int_equal(ab_event_from_callback("av:list:0", &arg), AB_EV_BTN_LIST);
-    const char *forged[] = {"av:new:1", "av:list", "av:list:", "av:list:-1", "av:list:01",
-                            "av:list:1x", "av:newx", "AV:NEW", "", "av:list:1234567890123456789",
-                            "menu:main ", NULL};
+    const char *forged[] = {
+        "av:new:1",   "av:list", "av:list:", "av:list:-1", "av:list:01",
+        "av:list:1x", "av:newx", "AV:NEW",   "",           "av:list:1234567890123456789",
+        "menu:main ", NULL};
     for (int i = 0; forged[i]; i++)
         assert_int_equal(ab_event_from_callback(forged[i], &arg), AB_EV_BTN_INVALID);
     assert_int_equal(ab_event_from_callback(NULL, &arg), AB_EV_BTN_INVALID);
@@ -138,9 +146,9 @@ static void test_blocked(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start_command),    cmocka_unit_test(test_update_id_last_and_zero),
-        cmocka_unit_test(test_callback_query),   cmocka_unit_test(test_optional_fields_odd_shapes),
-        cmocka_unit_test(test_rejects),          cmocka_unit_test(test_callback_data_strict),
+        cmocka_unit_test(test_start_command),  cmocka_unit_test(test_update_id_last_and_zero),
+        cmocka_unit_test(test_callback_query), cmocka_unit_test(test_optional_fields_odd_shapes),
+        cmocka_unit_test(test_rejects),        cmocka_unit_test(test_callback_data_strict),
         cmocka_unit_test(test_blocked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
