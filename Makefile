@@ -45,13 +45,17 @@ run: deps build
 bench: deps build
 	@bench/run.sh $(BUILD)
 
+# The message catalogues are left as written: clang-format 14 counts UTF-8 bytes as columns and
+# splits Russian strings mid-phrase (and again on every run).
+FORMATTED = $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' | grep -v '^src/fsm/messages_[a-z][a-z]\.c$$')
+
 lint:
-	clang-format --dry-run --Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+	clang-format --dry-run --Werror $(FORMATTED)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 -I src --suppress=missingIncludeSystem src
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+	clang-format -i $(FORMATTED)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -13,7 +13,7 @@ build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev li
             libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev libpng-dev libexif-dev
             libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev)
 run_pkgs=(postgresql postgresql-client python3 curl)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3-cryptography)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3-cryptography clang-format cppcheck)
 
 case "$what" in
     build) pkgs=("${build_pkgs[@]}") ;;

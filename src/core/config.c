@@ -74,8 +74,8 @@ static const config_var VARS[] = {
      "pool connections that commit webhook updates to the inbox, in batches"},
     {"TELEGRAM_RATE_GLOBAL", T_DOUBLE, OFF(telegram_rate_global), "30", 0.1, 100000, 0, false,
      V_NONE, "most Bot API messages per second per replica (Telegram allows about 30)"},
-    {"TELEGRAM_RATE_PER_CHAT", T_DOUBLE, OFF(telegram_rate_per_chat), "1", 0.01, 100000, 0,
-     false, V_NONE, "messages per second to one chat, with short bursts (Telegram: about 1)"},
+    {"TELEGRAM_RATE_PER_CHAT", T_DOUBLE, OFF(telegram_rate_per_chat), "1", 0.01, 100000, 0, false,
+     V_NONE, "messages per second to one chat, with short bursts (Telegram: about 1)"},
     {"TELEGRAM_TIMEOUT_SECONDS", T_INT, OFF(telegram_timeout_s), "30", 1, 300, 0, false, V_NONE,
      "timeout of one Bot API call"},
     {"OUTBOX_MAX_ATTEMPTS", T_INT, OFF(outbox_max_attempts), "10", 1, 100, 0, false, V_NONE,
@@ -104,9 +104,8 @@ static const config_var VARS[] = {
      "address objects as ENDPOINT/BUCKET/KEY, not BUCKET.ENDPOINT/KEY (true for MinIO)"},
     {"STORAGE_TIMEOUT_SECONDS", T_INT, OFF(storage_timeout_s), "60", 1, 3600, 0, false, V_NONE,
      "timeout of one object storage request"},
-    {"PRESIGNED_URL_TTL_SECONDS", T_INT, OFF(presigned_url_ttl_s), "86400", 3600,
-     604800, 0, false, V_NONE,
-     "validity of presigned download URLs (datasets handed to FAL); SigV4 allows 7 days"},
+    {"PRESIGNED_URL_TTL_SECONDS", T_INT, OFF(presigned_url_ttl_s), "86400", 3600, 604800, 0, false,
+     V_NONE, "validity of presigned download URLs (datasets handed to FAL); SigV4 allows 7 days"},
     {"FAL_KEY", T_STRING, OFF(fal_key), NULL, 0, 0, 0, true, V_NONE,
      "FAL AI API key (secret); without it training is simulated"},
     {"FAL_MODE", T_STRING, OFF(fal_mode), NULL, 0, 0, 0, false, V_FAL_MODE,
@@ -114,28 +113,28 @@ static const config_var VARS[] = {
      "default: live when FAL_KEY is set, else simulate"},
     {"FAL_QUEUE_BASE", T_STRING, OFF(fal_queue_base), "https://queue.fal.run", 0, 0, 0, false,
      V_URL, "FAL queue API base URL"},
-    {"FAL_JWKS_URL", T_STRING, OFF(fal_jwks_url),
-     "https://rest.alpha.fal.ai/.well-known/jwks.json", 0, 0, 0, false, V_URL,
-     "FAL's public keys (JWKS) that sign its webhook calls"},
+    {"FAL_JWKS_URL", T_STRING, OFF(fal_jwks_url), "https://rest.alpha.fal.ai/.well-known/jwks.json",
+     0, 0, 0, false, V_URL, "FAL's public keys (JWKS) that sign its webhook calls"},
     {"FAL_STYLE_TRAINER", T_STRING, OFF(fal_style_trainer), "fal-ai/flux-pro-trainer", 0, 0, 0,
-     false, V_APP_ID, "trainer of Style avatars: fal-ai/flux-pro-trainer or "
+     false, V_APP_ID,
+     "trainer of Style avatars: fal-ai/flux-pro-trainer or "
      "fal-ai/flux-lora-fast-training"},
-    {"FAL_PORTRAIT_INPUT", T_STRING, OFF(fal_portrait_input), NULL, 0, 0, 0, false,
-     V_JSON_OBJECT, "JSON object merged over the Portrait trainer's default inputs, e.g. "
+    {"FAL_PORTRAIT_INPUT", T_STRING, OFF(fal_portrait_input), NULL, 0, 0, 0, false, V_JSON_OBJECT,
+     "JSON object merged over the Portrait trainer's default inputs, e.g. "
      "{\"steps\": 1500}"},
     {"FAL_STYLE_INPUT", T_STRING, OFF(fal_style_input), NULL, 0, 0, 0, false, V_JSON_OBJECT,
      "JSON object merged over the Style trainer's default inputs"},
-    {"FAL_PORTRAIT_MINUTES", T_STRING, OFF(fal_portrait_minutes), "3-15", 0, 0, 0, false,
-     V_MINUTES, "expected duration of a Portrait training, MIN-MAX minutes (shown to users, "
+    {"FAL_PORTRAIT_MINUTES", T_STRING, OFF(fal_portrait_minutes), "3-15", 0, 0, 0, false, V_MINUTES,
+     "expected duration of a Portrait training, MIN-MAX minutes (shown to users, "
      "and the pace of progress when FAL logs no step counts)"},
     {"FAL_STYLE_MINUTES", T_STRING, OFF(fal_style_minutes), "5-30", 0, 0, 0, false, V_MINUTES,
      "expected duration of a Style training, MIN-MAX minutes"},
-    {"FAL_SIMULATE_SECONDS", T_INT, OFF(fal_simulate_seconds), "120", 1, 86400, 0, false,
-     V_NONE, "how long a simulated training takes"},
+    {"FAL_SIMULATE_SECONDS", T_INT, OFF(fal_simulate_seconds), "120", 1, 86400, 0, false, V_NONE,
+     "how long a simulated training takes"},
     {"FAL_POLL_SECONDS", T_INT, OFF(fal_poll_seconds), "20", 1, 600, 0, false, V_NONE,
      "pause between two status polls of a running training"},
-    {"FAL_PROGRESS_EDIT_SECONDS", T_INT, OFF(fal_progress_edit_seconds), "10", 0, 3600, 0,
-     false, V_NONE, "least pause between two edits of a training's progress message"},
+    {"FAL_PROGRESS_EDIT_SECONDS", T_INT, OFF(fal_progress_edit_seconds), "10", 0, 3600, 0, false,
+     V_NONE, "least pause between two edits of a training's progress message"},
 };
 #define NVARS (sizeof VARS / sizeof VARS[0])
 
@@ -151,7 +150,7 @@ static const char *check_value(validator v, const char *value)
     case V_NONE:
         return NULL;
     case V_URL: {
-        const char *rest = starts_with(value, "https://") ? value + 8
+        const char *rest = starts_with(value, "https://")  ? value + 8
                            : starts_with(value, "http://") ? value + 7
                                                            : NULL;
         if (!rest || !*rest || *rest == '/')
@@ -194,7 +193,9 @@ static const char *check_value(validator v, const char *value)
                    : "must be live or simulate";
     case V_JSON_OBJECT: {
         json_t *j = json_loads(value, 0, NULL);
-        const char *why = !j ? "is not valid JSON" : !json_is_object(j) ? "must be a JSON object" : NULL;
+        const char *why = !j                   ? "is not valid JSON"
+                          : !json_is_object(j) ? "must be a JSON object"
+                                               : NULL;
         json_decref(j);
         return why;
     }
@@ -268,7 +269,8 @@ static const char *store(ab_config *cfg, const config_var *var, const char *valu
         long n = strtol(value, &end, 10);
         if (errno || end == value || *end || n < (long)var->min || n > (long)var->max)
             return "must be a whole number in range";
-        *(int *)field = (int)n;
+        int i = (int)n;
+        memcpy(field, &i, sizeof i); /* field is that int member, at its offset */
         return NULL;
     }
     case T_DOUBLE: {
@@ -277,7 +279,7 @@ static const char *store(ab_config *cfg, const config_var *var, const char *valu
         double d = strtod(value, &end);
         if (errno || end == value || *end || !(d >= var->min && d <= var->max))
             return "must be a number in range";
-        *(double *)field = d;
+        memcpy(field, &d, sizeof d); /* field is that double member, at its offset */
         return NULL;
     }
     case T_BOOL:
