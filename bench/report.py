@@ -8,8 +8,10 @@ import argparse
 import datetime
 import glob
 import json
+import math
 import os
 import re
+import statistics
 import sys
 from collections import Counter
 
@@ -84,21 +86,20 @@ def per_update(wal, n):
 
 
 def nearest_rank(sorted_values, q):
-    return sorted_values[max(0, min(len(sorted_values) - 1,
-                                    int(-(-q * len(sorted_values) // 1)) - 1))]
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def merge_rounds(rounds, sample_files):
     """One result from the measured rounds. The judged latency percentiles and rates are the
     rounds' medians (one disturbed round on a shared machine does not decide); the pooled
     percentiles over every request of every round are kept too. Counts and CPU are summed."""
-    def med(values):
-        values = sorted(v for v in values if v is not None)
-        return values[len(values) // 2] if len(values) % 2 else \
-            (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2 if values else None
-
     keys = ("mean", "p50", "p90", "p99", "p999", "max", "min")
-    lat = {k: med(r["latency_ms"].get(k) for r in rounds) for k in keys}
+    lat = {k: median(r["latency_ms"].get(k) for r in rounds) for k in keys}
     lat["max"] = max(r["latency_ms"]["max"] for r in rounds)
     pooled = []
     for path in sample_files:
@@ -118,13 +119,13 @@ def merge_rounds(rounds, sample_files):
         "latency_ms_pooled": {k: nearest_rank(pooled, q) for k, q in
                               (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999))}
         if pooled else None,
-        "acked_per_s": med(r.get("acked_per_s") for r in rounds),
+        "acked_per_s": median(r.get("acked_per_s") for r in rounds),
         "acked_per_s_rounds": [r.get("acked_per_s") for r in rounds],
         "sink": {"complete": all(x.get("complete") for x in sinks),
                  "received": sum(x.get("received") or 0 for x in sinks),
-                 "e2e_per_s": med(x.get("e2e_per_s") for x in sinks),
+                 "e2e_per_s": median(x.get("e2e_per_s") for x in sinks),
                  "e2e_per_s_rounds": [x.get("e2e_per_s") for x in sinks],
-                 "e2e_seconds": med(x.get("e2e_seconds") for x in sinks)},
+                 "e2e_seconds": median(x.get("e2e_seconds") for x in sinks)},
         "process": {"vmhwm_kb": max(x.get("vmhwm_kb", 0) for x in procs),
                     "vmrss_max_kb": max(x.get("vmrss_max_kb", 0) for x in procs),
                     "vmrss_mean_kb": sum(x.get("vmrss_mean_kb", 0) for x in procs) / len(procs),
@@ -214,7 +215,8 @@ def main():
         "machine": {"cpus": a.cpus},
         "postgres": {"version": a.pg_version, "fsync": a.fsync,
                      "synchronous_commit": a.synchronous_commit},
-        "load": {"updates": a.n, "rounds": svc["rounds"], "chats": a.m, "concurrency": a.c, "kind": "/start message",
+        "load": {"updates": a.n, "rounds": svc["rounds"], "chats": a.m, "concurrency": a.c,
+                 "kind": "/start message",
                  "closed_loop": True, "analyzed_before_measuring": bool(a.analyze)},
         "service": {"worker_threads": a.workers, "sender_threads": a.senders,
                     "db_pool_size": a.pool, "telegram_rate_global": a.rate,
@@ -321,7 +323,8 @@ def main():
     print(f"avatarbot benchmark — {result['when']}, {a.cpus} CPUs, PostgreSQL {a.pg_version} "
           f"(fsync={a.fsync}, synchronous_commit={a.synchronous_commit})")
     print(f"load: {svc['rounds']} × {a.n} /start updates over {a.m} chats, {a.c} keep-alive "
-          f"connections, closed loop, each round drained; service: {a.workers} workers, {a.senders} senders, DB pool {a.pool}")
+          f"connections, closed loop, each round drained; service: {a.workers} workers, "
+          f"{a.senders} senders, DB pool {a.pool}")
     print("tables " + ("ANALYZEd after the warm-up (steady state)" if a.analyze else
                        "never ANALYZEd (cold start: plans cached on empty tables)")
           + "; pgbench: same warm-up, same script per update")

@@ -114,8 +114,10 @@ int ab_cmd_serve(int argc, char **argv)
      * is the default: its batches grow while it commits, so the updates of one WAL flush are
      * many; several writers commit small batches that queue for the same flush (bench/, C=64:
      * 4 writers 13k acks/s at p99 11-12 ms, 1 writer 14-21k at p99 6-8.5 ms). */
-    int writers = cfg.inbox_writers < cfg.db_pool_size ? cfg.inbox_writers : cfg.db_pool_size - 1;
-    if (err == AB_OK && !(app.batcher = ab_inbox_batcher_new(app.pool, writers > 0 ? writers : 1)))
+    int writers = cfg.inbox_writers;
+    if (writers >= cfg.db_pool_size)
+        writers = cfg.db_pool_size > 1 ? cfg.db_pool_size - 1 : 1;
+    if (err == AB_OK && !(app.batcher = ab_inbox_batcher_new(app.pool, writers)))
         err = AB_ERR_NOMEM;
     if (err != AB_OK) {
         AB_ERROR("cannot start: database not usable", "{s:s}", "error", ab_err_name(err));
