@@ -11,9 +11,9 @@ what=${1:-test}
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev
             libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev libpng-dev libexif-dev
-            libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev)
+            libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev libcmocka-dev)
 run_pkgs=(postgresql postgresql-client python3 curl)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3-cryptography clang-format cppcheck)
+test_pkgs=(clang libclang-rt-14-dev python3-cryptography clang-format cppcheck)
 
 case "$what" in
     build) pkgs=("${build_pkgs[@]}") ;;
