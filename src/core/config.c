@@ -68,6 +68,9 @@ static const config_var VARS[] = {
      "threads delivering outbox rows to the Bot API"},
     {"JOB_THREADS", T_INT, OFF(job_threads), "2", 1, 64, 0, false, V_NONE,
      "threads running background jobs (photo checks, training, clean-up)"},
+    {"JOB_LEASE_SECONDS", T_INT, OFF(job_lease_s), "60", 3, 3600, 0, false, V_NONE,
+     "a running job's lease, renewed every third of it while the job runs; a replica that dies "
+     "mid-job leaves it to others after this long"},
     {"DB_POOL_SIZE", T_INT, OFF(db_pool_size), "8", 1, 128, 0, false, V_NONE,
      "database connections shared by the HTTP threads"},
     {"INBOX_WRITERS", T_INT, OFF(inbox_writers), "1", 1, 16, 0, false, V_NONE,

@@ -30,6 +30,7 @@ typedef struct ab_config {
     int worker_threads;
     int sender_threads;
     int job_threads;
+    int job_lease_s;
     int db_pool_size;
     int inbox_writers;
     double telegram_rate_global;

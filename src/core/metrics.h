@@ -20,6 +20,7 @@ typedef enum {
     AB_M_OUTBOX_OLDEST_SECONDS, /* gauge  age of the oldest undelivered call */
     AB_M_JOBS_PENDING,          /* gauge */
     AB_M_JOBS_OLDEST_SECONDS,   /* gauge  age of the oldest due job */
+    AB_M_JOBS_FINISHED,         /* counter {kind, result: done|retry|again|dead|lease_lost} */
     AB_M_DB_POOL_IN_USE,        /* gauge  connections of the HTTP pool in use */
     AB_M_AVATARS_CREATED,       /* counter {training_type} */
     AB_M_AVATARS_DELETED,       /* counter */

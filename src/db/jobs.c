@@ -47,12 +47,12 @@ ab_err ab_db_job_enqueue_spec(ab_db *db, const ab_job_spec *spec)
 
 static const ab_db_stmt CLAIM = {
     "job_claim",
-    "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = now(),"
-    " lease_until = now() + make_interval(secs => $1::int)"
+    "UPDATE jobs SET status = 'running', attempts = attempts + 1, claims = claims + 1,"
+    " updated_at = now(), lease_until = now() + make_interval(secs => $1::int)"
     " WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_after <= now()"
     "             ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING id, kind, coalesce(chat_id, 0), coalesce(user_id, 0), coalesce(avatar_id, 0),"
-    " payload::text, attempts, max_attempts",
+    " payload::text, attempts, max_attempts, claims, lease_expiries",
     1};
 
 ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found)
@@ -74,6 +74,8 @@ ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found)
         job->payload = strdup(PQgetvalue(res, 0, 5));
         job->attempts = (int)ab_db_get_i64(res, 0, 6);
         job->max_attempts = (int)ab_db_get_i64(res, 0, 7);
+        job->claim = ab_db_get_i64(res, 0, 8);
+        job->lease_expiries = (int)ab_db_get_i64(res, 0, 9);
         *found = job->payload != NULL;
         if (!job->payload)
             err = AB_ERR_NOMEM;
@@ -88,65 +90,107 @@ void ab_job_free(ab_job *job)
     job->payload = NULL;
 }
 
+/* Every way a job ends its run is fenced on the claim that started it: when the lease expired
+ * and another runner claimed the job meanwhile, the late outcome changes nothing. */
+#define FENCE " WHERE id = $1::bigint AND status = 'running' AND claims = $2::int"
+
+/* Runs a fenced finishing statement: AB_ERR_CONFLICT when the job is no longer ours. */
+static ab_err finish(ab_db *db, const ab_db_stmt *stmt, const ab_job *job, const char *p3,
+                     const char *p4)
+{
+    char sid[24], claim[24];
+    const char *params[] = {ab_db_i64(sid, job->id), ab_db_i64(claim, job->claim), p3, p4};
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, stmt, params, &res);
+    if (err == AB_OK && PQntuples(res) != 1)
+        err = AB_ERR_CONFLICT;
+    PQclear(res);
+    return err;
+}
+
 static const ab_db_stmt DONE = {
     "job_done",
-    "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = now()"
-    " WHERE id = $1::bigint",
-    1};
+    "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = now()" FENCE " RETURNING id",
+    2};
 
-ab_err ab_db_job_done(ab_db *db, int64_t id)
+ab_err ab_db_job_done(ab_db *db, const ab_job *job)
 {
-    char sid[24];
-    const char *params[] = {ab_db_i64(sid, id)};
-    return ab_db_exec(db, &DONE, params, NULL);
+    return finish(db, &DONE, job, NULL, NULL);
 }
 
 static const ab_db_stmt RETRY = {
     "job_retry",
     "UPDATE jobs SET status = 'pending', lease_until = NULL, updated_at = now(),"
-    " run_after = now() + make_interval(secs => $2::float8), last_error = left($3, 500)"
-    " WHERE id = $1::bigint",
-    3};
+    " run_after = now() + make_interval(secs => $3::float8), last_error = left($4, 500)" FENCE
+    " RETURNING id",
+    4};
 
-ab_err ab_db_job_retry(ab_db *db, int64_t id, double delay_s, const char *error)
+ab_err ab_db_job_retry(ab_db *db, const ab_job *job, double delay_s, const char *error)
 {
-    char sid[24], delay[32];
+    char delay[32];
     snprintf(delay, sizeof delay, "%.3f", delay_s);
-    const char *params[] = {ab_db_i64(sid, id), delay, error};
-    return ab_db_exec(db, &RETRY, params, NULL);
+    return finish(db, &RETRY, job, delay, error);
 }
 
 static const ab_db_stmt AGAIN = {
     "job_again",
     "UPDATE jobs SET status = 'pending', lease_until = NULL, updated_at = now(), attempts = 0,"
-    " run_after = now() + make_interval(secs => $2::float8), last_error = NULL"
-    " WHERE id = $1::bigint",
-    2};
+    " lease_expiries = 0, run_after = now() + make_interval(secs => $3::float8),"
+    " last_error = NULL" FENCE " RETURNING id",
+    3};
 
-ab_err ab_db_job_again(ab_db *db, int64_t id, double delay_s)
+ab_err ab_db_job_again(ab_db *db, const ab_job *job, double delay_s)
 {
-    char sid[24], delay[32];
+    char delay[32];
     snprintf(delay, sizeof delay, "%.3f", delay_s);
-    const char *params[] = {ab_db_i64(sid, id), delay};
-    return ab_db_exec(db, &AGAIN, params, NULL);
+    return finish(db, &AGAIN, job, delay, NULL);
 }
 
 static const ab_db_stmt DEAD = {
     "job_dead",
     "UPDATE jobs SET status = 'dead', lease_until = NULL, updated_at = now(),"
-    " last_error = left($2, 500) WHERE id = $1::bigint",
-    2};
+    " last_error = left($3, 500)" FENCE " RETURNING id",
+    3};
 
-ab_err ab_db_job_dead(ab_db *db, int64_t id, const char *error)
+ab_err ab_db_job_dead(ab_db *db, const ab_job *job, const char *error)
 {
-    char sid[24];
-    const char *params[] = {ab_db_i64(sid, id), error};
-    return ab_db_exec(db, &DEAD, params, NULL);
+    return finish(db, &DEAD, job, error, NULL);
+}
+
+static const ab_db_stmt HEARTBEAT = {
+    "jobs_heartbeat",
+    "WITH mine AS (SELECT unnest($1::bigint[]) AS id, unnest($2::int[]) AS claims)"
+    " UPDATE jobs j SET lease_until = now() + make_interval(secs => $3::int)"
+    " FROM mine WHERE j.id = mine.id AND j.claims = mine.claims AND j.status = 'running'",
+    3};
+
+ab_err ab_db_jobs_heartbeat(ab_db *db, const ab_job_lease *leases, int n, int lease_s)
+{
+    if (n <= 0)
+        return AB_OK;
+    /* two int arrays as text: {1,2,3} */
+    char ids[32 * 64 + 3], claims[32 * 64 + 3], lease[24];
+    if (n > 64)
+        n = 64;
+    size_t a = 0, b = 0;
+    ids[a++] = claims[b++] = '{';
+    for (int i = 0; i < n; i++) {
+        a += (size_t)snprintf(ids + a, sizeof ids - a, "%s%lld", i ? "," : "",
+                              (long long)leases[i].id);
+        b += (size_t)snprintf(claims + b, sizeof claims - b, "%s%lld", i ? "," : "",
+                              (long long)leases[i].claim);
+    }
+    snprintf(ids + a, sizeof ids - a, "}");
+    snprintf(claims + b, sizeof claims - b, "}");
+    const char *params[] = {ids, claims, ab_db_i64(lease, lease_s)};
+    return ab_db_exec(db, &HEARTBEAT, params, NULL);
 }
 
 static const ab_db_stmt RECOVER = {
     "jobs_recover",
-    "WITH back AS (UPDATE jobs SET status = 'pending', lease_until = NULL, updated_at = now()"
+    "WITH back AS (UPDATE jobs SET status = 'pending', lease_until = NULL, updated_at = now(),"
+    " lease_expiries = lease_expiries + 1,"
+    " last_error = 'lease expired: the replica running it stopped (crash, kill, lost database)'"
     " WHERE status = 'running' AND lease_until < now() RETURNING 1)"
     " SELECT count(*) FROM back",
     0};

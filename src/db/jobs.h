@@ -12,8 +12,10 @@
 typedef struct {
     int64_t id, chat_id, user_id, avatar_id;
     char kind[48];
-    char *payload; /* malloc'd JSON text */
-    int attempts, max_attempts;
+    char *payload;              /* malloc'd JSON text */
+    int attempts, max_attempts; /* attempts count claims, so a crash counts too */
+    int64_t claim;              /* the fence: this claim's number */
+    int lease_expiries;         /* runs whose runner died before this claim */
 } ab_job;
 
 /** Queues a job (kind, JSON payload) for the job runners. */
@@ -32,15 +34,24 @@ ab_err ab_db_job_enqueue_spec(ab_db *db, const ab_job_spec *spec);
 /** Leases the next due job for lease_s seconds; *found false when none is due. */
 ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found);
 void ab_job_free(ab_job *job);
-ab_err ab_db_job_done(ab_db *db, int64_t id);
+/* Ending a claimed job's run. Each is fenced on the claim: AB_ERR_CONFLICT when the lease
+ * was lost and the job is another runner's now (nothing is changed then). */
+ab_err ab_db_job_done(ab_db *db, const ab_job *job);
 /** Back to pending after delay_s, keeping the error. */
-ab_err ab_db_job_retry(ab_db *db, int64_t id, double delay_s, const char *error);
+ab_err ab_db_job_retry(ab_db *db, const ab_job *job, double delay_s, const char *error);
 /** A recurring job (a poll) ran fine and wants to run again after delay_s; its attempts
  *  start over. */
-ab_err ab_db_job_again(ab_db *db, int64_t id, double delay_s);
+ab_err ab_db_job_again(ab_db *db, const ab_job *job, double delay_s);
 /** Given up for good. */
-ab_err ab_db_job_dead(ab_db *db, int64_t id, const char *error);
-/** Running jobs whose lease expired (a runner died) go back to pending. */
+ab_err ab_db_job_dead(ab_db *db, const ab_job *job, const char *error);
+/** A job this process is running, for the heartbeat. */
+typedef struct {
+    int64_t id, claim;
+} ab_job_lease;
+/** Extends the leases of the given running jobs (at most 64) to now + lease_s, where the claim
+ *  still matches. */
+ab_err ab_db_jobs_heartbeat(ab_db *db, const ab_job_lease *leases, int n, int lease_s);
+/** Running jobs whose lease expired (a runner died) go back to pending, the expiry counted. */
 ab_err ab_db_jobs_recover(ab_db *db, int64_t *recovered);
 
 #endif

@@ -97,6 +97,7 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(REASON_DUPLICATE)                                                                            \
     X(REASON_LIMIT)                                                                                \
     X(REASON_DOWNLOAD_FAILED)                                                                      \
+    X(REASON_CHECK_FAILED)                                                                         \
     X(PHOTOS_PAGE)                                                                                 \
     X(BTN_DELETE_N)                                                                                \
     X(PHOTO_DELETED)                                                                               \

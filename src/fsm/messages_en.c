@@ -132,6 +132,7 @@ const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_REASON_DUPLICATE] = "already uploaded",
     [AB_MSG_REASON_LIMIT] = "already 50 photos",
     [AB_MSG_REASON_DOWNLOAD_FAILED] = "could not be downloaded",
+    [AB_MSG_REASON_CHECK_FAILED] = "could not be checked — please send another photo",
     [AB_MSG_PHOTOS_PAGE] = "🖼 Photos %d–%d of %d (above). To delete one, tap 🗑 with its number.",
     [AB_MSG_BTN_DELETE_N] = "🗑 %d",
     [AB_MSG_PHOTO_DELETED] = "Photo deleted",

@@ -132,6 +132,7 @@ const char *const ab_messages_ru[AB_MSG__COUNT] = {
     [AB_MSG_REASON_DUPLICATE] = "такое фото уже есть",
     [AB_MSG_REASON_LIMIT] = "уже 50 фото",
     [AB_MSG_REASON_DOWNLOAD_FAILED] = "не удалось скачать",
+    [AB_MSG_REASON_CHECK_FAILED] = "не удалось проверить — пришлите другое фото",
     [AB_MSG_PHOTOS_PAGE] = "🖼 Фото %d–%d из %d (выше). Чтобы удалить фото, нажмите 🗑 с его номером.",
     [AB_MSG_BTN_DELETE_N] = "🗑 %d",
     [AB_MSG_PHOTO_DELETED] = "Фото удалено",

@@ -1,5 +1,6 @@
-/* The janitor: every few seconds returns expired outbox leases (a sender that died mid-call)
- * to the queue; every hour deletes handled updates past the deduplication window. */
+/* The janitor: every few seconds renews the leases of the jobs this replica runs, and returns
+ * expired outbox and job leases (a sender or runner that died mid-call) to their queues; every
+ * hour deletes handled updates past the deduplication window. */
 #include <stdatomic.h>
 #include <time.h>
 
@@ -7,6 +8,7 @@
 #include "db/inbox.h"
 #include "db/jobs.h"
 #include "db/outbox.h"
+#include "workers/jobs.h"
 #include "workers/workers.h"
 
 void *ab_janitor_main(void *arg)
@@ -14,8 +16,12 @@ void *ab_janitor_main(void *arg)
     ab_app *app = arg;
     ab_db *db = NULL;
     time_t last_purge = 0;
+    /* a third of a job lease, so two renewals may fail before a running job's lease expires */
+    int period_ms = app->cfg->job_lease_s * 1000 / 3;
+    if (period_ms > 5000)
+        period_ms = 5000;
     while (atomic_load(&app->running)) {
-        ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 5000);
+        ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), period_ms);
         if (!atomic_load(&app->running))
             break;
         if (!db) {
@@ -23,6 +29,8 @@ void *ab_janitor_main(void *arg)
                 continue;
             ab_worker_session(db);
         }
+        if (ab_job_leases_renew(db, app->cfg->job_lease_s) != AB_OK)
+            AB_WARN("job leases not renewed", "{s:s}", "error", ab_db_last_message(db));
         int64_t n = 0;
         if (ab_db_outbox_recover(db, &n) == AB_OK && n > 0) {
             AB_WARN("outbox leases expired, calls requeued", "{s:I}", "count", (json_int_t)n);

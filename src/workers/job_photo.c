@@ -38,6 +38,7 @@ static ab_msg_id reason_message(const char *verdict)
         {"duplicate", AB_MSG_REASON_DUPLICATE},
         {"limit", AB_MSG_REASON_LIMIT},
         {"download_failed", AB_MSG_REASON_DOWNLOAD_FAILED},
+        {"check_failed", AB_MSG_REASON_CHECK_FAILED},
     };
     for (size_t i = 0; i < sizeof REASONS / sizeof REASONS[0]; i++)
         if (strcmp(REASONS[i].name, verdict) == 0)
@@ -270,4 +271,23 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     AB_INFO("photo accepted", "{s:I,s:I,s:f}", "photo_id", (json_int_t)info.id, "avatar_id",
             (json_int_t)info.avatar_id, "quality", a.quality);
     return AB_JOB_DONE;
+}
+
+/* A check that was given up (it kept failing, or its runner died twice on it) still ends: the
+ * photo is rejected as "could not be checked", so the batch message completes and the user
+ * knows to send another. */
+void ab_job_photo_give_up(ab_job_ctx *ctx)
+{
+    int64_t photo_id = 0;
+    ab_photo_job_info info;
+    if (!ab_json_i64(ctx->payload, "photo_id", &photo_id) ||
+        ab_db_photo_for_job(ctx->db, photo_id, &info) != AB_OK || strcmp(info.status, "pending"))
+        return;
+    ab_photo_verdict v = {.quality = -1};
+    char error[sizeof ctx->error];
+    snprintf(error, sizeof error, "%s", ctx->error);
+    if (reject(ctx, &info, "invalid", "check_failed", &v) != AB_JOB_DONE)
+        AB_ERROR("a given-up photo could not be reported", "{s:I,s:s}", "photo_id",
+                 (json_int_t)photo_id, "error", ctx->error);
+    snprintf(ctx->error, sizeof ctx->error, "%s", error);
 }

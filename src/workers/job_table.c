@@ -1,25 +1,23 @@
-/* The job kinds this build runs. Adding a kind is adding a row and a handler. */
+/* The job kinds this build runs: name, handler, and what to tell the user when a job of the
+ * kind is given up. Adding a kind is adding a row and a handler. */
 #include <string.h>
 
 #include "workers/jobs.h"
 
-static const struct {
-    const char *kind;
-    ab_job_fn fn;
-} KINDS[] = {
-    {"storage.delete_prefix", ab_job_storage_delete_prefix},
-    {"photo.ingest", ab_job_photo_ingest},
-    {"storage.delete_key", ab_job_storage_delete_key},
-    {"training.submit", ab_job_training_submit},
-    {"training.poll", ab_job_training_poll},
-    {"training.finish", ab_job_training_finish},
-    {"training.cancel", ab_job_training_cancel},
+static const ab_job_kind KINDS[] = {
+    {"storage.delete_prefix", ab_job_storage_delete_prefix, NULL},
+    {"photo.ingest", ab_job_photo_ingest, ab_job_photo_give_up},
+    {"storage.delete_key", ab_job_storage_delete_key, NULL},
+    {"training.submit", ab_job_training_submit, NULL},
+    {"training.poll", ab_job_training_poll, NULL},
+    {"training.finish", ab_job_training_finish, NULL},
+    {"training.cancel", ab_job_training_cancel, NULL},
 };
 
-ab_job_fn ab_job_handler(const char *kind)
+const ab_job_kind *ab_job_kind_find(const char *kind)
 {
     for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
         if (strcmp(KINDS[i].kind, kind) == 0)
-            return KINDS[i].fn;
+            return &KINDS[i];
     return NULL;
 }

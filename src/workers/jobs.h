@@ -31,14 +31,30 @@ typedef struct {
 } ab_job_ctx;
 
 typedef ab_job_outcome (*ab_job_fn)(ab_job_ctx *ctx);
+/** What a kind does for its user when one of its jobs is given up (ctx->error says why):
+ *  e.g. a photo that could not be checked is reported as such instead of pending forever. */
+typedef void (*ab_job_give_up_fn)(ab_job_ctx *ctx);
 
-/** The handler of a job kind, or NULL for a kind this build does not know. */
-ab_job_fn ab_job_handler(const char *kind);
+typedef struct {
+    const char *kind;
+    ab_job_fn run;
+    ab_job_give_up_fn give_up; /* NULL: nothing to tell anyone */
+} ab_job_kind;
+
+/** The row of a job kind, or NULL for a kind this build does not know. */
+const ab_job_kind *ab_job_kind_find(const char *kind);
+
+/* The leases of the jobs this process runs (job_leases.c): a runner holds its job's lease
+ * while it runs, and the janitor renews every held lease. */
+void ab_job_lease_hold(const ab_job *job);
+void ab_job_lease_release(const ab_job *job);
+ab_err ab_job_leases_renew(ab_db *db, int lease_s);
 
 /* Handlers (one file per family). */
 ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx);
 ab_job_outcome ab_job_storage_delete_key(ab_job_ctx *ctx);
 ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx);
+void ab_job_photo_give_up(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx);
