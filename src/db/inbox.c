@@ -1,72 +1,112 @@
-/* Inbox statements. The per-lane advisory lock (transaction-scoped, so a crashed replica's
- * locks vanish with its connection) is what keeps one chat's updates strictly sequential
- * across all workers of all replicas. */
+/* Inbox statements. The per-lane advisory lock (held by the dispatcher's session for one
+ * round, so a crashed replica's locks vanish with its connection) is what keeps one chat's
+ * updates strictly sequential across all workers of all replicas. */
 #include "db/inbox.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const ab_db_stmt PENDING_LANES = {
     "inbox_pending_lanes",
-    /* see migrations/0003 and 0004 for why this is a function */
+    /* one row per lane, by its oldest update; see migrations 0003, 0004 and 0009 */
     "SELECT chat_id, update_id FROM ab_pending_lanes($1::int, $2::bigint)", 2};
 
 ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
                                  int64_t *oldest)
 {
     char lim[24], low[24];
-    const char *params[] = {ab_db_i64(lim, (int64_t)max * 4), ab_db_i64(low, from)};
+    const char *params[] = {ab_db_i64(lim, max), ab_db_i64(low, from)};
     PGresult *res = NULL;
     *n = 0;
     ab_err err = ab_db_exec(db, &PENDING_LANES, params, &res);
     if (err != AB_OK)
         return err;
     *oldest = PQntuples(res) > 0 ? ab_db_get_i64(res, 0, 1) : from;
-    for (int r = 0; r < PQntuples(res) && *n < max; r++) {
-        int64_t lane = ab_db_get_i64(res, r, 0);
-        int seen = 0;
-        for (int i = 0; i < *n && !seen; i++)
-            seen = lanes[i] == lane;
-        if (!seen)
-            lanes[(*n)++] = lane;
+    for (int r = 0; r < PQntuples(res) && *n < max; r++)
+        lanes[(*n)++] = ab_db_get_i64(res, r, 0);
+    PQclear(res);
+    return AB_OK;
+}
+
+/* A round's lanes are claimed together, before any step runs: the lane locks (session-level,
+ * so they outlive the steps' transactions and vanish with a dead replica's connection) and,
+ * for each lane granted, its oldest pending update with the attempt counted and committed.
+ * Counting at the claim, outside the step's transaction, is what makes a crash count: an
+ * update whose step kills the replica is claimed with one more attempt each time, and past the
+ * limit it is set aside instead of killing the next replica too. One statement for the whole
+ * round keeps that to one round trip per round, not per update. The locks are taken in a
+ * materialized CTE (a volatile function keeps it from being inlined), so each lane is tried
+ * exactly once. */
+static const ab_db_stmt CLAIM_LANES = {
+    "inbox_claim_lanes",
+    "WITH locked AS (SELECT lane FROM unnest($1::bigint[]) AS lane"
+    "                WHERE pg_try_advisory_lock(lane)),"
+    " oldest AS (SELECT (SELECT update_id FROM inbox WHERE chat_id = l.lane"
+    "                    AND status = 'pending' ORDER BY chat_id, update_id LIMIT 1) AS id"
+    "            FROM locked l)" /* inbox_pending_by_chat */
+    " UPDATE inbox i SET attempts = i.attempts + 1 FROM oldest o"
+    " WHERE i.update_id = o.id AND i.status = 'pending'"
+    " RETURNING i.chat_id, i.update_id, i.attempts",
+    1};
+
+ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_claim *claims,
+                               int *claimed)
+{
+    *claimed = 0;
+    if (n <= 0)
+        return AB_OK;
+    char list[24 * 64 + 3];
+    size_t len = 0;
+    list[len++] = '{';
+    for (int i = 0; i < n && i < 64; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%lld", i ? "," : "",
+                                (long long)lanes[i]);
+    snprintf(list + len, sizeof list - len, "}");
+    const char *params[] = {list};
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &CLAIM_LANES, params, &res);
+    if (err != AB_OK)
+        return err;
+    for (int r = 0; r < PQntuples(res) && *claimed < n; r++) {
+        ab_inbox_claim *c = &claims[(*claimed)++];
+        c->lane = ab_db_get_i64(res, r, 0);
+        c->update_id = ab_db_get_i64(res, r, 1);
+        c->attempts = (int)ab_db_get_i64(res, r, 2);
     }
     PQclear(res);
     return AB_OK;
 }
 
-/* The lane lock and the lane's oldest pending update in one round trip. The lock is taken in
- * a fenced subquery (OFFSET 0 keeps it from being merged into the join), and the update is read
- * only when it was granted: the lateral subquery's condition on it is checked before its scan. */
-static const ab_db_stmt CLAIM_LANE = {
-    "inbox_claim_lane",
-    "SELECT l.locked, i.update_id, i.payload::text, i.attempts"
-    " FROM (SELECT pg_try_advisory_xact_lock($1::bigint) AS locked OFFSET 0) l"
-    " LEFT JOIN LATERAL (SELECT update_id, payload, attempts FROM inbox"
-    "  WHERE l.locked AND chat_id = $1::bigint AND status = 'pending'"
-    "  ORDER BY chat_id, update_id LIMIT 1 FOR UPDATE) i ON true", /* inbox_pending_by_chat */
+static const ab_db_stmt RELEASE_LANES = {"inbox_release_lanes", "SELECT pg_advisory_unlock_all()",
+                                         0};
+
+ab_err ab_db_inbox_release_lanes(ab_db *db)
+{
+    return ab_db_exec(db, &RELEASE_LANES, NULL, NULL);
+}
+
+static const ab_db_stmt LOAD = {
+    "inbox_load",
+    "SELECT payload::text FROM inbox WHERE update_id = $1::bigint AND status = 'pending'"
+    " FOR UPDATE",
     1};
 
-ab_err ab_db_inbox_claim_lane(ab_db *db, int64_t lane, bool *locked, int64_t *update_id,
-                              char **payload, int *attempts, bool *found)
+ab_err ab_db_inbox_load(ab_db *db, int64_t update_id, char **payload, bool *found)
 {
-    char ln[24];
-    const char *params[] = {ab_db_i64(ln, lane)};
+    char id[24];
+    const char *params[] = {ab_db_i64(id, update_id)};
     PGresult *res = NULL;
-    *locked = *found = false;
     *payload = NULL;
-    ab_err err = ab_db_exec(db, &CLAIM_LANE, params, &res);
+    *found = false;
+    ab_err err = ab_db_exec(db, &LOAD, params, &res);
     if (err != AB_OK)
         return err;
     if (PQntuples(res) == 1) {
-        *locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        if (*locked && !PQgetisnull(res, 0, 1)) {
-            *update_id = ab_db_get_i64(res, 0, 1);
-            *payload = strdup(PQgetvalue(res, 0, 2));
-            *attempts = (int)ab_db_get_i64(res, 0, 3);
-            *found = *payload != NULL;
-            if (!*payload)
-                err = AB_ERR_NOMEM;
-        }
+        *payload = strdup(PQgetvalue(res, 0, 0));
+        *found = *payload != NULL;
+        if (!*payload)
+            err = AB_ERR_NOMEM;
     }
     PQclear(res);
     return err;
@@ -74,9 +114,7 @@ ab_err ab_db_inbox_claim_lane(ab_db *db, int64_t lane, bool *locked, int64_t *up
 
 static const ab_db_stmt MARK_DONE = {
     "inbox_mark_done",
-    "UPDATE inbox SET status = 'done', handled_at = now(), attempts = attempts + 1"
-    " WHERE update_id = $1::bigint",
-    1};
+    "UPDATE inbox SET status = 'done', handled_at = now() WHERE update_id = $1::bigint", 1};
 
 ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id)
 {
@@ -85,11 +123,12 @@ ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id)
     return ab_db_exec(db, &MARK_DONE, params, NULL);
 }
 
+/* The attempt was counted at the claim; here the update is set aside once it had them all. */
 static const ab_db_stmt RECORD_FAILURE = {
     "inbox_record_failure",
-    "UPDATE inbox SET attempts = attempts + 1, last_error = left($2, 500),"
-    " status = CASE WHEN attempts + 1 >= $3::int THEN 'failed' ELSE 'pending' END,"
-    " handled_at = CASE WHEN attempts + 1 >= $3::int THEN now() END"
+    "UPDATE inbox SET last_error = left($2, 500),"
+    " status = CASE WHEN attempts >= $3::int THEN 'failed' ELSE 'pending' END,"
+    " handled_at = CASE WHEN attempts >= $3::int THEN now() END"
     " WHERE update_id = $1::bigint RETURNING status",
     3};
 

@@ -8,21 +8,34 @@
 
 #include "db/db.h"
 
-/** Lanes (chat ids) that have pending updates with update_id >= from, oldest first, at most
- *  max; *oldest gets the oldest such update_id (from when none). Scanning from a recent low
+/** Lanes (chat ids) that have pending updates with update_id >= from, at most max, each once,
+ *  ordered by the lane's oldest pending update (so one chat's backlog cannot hide the others);
+ *  *oldest gets the oldest such update_id (from when none). Scanning from a recent low
  *  mark skips the run of just-handled rows at the head of the index, whose dead entries cannot
  *  be pruned while other transactions are open (measured: 16 ms per scan under load). */
 ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
                                  int64_t *oldest);
-/** In a transaction: tries the lane's lock without waiting (*locked says if we hold it) and,
- *  when granted, reads the lane's oldest pending update, locked. *found false when the lane is
- *  busy or has nothing pending. *payload is malloc'd (caller frees). */
-ab_err ab_db_inbox_claim_lane(ab_db *db, int64_t lane, bool *locked, int64_t *update_id,
-                              char **payload, int *attempts, bool *found);
+/** A lane claimed for one dispatcher round: its lock held, its oldest pending update with
+ *  this claim counted in attempts. */
+typedef struct {
+    int64_t lane, update_id;
+    int attempts; /* including this claim */
+} ab_inbox_claim;
+/** Outside any transaction: tries the locks of n lanes (at most 64) without waiting and, for
+ *  each granted, counts an attempt on its oldest pending update (committed before any step
+ *  runs, so a crash counts). *claimed of claims[] are filled. The locks stay held (lanes with
+ *  nothing pending included) until ab_db_inbox_release_lanes(). */
+ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_claim *claims,
+                               int *claimed);
+/** Releases every lane lock of this connection. */
+ab_err ab_db_inbox_release_lanes(ab_db *db);
+/** In a transaction: the claimed update's payload, row locked; *found false when it is no
+ *  longer pending. *payload is malloc'd (caller frees). */
+ab_err ab_db_inbox_load(ab_db *db, int64_t update_id, char **payload, bool *found);
 /** Marks an update handled. */
 ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id);
-/** Records a failed attempt; the update becomes 'failed' once attempts reach max_attempts.
- *  *failed says whether it did. */
+/** Records a failed attempt's error; the update becomes 'failed' once its attempts (counted
+ *  at the claim) reach max_attempts. *failed says whether it did. */
 ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error, int max_attempts,
                                   bool *failed);
 /** Pending count and age in seconds of the oldest pending update (metrics, readiness). */

@@ -1,6 +1,7 @@
-/* Dispatcher threads: find lanes (chats) with pending updates, oldest first, and run one FSM
- * step on each lane whose lock is free. Workers on every replica do the same; the lane lock
- * and the "oldest pending first" read make that safe and keep each chat's order. When there is
+/* Dispatcher threads: find lanes (chats) with pending updates, oldest first, claim those whose
+ * lock is free (one statement: locks taken, each lane's oldest update's attempt counted), run
+ * one FSM step on each, and let go of the locks. Workers on every replica do the same; the lane
+ * lock and the "oldest pending first" read make that safe and keep each chat's order. When there is
  * nothing to do, a worker sleeps until a NOTIFY (or a local insert) wakes it, or one second
  * passes — the polling fallback for a lost notification. */
 #include <stdatomic.h>
@@ -51,12 +52,16 @@ void *ab_dispatcher_main(void *arg)
         }
         if (n > 1)
             ab_signal_raise_one(&app->inbox_ready); /* more than one chat waiting: bring help */
+        ab_inbox_claim claims[LANES_PER_ROUND];
+        int m = 0;
+        if (ab_db_inbox_claim_lanes(db, lanes, n, claims, &m) != AB_OK)
+            m = 0;
         int progressed = 0;
-        for (int i = 0; i < n && atomic_load(&app->running); i++) {
+        for (int i = 0; i < m && atomic_load(&app->running); i++) {
             if (i > 0)
                 ab_worker_give_way(app);
             ab_step_output out;
-            ab_step_result r = ab_step_run_lane_ex(db, lanes[i], &out);
+            ab_step_result r = ab_step_run_claimed(db, &claims[i], &out);
             progressed |= r == AB_STEP_DONE || r == AB_STEP_FAILED;
             if (out.calls) {
                 ab_signal_raise_one(&app->outbox_ready);
@@ -66,6 +71,11 @@ void *ab_dispatcher_main(void *arg)
                 ab_signal_raise_one(&app->jobs_ready);
                 ab_app_request_notify(app, &app->notify_jobs);
             }
+        }
+        /* every lane tried, granted or not (a failed claim may still have taken some) */
+        if (n > 0 && ab_db_inbox_release_lanes(db) != AB_OK) {
+            ab_db_close(db); /* a connection that cannot let go of its locks must go */
+            db = NULL;
         }
         if (n == 0 && scanned_from > 0)
             continue; /* nothing above the mark: look again from the start, at once */

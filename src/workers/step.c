@@ -1,7 +1,8 @@
-/* One FSM step, in one transaction: take the lane's lock, read its oldest pending update, load
- * the user and the chat's state, run the handler, then write the new state, the outgoing calls
- * and the inbox row's "done" together. Any error rolls all of it back; after a few failed
- * attempts the update is set aside and the user gets a plain apology. */
+/* One FSM step, in one transaction, on an update the dispatcher claimed (lane locked, attempt
+ * counted): read it, load the user and the chat's state, run the handler, then write the new
+ * state, the outgoing calls and the inbox row's "done" together. Any error rolls all of it
+ * back; after a few failed attempts (a crash during the step counts, being counted at the
+ * claim) the update is set aside and the user gets a plain apology. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +23,9 @@
 #define MAX_ATTEMPTS 3
 
 typedef struct {
-    int64_t lane;
+    const ab_inbox_claim *claim;
     int64_t update_id;
-    int busy, found;
+    int found;
     char error[256];
     ab_update upd; /* parsed in the transaction; kept for the failure path */
     int parsed;
@@ -220,24 +221,17 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
 static ab_err step_tx(ab_db *db, void *arg)
 {
     step_ctx *s = arg;
-    s->busy = s->found = 0; /* the runner may call us again after a serialization failure */
+    s->found = 0; /* the runner may call us again after a serialization failure */
     s->calls = s->jobs = false;
     s->created_portrait = s->created_style = s->deleted = 0;
     s->trainings_started = 0;
     s->error[0] = '\0';
-    bool locked = false, found = false;
+    bool found = false;
     char *payload = NULL;
-    int attempts = 0;
-    ab_err err =
-        ab_db_inbox_claim_lane(db, s->lane, &locked, &s->update_id, &payload, &attempts, &found);
-    if (err != AB_OK)
+    s->update_id = s->claim->update_id;
+    ab_err err = ab_db_inbox_load(db, s->update_id, &payload, &found);
+    if (err != AB_OK || !found)
         return err;
-    if (!locked) {
-        s->busy = 1; /* another worker, maybe on another replica, is on this chat */
-        return AB_OK;
-    }
-    if (!found)
-        return AB_OK;
     s->found = 1;
 
     if (s->parsed) {
@@ -254,6 +248,13 @@ static ab_err step_tx(ab_db *db, void *arg)
     }
     s->parsed = 1;
     const ab_update *u = &s->upd;
+    if (s->claim->attempts > MAX_ATTEMPTS) {
+        /* claimed this often without an outcome: its steps killed the replicas running them */
+        snprintf(s->error, sizeof s->error,
+                 "set aside unhandled: claimed %d times, the replica stopped during its step",
+                 s->claim->attempts);
+        return AB_ERR_INTERNAL;
+    }
 
     ab_user_info user = {{0}, 0};
     if (u->user_id) {
@@ -367,26 +368,17 @@ static ab_err failure_tx(ab_db *db, void *arg)
     return err;
 }
 
-ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id)
-{
-    ab_step_output out;
-    ab_step_result r = ab_step_run_lane_ex(db, lane, &out);
-    if (update_id)
-        *update_id = out.update_id;
-    return r;
-}
-
-ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
+ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_step_output *out)
 {
     step_ctx s;
     memset(&s, 0, sizeof s);
-    s.lane = lane;
+    s.claim = claim;
     ab_err err = ab_db_tx(db, step_tx, &s);
     out->update_id = s.update_id;
     out->calls = out->jobs = false;
     ab_step_result result;
     if (err == AB_OK) {
-        result = s.busy ? AB_STEP_BUSY : s.found ? AB_STEP_DONE : AB_STEP_IDLE;
+        result = s.found ? AB_STEP_DONE : AB_STEP_IDLE;
         if (s.found)
             ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"ok\"", 1);
         out->calls = s.calls;
@@ -413,8 +405,8 @@ ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out)
         if (ab_db_tx(db, failure_tx, &f) == AB_OK)
             out->calls = s.calls;
         AB_LOG(f.failed ? AB_LOG_ERROR : AB_LOG_WARN, "update handling failed", "{s:I,s:I,s:s,s:b}",
-               "update_id", (json_int_t)s.update_id, "chat_id", (json_int_t)lane, "error", s.error,
-               "final", f.failed);
+               "update_id", (json_int_t)s.update_id, "chat_id", (json_int_t)claim->lane, "error",
+               s.error, "final", f.failed);
         ab_metrics_add(AB_M_UPDATES_HANDLED, f.failed ? "result=\"failed\"" : "result=\"error\"",
                        1);
         result = AB_STEP_FAILED;

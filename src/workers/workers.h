@@ -8,6 +8,7 @@
 
 #include "core/app.h"
 #include "db/db.h"
+#include "db/inbox.h"
 
 typedef struct ab_workers ab_workers;
 
@@ -16,18 +17,17 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out);
 /** Asks every thread to finish what it holds and joins them. */
 void ab_workers_stop(ab_workers *w);
 
-/* One FSM step for a lane (the dispatcher's unit of work), exposed for tests and benches. */
+/* One FSM step on a claimed lane (the dispatcher's unit of work), exposed for tests and
+ * benches. */
 typedef enum { AB_STEP_IDLE, AB_STEP_BUSY, AB_STEP_DONE, AB_STEP_FAILED } ab_step_result;
-/** Handles the oldest pending update of lane, if the lane is free. */
-ab_step_result ab_step_run_lane(ab_db *db, int64_t lane, int64_t *update_id);
 /** What a step produced, so the caller can wake the threads that deliver it. */
 typedef struct {
     int64_t update_id;
     bool calls; /* outbox rows were written */
     bool jobs;  /* jobs were queued */
 } ab_step_output;
-/** ab_step_run_lane with the step's output reported. */
-ab_step_result ab_step_run_lane_ex(ab_db *db, int64_t lane, ab_step_output *out);
+/** Handles the claimed update (see ab_db_inbox_claim_lanes). */
+ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_step_output *out);
 /** Session settings for worker connections: their commits need not wait for the disk, since
  *  a lost step is re-run from the durable inbox (see workers.c). */
 void ab_worker_session(ab_db *db);

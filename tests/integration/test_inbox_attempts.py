@@ -1,0 +1,82 @@
+"""Inbox attempts are counted when a dispatcher claims an update, before its step runs: an
+update whose step never finishes because the replica dies during it is set aside after three
+claims, with a plain apology to the user, instead of taking down every replica that claims it
+next. Here the step hangs on a row the test keeps locked, and the replica running it is killed
+(SIGKILL) there, three times."""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import harness as h  # noqa: E402
+
+
+class InboxAttemptsTest(h.IntegrationTestCase):
+
+    def hold_user_row(self, uid):
+        """A session that keeps the user's row locked, so every step of that user hangs."""
+        proc = subprocess.Popen([h._psql_binary(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                                 self.db_url], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                text=True)
+        self.addCleanup(proc.stdin.close)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        proc.stdin.write("BEGIN; SELECT 1 FROM users WHERE id = %d FOR UPDATE;\n" % uid)
+        proc.stdin.flush()
+        h.wait_until(lambda: h.psql_value(
+            self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE state = "
+                         "'idle in transaction' AND query LIKE 'SELECT 1 FROM users%'") == "1",
+            message="the user's row held")
+        return proc
+
+    def inbox_row(self, update_id):
+        return h.psql_json(self.db_url, "SELECT status, attempts, last_error FROM inbox "
+                                        "WHERE update_id = $1", update_id)[0]
+
+    def test_update_whose_step_kills_the_replica_is_set_aside_after_three_claims(self):
+        uid = h.user_id(1)
+        svc = self.start_service("a")
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
+                                                     lang="en"))
+        self.assertEqual(status, 200)
+        h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
+        locker = self.hold_user_row(uid)
+        poison = self.next_update_id()
+        status, _ = svc.post_update(h.message_update(poison, uid, "/start", lang="en"))
+        self.assertEqual(status, 200)
+        for n, name in ((1, "b"), (2, "c"), (3, "d")):
+            h.wait_until(lambda: self.inbox_row(poison)["attempts"] == n, timeout=h.scaled(15),
+                         message="claim %d counted" % n)
+            h.wait_until(lambda: h.psql_value(
+                self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                             "'Lock' AND datname = current_database()") == "1",
+                message="step %d hanging on the user's row" % n)
+            svc.kill()
+            # the dead replica's backend would notice only when its lock wait ends
+            h.psql(self.db_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            svc = self.start_service(name)
+        h.wait_until(lambda: self.inbox_row(poison)["status"] == "failed", timeout=h.scaled(15),
+                     message="the update set aside")
+        row = self.inbox_row(poison)
+        self.assertEqual(row["attempts"], 4)
+        self.assertIn("claimed 4 times", row["last_error"])
+        h.wait_until(lambda: any("Something went wrong" in c["params"].get("text", "")
+                                 for c in self.botapi.calls("sendMessage")),
+                     message="the apology")
+        self.assertEqual(len(self.botapi.calls("sendMessage")), 2, "menu, apology: no second menu")
+        # the chat goes on once the row is free again
+        locker.kill()
+        locker.wait()
+        time.sleep(0.2)
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
+                                                     lang="en"))
+        self.assertEqual(status, 200)
+        h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 3, message="a new menu")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM inbox "
+                                                   "WHERE status = 'done'"), "2")
+
+
+if __name__ == "__main__":
+    h.main()
