@@ -53,7 +53,14 @@ ab_err ab_db_connect(const char *url, ab_db **out)
     ab_db *db = calloc(1, sizeof *db);
     if (!db)
         return AB_ERR_NOMEM;
-    db->conn = PQconnectdb(url);
+    /* Defaults that keep a silently dead database link from freezing a thread: a bounded
+     * connect, TCP keepalives, and unacknowledged data given up after 15 s. They come before
+     * the URL, which libpq expands in place, so a URL that sets any of them wins. */
+    static const char *const keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+    const char *values[] = {"5", "1", "10", "5", "3", "15000", url, NULL};
+    db->conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         /* libpq's message names host and port, never the password */
         AB_WARN("database connection failed", "{s:s}", "error", PQerrorMessage(db->conn));
