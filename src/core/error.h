@@ -14,6 +14,7 @@
     X(AB_ERR_DB, "database_error", 500, 1)                                                         \
     X(AB_ERR_DB_RETRY, "database_retry", 503, 0)                                                   \
     X(AB_ERR_DB_DOWN, "database_unavailable", 503, 0)                                              \
+    X(AB_ERR_DB_BUSY, "database_busy", 503, 0)                                                     \
     X(AB_ERR_HTTP, "http_error", 502, 0)                                                           \
     X(AB_ERR_TIMEOUT, "timeout", 504, 0)                                                           \
     X(AB_ERR_REMOTE, "remote_error", 502, 0)                                                       \

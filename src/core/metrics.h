@@ -9,7 +9,7 @@ typedef enum {
     AB_M_HTTP_REQUESTS,         /* counter  {endpoint, code} */
     AB_M_WEBHOOK_SECONDS,       /* histogram  time to acknowledge a Telegram update */
     AB_M_UPDATES_RECEIVED,      /* counter  {result: stored|duplicate} */
-    AB_M_UPDATES_HANDLED,       /* counter  {result: ok|error|failed} */
+    AB_M_UPDATES_HANDLED,       /* counter  {result: ok|error|failed|deferred} */
     AB_M_INBOX_PENDING,         /* gauge */
     AB_M_INBOX_LAG_SECONDS,     /* gauge  age of the oldest pending update */
     AB_M_OUTBOX_SENT,           /* counter  {method} */

@@ -126,6 +126,11 @@ static ab_err classify(ab_db *db, const PGresult *res)
         return AB_ERR_LIMIT;
     if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0)
         return AB_ERR_DB_DOWN;
+    /* statement or lock timeout, too many connections, starting up: the database is there
+     * but cannot serve this now; nothing is wrong with what we asked */
+    if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 ||
+        strncmp(state, "53", 2) == 0 || strcmp(state, "57P03") == 0)
+        return AB_ERR_DB_BUSY;
     return AB_ERR_DB;
 }
 

@@ -29,7 +29,8 @@ PGconn *ab_db_pgconn(ab_db *db);
  * Runs a prepared statement. params are text (NULL = SQL NULL), nparams must match.
  * On success and out != NULL, *out is the result (caller PQclear()s); otherwise it is freed.
  * Error classes: AB_ERR_DB_RETRY (serialization/deadlock), AB_ERR_DB_DOWN (connection lost),
- * AB_ERR_CONFLICT (unique violation), AB_ERR_LIMIT (check violation), AB_ERR_DB (other).
+ * AB_ERR_DB_BUSY (statement or lock timeout, too many connections), AB_ERR_CONFLICT (unique
+ * violation), AB_ERR_LIMIT (check violation), AB_ERR_DB (other).
  */
 ab_err ab_db_exec(ab_db *db, const ab_db_stmt *stmt, const char *const *params, PGresult **out);
 /** Runs a parameterless command such as "BEGIN" or "LISTEN x" without preparing it. */

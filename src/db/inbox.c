@@ -47,6 +47,7 @@ static const ab_db_stmt CLAIM_LANES = {
     "            FROM locked l)" /* inbox_pending_by_chat */
     " UPDATE inbox i SET attempts = i.attempts + 1 FROM oldest o"
     " WHERE i.update_id = o.id AND i.status = 'pending'"
+    " AND (i.not_before IS NULL OR i.not_before <= now())" /* deferred: the lane waits */
     " RETURNING i.chat_id, i.update_id, i.attempts",
     1};
 
@@ -145,6 +146,22 @@ ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *erro
     *failed = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "failed") == 0;
     PQclear(res);
     return AB_OK;
+}
+
+static const ab_db_stmt DEFER = {
+    "inbox_defer",
+    "UPDATE inbox SET attempts = greatest(attempts - 1, 0), deferrals = deferrals + 1,"
+    " not_before = now() + make_interval(secs => least(60, 2 ^ least(deferrals + 1, 6))"
+    "                                            * (0.8 + 0.4 * random())),"
+    " last_error = left($2, 500)"
+    " WHERE update_id = $1::bigint AND status = 'pending'",
+    2};
+
+ab_err ab_db_inbox_defer(ab_db *db, int64_t update_id, const char *error)
+{
+    char id[24];
+    const char *params[] = {ab_db_i64(id, update_id), error};
+    return ab_db_exec(db, &DEFER, params, NULL);
 }
 
 static const ab_db_stmt STATS = {

@@ -38,6 +38,10 @@ ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id);
  *  at the claim) reach max_attempts. *failed says whether it did. */
 ab_err ab_db_inbox_record_failure(ab_db *db, int64_t update_id, const char *error, int max_attempts,
                                   bool *failed);
+/** A step that failed for the database's sake (busy, timed out, connection lost), not the
+ *  update's: gives its attempt back and holds its lane for a growing pause (2 s, 4 s … 60 s,
+ *  jittered). */
+ab_err ab_db_inbox_defer(ab_db *db, int64_t update_id, const char *error);
 /** Pending count and age in seconds of the oldest pending update (metrics, readiness). */
 ab_err ab_db_inbox_stats(ab_db *db, int64_t *pending, double *oldest_age_s);
 /** Deletes handled updates older than hours (dedup window must exceed Telegram's 24 h). */

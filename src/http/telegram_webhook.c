@@ -53,7 +53,7 @@ static ab_http_reply stored_reply(ab_app *app, const stored_ctx *c, ab_err err, 
                 ab_err_name(err));
         if (err == AB_ERR_SHUTTING_DOWN)
             return ab_http_error(503, "unavailable", "shutting down, retry later");
-        return err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY
+        return err == AB_ERR_DB_DOWN || err == AB_ERR_DB_RETRY || err == AB_ERR_DB_BUSY
                    ? ab_http_error(503, "unavailable", "database unavailable, retry later")
                    : ab_http_error(500, "internal_error", "update could not be stored");
     }

@@ -395,8 +395,19 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
                      s.training_mode);
             ab_metrics_add(AB_M_TRAININGS_STARTED, labels, s.trainings_started);
         }
-    } else if (err == AB_ERR_DB_DOWN || !s.found) {
-        result = AB_STEP_BUSY; /* nothing counted: the database itself is the problem */
+    } else if (err == AB_ERR_DB_DOWN || err == AB_ERR_DB_BUSY || err == AB_ERR_DB_RETRY) {
+        /* the database could not serve the step: not the update's fault, so its attempt is
+         * given back and its lane waits a little (if the database lets us say so) */
+        if (!s.error[0])
+            snprintf(s.error, sizeof s.error, "%s: %s", ab_err_name(err), ab_db_last_message(db));
+        ab_err deferred = ab_db_inbox_defer(db, claim->update_id, s.error);
+        AB_WARN("update deferred: the database could not serve its step", "{s:I,s:I,s:s,s:b}",
+                "update_id", (json_int_t)claim->update_id, "chat_id", (json_int_t)claim->lane,
+                "error", s.error, "deferred", deferred == AB_OK);
+        ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"deferred\"", 1);
+        result = AB_STEP_BUSY;
+    } else if (!s.found) {
+        result = AB_STEP_BUSY;
     } else {
         if (!s.error[0])
             snprintf(s.error, sizeof s.error, "%s", ab_err_name(err));

@@ -2,7 +2,8 @@
 update whose step never finishes because the replica dies during it is set aside after three
 claims, with a plain apology to the user, instead of taking down every replica that claims it
 next. Here the step hangs on a row the test keeps locked, and the replica running it is killed
-(SIGKILL) there, three times."""
+(SIGKILL) there, three times. A step that fails for the database's sake (a lock timeout) is
+not the update's fault: it is deferred, not counted."""
 import subprocess
 import sys
 import time
@@ -76,6 +77,38 @@ class InboxAttemptsTest(h.IntegrationTestCase):
         h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 3, message="a new menu")
         self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM inbox "
                                                    "WHERE status = 'done'"), "2")
+
+    def test_lock_timeouts_defer_the_update_and_are_not_failures(self):
+        # Each step waits 10 s for the held row (lock_timeout) and fails with 55P03; three of
+        # them used to set the update aside with an apology. Now each gives its attempt back
+        # and holds the lane for a growing pause, and the update is handled once the row frees.
+        uid = h.user_id(2)
+        svc = self.start_service("a")
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
+                                                     lang="en"))
+        self.assertEqual(status, 200)
+        h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
+        locker = self.hold_user_row(uid)
+        waiting = self.next_update_id()
+        status, _ = svc.post_update(h.message_update(waiting, uid, "/start", lang="en"))
+        self.assertEqual(status, 200)
+        h.wait_until(lambda: h.psql_value(self.db_url, "SELECT deferrals FROM inbox WHERE "
+                                                       "update_id = $1", waiting) == "3",
+                     timeout=60, message="three lock timeouts")
+        row = self.inbox_row(waiting)
+        self.assertEqual(row["status"], "pending")
+        self.assertLessEqual(row["attempts"], 1)
+        self.assertIn("database_busy", row["last_error"])
+        self.assertEqual(len(self.botapi.calls("sendMessage")), 1, "no apology")
+        locker.kill()
+        locker.wait()
+        h.wait_until(lambda: self.inbox_row(waiting)["status"] == "done", timeout=30,
+                     message="the update handled once the row is free")
+        h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 2, message="the menu")
+        self.assertNotIn("Something went wrong",
+                         self.botapi.calls("sendMessage")[-1]["params"]["text"])
+        text = svc.get("/metrics")[1]
+        self.assertIn('avatarbot_updates_handled_total{result="deferred"} 3', text)
 
 
 if __name__ == "__main__":
