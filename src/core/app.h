@@ -4,6 +4,7 @@
 #define AB_CORE_APP_H
 
 #include <stdatomic.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/signal.h"
@@ -32,9 +33,22 @@ typedef struct {
     atomic_int webhooks_waiting;
     ab_signal webhooks_done;
     atomic_int notify_inbox, notify_outbox, notify_jobs;
+    /* What the prober last saw of the database (probes and scrapes answer from it, so they
+     * never wait on the database or on anything else): when it last answered (CLOCK_MONOTONIC
+     * ms, 0 = never) and its schema version. */
+    _Atomic long long db_seen_ms;
+    atomic_int schema_version;
     atomic_int running;  /* workers loop while set */
     atomic_int draining; /* readiness says 503 while set */
 } ab_app;
+
+/** CLOCK_MONOTONIC in milliseconds: the clock of db_seen_ms. */
+static inline long long ab_app_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /** Asks the notifier to tell other replicas there is new work (cheap; coalesced). */
 static inline void ab_app_request_notify(ab_app *app, atomic_int *flag)

@@ -41,13 +41,15 @@ static const route ROUTES[] = {
     {"POST", "/telegram/webhook", ab_ep_telegram_webhook_check, ab_ep_telegram_webhook, 1, 0},
     {"POST", "/fal/webhook", NULL, ab_ep_fal_webhook, 1, 1},
     {"GET", "/healthz", NULL, ab_ep_healthz, 0, 0},
-    {"GET", "/readyz", NULL, ab_ep_readyz, 0, 1},
-    {"GET", "/metrics", NULL, ab_ep_metrics, 0, 1},
+    {"GET", "/readyz", NULL, ab_ep_readyz, 0, 0},
+    {"GET", "/metrics", NULL, ab_ep_metrics, 0, 0},
 };
 
-/* Helper threads for offloaded handlers: few, since these requests are rare (probes, scrapes,
- * FAL's callbacks). */
+/* Helper threads for offloaded handlers (FAL's callbacks): few, since these requests are rare.
+ * Their queue is bounded: past it, 503 at once (FAL delivers again later), so a flood of
+ * junk callbacks while FAL's keys are slow to fetch cannot pile up memory and connections. */
 #define OFFLOAD_THREADS 2
+#define OFFLOAD_QUEUE_MAX 32
 #define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
 struct ab_http_server {
@@ -59,6 +61,7 @@ struct ab_http_server {
     pthread_mutex_t offload_lock;
     pthread_cond_t offload_queued;
     struct ab_http_pending *offload_head, *offload_tail;
+    int offload_backlog; /* queued or running */
     bool offload_quit;
     pthread_t offload_threads[OFFLOAD_THREADS];
     int offload_started;
@@ -265,6 +268,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             ab_http_finish(pending, ab_http_error(503, "unavailable", "shutting down"));
             return MHD_YES;
         }
+        if (srv->offload_backlog >= OFFLOAD_QUEUE_MAX) {
+            pthread_mutex_unlock(&srv->offload_lock);
+            ab_http_finish(pending, ab_http_error(503, "unavailable", "busy, retry later"));
+            return MHD_YES;
+        }
+        srv->offload_backlog++;
         if (srv->offload_tail)
             srv->offload_tail->next = pending;
         else
@@ -344,6 +353,7 @@ static void *offload_main(void *arg)
                            st->len,  st};
         ab_http_finish(st, st->route->handle(srv->app, &req));
         pthread_mutex_lock(&srv->offload_lock);
+        srv->offload_backlog--;
     }
     pthread_mutex_unlock(&srv->offload_lock);
     return NULL;

@@ -70,7 +70,7 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
 {
     *out = NULL;
     ab_workers *w = calloc(1, sizeof *w);
-    int total = app->cfg->worker_threads + app->cfg->sender_threads + app->cfg->job_threads + 3;
+    int total = app->cfg->worker_threads + app->cfg->sender_threads + app->cfg->job_threads + 4;
     if (!w || !(w->threads = calloc((size_t)total, sizeof *w->threads))) {
         free(w);
         return AB_ERR_NOMEM;
@@ -82,11 +82,13 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
     pthread_attr_setstacksize(&attr, 512 * 1024);
     ab_err err = AB_OK;
     for (int i = 0; i < total && err == AB_OK; i++) {
-        void *(*fn)(void *) = i == 0                             ? ab_listener_main
-                              : i == 1                           ? ab_janitor_main
-                              : i == 2                           ? ab_notifier_main
-                              : i < 3 + app->cfg->worker_threads ? ab_dispatcher_main
-                              : i < 3 + app->cfg->worker_threads + app->cfg->sender_threads
+        int k = i - 4; /* after the four singletons */
+        void *(*fn)(void *) = i == 0                         ? ab_listener_main
+                              : i == 1                       ? ab_janitor_main
+                              : i == 2                       ? ab_notifier_main
+                              : i == 3                       ? ab_prober_main
+                              : k < app->cfg->worker_threads ? ab_dispatcher_main
+                              : k < app->cfg->worker_threads + app->cfg->sender_threads
                                   ? ab_sender_main
                                   : ab_job_runner_main;
         if (pthread_create(&w->threads[i], &attr, fn, app) != 0)

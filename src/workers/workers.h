@@ -42,5 +42,6 @@ void *ab_sender_main(void *app);
 void *ab_listener_main(void *app);
 void *ab_janitor_main(void *app);
 void *ab_notifier_main(void *app);
+void *ab_prober_main(void *app);
 
 #endif

@@ -1,0 +1,54 @@
+/* The prober: every two seconds, on its own connection, asks the database for its schema
+ * version and the queue gauges (inbox, outbox, jobs), and keeps the answers in the app.
+ * /readyz and /metrics answer from them on the event loop, without a database round trip:
+ * a probe that waits on a slow database, or queues behind FAL's callbacks for a helper thread,
+ * fails readiness on every replica at once, and the ingress then drops Telegram's webhooks. */
+#include <stdatomic.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "db/inbox.h"
+#include "db/jobs.h"
+#include "db/migrate.h"
+#include "db/outbox.h"
+#include "workers/workers.h"
+
+#define PROBE_EVERY_MS 2000
+
+static void probe(ab_app *app, ab_db *db)
+{
+    int version = 0;
+    if (ab_migrate_current_version(db, &version) != AB_OK)
+        return;
+    atomic_store(&app->schema_version, version);
+    atomic_store(&app->db_seen_ms, ab_app_clock_ms());
+    int64_t count = 0;
+    double age = 0;
+    if (ab_db_inbox_stats(db, &count, &age) == AB_OK) {
+        ab_metrics_set(AB_M_INBOX_PENDING, "", (double)count);
+        ab_metrics_set(AB_M_INBOX_LAG_SECONDS, "", age);
+    }
+    if (ab_db_outbox_pending(db, &count, &age) == AB_OK) {
+        ab_metrics_set(AB_M_OUTBOX_PENDING, "", (double)count);
+        ab_metrics_set(AB_M_OUTBOX_OLDEST_SECONDS, "", age);
+    }
+    if (ab_db_jobs_stats(db, &count, &age) == AB_OK) {
+        ab_metrics_set(AB_M_JOBS_PENDING, "", (double)count);
+        ab_metrics_set(AB_M_JOBS_OLDEST_SECONDS, "", age);
+    }
+}
+
+void *ab_prober_main(void *arg)
+{
+    ab_app *app = arg;
+    ab_db *db = NULL;
+    while (atomic_load(&app->running)) {
+        if (!db && ab_db_connect(app->cfg->database_url, &db) != AB_OK)
+            db = NULL;
+        if (db)
+            probe(app, db);
+        ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), PROBE_EVERY_MS);
+    }
+    ab_db_close(db);
+    return NULL;
+}
