@@ -68,6 +68,9 @@ static const config_var VARS[] = {
      "threads delivering outbox rows to the Bot API"},
     {"JOB_THREADS", T_INT, OFF(job_threads), "2", 1, 64, 0, false, V_NONE,
      "threads running background jobs (photo checks, training, clean-up)"},
+    {"JOBS_PER_USER", T_INT, OFF(jobs_per_user), "1", 1, 64, 0, false, V_NONE,
+     "most background jobs of one user running at once, so one user's flood of photos does not "
+     "hold up everyone else's"},
     {"JOB_LEASE_SECONDS", T_INT, OFF(job_lease_s), "60", 3, 3600, 0, false, V_NONE,
      "a running job's lease, renewed every third of it while the job runs; a replica that dies "
      "mid-job leaves it to others after this long"},

@@ -31,6 +31,7 @@ typedef struct ab_config {
     int sender_threads;
     int job_threads;
     int job_lease_s;
+    int jobs_per_user;
     int db_pool_size;
     int inbox_writers;
     double telegram_rate_global;

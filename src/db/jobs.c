@@ -49,16 +49,20 @@ static const ab_db_stmt CLAIM = {
     "job_claim",
     "UPDATE jobs SET status = 'running', attempts = attempts + 1, claims = claims + 1,"
     " updated_at = now(), lease_until = now() + make_interval(secs => $1::int)"
-    " WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_after <= now()"
+    " WHERE id = (SELECT id FROM jobs j WHERE status = 'pending' AND run_after <= now()"
+    /* a user with $2 jobs running waits, so one user's flood does not hold up the others
+     * (a soft cap: two runners claiming at the same instant may both pass it) */
+    "             AND (j.user_id IS NULL OR (SELECT count(*) FROM jobs r WHERE r.status ="
+    "                  'running' AND r.user_id = j.user_id) < $2::int)"
     "             ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING id, kind, coalesce(chat_id, 0), coalesce(user_id, 0), coalesce(avatar_id, 0),"
     " payload::text, attempts, max_attempts, claims, lease_expiries",
-    1};
+    2};
 
-ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found)
+ab_err ab_db_job_claim(ab_db *db, int lease_s, int per_user, ab_job *job, bool *found)
 {
-    char lease[24];
-    const char *params[] = {ab_db_i64(lease, lease_s)};
+    char lease[24], cap[24];
+    const char *params[] = {ab_db_i64(lease, lease_s), ab_db_i64(cap, per_user)};
     PGresult *res = NULL;
     memset(job, 0, sizeof *job);
     *found = false;

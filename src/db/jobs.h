@@ -31,8 +31,9 @@ typedef struct {
     int max_attempts;      /* 0 = the default (8) */
 } ab_job_spec;
 ab_err ab_db_job_enqueue_spec(ab_db *db, const ab_job_spec *spec);
-/** Leases the next due job for lease_s seconds; *found false when none is due. */
-ab_err ab_db_job_claim(ab_db *db, int lease_s, ab_job *job, bool *found);
+/** Leases the next due job for lease_s seconds, skipping users who already have per_user jobs
+ *  running; *found false when none is due. */
+ab_err ab_db_job_claim(ab_db *db, int lease_s, int per_user, ab_job *job, bool *found);
 void ab_job_free(ab_job *job);
 /* Ending a claimed job's run. Each is fenced on the claim: AB_ERR_CONFLICT when the lease
  * was lost and the job is another runner's now (nothing is changed then). */

@@ -132,7 +132,7 @@ void *ab_job_runner_main(void *arg)
         unsigned long seen = ab_signal_seq(&app->jobs_ready);
         ab_job job;
         bool found = false;
-        if (ab_db_job_claim(db, cfg->job_lease_s, &job, &found) != AB_OK) {
+        if (ab_db_job_claim(db, cfg->job_lease_s, cfg->jobs_per_user, &job, &found) != AB_OK) {
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
         }

@@ -15,30 +15,40 @@ from test_photos import PHOTOS  # noqa: E402
 LEASE = 3  # JOB_LEASE_SECONDS in these tests: renewed every second, expired after three
 
 
+def new_avatar(test, svc, uid):
+    """A Style avatar waiting for photos (its upload screen)."""
+    chat = Chat(test, svc, uid)
+    chat.say("/start")
+    chat.press("Create avatar")
+    chat.press("Style")
+    chat.press("Continue")
+    chat.press("Female")
+    chat.say("Lease test")
+
+
+def send_photo(test, svc, uid, rel="matplotlib/grace_hopper.jpg"):
+    """One photo message of the user, its file served by the Bot API stand-in."""
+    upd_id = test.next_update_id()
+    file_id = "photo-%d" % upd_id
+    data = (PHOTOS / rel).read_bytes()
+    test.botapi.add_file(file_id, "u%d" % upd_id, content=data,
+                         file_path="photos/file_%d.jpg" % upd_id)
+    status, _ = svc.post_update(h.photo_update(
+        upd_id, uid, file_id=file_id, file_unique_id="u%d" % upd_id, width=1024,
+        height=1024, file_size=len(data), lang="en"))
+    test.assertEqual(status, 200)
+
+
 class JobLeaseTest(h.IntegrationTestCase):
 
     def start(self, name):
         return self.start_service(name, extra_env=dict(JOB_LEASE_SECONDS=LEASE, JOB_THREADS=2))
 
     def new_avatar(self, svc, uid):
-        chat = Chat(self, svc, uid)
-        chat.say("/start")
-        chat.press("Create avatar")
-        chat.press("Style")
-        chat.press("Continue")
-        chat.press("Female")
-        chat.say("Lease test")
+        new_avatar(self, svc, uid)
 
     def send_photo(self, svc, uid):
-        upd_id = self.next_update_id()
-        file_id = "photo-%d" % upd_id
-        data = (PHOTOS / "matplotlib" / "grace_hopper.jpg").read_bytes()
-        self.botapi.add_file(file_id, "u%d" % upd_id, content=data,
-                             file_path="photos/file_%d.jpg" % upd_id)
-        status, _ = svc.post_update(h.photo_update(
-            upd_id, uid, file_id=file_id, file_unique_id="u%d" % upd_id, width=1024,
-            height=1024, file_size=len(data), lang="en"))
-        self.assertEqual(status, 200)
+        send_photo(self, svc, uid)
 
     def job(self):
         return h.psql_json(self.db_url, "SELECT status, attempts, claims, lease_expiries, "
