@@ -102,6 +102,13 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(headers);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    struct curl_header *kept = NULL;
+    if (rc == CURLE_OK && req->keep_header &&
+        curl_easy_header(h, req->keep_header, 0, CURLH_HEADER, -1, &kept) == CURLHE_OK) {
+        resp->header = strdup(kept->value);
+        if (!resp->header)
+            return AB_ERR_NOMEM;
+    }
     if (!resp->body) {
         resp->body = calloc(1, 1);
         if (!resp->body)
@@ -124,4 +131,6 @@ void ab_http_response_free(ab_http_response *resp)
     free(resp->body);
     resp->body = NULL;
     resp->body_len = 0;
+    free(resp->header);
+    resp->header = NULL;
 }

@@ -22,8 +22,9 @@ typedef struct {
      * that empty entry too). S3 also needs an "x-amz-content-sha256: <hex>" header, which curl
      * 7.88 does not add but uses as the payload hash when given. */
     const char *aws_sigv4;
-    const char *username; /* CURLOPT_USERNAME (SigV4: the access key) */
-    const char *password; /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
+    const char *username;    /* CURLOPT_USERNAME (SigV4: the access key) */
+    const char *password;    /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
+    const char *keep_header; /* a response header to return, e.g. "ETag"; NULL = none */
 } ab_http_request;
 
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
     size_t body_len;
     char error[128]; /* transport error text (no URL in it) */
     int too_large;   /* the response passed max_response (the result is then AB_ERR_HTTP) */
+    char *header;    /* the value of the request's keep_header (malloc'd), NULL when absent */
 } ab_http_response;
 
 /** One client per thread; curl global init happens once in main. */

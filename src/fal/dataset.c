@@ -1,9 +1,11 @@
-/* The training dataset ZIP, built with libzip (1.7.3) in memory.
+/* The training dataset ZIP, built with libzip (1.7.3) into a temporary file.
  *
  * Why it works this way. A dataset is up to AB_DATASET_MAX_INPUT_BYTES of photos, and the ZIP
  * is about as large (entries are STORED: JPEG and PNG do not compress, and storing costs no
- * CPU), so what matters is how many copies of the photos are alive at once. libzip reads an
- * entry's source only inside zip_close, which gave three options:
+ * CPU), far more than a replica's memory, so neither the photos nor the ZIP may be held whole.
+ * The ZIP goes to disk (TMPDIR, an emptyDir in Kubernetes) and from there to storage piecewise
+ * (ab_storage_put_file: an S3 multipart upload, one part in memory). For the photos, libzip
+ * reads an entry's source only inside zip_close, which gave three options:
  *
  *   1. Fetch every photo and add it from a zip_source_buffer with freep=1. Simple, but every
  *      photo stays in memory until zip_close has written them all: peak = photos + ZIP, about
@@ -13,14 +15,15 @@
  *      fresh buffer), so the cost is quadratic and each commit still holds two ZIPs.
  *   3. (chosen) Add each photo from a zip_source_function whose callback fetches the object
  *      from storage when libzip first asks for it (STAT or OPEN, which zip_close does for one
- *      entry right before copying it, in index order) and frees it at CLOSE. Peak = the ZIP
- *      being built + one photo. The build counts the photos held at once and logs the maximum
+ *      entry right before copying it, in index order) and frees it at CLOSE. Peak = one
+ *      photo (and libzip's copy buffer). The build counts the photos held at once and logs the
+ * maximum
  *      ("photos_held_max"); the unit tests check that it is 1.
  *
- * The archive itself is written through a second zip_source_function, a write-capable memory
- * sink, rather than zip_source_buffer_create(NULL, 0, 0): with the buffer source the finished
- * ZIP has to be read out into another allocation (two ZIPs at the end), while the sink's
- * buffer is handed to the caller as is.
+ * The archive itself is written through a second zip_source_function, a write-capable sink over
+ * temporary files that are unlinked as soon as they are made (nothing is left behind, even by a
+ * crash), rather than zip_open on a path: libzip would write PATH.XXXXXX and rename it, a named
+ * file to clean up on every way out. The committed file's descriptor goes to the caller.
  *
  * Because the downloads happen inside zip_close, a storage failure surfaces as a failed
  * zip_close; the callback keeps the first ab_err so that the caller gets the storage's code
@@ -34,11 +37,16 @@
  */
 #include "fal/dataset.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "core/log.h"
@@ -191,44 +199,49 @@ static zip_int64_t photo_cb(void *ud, void *data, zip_uint64_t len, zip_source_c
     }
 }
 
-/* ---- the archive sink: a writable in-memory source whose buffer goes to the caller -------- */
+/* ---- the archive sink: a writable source over anonymous temporary files ------------------ */
 
 typedef struct {
-    unsigned char *data; /* committed archive */
+    int fd; /* committed archive, -1 when none */
     size_t len;
     size_t rpos;
-    unsigned char *out; /* archive being written (between BEGIN_WRITE and COMMIT/ROLLBACK) */
-    size_t out_len, out_cap, out_pos;
+    int out_fd; /* archive being written (between BEGIN_WRITE and COMMIT/ROLLBACK), or -1 */
+    size_t out_len, out_pos;
     zip_error_t zerr;
 } sink;
 
-static int sink_reserve(sink *k, size_t need)
+/** A new temporary file in TMPDIR (else /tmp), already unlinked: nothing is left behind on any
+ * exit, a crash included. -1 with errno on failure. */
+static int temp_file(void)
 {
-    if (need <= k->out_cap)
-        return 0;
-    size_t cap = k->out_cap ? k->out_cap : 64 * 1024;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2) {
-            cap = need;
-            break;
-        }
-        cap *= 2;
-    }
-    unsigned char *grown = realloc(k->out, cap);
-    if (!grown) {
-        zip_error_set(&k->zerr, ZIP_ER_MEMORY, 0);
+    const char *dir = getenv("TMPDIR");
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/ab-dataset-XXXXXX", dir && *dir ? dir : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
         return -1;
     }
-    k->out = grown;
-    k->out_cap = cap;
-    return 0;
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
 }
 
-static void sink_drop_out(sink *k)
+static void close_fd(int *fd)
 {
-    free(k->out);
-    k->out = NULL;
-    k->out_len = k->out_cap = k->out_pos = 0;
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static int sink_io_error(sink *k, const char *op)
+{
+    int e = errno;
+    AB_ERROR("dataset: temporary file failed", "{s:s,s:s}", "op", op, "error", strerror(e));
+    zip_error_set(&k->zerr, ZIP_ER_WRITE, e);
+    return -1;
 }
 
 static zip_int64_t sink_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
@@ -243,10 +256,20 @@ static zip_int64_t sink_cb(void *ud, void *data, zip_uint64_t len, zip_source_cm
     case ZIP_SOURCE_READ: {
         size_t left = k->len - k->rpos;
         size_t want = len < left ? (size_t)len : left;
-        if (want)
-            memcpy(data, k->data + k->rpos, want);
-        k->rpos += want;
-        return (zip_int64_t)want;
+        size_t got = 0;
+        while (got < want) {
+            ssize_t n =
+                pread(k->fd, (unsigned char *)data + got, want - got, (off_t)(k->rpos + got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                zip_error_set(&k->zerr, ZIP_ER_READ, n < 0 ? errno : EIO);
+                return -1;
+            }
+            got += (size_t)n;
+        }
+        k->rpos += got;
+        return (zip_int64_t)got;
     }
     case ZIP_SOURCE_CLOSE:
         return 0;
@@ -269,21 +292,29 @@ static zip_int64_t sink_cb(void *ud, void *data, zip_uint64_t len, zip_source_cm
     case ZIP_SOURCE_TELL:
         return (zip_int64_t)k->rpos;
     case ZIP_SOURCE_BEGIN_WRITE:
-        sink_drop_out(k);
-        return 0;
+        close_fd(&k->out_fd);
+        k->out_len = k->out_pos = 0;
+        k->out_fd = temp_file();
+        return k->out_fd < 0 ? sink_io_error(k, "create") : 0;
     case ZIP_SOURCE_WRITE: {
-        if (len > SIZE_MAX - k->out_pos || len > INT64_MAX) {
-            zip_error_set(&k->zerr, ZIP_ER_MEMORY, 0);
+        if (len > INT64_MAX || len > SIZE_MAX - k->out_pos) {
+            zip_error_set(&k->zerr, ZIP_ER_INVAL, 0);
             return -1;
         }
-        if (sink_reserve(k, k->out_pos + (size_t)len) < 0)
-            return -1;
-        if (len)
-            memcpy(k->out + k->out_pos, data, (size_t)len);
-        k->out_pos += (size_t)len;
+        size_t done = 0;
+        while (done < (size_t)len) {
+            ssize_t n = pwrite(k->out_fd, (const unsigned char *)data + done, (size_t)len - done,
+                               (off_t)(k->out_pos + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return sink_io_error(k, "write"); /* ENOSPC: TMPDIR is too small */
+            done += (size_t)n;
+        }
+        k->out_pos += done;
         if (k->out_pos > k->out_len)
             k->out_len = k->out_pos;
-        return (zip_int64_t)len;
+        return (zip_int64_t)done;
     }
     case ZIP_SOURCE_SEEK_WRITE: {
         zip_int64_t at =
@@ -296,25 +327,25 @@ static zip_int64_t sink_cb(void *ud, void *data, zip_uint64_t len, zip_source_cm
     case ZIP_SOURCE_TELL_WRITE:
         return (zip_int64_t)k->out_pos;
     case ZIP_SOURCE_COMMIT_WRITE:
-        free(k->data);
-        k->data = k->out;
+        close_fd(&k->fd);
+        k->fd = k->out_fd;
         k->len = k->out_len;
         k->rpos = 0;
-        k->out = NULL;
-        k->out_len = k->out_cap = k->out_pos = 0;
+        k->out_fd = -1;
+        k->out_len = k->out_pos = 0;
         return 0;
     case ZIP_SOURCE_ROLLBACK_WRITE:
-        sink_drop_out(k);
+        close_fd(&k->out_fd);
+        k->out_len = k->out_pos = 0;
         return 0;
     case ZIP_SOURCE_REMOVE:
-        free(k->data);
-        k->data = NULL;
+        close_fd(&k->fd);
         k->len = k->rpos = 0;
         return 0;
     case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&k->zerr, data, len);
     case ZIP_SOURCE_FREE:
-        return 0; /* the buffers belong to the build */
+        return 0; /* the files belong to the build */
     default:
         zip_error_set(&k->zerr, ZIP_ER_OPNOTSUPP, 0);
         return -1;
@@ -384,14 +415,14 @@ static ab_err add_photos(zip_t *za, const ab_dataset_entry *entries, photo_src *
     return AB_OK;
 }
 
-ab_err ab_dataset_build_zip_capped(ab_storage *s, const ab_dataset_entry *entries, size_t n,
-                                   size_t max_input, unsigned char **zip, size_t *zip_len)
+ab_err ab_dataset_build_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                            size_t max_input, int *fd, size_t *zip_len)
 {
-    if (zip)
-        *zip = NULL;
+    if (fd)
+        *fd = -1;
     if (zip_len)
         *zip_len = 0;
-    if (!s || !entries || n == 0 || !zip || !zip_len)
+    if (!s || !entries || n == 0 || !fd || !zip_len)
         return AB_ERR_INVALID;
     ab_err err = check_entries(entries, n);
     if (err != AB_OK)
@@ -411,7 +442,7 @@ ab_err ab_dataset_build_zip_capped(ab_storage *s, const ab_dataset_entry *entrie
         photos[i].key = entries[i].key;
         zip_error_init(&photos[i].zerr);
     }
-    sink k = {0};
+    sink k = {.fd = -1, .out_fd = -1};
     zip_error_init(&k.zerr);
     zip_error_t zerr;
     zip_error_init(&zerr);
@@ -429,7 +460,7 @@ ab_err ab_dataset_build_zip_capped(ab_storage *s, const ab_dataset_entry *entrie
         src = NULL;
         goto out;
     }
-    zip_source_keep(src); /* the archive's buffer outlives zip_close */
+    zip_source_keep(src); /* the archive's file outlives zip_close */
 
     err = add_photos(za, entries, photos, n, b.mtime);
     if (err != AB_OK)
@@ -442,9 +473,13 @@ ab_err ab_dataset_build_zip_capped(ab_storage *s, const ab_dataset_entry *entrie
         goto out;
     }
     za = NULL;
-    *zip = k.data;
+    if (k.fd < 0) { /* libzip writes nothing for an archive without entries; n > 0 here */
+        err = zip_failure("close", ZIP_ER_INTERNAL, "no archive written");
+        goto out;
+    }
+    *fd = k.fd;
     *zip_len = k.len;
-    k.data = NULL;
+    k.fd = -1;
     AB_INFO("dataset: zip built", "{s:I,s:I,s:I,s:I}", "entries", (json_int_t)n, "input_bytes",
             (json_int_t)b.total_input, "zip_bytes", (json_int_t)*zip_len, "photos_held_max",
             (json_int_t)b.held_max);
@@ -454,8 +489,8 @@ out:
         zip_discard(za);
     if (src)
         zip_source_free(src);
-    free(k.data);
-    free(k.out);
+    close_fd(&k.fd);
+    close_fd(&k.out_fd);
     zip_error_fini(&k.zerr);
     zip_error_fini(&zerr);
     for (size_t i = 0; i < n; i++) {
@@ -466,8 +501,19 @@ out:
     return err;
 }
 
-ab_err ab_dataset_build_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
-                            unsigned char **zip, size_t *zip_len)
+ab_err ab_dataset_store_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                            const char *key, size_t *zip_len)
 {
-    return ab_dataset_build_zip_capped(s, entries, n, 0, zip, zip_len);
+    int fd = -1;
+    size_t len = 0;
+    if (zip_len)
+        *zip_len = 0;
+    ab_err err = ab_dataset_build_zip(s, entries, n, 0, &fd, &len);
+    if (err == AB_OK)
+        err = ab_storage_put_file(s, key, fd, len, "application/zip");
+    if (fd >= 0)
+        close(fd);
+    if (err == AB_OK && zip_len)
+        *zip_len = len;
+    return err;
 }

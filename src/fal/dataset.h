@@ -1,7 +1,8 @@
-/* The training dataset FAL's trainers download: a ZIP of an avatar's photos, built in memory
- * from object storage. Entries are STORED (JPEG/PNG do not compress) with a fixed modification
- * time, so the same photos under the same names always give the same bytes. See dataset.c for
- * how memory stays bounded (one photo at a time besides the ZIP). */
+/* The training dataset FAL's trainers download: a ZIP of an avatar's photos, built from object
+ * storage into an anonymous temporary file and stored back with ab_storage_put_file. Entries
+ * are STORED (JPEG/PNG do not compress) with a fixed modification time, so the same photos
+ * under the same names always give the same bytes. Memory stays bounded whatever the dataset's
+ * size: one photo while building, one upload part while storing (see dataset.c). */
 #ifndef AB_FAL_DATASET_H
 #define AB_FAL_DATASET_H
 
@@ -28,22 +29,29 @@ typedef struct {
 ab_err ab_dataset_check_name(const char *name);
 
 /**
- * Reads each object from storage and writes a ZIP of them, in the order given, into memory.
- * @param s        storage the photos live in (borrowed; used from this thread only)
- * @param entries  n photos; keys must be valid storage keys, names valid and distinct
- * @param zip      set to the ZIP (malloc'd, caller frees) on AB_OK, NULL otherwise
- * @param zip_len  its length
+ * Reads each object from storage and writes a ZIP of them, in the order given, into a new
+ * temporary file in TMPDIR (else /tmp), already unlinked.
+ * @param s          storage the photos live in (borrowed; used from this thread only)
+ * @param entries    n photos; keys must be valid storage keys, names valid and distinct
+ * @param max_input  cap on the photos' total size; 0 = AB_DATASET_MAX_INPUT_BYTES
+ * @param fd         set to the file (caller closes) on AB_OK, -1 otherwise; read it with pread
+ *                   or from its start (its offset is unspecified)
+ * @param zip_len    the ZIP's length
  * @return AB_OK; AB_ERR_INVALID for n == 0, a bad key, a bad or repeated name; the storage
  *         error of the first failing get (AB_ERR_NOT_FOUND for a missing photo; AB_ERR_HTTP
  *         and AB_ERR_TIMEOUT are retryable, see ab_storage_err_retryable); AB_ERR_LIMIT when
- *         the photos add up to more than AB_DATASET_MAX_INPUT_BYTES (or a storage object is
- *         over its own limit); AB_ERR_NOMEM; AB_ERR_INTERNAL for a libzip failure (logged).
+ *         the photos add up to more than the cap (or a storage object is over its own limit);
+ *         AB_ERR_NOMEM; AB_ERR_INTERNAL for a libzip or temporary file failure (logged; a full
+ *         TMPDIR is one).
  */
 ab_err ab_dataset_build_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
-                            unsigned char **zip, size_t *zip_len);
+                            size_t max_input, int *fd, size_t *zip_len);
 
-/** ab_dataset_build_zip with another cap on the total input (tests); 0 = the default cap. */
-ab_err ab_dataset_build_zip_capped(ab_storage *s, const ab_dataset_entry *entries, size_t n,
-                                   size_t max_input, unsigned char **zip, size_t *zip_len);
+/**
+ * ab_dataset_build_zip, then ab_storage_put_file of the ZIP under key (application/zip).
+ * *zip_len (if not NULL) is the stored size on AB_OK, 0 otherwise. Errors: those of both.
+ */
+ab_err ab_dataset_store_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                            const char *key, size_t *zip_len);
 
 #endif

@@ -1,6 +1,7 @@
 /* The file:// backend: an object is the regular file ROOT/KEY.
  *
- * Writes go to a temporary file in the object's directory (".tmp-XXXXXX": no valid key has a
+ * Writes go (from memory, or copied piecewise from a file for ab_storage_put_file) to a
+ * temporary file in the object's directory (".tmp-XXXXXX": no valid key has a
  * segment starting with '.', so listings skip them and no key can collide with one), are
  * fsync'ed and renamed over the target: a reader sees the old or the new object, never half
  * of one, and an object whose row the database already points to survives a crash.
@@ -86,6 +87,38 @@ static int write_all(int fd, const unsigned char *data, size_t len)
     return 0;
 }
 
+/* Where the bytes of a put come from: memory, or an open file read piecewise from offset 0. */
+typedef struct {
+    const unsigned char *data; /* when fd < 0 */
+    int fd;
+    size_t len;
+} put_source;
+
+#define COPY_CHUNK ((size_t)256 << 10)
+
+/* Copies the file piecewise (one chunk in memory); 0 or an errno (EIO: shorter than len). */
+static int copy_file(int out, int in, size_t len)
+{
+    unsigned char *buf = malloc(len < COPY_CHUNK ? (len ? len : 1) : COPY_CHUNK);
+    if (!buf)
+        return ENOMEM;
+    int err = 0;
+    for (size_t at = 0; at < len && !err;) {
+        size_t want = len - at < COPY_CHUNK ? len - at : COPY_CHUNK;
+        ssize_t n = pread(in, buf, want, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            err = n < 0 ? errno : EIO;
+            break;
+        }
+        err = write_all(out, buf, (size_t)n);
+        at += (size_t)n;
+    }
+    free(buf);
+    return err;
+}
+
 static void fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -95,10 +128,8 @@ static void fsync_dir(const char *dir)
     }
 }
 
-static ab_err file_put(ab_storage_backend *b, const char *key, const void *data, size_t len,
-                       const char *content_type)
+static ab_err store(ab_storage_backend *b, const char *key, const put_source *src)
 {
-    (void)content_type;
     char path[PATH_MAX], tmp[PATH_MAX];
     if (!join(path, sizeof path, b->root, key))
         return AB_ERR_INVALID;
@@ -125,7 +156,7 @@ static ab_err file_put(ab_storage_backend *b, const char *key, const void *data,
     if (fd < 0)
         return io_error("create", key, ENOENT);
 
-    int err = write_all(fd, data, len);
+    int err = src->fd < 0 ? write_all(fd, src->data, src->len) : copy_file(fd, src->fd, src->len);
     if (!err && fchmod(fd, 0640) != 0)
         err = errno;
     if (!err && fsync(fd) != 0)
@@ -143,6 +174,22 @@ static ab_err file_put(ab_storage_backend *b, const char *key, const void *data,
     *slash = '\0';
     fsync_dir(path);
     return AB_OK;
+}
+
+static ab_err file_put(ab_storage_backend *b, const char *key, const void *data, size_t len,
+                       const char *content_type)
+{
+    (void)content_type;
+    put_source src = {data, -1, len};
+    return store(b, key, &src);
+}
+
+static ab_err file_put_file(ab_storage_backend *b, const char *key, int fd, size_t size,
+                            const char *content_type)
+{
+    (void)content_type;
+    put_source src = {NULL, fd, size};
+    return store(b, key, &src);
 }
 
 static ab_err file_get(ab_storage_backend *b, const char *key, unsigned char **data, size_t *len)
@@ -353,6 +400,7 @@ ab_err ab_storage_file_open(const char *dir, size_t max_object_size, ab_storage_
 const ab_storage_ops ab_storage_file_ops = {
     .name = "file",
     .put = file_put,
+    .put_file = file_put_file,
     .get = file_get,
     .del = file_del,
     .list = file_list,

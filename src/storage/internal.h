@@ -13,6 +13,9 @@ typedef struct {
     const char *name;
     ab_err (*put)(ab_storage_backend *b, const char *key, const void *data, size_t len,
                   const char *content_type);
+    /* fd, size and content_type checked by storage.c */
+    ab_err (*put_file)(ab_storage_backend *b, const char *key, int fd, size_t size,
+                       const char *content_type);
     ab_err (*get)(ab_storage_backend *b, const char *key, unsigned char **data, size_t *len);
     ab_err (*del)(ab_storage_backend *b, const char *key);
     ab_err (*list)(ab_storage_backend *b, const char *prefix, ab_storage_keys *out);

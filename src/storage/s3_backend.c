@@ -1,5 +1,6 @@
 /* The s3:// backend: PUT/GET/DELETE object and ListObjectsV2 over libcurl, signed by curl's
  * built-in AWS SigV4 (CURLOPT_AWS_SIGV4 "aws:amz:REGION:s3" with the access and secret key).
+ * Large files (ab_storage_put_file) go as multipart uploads: s3_multipart.c.
  *
  * What curl 7.88 does and does not do, and so what we do here (lib/http_aws_sigv4.c, 7.88.1):
  *  - it signs the path and the query exactly as given in the URL, without normalising or
@@ -25,29 +26,12 @@
 #include <time.h>
 
 #include "core/log.h"
-#include "storage/internal.h"
-#include "core/http_client.h"
+#include "storage/s3_internal.h"
 #include "storage/s3_sign.h"
 #include "storage/s3_xml.h"
 
-/* hex SHA-256 of the empty string: the payload hash of GET, DELETE and list requests */
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define LIST_TIMEOUT_S 60
 #define MAX_LIST_PAGES 100000 /* 100 million keys: a bound against a server that never ends */
-
-struct ab_storage_backend {
-    ab_http_client *http;
-    char *bucket;
-    char *scheme;    /* "http" or "https" */
-    char *host;      /* host[:port] as sent in Host (default ports left out, as clients do) */
-    char *base_path; /* "" (virtual-hosted) or "/BUCKET" (path style) */
-    char *region;
-    char *access_key;
-    char *secret_key;
-    char sigv4[96]; /* "aws:amz:REGION:s3" */
-    int timeout_s;
-    size_t max_object_size;
-};
 
 static void say(char *why, size_t why_len, const char *fmt, const char *arg)
 {
@@ -194,6 +178,7 @@ ab_err ab_storage_s3_open(const char *bucket, const ab_storage_config *cfg,
     snprintf(b->sigv4, sizeof b->sigv4, "aws:amz:%s:s3", region);
     b->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 60;
     b->max_object_size = cfg->max_object_size ? cfg->max_object_size : (size_t)64 << 20;
+    b->part_size = cfg->s3_part_size ? cfg->s3_part_size : AB_STORAGE_S3_PART_SIZE;
     if (!b->host || !b->base_path || !b->bucket || !b->region || !b->access_key || !b->secret_key ||
         !b->http) {
         s3_close(b);
@@ -203,8 +188,7 @@ ab_err ab_storage_s3_open(const char *bucket, const ab_storage_config *cfg,
     return AB_OK;
 }
 
-/* scheme://host/base/<encoded key>[?query]; caller frees. */
-static char *object_url(const ab_storage_backend *b, const char *key, const char *query)
+char *ab_s3_object_url(const ab_storage_backend *b, const char *key, const char *query)
 {
     char *enc = ab_s3_uri_encode(key, true);
     if (!enc)
@@ -219,13 +203,10 @@ static char *object_url(const ab_storage_backend *b, const char *key, const char
     return url;
 }
 
-/*
- * Turns the outcome of one request into an ab_err, logging what an operator needs (status, S3's
- * error code and message) and nothing secret: the URL is never logged (presigned or not, it may
- * be sensitive), the key name is.
- */
-static ab_err outcome(const ab_storage_backend *b, const char *op, const char *key,
-                      ab_err transport, const ab_http_response *r)
+/* See s3_internal.h. The URL is never logged (presigned or not, it may be sensitive); the key
+ * name is. */
+ab_err ab_s3_outcome(const ab_storage_backend *b, const char *op, const char *key, ab_err transport,
+                     const ab_http_response *r)
 {
     if (transport != AB_OK) {
         AB_WARN("storage: S3 request failed", "{s:s,s:s,s:s,s:s,s:s}", "op", op, "key", key,
@@ -240,15 +221,7 @@ static ab_err outcome(const ab_storage_backend *b, const char *op, const char *k
     char *code = ab_s3_xml_text(r->body, r->body_len, "Code");
     char *message = ab_s3_xml_text(r->body, r->body_len, "Message");
     const char *c = code ? code : "";
-    ab_err err;
-    if (r->status == 404 && (!code || strcmp(c, "NoSuchKey") == 0))
-        err = AB_ERR_NOT_FOUND; /* NoSuchBucket stays a configuration error below */
-    else if (r->status == 408 || strcmp(c, "RequestTimeout") == 0)
-        err = AB_ERR_TIMEOUT;
-    else if (r->status >= 500 || r->status == 429 || strcmp(c, "SlowDown") == 0)
-        err = AB_ERR_HTTP;
-    else
-        err = AB_ERR_REMOTE;
+    ab_err err = ab_s3_code_err(r->status, code);
     if (message && strlen(message) > 300)
         message[300] = '\0';
     if (err == AB_ERR_REMOTE)
@@ -265,32 +238,52 @@ static ab_err outcome(const ab_storage_backend *b, const char *op, const char *k
     return err;
 }
 
-/* One signed request; resp must be freed by the caller. */
+ab_err ab_s3_code_err(long status, const char *code)
+{
+    const char *c = code ? code : "";
+    if (status == 404 && (!code || strcmp(c, "NoSuchKey") == 0))
+        return AB_ERR_NOT_FOUND; /* NoSuchBucket, NoSuchUpload stay refusals */
+    if (status == 408 || strcmp(c, "RequestTimeout") == 0)
+        return AB_ERR_TIMEOUT;
+    if (status >= 500 || status == 429 || strcmp(c, "SlowDown") == 0 ||
+        strcmp(c, "InternalError") == 0)
+        return AB_ERR_HTTP;
+    return AB_ERR_REMOTE;
+}
+
+ab_err ab_s3_perform(ab_storage_backend *b, const ab_s3_request *r, ab_http_response *resp)
+{
+    ab_http_request req = {
+        .method = r->method,
+        .url = r->url,
+        .headers = r->headers,
+        .body = r->body,
+        .body_len = r->body_len,
+        .timeout_s = b->timeout_s,
+        .max_response = r->max_response,
+        .aws_sigv4 = b->sigv4,
+        .username = b->access_key,
+        .password = b->secret_key,
+        .keep_header = r->keep_header,
+    };
+    return ab_http_perform(b->http, &req, resp);
+}
+
+/* perform with the arguments of the simple operations below. */
 static ab_err perform(ab_storage_backend *b, const char *method, const char *url,
                       const char *const *headers, const void *body, size_t body_len,
                       size_t max_response, ab_http_response *resp, bool *too_large)
 {
-    ab_http_request req = {
-        .method = method,
-        .url = url,
-        .headers = headers,
-        .body = body,
-        .body_len = body_len,
-        .timeout_s = b->timeout_s,
-        .max_response = max_response,
-        .aws_sigv4 = b->sigv4,
-        .username = b->access_key,
-        .password = b->secret_key,
-    };
-    ab_err err = ab_http_perform(b->http, &req, resp);
+    ab_s3_request r = {method, url, headers, body, body_len, max_response, NULL};
+    ab_err err = ab_s3_perform(b, &r, resp);
     *too_large = resp->too_large != 0;
     return err;
 }
 
-static ab_err s3_put(ab_storage_backend *b, const char *key, const void *data, size_t len,
-                     const char *content_type)
+ab_err ab_s3_put(ab_storage_backend *b, const char *key, const void *data, size_t len,
+                 const char *content_type)
 {
-    char *url = object_url(b, key, NULL);
+    char *url = ab_s3_object_url(b, key, NULL);
     if (!url)
         return AB_ERR_NOMEM;
     char sha[65];
@@ -303,17 +296,17 @@ static ab_err s3_put(ab_storage_backend *b, const char *key, const void *data, s
     bool too_large;
     ab_err err = perform(b, "PUT", url, headers, data, len, 64 << 10, &resp, &too_large);
     free(url);
-    err = outcome(b, "put", key, err, &resp);
+    err = ab_s3_outcome(b, "put", key, err, &resp);
     ab_http_response_free(&resp);
     return err;
 }
 
 static ab_err s3_get(ab_storage_backend *b, const char *key, unsigned char **data, size_t *len)
 {
-    char *url = object_url(b, key, NULL);
+    char *url = ab_s3_object_url(b, key, NULL);
     if (!url)
         return AB_ERR_NOMEM;
-    const char *headers[] = {"x-amz-content-sha256: " EMPTY_SHA256, NULL};
+    const char *headers[] = {"x-amz-content-sha256: " AB_S3_EMPTY_SHA256, NULL};
     ab_http_response resp;
     bool too_large;
     ab_err err = perform(b, "GET", url, headers, NULL, 0, b->max_object_size, &resp, &too_large);
@@ -324,7 +317,7 @@ static ab_err s3_get(ab_storage_backend *b, const char *key, unsigned char **dat
         ab_http_response_free(&resp);
         return AB_ERR_LIMIT;
     }
-    err = outcome(b, "get", key, err, &resp);
+    err = ab_s3_outcome(b, "get", key, err, &resp);
     if (err == AB_OK) {
         /* hand the body over as is: ab_http_perform NUL-terminates it */
         *data = (unsigned char *)resp.body;
@@ -337,15 +330,15 @@ static ab_err s3_get(ab_storage_backend *b, const char *key, unsigned char **dat
 
 static ab_err s3_del(ab_storage_backend *b, const char *key)
 {
-    char *url = object_url(b, key, NULL);
+    char *url = ab_s3_object_url(b, key, NULL);
     if (!url)
         return AB_ERR_NOMEM;
-    const char *headers[] = {"x-amz-content-sha256: " EMPTY_SHA256, NULL};
+    const char *headers[] = {"x-amz-content-sha256: " AB_S3_EMPTY_SHA256, NULL};
     ab_http_response resp;
     bool too_large;
     ab_err err = perform(b, "DELETE", url, headers, NULL, 0, 64 << 10, &resp, &too_large);
     free(url);
-    err = outcome(b, "delete", key, err, &resp);
+    err = ab_s3_outcome(b, "delete", key, err, &resp);
     ab_http_response_free(&resp);
     return err == AB_ERR_NOT_FOUND ? AB_OK : err; /* idempotent, like S3 itself */
 }
@@ -389,12 +382,12 @@ static ab_err s3_list(ab_storage_backend *b, const char *prefix, ab_storage_keys
             err = AB_ERR_NOMEM;
             break;
         }
-        const char *headers[] = {"x-amz-content-sha256: " EMPTY_SHA256, NULL};
+        const char *headers[] = {"x-amz-content-sha256: " AB_S3_EMPTY_SHA256, NULL};
         ab_http_response resp;
         bool too_large;
         err = perform(b, "GET", url, headers, NULL, 0, 0, &resp, &too_large);
         free(url);
-        err = outcome(b, "list", prefix, err, &resp);
+        err = ab_s3_outcome(b, "list", prefix, err, &resp);
         bool truncated = false;
         char *next = NULL;
         if (err == AB_OK) {
@@ -454,7 +447,8 @@ static ab_err s3_presign_get(ab_storage_backend *b, const char *key, int expires
 
 const ab_storage_ops ab_storage_s3_ops = {
     .name = "s3",
-    .put = s3_put,
+    .put = ab_s3_put,
+    .put_file = ab_s3_put_file,
     .get = s3_get,
     .del = s3_del,
     .list = s3_list,

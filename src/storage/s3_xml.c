@@ -168,6 +168,12 @@ char *ab_s3_xml_text(const char *xml, size_t len, const char *tag)
     return decode(body, body_end, NULL);
 }
 
+bool ab_s3_xml_has(const char *xml, size_t len, const char *tag)
+{
+    const char *body, *body_end;
+    return xml && element(xml, xml + len, tag, &body, &body_end) != NULL;
+}
+
 ab_err ab_s3_parse_list_page(const char *xml, size_t len, ab_storage_keys *list, size_t *cap,
                              bool *truncated, char **next_token)
 {

@@ -1,6 +1,7 @@
-/* The little XML that S3 answers with: ListObjectsV2 pages and <Error> bodies. Not a general
- * parser: it finds elements by name, decodes entities and CDATA, and refuses what it cannot
- * read rather than guessing. Internal to src/storage; unit-tested on S3 and MinIO samples. */
+/* The little XML that S3 answers with: ListObjectsV2 pages, multipart upload results and <Error>
+ * bodies. Not a general parser: it finds elements by name, decodes entities and CDATA, and
+ * refuses what it cannot read rather than guessing. Internal to src/storage; unit-tested on S3 and
+ * MinIO samples. */
 #ifndef AB_STORAGE_S3_XML_H
 #define AB_STORAGE_S3_XML_H
 
@@ -15,6 +16,10 @@
  * malformed.
  */
 char *ab_s3_xml_text(const char *xml, size_t len, const char *tag);
+
+/** True when xml[0..len) holds a whole element named tag (with its end tag), e.g. the
+ * <CompleteMultipartUploadResult> that tells a completed upload from an <Error>. */
+bool ab_s3_xml_has(const char *xml, size_t len, const char *tag);
 
 /**
  * Reads one ListObjectsV2 page: appends each Contents/Key to list (cap is its capacity, see

@@ -171,17 +171,33 @@ const char *ab_storage_backend_name(const ab_storage *s)
     return s->ops->name;
 }
 
+/* The content type to send, or NULL when it is refused. */
+static const char *checked_type(const char *content_type)
+{
+    if (!content_type)
+        return "application/octet-stream";
+    /* it becomes an HTTP header: no way to smuggle a second header in */
+    if (!*content_type || strlen(content_type) > 255 || has_control(content_type))
+        return NULL;
+    return content_type;
+}
+
 ab_err ab_storage_put(ab_storage *s, const char *key, const void *data, size_t len,
                       const char *content_type)
 {
-    if (ab_storage_check_key(key) != AB_OK || (!data && len))
-        return AB_ERR_INVALID;
-    if (!content_type)
-        content_type = "application/octet-stream";
-    /* it becomes an HTTP header: no way to smuggle a second header in */
-    if (!*content_type || strlen(content_type) > 255 || has_control(content_type))
+    content_type = checked_type(content_type);
+    if (ab_storage_check_key(key) != AB_OK || (!data && len) || !content_type)
         return AB_ERR_INVALID;
     return s->ops->put(s->backend, key, data ? data : "", len, content_type);
+}
+
+ab_err ab_storage_put_file(ab_storage *s, const char *key, int fd, size_t size,
+                           const char *content_type)
+{
+    content_type = checked_type(content_type);
+    if (ab_storage_check_key(key) != AB_OK || fd < 0 || !content_type)
+        return AB_ERR_INVALID;
+    return s->ops->put_file(s->backend, key, fd, size, content_type);
 }
 
 ab_err ab_storage_get(ab_storage *s, const char *key, unsigned char **data, size_t *len)

@@ -43,7 +43,14 @@ typedef struct {
     bool s3_force_path_style;  /* S3_FORCE_PATH_STYLE: http://host/bucket/key (MinIO) */
     int timeout_s;             /* one request, whole transfer; 0 = 60 s */
     size_t max_object_size;    /* largest object ab_storage_get reads; 0 = 64 MiB */
+    /* part size of S3 multipart uploads (ab_storage_put_file); 0 = AB_STORAGE_S3_PART_SIZE.
+     * S3 refuses parts under 5 MiB but the last (EntityTooSmall): smaller only in tests. */
+    size_t s3_part_size;
 } ab_storage_config;
+
+/** ab_storage_put_file's S3 part size: the memory one upload holds, and files up to this size
+ * go as one PUT. S3 allows 5 MiB to 5 GiB per part and 10,000 parts. */
+#define AB_STORAGE_S3_PART_SIZE ((size_t)8 << 20)
 
 /** Keys found by ab_storage_list, sorted by byte value (S3's order). */
 typedef struct {
@@ -79,6 +86,18 @@ const char *ab_storage_backend_name(const ab_storage *s);
  */
 ab_err ab_storage_put(ab_storage *s, const char *key, const void *data, size_t len,
                       const char *content_type);
+/**
+ * Stores the first size bytes of the open file fd under key, like ab_storage_put, with memory
+ * bounded whatever the size. The file is read with pread from offset 0 (its position is left
+ * alone) and stays open (the caller closes it). S3: a file larger than one part
+ * (AB_STORAGE_S3_PART_SIZE) goes as a multipart upload (CreateMultipartUpload, UploadPart per
+ * part, CompleteMultipartUpload), aborted on any failure so that neither an object nor a pending
+ * upload is left; holds one part in memory. File backend: copied piecewise into a temporary file
+ * that is renamed over the object. A file shorter than size is AB_ERR_INTERNAL (logged);
+ * AB_ERR_LIMIT past S3's 10,000 parts.
+ */
+ab_err ab_storage_put_file(ab_storage *s, const char *key, int fd, size_t size,
+                           const char *content_type);
 /** Reads an object. *data is malloc'd (caller frees) and NUL-terminated past *len. */
 ab_err ab_storage_get(ab_storage *s, const char *key, unsigned char **data, size_t *len);
 /** Deletes an object; AB_OK when it did not exist. */

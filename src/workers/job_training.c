@@ -115,15 +115,10 @@ static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, si
         entries[i].key = keys[i];
         entries[i].name = names[i];
     }
-    unsigned char *zip = NULL;
     size_t zip_len = 0;
-    err = n < 10 ? AB_ERR_INVALID : ab_dataset_build_zip(ctx->storage, entries, n, &zip, &zip_len);
-    if (err == AB_OK) {
-        snprintf(key, key_len, "avatars/%lld/%lld/dataset-%lld.zip", (long long)t->user_id,
-                 (long long)t->avatar_id, (long long)t->batch_id);
-        err = ab_storage_put(ctx->storage, key, zip, zip_len, "application/zip");
-        free(zip);
-    }
+    snprintf(key, key_len, "avatars/%lld/%lld/dataset-%lld.zip", (long long)t->user_id,
+             (long long)t->avatar_id, (long long)t->batch_id);
+    err = n < 10 ? AB_ERR_INVALID : ab_dataset_store_zip(ctx->storage, entries, n, key, &zip_len);
     if (err == AB_OK) {
         int ttl = ctx->app->cfg->presigned_url_ttl_s;
         err = ab_storage_presign_get(

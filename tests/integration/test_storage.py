@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Object storage (src/storage) end to end: the real C code, through tests/support/storage_cli,
 against the S3 stand-in (which recomputes every request's SigV4 signature with the AWS SDK's
-signer) and against a file:// directory.
+signer) and against a file:// directory. Also the training dataset ZIP (src/fal/dataset.c)
+streamed into storage: multipart on S3, aborted on failure, and peak memory that does not grow
+with the dataset.
 
     python3 tests/integration/test_storage.py
 
@@ -15,6 +17,7 @@ Needs node and npm (the stand-in's pinned dependencies are installed on first us
 
 import hashlib
 import http.client
+import io
 import json
 import os
 import subprocess
@@ -25,6 +28,7 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -71,6 +75,32 @@ def payload(n, seed=b""):
     return bytes(out[:n])
 
 
+def fake_jpeg(n, seed):
+    """n bytes that look like a JPEG (SOI, APP0 JFIF, ..., EOI) and do not compress."""
+    head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+    return head + payload(n - len(head) - 2, b"jpeg%d" % seed) + b"\xff\xd9"
+
+
+MiB = 1024 * 1024
+PART = 8 * MiB  # AB_STORAGE_S3_PART_SIZE
+
+
+def peak_rss_env():
+    """The environment for a peak-memory measurement: under AddressSanitizer, no quarantine (it
+    keeps freed memory resident, up to 256 MB, which would be measured as ours)."""
+    asan = os.environ.get("ASAN_OPTIONS")
+    return {"ASAN_OPTIONS": asan + ":quarantine_size_mb=0"} if asan is not None else {}
+
+
+def cli_values(out):
+    """storage_cli's "name value" lines (put-file, dataset) as a dict of ints."""
+    values = {}
+    for line in out.decode().splitlines():
+        name, _, value = line.partition(" ")
+        values[name] = int(value)
+    return values
+
+
 class StorageCli:
     """Runs storage_cli with a storage environment; returns (exit code, stdout, stderr)."""
 
@@ -103,6 +133,13 @@ class StorageCli:
     def list(self, prefix="", **kw):
         out = self.ok("list", prefix, **kw).decode()
         return [line for line in out.split("\n") if line]
+
+    def put_file(self, key, path, content_type=None, **kw):
+        args = ["put-file", key, str(path)] + ([content_type] if content_type else [])
+        return cli_values(self.ok(*args, **kw))
+
+    def dataset(self, key, photo_keys, **kw):
+        return cli_values(self.ok("dataset", key, *photo_keys, **kw))
 
     def presign(self, key, expires=None, **kw):
         args = ["presign", key] + ([str(expires)] if expires is not None else [])
@@ -363,6 +400,172 @@ class S3StorageTest(unittest.TestCase):
         self.assertEqual(self.s3.requests(), [])
 
 
+class S3MultipartTest(unittest.TestCase):
+    """ab_storage_put_file and the dataset ZIP on S3: multipart uploads, as S3 checks them."""
+
+    @classmethod
+    def setUpClass(cls):
+        storage_tool()
+        cls.s3 = S3Standin(build_dir(), log_path=h.log_dir() / "test_storage.multipart.log")
+        cls.cli = StorageCli(cls.s3.env())
+        cls.tmp = tempfile.TemporaryDirectory(prefix="ab-multipart-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s3.stop()
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.s3.reset()
+
+    def write(self, name, data):
+        path = Path(self.tmp.name) / name
+        path.write_bytes(data)
+        return path
+
+    def multipart_requests(self, key):
+        """(create, parts as [partNumber], complete, abort) requests for key, in order."""
+        path = "/%s/%s" % (self.s3.bucket, key)
+        kinds = []
+        for r in self.s3.requests():
+            # every one of them signed and accepted, but those failed on purpose (no auth)
+            self.assertIn(r["auth"], ("header", None), r)
+            self.assertNotIn(r["code"], ("SignatureDoesNotMatch", "XAmzContentSHA256Mismatch"), r)
+            if r["path"] != path:
+                continue
+            q = urllib.parse.parse_qs(r["query"], keep_blank_values=True)
+            if r["method"] == "POST" and "uploads" in q:
+                kinds.append(("create", r["status"]))
+            elif r["method"] == "PUT" and "partNumber" in q:
+                kinds.append(("part %s" % q["partNumber"][0], r["status"]))
+            elif r["method"] == "POST" and "uploadId" in q:
+                kinds.append(("complete", r["status"]))
+            elif r["method"] == "DELETE" and "uploadId" in q:
+                kinds.append(("abort", r["status"]))
+            else:
+                kinds.append((r["method"], r["status"]))
+        return kinds
+
+    def test_large_file_goes_in_parts(self):
+        data = payload(2 * PART + 123_457, b"multipart")
+        key = "avatars/7000000100/1/dataset-1.zip"
+        self.cli.put_file(key, self.write("big.bin", data), "application/zip")
+        self.assertEqual(self.multipart_requests(key),
+                         [("create", 200), ("part 1", 200), ("part 2", 200), ("part 3", 200),
+                          ("complete", 200)])
+        (obj,) = self.s3.objects()
+        self.assertEqual((obj["key"], obj["size"], obj["content_type"], obj["sha256"]),
+                         (key, len(data), "application/zip", hashlib.sha256(data).hexdigest()))
+        self.assertEqual(self.s3.uploads(), [])
+        status, body = fetch(self.cli.presign(key))
+        self.assertEqual((status, body == data), (200, True))
+
+    def test_file_of_one_part_is_one_put(self):
+        data = payload(PART, b"one part")
+        key = "avatars/7000000100/1/dataset-2.zip"
+        self.cli.put_file(key, self.write("one.bin", data))
+        self.assertEqual(self.multipart_requests(key), [("PUT", 200)])
+        self.assertEqual(self.s3.objects()[0]["sha256"], hashlib.sha256(data).hexdigest())
+
+    def test_failure_mid_upload_aborts_it(self):
+        key = "avatars/7000000100/1/dataset-3.zip"
+        old = b"the previous dataset"
+        self.cli.put(key, old)
+        path = self.write("fail.bin", payload(3 * PART + 1, b"fail"))
+        line = "%s/%s?" % (self.s3.bucket, key)
+        cases = [
+            ("500", "PUT /" + line + "partNumber=2", "part 2", 500),
+            ("down", "PUT /" + line + "partNumber=3", "part 3", 0),
+            ("503", "POST /" + line + "uploadId=", "complete", 503),
+            # a 200 whose body is an <Error>: S3 may answer CompleteMultipartUpload so
+            ("error200", "POST /" + line + "uploadId=", "complete", 200),
+        ]
+        for kind, match, failed, status in cases:
+            with self.subTest(kind=kind, failed=failed):
+                self.s3.reset()
+                self.cli.put(key, old)
+                self.s3.fault(kind, match=match)
+                code, _, err = self.cli.run("put-file", key, str(path))
+                self.assertEqual(code, EXIT_RETRYABLE, err)
+                kinds = self.multipart_requests(key)
+                self.assertIn((failed, status), kinds)
+                self.assertEqual(kinds[-1], ("abort", 204), kinds)  # aborted, and last
+                self.assertEqual(self.s3.uploads(), [])  # no orphaned upload
+                self.assertEqual(self.cli.get(key), old)  # the old object stays whole
+        # the next attempt succeeds
+        self.s3.reset()
+        self.cli.put_file(key, path)
+        self.assertEqual(self.s3.objects()[0]["size"], 3 * PART + 1)
+
+    def test_parts_under_5_mib_are_refused_and_aborted(self):
+        # the stand-in checks part sizes as S3 does: only the last part may be under 5 MiB
+        key = "avatars/7000000100/1/dataset-4.zip"
+        code, _, err = self.cli.run("put-file", key, str(self.write("small.bin",
+                                                                    payload(3 * MiB, b"s"))),
+                                    STORAGE_PART_SIZE=str(MiB))
+        self.assertEqual(code, EXIT_REMOTE, err)
+        self.assertIn("EntityTooSmall", err)
+        kinds = self.multipart_requests(key)
+        self.assertEqual(kinds[-2:], [("complete", 400), ("abort", 204)])
+        self.assertEqual((self.s3.objects(), self.s3.uploads()), ([], []))
+
+    def put_photos(self, count, size):
+        """count fake JPEGs of about size bytes, stored; returns {key: bytes}."""
+        photos = {}
+        for i in range(count):
+            key = "avatars/7000000101/1/%d.jpg" % (i + 1)
+            photos[key] = fake_jpeg(size + 1000 * i, i)
+            self.cli.put(key, photos[key], "image/jpeg")
+        return photos
+
+    def test_dataset_is_stored_in_parts_and_opens(self):
+        photos = self.put_photos(12, MiB)
+        key = "avatars/7000000101/1/dataset-7.zip"
+        out = self.cli.dataset(key, list(photos))
+        kinds = self.multipart_requests(key)
+        self.assertEqual(kinds[0], ("create", 200))
+        self.assertEqual(kinds[1:], [("part 1", 200), ("part 2", 200), ("complete", 200)])
+        (obj,) = [o for o in self.s3.objects() if o["key"] == key]
+        self.assertEqual((obj["size"], obj["content_type"]), (out["zip_bytes"], "application/zip"))
+        status, body = fetch(self.cli.presign(key))  # as FAL downloads it
+        self.assertEqual(status, 200)
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            self.assertIsNone(z.testzip())
+            infos = z.infolist()
+            self.assertEqual([i.filename for i in infos],
+                             ["photo_%02d.jpg" % (n + 1) for n in range(12)])
+            for info, (pkey, data) in zip(infos, photos.items()):
+                self.assertEqual(info.compress_type, zipfile.ZIP_STORED)
+                self.assertEqual(z.read(info), data, pkey)  # byte-identical
+        self.assertEqual(self.s3.uploads(), [])
+
+    def test_dataset_failure_aborts(self):
+        photos = self.put_photos(12, MiB)
+        key = "avatars/7000000101/1/dataset-8.zip"
+        self.s3.fault("503", match="PUT /%s/%s?partNumber=2" % (self.s3.bucket, key))
+        code, _, err = self.cli.run("dataset", key, *photos)
+        self.assertEqual(code, EXIT_RETRYABLE, err)
+        self.assertEqual(self.multipart_requests(key)[-1], ("abort", 204))
+        self.assertNotIn(key, [o["key"] for o in self.s3.objects()])
+        self.assertEqual(self.s3.uploads(), [])
+
+    def test_dataset_memory_does_not_grow(self):
+        # one stored photo of 2 MB named 8 and then 40 times: datasets of 16 and 80 MB
+        photo_key = "avatars/7000000102/1/1.jpg"
+        self.cli.put(photo_key, fake_jpeg(2 * MiB, 1), "image/jpeg")
+        peak = {}
+        for n in (8, 40):
+            key = "avatars/7000000102/1/dataset-%d.zip" % n
+            out = self.cli.dataset(key, [photo_key] * n, timeout=120, **peak_rss_env())
+            self.assertGreater(out["zip_bytes"], n * 2 * MiB)
+            self.assertEqual(self.multipart_requests(key)[-1], ("complete", 200))
+            peak[n] = out["peak_rss_kb"] * 1024
+        print("dataset peak RSS: 16 MB -> %.1f MB, 80 MB -> %.1f MB"
+              % (peak[8] / MiB, peak[40] / MiB), file=sys.stderr)
+        # 64 MB more of photos; held whole, the ZIP would add as much
+        self.assertLess(peak[40] - peak[8], 8 * MiB, peak)
+
+
 class StandinSelfTest(unittest.TestCase):
     def test_verifier_agrees_with_aws_published_examples(self):
         deps = install(build_dir())
@@ -408,6 +611,25 @@ class FileStorageTest(unittest.TestCase):
             self.assertTrue(url.startswith("file://%s/" % self.root), url)
             with urllib.request.urlopen(url) as resp:
                 self.assertEqual(resp.read(), ("object %d" % i).encode())
+
+    def test_dataset_is_written_piecewise(self):
+        photo_key = "avatars/7000000103/1/1.jpg"
+        photo = fake_jpeg(2 * MiB, 3)
+        self.cli.put(photo_key, photo, "image/jpeg")
+        peak = {}
+        for n in (8, 40):
+            key = "avatars/7000000103/1/dataset-%d.zip" % n
+            out = self.cli.dataset(key, [photo_key] * n, timeout=120, **peak_rss_env())
+            peak[n] = out["peak_rss_kb"] * 1024
+            with zipfile.ZipFile(self.root / key) as z:
+                self.assertEqual(len(z.infolist()), n)
+                self.assertEqual(z.read("photo_%02d.jpg" % n), photo)
+            self.assertEqual((self.root / key).stat().st_size, out["zip_bytes"])
+        self.assertEqual(sorted(p.name for p in (self.root / "avatars/7000000103/1").iterdir()),
+                         ["1.jpg", "dataset-40.zip", "dataset-8.zip"])  # no temporary file
+        print("dataset peak RSS (file://): 16 MB -> %.1f MB, 80 MB -> %.1f MB"
+              % (peak[8] / MiB, peak[40] / MiB), file=sys.stderr)
+        self.assertLess(peak[40] - peak[8], 8 * MiB, peak)
 
     def test_invalid_keys(self):
         for key in ["../escape", "/abs", "a//b", ".hidden"]:

@@ -1,7 +1,10 @@
 /* The training dataset ZIP (src/fal/dataset.c) built from a file:// storage: contents read back
  * with libzip, STORED entries, fixed mtime and byte-identical rebuilds (also across time
  * zones), one photo in memory at a time, storage errors passed through, name and input
- * limits. Leaks are checked by the ASan build. */
+ * limits, the ZIP stored under its key, and no temporary file left in TMPDIR whatever the
+ * outcome. Leaks (descriptors too) are checked by the ASan build. The S3 multipart path and
+ * the memory bound are checked end to end in tests/integration/test_storage.py. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 #include <cmocka.h>
@@ -20,6 +24,8 @@
 typedef struct {
     char base[64];
     char url[96];
+    char tmp[96]; /* TMPDIR during the test: the builds' temporary files go here */
+    char *saved_tmpdir;
     ab_storage *s;
 } fixture;
 
@@ -49,6 +55,12 @@ static int setup(void **state)
     if (!mkdtemp(f->base))
         return -1;
     snprintf(f->url, sizeof f->url, "file://%s/objects", f->base);
+    snprintf(f->tmp, sizeof f->tmp, "%s/tmp", f->base);
+    if (mkdir(f->tmp, 0700) != 0)
+        return -1;
+    const char *old = getenv("TMPDIR");
+    f->saved_tmpdir = old ? strdup(old) : NULL;
+    setenv("TMPDIR", f->tmp, 1);
     ab_storage_config cfg = {.url = f->url};
     char why[200];
     if (ab_storage_open(&cfg, &f->s, why, sizeof why) != AB_OK) {
@@ -70,6 +82,11 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     ab_storage_close(f->s);
+    if (f->saved_tmpdir)
+        setenv("TMPDIR", f->saved_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(f->saved_tmpdir);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->base);
     int rc = system(cmd);
@@ -83,6 +100,41 @@ static void fill_entries(ab_dataset_entry *e)
         e[i].key = KEYS[i];
         e[i].name = NAMES[i];
     }
+}
+
+/** Entries of dir, "." and ".." aside (-1 when it cannot be read). */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/** ab_dataset_build_zip, with the ZIP read into memory (*zip malloc'd, NULL on failure). */
+static ab_err build_mem(ab_storage *s, const ab_dataset_entry *e, size_t n, size_t cap,
+                        unsigned char **zip, size_t *len)
+{
+    int fd = 7;
+    *zip = NULL;
+    ab_err err = ab_dataset_build_zip(s, e, n, cap, &fd, len);
+    if (err != AB_OK) {
+        assert_int_equal(fd, -1);
+        assert_int_equal(*len, 0);
+        return err;
+    }
+    assert_true(fd >= 0);
+    *zip = malloc(*len + 1);
+    assert_non_null(*zip);
+    assert_int_equal(pread(fd, *zip, *len + 1, 0), (ssize_t)*len); /* exactly len bytes */
+    close(fd);
+    return AB_OK;
 }
 
 static time_t expected_mtime(void)
@@ -118,7 +170,7 @@ static void test_round_trip(void **state)
     ab_log_set_fd(fileno(log));
     unsigned char *zip = NULL;
     size_t len = 0;
-    ab_err err = ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, &len);
+    ab_err err = build_mem(f->s, e, N_PHOTOS, 0, &zip, &len);
     ab_log_set_fd(2);
     assert_int_equal(err, AB_OK);
     assert_non_null(zip);
@@ -168,8 +220,8 @@ static void test_deterministic(void **state)
     fill_entries(e);
     unsigned char *a = NULL, *b = NULL;
     size_t alen = 0, blen = 0;
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &a, &alen), AB_OK);
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &b, &blen), AB_OK);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &a, &alen), AB_OK);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &b, &blen), AB_OK);
     assert_int_equal(alen, blen);
     assert_memory_equal(a, b, alen);
     free(b);
@@ -182,7 +234,7 @@ static void test_deterministic(void **state)
         setenv("TZ", zones[i], 1);
         tzset();
         b = NULL;
-        assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &b, &blen), AB_OK);
+        assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &b, &blen), AB_OK);
         assert_int_equal(alen, blen);
         if (memcmp(a, b, alen) != 0)
             fail_msg("different bytes in TZ=%s", zones[i]);
@@ -199,7 +251,7 @@ static void test_deterministic(void **state)
     /* Other names give other bytes (the names are in the archive). */
     e[0].name = "other.jpg";
     b = NULL;
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &b, &blen), AB_OK);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &b, &blen), AB_OK);
     assert_true(blen != alen || memcmp(a, b, alen) != 0);
     free(b);
     free(a);
@@ -215,14 +267,60 @@ static void test_missing_photo(void **state)
     unsigned char *zip = (unsigned char *)"x";
     size_t len = 7;
     /* The first two photos were read (and must be freed) before the missing one. */
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS + 1, &zip, &len), AB_ERR_NOT_FOUND);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS + 1, 0, &zip, &len), AB_ERR_NOT_FOUND);
     assert_null(zip);
     assert_int_equal(len, 0);
     /* Missing as the first photo too. */
     e[0] = e[2];
     e[2] = e[N_PHOTOS];
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, &len), AB_ERR_NOT_FOUND);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &zip, &len), AB_ERR_NOT_FOUND);
     assert_null(zip);
+    /* a failed build leaves no temporary file behind */
+    assert_int_equal(count_entries(f->tmp), 0);
+    /* nor is anything stored */
+    assert_int_equal(ab_dataset_store_zip(f->s, e, N_PHOTOS, "avatars/1/2/dataset-1.zip", &len),
+                     AB_ERR_NOT_FOUND);
+    assert_int_equal(len, 0);
+    unsigned char *data = NULL;
+    assert_int_equal(ab_storage_get(f->s, "avatars/1/2/dataset-1.zip", &data, &len),
+                     AB_ERR_NOT_FOUND);
+    assert_int_equal(count_entries(f->tmp), 0);
+}
+
+static void test_store(void **state)
+{
+    fixture *f = *state;
+    ab_dataset_entry e[N_PHOTOS];
+    fill_entries(e);
+    unsigned char *zip = NULL;
+    size_t len = 0;
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &zip, &len), AB_OK);
+    assert_int_equal(count_entries(f->tmp), 0); /* the file was unlinked as soon as made */
+
+    size_t stored_len = 0;
+    assert_int_equal(
+        ab_dataset_store_zip(f->s, e, N_PHOTOS, "avatars/1/2/dataset-1.zip", &stored_len), AB_OK);
+    assert_int_equal(stored_len, len);
+    unsigned char *stored = NULL;
+    size_t got = 0;
+    assert_int_equal(ab_storage_get(f->s, "avatars/1/2/dataset-1.zip", &stored, &got), AB_OK);
+    assert_int_equal(got, len);
+    assert_memory_equal(stored, zip, len); /* the bytes a build gives, stored whole */
+    free(stored);
+    free(zip);
+    assert_int_equal(count_entries(f->tmp), 0);
+    char objdir[128];
+    snprintf(objdir, sizeof objdir, "%s/objects/avatars/1/2", f->base);
+    assert_int_equal(count_entries(objdir), N_PHOTOS + 1); /* no .tmp- file of the put either */
+
+    /* An unusable TMPDIR is a logged internal error, and nothing is stored. */
+    setenv("TMPDIR", "/nonexistent-ab-dataset-dir", 1);
+    assert_int_equal(
+        ab_dataset_store_zip(f->s, e, N_PHOTOS, "avatars/1/2/dataset-2.zip", &stored_len),
+        AB_ERR_INTERNAL);
+    setenv("TMPDIR", f->tmp, 1);
+    assert_int_equal(ab_storage_get(f->s, "avatars/1/2/dataset-2.zip", &stored, &got),
+                     AB_ERR_NOT_FOUND);
 }
 
 static void test_bad_names(void **state)
@@ -246,7 +344,7 @@ static void test_bad_names(void **state)
         e[1].name = bad[i];
         unsigned char *zip = NULL;
         size_t len = 0;
-        assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, &len), AB_ERR_INVALID);
+        assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &zip, &len), AB_ERR_INVALID);
         assert_null(zip);
     }
     /* A repeated name, and a bad key. */
@@ -255,12 +353,12 @@ static void test_bad_names(void **state)
     e[2].name = e[0].name;
     unsigned char *zip = NULL;
     size_t len = 0;
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, &len), AB_ERR_INVALID);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &zip, &len), AB_ERR_INVALID);
     fill_entries(e);
     e[1].key = "avatars/../etc/passwd";
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, &len), AB_ERR_INVALID);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &zip, &len), AB_ERR_INVALID);
     e[1].key = NULL;
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, &len), AB_ERR_INVALID);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, 0, &zip, &len), AB_ERR_INVALID);
     assert_null(zip);
 }
 
@@ -269,14 +367,19 @@ static void test_bad_arguments(void **state)
     fixture *f = *state;
     ab_dataset_entry e[N_PHOTOS];
     fill_entries(e);
-    unsigned char *zip = NULL;
-    size_t len = 0;
-    assert_int_equal(ab_dataset_build_zip(f->s, e, 0, &zip, &len), AB_ERR_INVALID);
-    assert_null(zip);
-    assert_int_equal(ab_dataset_build_zip(f->s, NULL, 0, &zip, &len), AB_ERR_INVALID);
-    assert_int_equal(ab_dataset_build_zip(NULL, e, N_PHOTOS, &zip, &len), AB_ERR_INVALID);
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, NULL, &len), AB_ERR_INVALID);
-    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, &zip, NULL), AB_ERR_INVALID);
+    int fd = 7;
+    size_t len = 9;
+    assert_int_equal(ab_dataset_build_zip(f->s, e, 0, 0, &fd, &len), AB_ERR_INVALID);
+    assert_int_equal(fd, -1);
+    assert_int_equal(len, 0);
+    assert_int_equal(ab_dataset_build_zip(f->s, NULL, 0, 0, &fd, &len), AB_ERR_INVALID);
+    assert_int_equal(ab_dataset_build_zip(NULL, e, N_PHOTOS, 0, &fd, &len), AB_ERR_INVALID);
+    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, 0, NULL, &len), AB_ERR_INVALID);
+    assert_int_equal(ab_dataset_build_zip(f->s, e, N_PHOTOS, 0, &fd, NULL), AB_ERR_INVALID);
+    assert_int_equal(fd, -1);
+    assert_int_equal(ab_dataset_store_zip(f->s, e, N_PHOTOS, "avatars/1/2/../x.zip", &len),
+                     AB_ERR_INVALID);
+    assert_int_equal(len, 0);
 }
 
 static void test_input_limit(void **state)
@@ -287,11 +390,10 @@ static void test_input_limit(void **state)
     size_t total = SIZES[0] + SIZES[1] + SIZES[2];
     unsigned char *zip = NULL;
     size_t len = 0;
-    assert_int_equal(ab_dataset_build_zip_capped(f->s, e, N_PHOTOS, total - 1, &zip, &len),
-                     AB_ERR_LIMIT);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, total - 1, &zip, &len), AB_ERR_LIMIT);
     assert_null(zip);
     assert_int_equal(len, 0);
-    assert_int_equal(ab_dataset_build_zip_capped(f->s, e, N_PHOTOS, total, &zip, &len), AB_OK);
+    assert_int_equal(build_mem(f->s, e, N_PHOTOS, total, &zip, &len), AB_OK);
     assert_non_null(zip);
     free(zip);
 }
@@ -303,6 +405,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_photo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_limit, setup, teardown),

@@ -1,6 +1,7 @@
 /* The storage front (src/storage/storage.c) and the file:// backend: key rules, STORAGE_URL and
- * S3 configuration checks, and the file backend's put/get/list/delete/presign semantics. The S3
- * backend's requests are exercised against the S3 stand-in by tests/integration/test_storage.py. */
+ * S3 configuration checks, and the file backend's put/put_file/get/list/delete/presign semantics.
+ * The S3 backend's requests are exercised against the S3 stand-in by
+ * tests/integration/test_storage.py. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,84 @@ static void test_file_round_trip(void **state)
     ab_storage_keys_free(&list);
 }
 
+/** The bytes of the file at ROOT/rel (malloc'd, caller frees), NULL when unreadable. */
+static unsigned char *read_object_file(const fixture *f, const char *rel, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", f->root, rel);
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return NULL;
+    fseek(in, 0, SEEK_END);
+    long n = ftell(in);
+    rewind(in);
+    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, in) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(in);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void test_file_put_file(void **state)
+{
+    fixture *f = *state;
+    /* larger than the backend's copy chunk (256 KiB), and not a multiple of it */
+    size_t size = (3u << 20) + 12345;
+    unsigned char *bytes = malloc(size);
+    assert_non_null(bytes);
+    for (size_t i = 0; i < size; i++)
+        bytes[i] = (unsigned char)(i * 7 + (i >> 12));
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    assert_int_equal(fwrite(bytes, 1, size, tmp), size);
+    assert_int_equal(fflush(tmp), 0);
+    int fd = fileno(tmp); /* its offset is at the end: put_file reads from offset 0 anyway */
+
+    assert_int_equal(ab_storage_put_file(f->s, "datasets/1/d.zip", fd, size, "application/zip"),
+                     AB_OK);
+    size_t len = 0;
+    unsigned char *stored = read_object_file(f, "datasets/1/d.zip", &len);
+    assert_non_null(stored);
+    assert_int_equal(len, size);
+    assert_memory_equal(stored, bytes, size);
+    free(stored);
+
+    /* only the first size bytes; an empty file */
+    assert_int_equal(ab_storage_put_file(f->s, "datasets/1/part", fd, 1000, NULL), AB_OK);
+    stored = read_object_file(f, "datasets/1/part", &len);
+    assert_non_null(stored);
+    assert_int_equal(len, 1000);
+    assert_memory_equal(stored, bytes, 1000);
+    free(stored);
+    assert_int_equal(ab_storage_put_file(f->s, "datasets/1/empty", fd, 0, NULL), AB_OK);
+    assert_object(f->s, "datasets/1/empty", "");
+
+    /* a file shorter than the size claimed: an error, and the old object stays whole */
+    assert_int_equal(ab_storage_put_file(f->s, "datasets/1/part", fd, size + 1, NULL),
+                     AB_ERR_INTERNAL);
+    stored = read_object_file(f, "datasets/1/part", &len);
+    assert_non_null(stored);
+    assert_int_equal(len, 1000);
+    free(stored);
+    ab_storage_keys list; /* and no temporary file */
+    assert_int_equal(ab_storage_list(f->s, "datasets/", &list), AB_OK);
+    assert_int_equal(list.count, 3);
+    ab_storage_keys_free(&list);
+    char dir[256];
+    snprintf(dir, sizeof dir, "ls -A '%s/datasets/1' | grep -q '^\\.tmp-'", f->root);
+    assert_int_not_equal(system(dir), 0);
+
+    /* the same argument checks as put */
+    assert_int_equal(ab_storage_put_file(f->s, "../escape", fd, 1, NULL), AB_ERR_INVALID);
+    assert_int_equal(ab_storage_put_file(f->s, "k", -1, 1, NULL), AB_ERR_INVALID);
+    assert_int_equal(ab_storage_put_file(f->s, "k", fd, 1, "a\r\nX-Evil: 1"), AB_ERR_INVALID);
+    fclose(tmp);
+    free(bytes);
+}
+
 static void test_file_missing_and_limits(void **state)
 {
     fixture *f = *state;
@@ -346,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_url_rules),
         cmocka_unit_test(test_s3_config_errors),
         cmocka_unit_test_setup_teardown(test_file_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_put_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_missing_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_list_prefixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_conflicts, setup, teardown),

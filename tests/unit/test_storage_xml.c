@@ -1,5 +1,6 @@
 /* S3's XML answers (src/storage/s3_xml.c): ListObjectsV2 pages as AWS and MinIO write them, the
- * escapes keys can carry, pagination fields, error bodies, and what must be refused. */
+ * escapes keys can carry, pagination fields, error bodies, multipart upload results, and what
+ * must be refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,6 +193,47 @@ static void test_error_body(void **state)
     free(sts);
 }
 
+/* AWS's documented answers to CreateMultipartUpload and CompleteMultipartUpload, and the <Error>
+ * a CompleteMultipartUpload may send after its 200 (preceded by the keep-alive whitespace). */
+static void test_multipart_answers(void **state)
+{
+    (void)state;
+    const char *init = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<InitiateMultipartUploadResult "
+                       "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+                       "  <Bucket>example-bucket</Bucket>\n  <Key>example-object</Key>\n"
+                       "  <UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
+                       "</UploadId>\n</InitiateMultipartUploadResult>";
+    char *id = ab_s3_xml_text(init, strlen(init), "UploadId");
+    assert_string_equal(id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
+    free(id);
+
+    const char *done =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<CompleteMultipartUploadResult "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+        "  <Location>http://Example-Bucket.s3.amazonaws.com/Example-Object</Location>\n"
+        "  <Bucket>Example-Bucket</Bucket>\n  <Key>Example-Object</Key>\n"
+        "  <ETag>\"3858f62230ac3c915f300c664312c11f-9\"</ETag>\n"
+        "</CompleteMultipartUploadResult>";
+    assert_true(ab_s3_xml_has(done, strlen(done), "CompleteMultipartUploadResult"));
+    assert_false(ab_s3_xml_has(done, strlen(done), "Error"));
+    /* cut before its end tag: not a result */
+    assert_false(ab_s3_xml_has(done, strlen(done) - 3, "CompleteMultipartUploadResult"));
+
+    const char *failed = "\n   \n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>"
+                         "<Code>InternalError</Code><Message>We encountered an internal error. "
+                         "Please try again.</Message><RequestId>656c76696e6727732072657175"
+                         "</RequestId></Error>";
+    assert_false(ab_s3_xml_has(failed, strlen(failed), "CompleteMultipartUploadResult"));
+    assert_true(ab_s3_xml_has(failed, strlen(failed), "Error"));
+    char *code = ab_s3_xml_text(failed, strlen(failed), "Code");
+    assert_string_equal(code, "InternalError");
+    free(code);
+    assert_false(ab_s3_xml_has(NULL, 0, "Error"));
+    assert_false(ab_s3_xml_has("", 0, "Error"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_refuses_what_it_cannot_read),
         cmocka_unit_test(test_keycount_is_not_key),
         cmocka_unit_test(test_error_body),
+        cmocka_unit_test(test_multipart_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
     s3 = S3Standin(build_dir)            # installs the pinned npm deps once, starts the server
     env = s3.env()                       # STORAGE_URL, S3_ENDPOINT, S3_REGION, keys, path style
     s3.fault("503", count=2)             # the next two S3 requests fail
+    s3.fault("down", match="partNumber=2")  # the first request whose line has this fails
     s3.objects()                         # what is stored: bucket, key, size, content_type, sha256
+    s3.uploads()                         # multipart uploads neither completed nor aborted
     s3.stop()
 
 Every S3 request the stand-in receives is checked for a valid AWS SigV4 signature (header or
@@ -89,12 +91,16 @@ class S3Standin:
         """Forgets objects, faults, recorded requests and page size."""
         self.control("POST", "reset", {})
 
-    def fault(self, kind, count=1, seconds=None):
-        """The next `count` S3 requests fail: "500", "503", "stall" (no answer) or "down"
-        (connection closed at once)."""
+    def fault(self, kind, count=1, seconds=None, match=None):
+        """The next `count` S3 requests fail (with match: the next `count` whose
+        "METHOD PATH?QUERY" contains it): "500", "503", "stall" (no answer), "down" (connection
+        closed at once) or "error200" (200 with an <Error> body, as CompleteMultipartUpload
+        may answer)."""
         payload = {"kind": kind, "count": count}
         if seconds is not None:
             payload["seconds"] = seconds
+        if match is not None:
+            payload["match"] = match
         self.control("POST", "fault", payload)
 
     def set_max_keys(self, n):
@@ -103,6 +109,10 @@ class S3Standin:
 
     def objects(self):
         return self.control("GET", "objects")["objects"]
+
+    def uploads(self):
+        """Multipart uploads neither completed nor aborted: bucket, key, upload_id, parts."""
+        return self.control("GET", "uploads")["uploads"]
 
     def requests(self):
         """Every S3 request: method, path, query, status, code (S3 error code), auth."""

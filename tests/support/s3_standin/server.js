@@ -11,14 +11,22 @@
  * published SigV4 examples before any test relies on it.
  *
  * S3 API: PUT/GET/HEAD/DELETE object, PUT bucket, ListObjectsV2 (prefix, max-keys,
- * continuation-token, start-after), path-style (http://host/BUCKET/KEY) and virtual-hosted
- * (http://BUCKET.localhost:PORT/KEY, see --domain) addressing, S3-like XML error bodies.
+ * continuation-token, start-after), multipart uploads (CreateMultipartUpload, UploadPart,
+ * CompleteMultipartUpload, AbortMultipartUpload) checked as S3 checks them (parts listed in
+ * ascending order with the ETags UploadPart returned, every part but the last at least 5 MiB,
+ * NoSuchUpload after completion or abort), path-style (http://host/BUCKET/KEY) and
+ * virtual-hosted (http://BUCKET.localhost:PORT/KEY, see --domain) addressing, S3-like XML error
+ * bodies.
  * Header-signed requests must carry x-amz-content-sha256 (as on S3), whose value must match the
  * body; presigned URLs are checked for signature, then expiry (403 "Request has expired").
  *
- * Control API (unsigned, under /_control/): GET health, GET objects, GET requests,
- * POST reset, POST fault {"kind": "500"|"503"|"stall"|"down", "count": N, "seconds": S},
- * POST config {"max_keys": N} (longest listing page, to exercise pagination).
+ * Control API (unsigned, under /_control/): GET health, GET objects, GET requests, GET uploads
+ * (multipart uploads neither completed nor aborted), POST reset,
+ * POST fault {"kind": "500"|"503"|"stall"|"down"|"error200", "count": N, "seconds": S,
+ * "match": "PUT /bucket/key?partNumber=2"} (the next N requests, or the next N whose
+ * "METHOD PATH?QUERY" contains match, fail; error200 answers 200 with an <Error> body, as
+ * CompleteMultipartUpload may), POST config {"max_keys": N} (longest listing page, to exercise
+ * pagination).
  *
  *   node server.js --port 0 --port-file F --access-key K --secret-key S --region R
  *                  [--bucket NAME]... [--domain localhost] [--deps DIR] [--self-test]
@@ -40,6 +48,9 @@ const MAX_BODY = 256 * 1024 * 1024;
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires',
     'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const MIN_PART = 5 * 1024 * 1024; // S3's smallest part but the last (EntityTooSmall)
+const MAX_PART_NUMBER = 10000;
+const FAULT_KINDS = ['500', '503', 'stall', 'down', 'error200'];
 
 function parseArgs(argv) {
     const o = { port: 0, buckets: [], domain: 'localhost', deps: process.env.S3_STANDIN_DEPS,
@@ -343,6 +354,7 @@ class Standin {
 
     reset() {
         for (const objects of (this.buckets || new Map()).values()) objects.clear();
+        this.uploads = new Map(); // UploadId -> { bucket, key, contentType, parts: Map(n -> part) }
         this.faults = [];
         this.requests = [];
         this.maxKeys = 1000;
@@ -378,9 +390,11 @@ class Standin {
 
         const record = { method: req.method, path: rawPath, query: rawQuery, status: 0, code: null, auth: null };
         this.requests.push(record);
-        const fault = this.faults[0];
+        const line = `${req.method} ${url}`;
+        const at = this.faults.findIndex((f) => f.match === undefined || line.includes(f.match));
+        const fault = at < 0 ? null : this.faults[at];
         if (fault) {
-            if (--fault.count <= 0) this.faults.shift();
+            if (--fault.count <= 0) this.faults.splice(at, 1);
             record.code = `fault:${fault.kind}`;
             this.log(`${req.method} ${rawPath} -> injected fault ${fault.kind}`);
             if (fault.kind === 'down') return req.socket.destroy();
@@ -389,6 +403,14 @@ class Standin {
                 res.on('close', () => this.stalled.delete(res));
                 setTimeout(() => res.destroy(), (fault.seconds || 3600) * 1000).unref();
                 return;
+            }
+            if (fault.kind === 'error200') {
+                req.resume();
+                const body = errorXml(new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'), rawPath, id);
+                record.status = 200;
+                res.writeHead(200, { 'Content-Type': 'application/xml', 'x-amz-request-id': id,
+                    'Content-Length': Buffer.byteLength(body) });
+                return res.end(body);
             }
             const status = Number(fault.kind);
             const err = status === 503
@@ -435,6 +457,8 @@ class Standin {
             if (req.method !== 'GET') throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
             return this.list(res, bucket, objects, query, record, id);
         }
+        if (query.uploads !== undefined || query.uploadId !== undefined)
+            return this.multipart(req, res, { bucket, key, objects, query, body, record, id });
         switch (req.method) {
         case 'PUT': {
             const etag = `"${crypto.createHash('md5').update(body).digest('hex')}"`;
@@ -459,6 +483,82 @@ class Standin {
         default:
             throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
         }
+    }
+
+    /* The multipart upload API, with the checks S3 makes (see the top of this file). */
+    multipart(req, res, { bucket, key, objects, query, body, record, id }) {
+        const xmlHead = '<?xml version="1.0" encoding="UTF-8"?>\n';
+        const ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+        if (req.method === 'POST' && query.uploads !== undefined) {
+            const uploadId = `2~${crypto.randomBytes(24).toString('base64url')}`;
+            this.uploads.set(uploadId, { bucket, key, parts: new Map(),
+                contentType: req.headers['content-type'] || 'binary/octet-stream' });
+            const xml = `${xmlHead}<InitiateMultipartUploadResult ${ns}><Bucket>${xmlEscape(bucket)}</Bucket>` +
+                `<Key>${xmlEscape(key)}</Key><UploadId>${xmlEscape(uploadId)}</UploadId></InitiateMultipartUploadResult>`;
+            return this.send(res, 200, { 'Content-Type': 'application/xml' }, xml, record, id);
+        }
+        const upload = this.uploads.get(query.uploadId);
+        if (!upload || upload.bucket !== bucket || upload.key !== key)
+            throw new S3Error(404, 'NoSuchUpload',
+                'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+                { UploadId: String(query.uploadId) });
+        if (req.method === 'PUT') {
+            const n = Number(query.partNumber);
+            if (!/^\d+$/.test(String(query.partNumber)) || n < 1 || n > MAX_PART_NUMBER)
+                throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive',
+                    { ArgumentName: 'partNumber', ArgumentValue: String(query.partNumber) });
+            const md5 = crypto.createHash('md5').update(body).digest();
+            const etag = `"${md5.toString('hex')}"`;
+            upload.parts.set(n, { body, md5, etag });
+            return this.send(res, 200, { ETag: etag }, '', record, id);
+        }
+        if (req.method === 'DELETE') {
+            this.uploads.delete(query.uploadId);
+            return this.send(res, 204, {}, '', record, id);
+        }
+        if (req.method !== 'POST')
+            throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+        const text = body.toString('utf8');
+        const malformed = new S3Error(400, 'MalformedXML',
+            'The XML you provided was not well-formed or did not validate against our published schema');
+        if (!/<CompleteMultipartUpload[\s>]/.test(text)) throw malformed;
+        const unescape = (v) => v.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+        const listed = [];
+        for (const m of text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+            const num = /<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]);
+            const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(m[1]);
+            if (!num || !etag) throw malformed;
+            listed.push({ n: Number(num[1]), etag: unescape(etag[1]).trim() });
+        }
+        if (listed.length === 0) throw malformed;
+        const unquote = (e) => e.replace(/^"|"$/g, '');
+        const parts = [];
+        for (let i = 0; i < listed.length; i++) {
+            if (i > 0 && listed[i].n <= listed[i - 1].n)
+                throw new S3Error(400, 'InvalidPartOrder',
+                    'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+                    { UploadId: query.uploadId });
+            const part = upload.parts.get(listed[i].n);
+            if (!part || unquote(part.etag) !== unquote(listed[i].etag))
+                throw new S3Error(400, 'InvalidPart',
+                    'One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part\'s entity tag.',
+                    { UploadId: query.uploadId, PartNumber: listed[i].n, ETag: listed[i].etag });
+            parts.push(part);
+        }
+        for (let i = 0; i + 1 < parts.length; i++) {
+            if (parts[i].body.length < MIN_PART)
+                throw new S3Error(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.',
+                    { ProposedSize: parts[i].body.length, MinSizeAllowed: MIN_PART, PartNumber: listed[i].n });
+        }
+        const whole = Buffer.concat(parts.map((p) => p.body));
+        const etag = `"${crypto.createHash('md5').update(Buffer.concat(parts.map((p) => p.md5))).digest('hex')}-${parts.length}"`;
+        objects.set(key, { body: whole, etag, contentType: upload.contentType, lastModified: new Date(),
+            sha256: crypto.createHash('sha256').update(whole).digest('hex') });
+        this.uploads.delete(query.uploadId);
+        const xml = `${xmlHead}<CompleteMultipartUploadResult ${ns}><Location>http://${xmlEscape(req.headers.host)}/${xmlEscape(bucket)}/${xmlEscape(key)}</Location>` +
+            `<Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${xmlEscape(etag)}</ETag></CompleteMultipartUploadResult>`;
+        return this.send(res, 200, { 'Content-Type': 'application/xml' }, xml, record, id);
     }
 
     list(res, bucket, objects, query, record, id) {
@@ -548,10 +648,19 @@ class Standin {
                 return reply(200, { objects });
             }
             if (what === 'GET /_control/requests') return reply(200, { requests: this.requests });
+            if (what === 'GET /_control/uploads') {
+                const uploads = [];
+                for (const [uploadId, u] of this.uploads)
+                    uploads.push({ bucket: u.bucket, key: u.key, upload_id: uploadId, parts: [...u.parts.keys()].sort((a, b) => a - b) });
+                return reply(200, { uploads });
+            }
             if (what === 'POST /_control/fault') {
-                if (!['500', '503', 'stall', 'down'].includes(String(input.kind)))
-                    return reply(400, { error: 'kind must be 500, 503, stall or down' });
-                this.faults.push({ kind: String(input.kind), count: Number(input.count || 1), seconds: input.seconds });
+                if (!FAULT_KINDS.includes(String(input.kind)))
+                    return reply(400, { error: `kind must be one of ${FAULT_KINDS.join(', ')}` });
+                if (input.match !== undefined && typeof input.match !== 'string')
+                    return reply(400, { error: 'match must be a string' });
+                this.faults.push({ kind: String(input.kind), count: Number(input.count || 1), seconds: input.seconds,
+                    match: input.match });
                 return reply(200, { ok: true });
             }
             if (what === 'POST /_control/config') {
