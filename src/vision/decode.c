@@ -220,12 +220,12 @@ static void cmyk_to_rgb(const unsigned char *cmyk, unsigned char *rgb, int w, in
  * rounded up to whole MCUs as libjpeg allocates them. DCT scaling does not shrink these, only
  * what the IDCT puts out. A single-scan file is decoded one MCU row at a time, so only the
  * output rows and the analysis image count. */
-static uint64_t jpeg_cost(const struct jpeg_decompress_struct *ci, int ow, int oh)
+static uint64_t jpeg_cost(struct jpeg_decompress_struct *ci, int ow, int oh)
 {
     uint64_t cost = (uint64_t)ow * (uint64_t)oh * 3 /* the analysis image */
                     + (uint64_t)ci->output_width * (uint64_t)ci->out_color_components *
                           (16 + 1) /* a batch of scanlines and the RGB row */;
-    if (!jpeg_has_multiple_scans((j_decompress_ptr)ci))
+    if (!jpeg_has_multiple_scans(ci))
         return cost;
     for (int c = 0; c < ci->num_components; c++) {
         const jpeg_component_info *comp = &ci->comp_info[c];

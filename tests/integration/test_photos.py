@@ -259,9 +259,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
                      timeout=30, message="the user is told the photos are too large to check")
         self.assertEqual(self.s3.objects(), [])
         self.assertTrue(svc.alive())
-        if "AB_SANITIZE:BOOL=ON" in (BUILD / "CMakeCache.txt").read_text():
-            return  # ASan's shadow memory and quarantine: the bound is for the real build
-        self.assertLess(peak_mb, MAX_SERVE_PEAK_MB)
+        self.assertLess(peak_mb, MAX_SERVE_PEAK_MB)  # 33 MB here, 70 MB under ASan
 
 
 if __name__ == "__main__":
