@@ -249,8 +249,8 @@ static void time_stages(const photo *p, timing *t)
     t->stage[ST_HEADER] = t2 - t1;
     ab_vision_image stored, rgb, luma, fixed = {0};
     int warnings = 0;
-    if (ab_vision_decode(p->data, p->len, f, AB_VISION_ANALYSIS_SIDE, &stored, &warnings) !=
-        AB_VISION_DECODE_OK)
+    if (ab_vision_decode(p->data, p->len, f, AB_VISION_ANALYSIS_SIDE, AB_VISION_DEFAULT_MAX_MEMORY,
+                         &stored, &warnings) != AB_VISION_DECODE_OK)
         return;
     double t3 = now_ms();
     t->stage[ST_DECODE] = t3 - t2;

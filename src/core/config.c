@@ -96,6 +96,10 @@ static const config_var VARS[] = {
     {"VISION_MODULE_PATH", T_STRING, OFF(vision_module_path), NULL, 0, 0, 0, false, V_NONE,
      "the photo analysis module; default: avatarbot-vision.so next to the binary, then in "
      "/usr/lib/avatarbot"},
+    {"PHOTO_ANALYSIS_MEMORY_MB", T_INT, OFF(photo_analysis_memory_mb), "64", 8, 4096, 0, false,
+     V_NONE,
+     "most memory the check of one photo may take to decode it; a photo that would need "
+     "more (known from its header, before decoding) is refused as too large to check"},
     {"STORAGE_URL", T_STRING, OFF(storage_url), NULL, 0, 0, AB_CMD_SERVE, false, V_STORAGE_URL,
      "object storage for photos and datasets: s3://BUCKET or file:///ABSOLUTE/DIR"},
     {"S3_ENDPOINT", T_STRING, OFF(s3_endpoint), NULL, 0, 0, 0, false, V_URL,

@@ -42,6 +42,7 @@ typedef struct ab_config {
     bool migrate_on_start;
     char *face_model_path;
     char *vision_module_path;
+    int photo_analysis_memory_mb;
     char *storage_url;
     char *s3_endpoint;
     char *s3_region;

@@ -90,6 +90,7 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(REASON_DAMAGED)                                                                              \
     X(REASON_TOO_SMALL)                                                                            \
     X(REASON_TOO_LARGE)                                                                            \
+    X(REASON_TOO_LARGE_TO_CHECK)                                                                   \
     X(REASON_NO_FACE)                                                                              \
     X(REASON_MANY_FACES)                                                                           \
     X(REASON_TOO_BLURRY)                                                                           \

@@ -125,6 +125,7 @@ const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_REASON_DAMAGED] = "the file is damaged",
     [AB_MSG_REASON_TOO_SMALL] = "smaller than 512×512",
     [AB_MSG_REASON_TOO_LARGE] = "over 10 MB",
+    [AB_MSG_REASON_TOO_LARGE_TO_CHECK] = "too large to check — please send a smaller one",
     [AB_MSG_REASON_NO_FACE] = "no face found",
     [AB_MSG_REASON_MANY_FACES] = "several faces — one person per photo",
     [AB_MSG_REASON_TOO_BLURRY] = "too blurry",

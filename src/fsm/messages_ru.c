@@ -125,6 +125,7 @@ const char *const ab_messages_ru[AB_MSG__COUNT] = {
     [AB_MSG_REASON_DAMAGED] = "файл повреждён",
     [AB_MSG_REASON_TOO_SMALL] = "меньше 512×512",
     [AB_MSG_REASON_TOO_LARGE] = "больше 10 МБ",
+    [AB_MSG_REASON_TOO_LARGE_TO_CHECK] = "слишком большое для проверки — пришлите фото поменьше",
     [AB_MSG_REASON_NO_FACE] = "не найдено лицо",
     [AB_MSG_REASON_MANY_FACES] = "несколько лиц — нужен один человек",
     [AB_MSG_REASON_TOO_BLURRY] = "слишком размыто",

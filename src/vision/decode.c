@@ -1,6 +1,8 @@
 /* Codec wrappers for photo analysis: format sniffing by magic bytes, header reading (size and
  * EXIF orientation), and a full decode to a small RGB analysis image with libjpeg-turbo (DCT
- * scaling) or libpng. Everything reads from memory; codec messages never reach stderr. */
+ * scaling) or libpng, within a memory budget worked out from the header before any pixel is
+ * decoded. Everything reads from memory; codec messages never reach stderr. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h> /* jpeglib.h needs FILE */
 #include <stdlib.h>
@@ -75,6 +77,15 @@ static void jpeg_on_error(j_common_ptr cinfo)
 {
     jpeg_err *e = (jpeg_err *)cinfo->err;
     longjmp(e->jmp, 1);
+}
+
+/* After the longjmp: libjpeg's own memory limit (max_memory_to_use) was hit. Its memory manager
+ * here has no backing store, so an image whose buffers do not fit ends in this error rather than
+ * in temporary files. */
+static ab_vision_decode_status jpeg_failure(const struct jpeg_decompress_struct *ci)
+{
+    return ci->err->msg_code == JERR_NO_BACKING_STORE ? AB_VISION_DECODE_TOO_LARGE
+                                                      : AB_VISION_DECODE_DAMAGED;
 }
 
 /* libjpeg only *warns* about a file that ends early (it pads with grey) or about corrupt
@@ -202,21 +213,49 @@ static void cmyk_to_rgb(const unsigned char *cmyk, unsigned char *rgb, int w, in
     }
 }
 
+/* Bytes the decode of a JPEG will hold at once, from its header (after
+ * jpeg_calc_output_dimensions). A file of several scans (progressive, or sequential with the
+ * components in separate scans) keeps every DCT coefficient of the image until its last scan:
+ * 64 two-byte coefficients per 8x8 block of each component, at the component's own sampling,
+ * rounded up to whole MCUs as libjpeg allocates them. DCT scaling does not shrink these, only
+ * what the IDCT puts out. A single-scan file is decoded one MCU row at a time, so only the
+ * output rows and the analysis image count. */
+static uint64_t jpeg_cost(struct jpeg_decompress_struct *ci, int ow, int oh)
+{
+    uint64_t cost = (uint64_t)ow * (uint64_t)oh * 3 /* the analysis image */
+                    + (uint64_t)ci->output_width * (uint64_t)ci->out_color_components *
+                          (16 + 1) /* a batch of scanlines and the RGB row */;
+    if (!jpeg_has_multiple_scans(ci))
+        return cost;
+    for (int c = 0; c < ci->num_components; c++) {
+        const jpeg_component_info *comp = &ci->comp_info[c];
+        uint64_t h = (uint64_t)comp->h_samp_factor, v = (uint64_t)comp->v_samp_factor;
+        uint64_t wb = (comp->width_in_blocks + h - 1) / h * h;
+        uint64_t hb = (comp->height_in_blocks + v - 1) / v * v;
+        cost += wb * hb * sizeof(JBLOCK);
+    }
+    return cost;
+}
+
 static ab_vision_decode_status jpeg_decode(const unsigned char *bytes, size_t len, int side,
-                                           ab_vision_image *out, int *warnings)
+                                           size_t budget, ab_vision_image *out, int *warnings)
 {
     jpeg_job *j = calloc(1, sizeof *j);
     if (!j)
         return AB_VISION_DECODE_NOMEM;
     jpeg_err_init(&j->cinfo, &j->err);
     if (setjmp(j->err.jmp)) {
+        ab_vision_decode_status failed = jpeg_failure(&j->cinfo);
         free(j->out_px);
         jpeg_job_release(j);
         free(j);
-        return AB_VISION_DECODE_DAMAGED;
+        return failed;
     }
     struct jpeg_decompress_struct *ci = &j->cinfo;
     jpeg_create_decompress(ci);
+    /* libjpeg's own limit on its large buffers, in case the estimate below misses one: past it
+     * the decode stops (jpeg_failure) instead of allocating. */
+    ci->mem->max_memory_to_use = budget < (size_t)LONG_MAX ? (long)budget : LONG_MAX;
     j->progress.progress_monitor = jpeg_scan_limit;
     ci->progress = &j->progress;
     jpeg_mem_src(ci, bytes, (unsigned long)len);
@@ -241,11 +280,17 @@ static ab_vision_decode_status jpeg_decode(const unsigned char *bytes, size_t le
      * chroma replication are visibly identical at 640 px and cheaper. */
     ci->dct_method = JDCT_IFAST;
     ci->do_fancy_upsampling = FALSE;
-    jpeg_start_decompress(ci);
-
+    jpeg_calc_output_dimensions(ci);
     int in_w = (int)ci->output_width, in_h = (int)ci->output_height;
     int ow, oh;
     ab_vision_analysis_size(in_w, in_h, side, &ow, &oh);
+    /* Refused before jpeg_start_decompress, which is where the big buffers are allocated. */
+    if (jpeg_cost(ci, ow, oh) > budget) {
+        jpeg_job_release(j);
+        free(j);
+        return AB_VISION_DECODE_TOO_LARGE;
+    }
+    jpeg_start_decompress(ci);
     int comps = ci->output_components;
     int batch = ci->rec_outbuf_height > 0 ? ci->rec_outbuf_height : 1;
     if (batch > 16)
@@ -438,8 +483,23 @@ static void flatten_rgba(const unsigned char *rgba, unsigned char *rgb, int w)
     }
 }
 
+/* Bytes the decode of a PNG will hold at once, from its header (after png_read_update_info).
+ * Rows are decoded one at a time: libpng keeps the current and the previous row as stored (up
+ * to 8 bytes a pixel at 16 bits with alpha), this code one row after the 8-bit transforms and
+ * one flattened RGB row. An interlaced (Adam7) file has no final row before its last pass, so
+ * the whole image is held, after the transforms (8 bits a sample: png_set_scale_16). */
+static uint64_t png_cost(png_structp png, png_infop info, size_t stored_row, int ow, int oh)
+{
+    uint64_t w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    uint64_t row = png_get_rowbytes(png, info);
+    uint64_t cost = (uint64_t)ow * (uint64_t)oh * 3 + 2 * (uint64_t)stored_row + row + w * 3;
+    if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE)
+        cost += (row + sizeof(unsigned char *)) * h;
+    return cost;
+}
+
 static ab_vision_decode_status png_decode(const unsigned char *bytes, size_t len, int side,
-                                          ab_vision_image *out, int *warnings)
+                                          size_t budget, ab_vision_image *out, int *warnings)
 {
     png_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -458,6 +518,7 @@ static ab_vision_decode_status png_decode(const unsigned char *bytes, size_t len
     png_infop info = j->info;
     png_read_info(png, info);
     int w = (int)png_get_image_width(png, info), h = (int)png_get_image_height(png, info);
+    size_t stored_row = png_get_rowbytes(png, info); /* before the transforms */
     png_set_expand(png); /* palette, low-bit grey and tRNS to 8-bit RGB(A) */
     png_set_scale_16(png);
     png_set_gray_to_rgb(png);
@@ -470,6 +531,11 @@ static ab_vision_decode_status png_decode(const unsigned char *bytes, size_t len
 
     int ow, oh;
     ab_vision_analysis_size(w, h, side, &ow, &oh);
+    if (png_cost(png, info, stored_row, ow, oh) > budget) {
+        png_job_release(j);
+        free(j);
+        return AB_VISION_DECODE_TOO_LARGE;
+    }
     j->out_px = malloc((size_t)ow * (size_t)oh * 3);
     j->rgb = malloc((size_t)w * 3);
     j->rs = ab_vision_resampler_new(w, h, ow, oh, 3, j->out_px);
@@ -479,8 +545,8 @@ static ab_vision_decode_status png_decode(const unsigned char *bytes, size_t len
         return AB_VISION_DECODE_NOMEM;
     }
     if (passes > 1) {
-        /* Adam7 rows are only final after the last pass: the whole image must be held. The
-         * caller's pixel limit bounds this. */
+        /* Adam7 rows are only final after the last pass: the whole image must be held (the
+         * budget above counted it). */
         j->image = malloc(row_bytes * (size_t)h);
         j->rows = malloc(sizeof *j->rows * (size_t)h);
         if (!j->image || !j->rows) {
@@ -555,13 +621,13 @@ ab_vision_decode_status ab_vision_read_header(const unsigned char *bytes, size_t
 }
 
 ab_vision_decode_status ab_vision_decode(const unsigned char *bytes, size_t len,
-                                         ab_vision_format format, int side, ab_vision_image *out,
-                                         int *warnings)
+                                         ab_vision_format format, int side, size_t budget,
+                                         ab_vision_image *out, int *warnings)
 {
     memset(out, 0, sizeof *out);
     if (format == AB_VISION_FORMAT_JPEG)
-        return jpeg_decode(bytes, len, side, out, warnings);
+        return jpeg_decode(bytes, len, side, budget, out, warnings);
     if (format == AB_VISION_FORMAT_PNG)
-        return png_decode(bytes, len, side, out, warnings);
+        return png_decode(bytes, len, side, budget, out, warnings);
     return AB_VISION_DECODE_DAMAGED;
 }

@@ -36,6 +36,7 @@ typedef enum {
     AB_VISION_DECODE_OK = 0,
     AB_VISION_DECODE_DAMAGED, /* the codec failed, or data was missing (truncated, corrupt) */
     AB_VISION_DECODE_NOMEM,
+    AB_VISION_DECODE_TOO_LARGE, /* decoding would take more memory than the budget allows */
 } ab_vision_decode_status;
 
 /** JPEG or PNG by magic bytes; UNKNOWN otherwise. */
@@ -49,10 +50,14 @@ ab_vision_decode_status ab_vision_read_header(const unsigned char *bytes, size_t
  * Decodes all of the image (so that truncation and corruption are noticed) into an RGB image
  * of about `side` on the long side (see AB_VISION_ANALYSIS_SIDE), as stored (orientation not
  * applied). *warnings counts codec warnings that did not amount to damage.
+ * `budget` is the most bytes the decode may hold at once. What a file needs is worked out from
+ * its header (a progressive JPEG's coefficients, an interlaced PNG's whole image, the rows and
+ * the result) and a file that needs more is refused with AB_VISION_DECODE_TOO_LARGE before any
+ * of it is allocated.
  */
 ab_vision_decode_status ab_vision_decode(const unsigned char *bytes, size_t len,
-                                         ab_vision_format format, int side, ab_vision_image *out,
-                                         int *warnings);
+                                         ab_vision_format format, int side, size_t budget,
+                                         ab_vision_image *out, int *warnings);
 
 /** side / sqrt(2): the smallest long side an analysis image of about `side` is given. */
 int ab_vision_analysis_low(int side);

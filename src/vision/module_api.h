@@ -5,7 +5,8 @@
 
 #include "vision/vision.h"
 
-#define AB_VISION_API_VERSION 1
+/* 2: ab_vision_options.max_memory, verdict TOO_LARGE_TO_CHECK */
+#define AB_VISION_API_VERSION 2
 
 typedef struct {
     int version; /* AB_VISION_API_VERSION of the module */

@@ -60,7 +60,8 @@ bool ab_vision_verdict_parse(const char *name, ab_vision_verdict *out)
 bool ab_vision_verdict_before_duplicate(ab_vision_verdict v)
 {
     return v == AB_VISION_UNSUPPORTED_FORMAT || v == AB_VISION_DAMAGED ||
-           v == AB_VISION_TOO_SMALL || v == AB_VISION_TOO_LARGE;
+           v == AB_VISION_TOO_SMALL || v == AB_VISION_TOO_LARGE ||
+           v == AB_VISION_TOO_LARGE_TO_CHECK;
 }
 
 const char *ab_vision_format_name(ab_vision_format f)
@@ -85,6 +86,7 @@ void ab_vision_options_default(ab_vision_options *opt, bool require_face)
     opt->min_height = AB_VISION_DEFAULT_MIN_SIDE;
     opt->max_bytes = AB_VISION_DEFAULT_MAX_BYTES;
     opt->max_pixels = AB_VISION_DEFAULT_MAX_PIXELS;
+    opt->max_memory = AB_VISION_DEFAULT_MAX_MEMORY;
     opt->min_face_score = AB_VISION_DEFAULT_MIN_FACE_SCORE;
     opt->similar_face_ratio = AB_VISION_DEFAULT_SIMILAR_FACE;
     opt->min_quality = AB_VISION_DEFAULT_MIN_QUALITY;
@@ -189,9 +191,13 @@ static ab_err analyse_pixels(const unsigned char *bytes, size_t len, const ab_vi
     ab_vision_image stored = {0}, rgb = {0}, luma = {0}, fixed = {0};
     ab_err err = AB_OK;
     ab_vision_decode_status st = ab_vision_decode(bytes, len, hdr->format, AB_VISION_ANALYSIS_SIDE,
-                                                  &stored, &r->decode_warnings);
+                                                  opt->max_memory, &stored, &r->decode_warnings);
     if (st == AB_VISION_DECODE_NOMEM)
         return AB_ERR_NOMEM;
+    if (st == AB_VISION_DECODE_TOO_LARGE) {
+        r->verdict = AB_VISION_TOO_LARGE_TO_CHECK;
+        return AB_OK;
+    }
     if (st != AB_VISION_DECODE_OK) {
         r->verdict = AB_VISION_DAMAGED;
         return AB_OK;

@@ -5,11 +5,13 @@
  *
  * Order of the checks (the first failing one sets the verdict):
  *   format (UNSUPPORTED_FORMAT) -> bytes and pixel count (TOO_LARGE, no decode)
+ *   -> memory the decode needs, from the header (TOO_LARGE_TO_CHECK, no decode)
  *   -> decode (DAMAGED) -> 1) dimensions (TOO_SMALL)
  *   -> 2) duplicates: done by the caller with sha256/dhash (see ab_vision_verdict_before_duplicate)
  *   -> 3) faces (NO_FACE, MANY_FACES) -> 4) quality (TOO_BLURRY, TOO_DARK).
  * A photo rejected at 1) or 3) is still analysed in full (hashes, faces, quality) so that logs
- * and the gallery can show why; only TOO_LARGE, UNSUPPORTED_FORMAT and DAMAGED stop early. */
+ * and the gallery can show why; only TOO_LARGE, TOO_LARGE_TO_CHECK, UNSUPPORTED_FORMAT and DAMAGED
+ * stop early. */
 #ifndef AB_VISION_VISION_H
 #define AB_VISION_VISION_H
 
@@ -35,7 +37,8 @@ typedef enum {
     X(AB_VISION_NO_FACE, "no_face")                                                                \
     X(AB_VISION_MANY_FACES, "many_faces")                                                          \
     X(AB_VISION_TOO_BLURRY, "too_blurry")                                                          \
-    X(AB_VISION_TOO_DARK, "too_dark")
+    X(AB_VISION_TOO_DARK, "too_dark")                                                              \
+    X(AB_VISION_TOO_LARGE_TO_CHECK, "too_large_to_check")
 
 typedef enum {
 #define AB_VISION_VERDICT_ENUM(code, name) code,
@@ -48,6 +51,7 @@ typedef enum {
 #define AB_VISION_DEFAULT_MIN_SIDE 512
 #define AB_VISION_DEFAULT_MAX_BYTES ((size_t)10 * 1024 * 1024)
 #define AB_VISION_DEFAULT_MAX_PIXELS ((uint64_t)50 * 1000 * 1000)
+#define AB_VISION_DEFAULT_MAX_MEMORY ((size_t)64 * 1024 * 1024)
 #define AB_VISION_DEFAULT_MIN_FACE_SCORE 0.75f
 #define AB_VISION_DEFAULT_SIMILAR_FACE 0.5f
 #define AB_VISION_DEFAULT_MIN_QUALITY 0.4
@@ -61,6 +65,11 @@ typedef struct {
     /* Decompression-bomb guard: a small file can declare huge dimensions. Over this many
      * pixels the photo is TOO_LARGE without being decoded. Default 50 MP. */
     uint64_t max_pixels;
+    /* Memory budget of one decode: the most bytes it may hold at once, worked out from the
+     * header before decoding. Under the pixel limit, a progressive JPEG still needs 2 bytes per
+     * DCT coefficient of the whole image (a 49 MP one: ~150 MB) and an interlaced PNG the whole
+     * image (~150 MB); over this budget the photo is TOO_LARGE_TO_CHECK. Default 64 MiB. */
+    size_t max_memory;
     float min_face_score; /* detector confidence for a face to count, 0..1; default 0.75 */
     /* A second face counts against "exactly one" when its box is at least this fraction of the
      * largest face's width (people in the background do not); default 0.5. */

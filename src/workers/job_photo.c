@@ -31,6 +31,7 @@ static ab_msg_id reason_message(const char *verdict)
         {"damaged", AB_MSG_REASON_DAMAGED},
         {"too_small", AB_MSG_REASON_TOO_SMALL},
         {"too_large", AB_MSG_REASON_TOO_LARGE},
+        {"too_large_to_check", AB_MSG_REASON_TOO_LARGE_TO_CHECK},
         {"no_face", AB_MSG_REASON_NO_FACE},
         {"many_faces", AB_MSG_REASON_MANY_FACES},
         {"too_blurry", AB_MSG_REASON_TOO_BLURRY},
@@ -193,6 +194,9 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     }
     ab_vision_options opt;
     vision->options_default(&opt, strcmp(info.training_type, "portrait") == 0);
+    /* Two checks run at once per replica (JOB_THREADS): each within its budget, a photo that
+     * would need more is refused, not decoded at the pod's expense. */
+    opt.max_memory = (size_t)ctx->app->cfg->photo_analysis_memory_mb * 1024 * 1024;
     ab_vision_result a;
     err = vision->analyze(bytes, len, &opt, &a);
     if (err != AB_OK) {

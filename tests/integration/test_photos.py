@@ -3,7 +3,10 @@ from the Bot API stand-in (getFile + file download), checked by the real analysi
 photos from Debian packages, stored in object storage (the S3 stand-in, which checks every
 SigV4 signature) and reported in one status message per album."""
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -14,6 +17,9 @@ from s3standin import S3Standin  # noqa: E402
 from test_avatar_flow import Chat  # noqa: E402
 
 PHOTOS = Path(os.environ.get("AB_TEST_PHOTOS", h.BUILD_DIR / "test-photos"))
+BUILD = Path(os.environ.get("AB_BUILD_DIR") or h.BUILD_DIR)
+# Issue 15: two photos checked at once must leave the service this far below the pod's 256 Mi.
+MAX_SERVE_PEAK_MB = 150
 STYLE_TEN = ["plasma/%s.png" % n for n in ("Air_Balloon", "Books", "Brushes", "Bulb", "Car",
                                             "Chameleon", "Cocktail", "Fish", "Gamepad",
                                             "Dog")]
@@ -215,6 +221,45 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         self.assertIn("over 10 MB", got[-1]["params"]["text"])
         self.assertEqual(self.botapi.calls("getFile"), [])
         self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM avatar_photos"), "0")
+
+    def test_photos_too_large_to_check_are_refused_without_growing_the_service(self):
+        """Issue 15: a few hundred KB that declare 7000x7000 (49 MP, under the 50 MP limit): a
+        progressive JPEG needs ~150 MB of DCT coefficients to decode, an interlaced PNG the
+        whole 147 MB image. Sent together (two job threads check them at once), both are
+        refused from their headers, the user is told why, and the service's peak RSS (VmHWM)
+        stays under 150 MB."""
+        tool = BUILD / "tests" / "ab_vision_big_photos"
+        if not tool.exists():
+            self.fail("%s missing (it is built with the tests)" % tool)
+        made = Path(tempfile.mkdtemp(prefix="big-photos-"))
+        self.addCleanup(shutil.rmtree, made, True)
+        subprocess.run([str(tool), str(made)], check=True, timeout=h.scaled(120))
+        files = [("progressive.jpg", "image/jpeg"), ("interlaced.png", "image/png")]
+        svc = self.start()
+        uid = h.user_id(7)
+        chat = Chat(self, svc, uid)
+        self.new_avatar(chat, "Style")
+        for name, mime in files:
+            data = (made / name).read_bytes()
+            self.assertLess(len(data), 1024 * 1024)
+            # Two single photos, not an album: the two checks end at the same moment, and an
+            # album's status message then stays at "1 of 2 checked" (both record transactions
+            # count the batch before the other has committed), which is not what this tests.
+            self.send_photo(svc, uid, data, as_document=True, mime=mime)
+        self.wait_checked(2)
+        status = Path("/proc/%d/status" % svc.pid).read_text()
+        peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+        print("serve VmHWM after two 7000x7000 photos checked at once: %.1f MB" % peak_mb)
+        rows = h.psql(self.db_url, "SELECT validation_status, validation_error, storage_key IS "
+                                   "NULL FROM avatar_photos ORDER BY id")
+        self.assertEqual(rows, [["invalid", "too_large_to_check", "t"]] * 2)
+        told = "1 of 1 checked: 0 accepted, 1 rejected (too large to check — please send a " \
+               "smaller one)"
+        h.wait_until(lambda: len([t for t in self.status_texts(uid) if told in t]) == 2,
+                     timeout=30, message="the user is told the photos are too large to check")
+        self.assertEqual(self.s3.objects(), [])
+        self.assertTrue(svc.alive())
+        self.assertLess(peak_mb, MAX_SERVE_PEAK_MB)  # 33 MB here, 70 MB under ASan
 
 
 if __name__ == "__main__":

@@ -89,9 +89,9 @@ static int teardown(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    static const char *const expected[] = {"ok",         "unsupported_format", "damaged",
-                                           "too_small",  "too_large",          "no_face",
-                                           "many_faces", "too_blurry",         "too_dark"};
+    static const char *const expected[] = {
+        "ok",      "unsupported_format", "damaged",    "too_small", "too_large",
+        "no_face", "many_faces",         "too_blurry", "too_dark",  "too_large_to_check"};
     assert_int_equal(AB_VISION__VERDICT_COUNT, sizeof expected / sizeof expected[0]);
     for (int v = 0; v < AB_VISION__VERDICT_COUNT; v++) {
         assert_string_equal(ab_vision_verdict_name((ab_vision_verdict)v), expected[v]);
@@ -103,6 +103,7 @@ static void test_names(void **state)
     assert_false(ab_vision_verdict_parse("blurry", NULL));
     assert_true(ab_vision_verdict_before_duplicate(AB_VISION_TOO_SMALL));
     assert_true(ab_vision_verdict_before_duplicate(AB_VISION_DAMAGED));
+    assert_true(ab_vision_verdict_before_duplicate(AB_VISION_TOO_LARGE_TO_CHECK));
     assert_false(ab_vision_verdict_before_duplicate(AB_VISION_NO_FACE));
     assert_false(ab_vision_verdict_before_duplicate(AB_VISION_OK));
     assert_string_equal(ab_vision_format_name(AB_VISION_FORMAT_PNG), "png");
@@ -757,7 +758,8 @@ static void test_turned_faces(void **state)
         ab_vision_image img, turned;
         int warnings = 0;
         assert_int_equal(ab_vision_decode(b.data, b.len, ab_vision_sniff(b.data, b.len),
-                                          AB_VISION_ANALYSIS_SIDE, &img, &warnings),
+                                          AB_VISION_ANALYSIS_SIDE, AB_VISION_DEFAULT_MAX_MEMORY,
+                                          &img, &warnings),
                          AB_VISION_DECODE_OK);
         /* orientation 6 turns clockwise (the fix is 270), 8 counter-clockwise (the fix is 90) */
         static const int how[2][2] = {{6, 270}, {8, 90}};

@@ -11,6 +11,14 @@ add_executable(ab_vision_derive_photos ${AB_VISION_ROOT}/tests/vision/derive_pho
 target_link_libraries(ab_vision_derive_photos PRIVATE PkgConfig::AB_JPEG PkgConfig::AB_PNG
   PkgConfig::AB_EXIF)
 
+# Small files that declare large images (progressive JPEG, interlaced PNG), made when a test
+# runs: linked into the vision unit tests, and a command for the integration tests.
+add_library(ab_vision_big_photos_lib STATIC ${AB_VISION_ROOT}/tests/vision/big_photos.c)
+target_link_libraries(ab_vision_big_photos_lib PUBLIC PkgConfig::AB_JPEG PkgConfig::AB_PNG)
+target_include_directories(ab_vision_big_photos_lib PUBLIC ${AB_VISION_ROOT}/tests/vision)
+add_executable(ab_vision_big_photos ${AB_VISION_ROOT}/tests/vision/make_big_photos.c)
+target_link_libraries(ab_vision_big_photos PRIVATE ab_vision_big_photos_lib)
+
 add_test(NAME vision_photos
   COMMAND bash ${AB_VISION_ROOT}/scripts/test-photos.sh ${AB_TEST_PHOTOS_DIR})
 set_tests_properties(vision_photos PROPERTIES FIXTURES_SETUP vision_photos LABELS unit
@@ -21,7 +29,8 @@ file(GLOB _ab_vision_tests CONFIGURE_DEPENDS ${AB_VISION_ROOT}/tests/unit/test_v
 foreach(src IN LISTS _ab_vision_tests)
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name} ${src})
-  target_link_libraries(${name} PRIVATE avatarbot_vision PkgConfig::CMOCKA Threads::Threads)
+  target_link_libraries(${name} PRIVATE avatarbot_vision ab_vision_big_photos_lib PkgConfig::CMOCKA
+    Threads::Threads)
   add_dependencies(${name} ab_vision_model)
   add_test(NAME unit_${name} COMMAND ${name})
   set_tests_properties(unit_${name} PROPERTIES LABELS unit TIMEOUT 300
