@@ -185,13 +185,22 @@ static const ab_db_stmt PROGRESS = {
     " WHERE b.id = $1::bigint GROUP BY b.avatar_id",
     1};
 
+/* Two photos of one album checked at the same moment each counted the batch before the other
+ * committed: both wrote "1 of 2 checked" and the message never reached "2 of 2". Counting
+ * under the batch row's lock makes the second wait for the first, and then (read committed:
+ * a new snapshot per statement) count both. */
+static const ab_db_stmt LOCK_BATCH = {
+    "batch_lock", "SELECT 1 FROM photo_batches WHERE id = $1::bigint FOR UPDATE", 1};
+
 ab_err ab_db_batch_progress(ab_db *db, int64_t batch_id, ab_batch_progress *out)
 {
     char bid[24];
     const char *params[] = {ab_db_i64(bid, batch_id)};
     PGresult *res = NULL;
     memset(out, 0, sizeof *out);
-    ab_err err = ab_db_exec(db, &PROGRESS, params, &res);
+    ab_err err = ab_db_exec(db, &LOCK_BATCH, params, NULL);
+    if (err == AB_OK)
+        err = ab_db_exec(db, &PROGRESS, params, &res);
     if (err != AB_OK)
         return err;
     if (PQntuples(res) == 1) {
