@@ -285,8 +285,12 @@ ab_err ab_vision_analyze(const unsigned char *bytes, size_t len, const ab_vision
     out->height = hdr.orientation >= 5 ? hdr.width : hdr.height;
     /* Too many bytes or pixels: refused before decoding, which is where the cost and the
      * decompression bombs are. */
-    if (len > opt->max_bytes || (uint64_t)hdr.width * (uint64_t)hdr.height > opt->max_pixels) {
-        out->verdict = AB_VISION_TOO_LARGE;
+    if (len > opt->max_bytes) {
+        out->verdict = AB_VISION_TOO_LARGE; /* the file: "over 10 MB" */
+        return AB_OK;
+    }
+    if ((uint64_t)hdr.width * (uint64_t)hdr.height > opt->max_pixels) {
+        out->verdict = AB_VISION_TOO_LARGE_TO_CHECK; /* the image: a small file may declare it */
         return AB_OK;
     }
     err = analyse_pixels(bytes, len, opt, &hdr, out);

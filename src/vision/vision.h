@@ -4,8 +4,9 @@
  * database; the ingest job decides what to do with the result.
  *
  * Order of the checks (the first failing one sets the verdict):
- *   format (UNSUPPORTED_FORMAT) -> bytes and pixel count (TOO_LARGE, no decode)
- *   -> memory the decode needs, from the header (TOO_LARGE_TO_CHECK, no decode)
+ *   format (UNSUPPORTED_FORMAT) -> bytes (TOO_LARGE, no decode)
+ *   -> pixel count, then the memory the decode needs, from the header (TOO_LARGE_TO_CHECK,
+ *      no decode)
  *   -> decode (DAMAGED) -> 1) dimensions (TOO_SMALL)
  *   -> 2) duplicates: done by the caller with sha256/dhash (see ab_vision_verdict_before_duplicate)
  *   -> 3) faces (NO_FACE, MANY_FACES) -> 4) quality (TOO_BLURRY, TOO_DARK).
