@@ -174,6 +174,26 @@ ab_err ab_db_photo_record(ab_db *db, int64_t photo_id, const ab_photo_verdict *v
     return ab_db_exec(db, &READY, rparams, NULL);
 }
 
+static const ab_db_stmt STORAGE_KEY = {
+    "photo_storage_key",
+    "SELECT coalesce(storage_key, '') FROM avatar_photos WHERE id = $1::bigint", 1};
+
+ab_err ab_db_photo_storage_key(ab_db *db, int64_t photo_id, char *out, size_t size)
+{
+    char pid[24];
+    const char *params[] = {ab_db_i64(pid, photo_id)};
+    PGresult *res = NULL;
+    ab_err err = ab_db_exec(db, &STORAGE_KEY, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) == 1)
+        snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+    else
+        err = AB_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
 static const ab_db_stmt PROGRESS = {
     "batch_progress",
     "SELECT count(*), count(*) FILTER (WHERE p.validation_status <> 'pending'),"

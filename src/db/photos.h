@@ -3,6 +3,7 @@
 #define AB_DB_PHOTOS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/avatar.h"
@@ -62,6 +63,9 @@ typedef struct {
  *  photos. AB_ERR_LIMIT when accepting it would pass 50 valid photos. *already: it was not
  *  pending any more (another runner got there first): nothing changed. */
 ab_err ab_db_photo_record(ab_db *db, int64_t photo_id, const ab_photo_verdict *v, bool *already);
+
+/** The photo's storage key ("" when it has none); AB_ERR_NOT_FOUND when the row is gone. */
+ab_err ab_db_photo_storage_key(ab_db *db, int64_t photo_id, char *out, size_t size);
 
 /* A batch's progress, for its status message. */
 typedef struct {

@@ -97,17 +97,42 @@ typedef struct {
     int64_t photo_id;
     const ab_photo_job_info *info;
     const ab_photo_verdict *verdict;
-    int limit_hit;
+    bool already; /* the row was no longer pending (or no longer there) */
 } record_ctx;
 
 static ab_err record_tx(ab_db *db, void *arg)
 {
     record_ctx *r = arg;
-    bool already = false;
-    ab_err err = ab_db_photo_record(db, r->photo_id, r->verdict, &already);
-    if (err != AB_OK || already)
+    ab_err err = ab_db_photo_record(db, r->photo_id, r->verdict, &r->already);
+    if (err != AB_OK || r->already)
         return err;
     return update_batch_message(db, r->info);
+}
+
+/* The photo was stored, but its row had meanwhile been taken by another runner or deleted with
+ * its avatar (whose clean-up may already have run): the object stays only if the row points at
+ * it, else nothing would ever delete it. */
+static ab_job_outcome stored_for_nothing(ab_job_ctx *ctx, const ab_photo_job_info *info,
+                                         const char *key)
+{
+    char kept[256] = "";
+    ab_err err = ab_db_photo_storage_key(ctx->db, info->id, kept, sizeof kept);
+    if (err == AB_OK && strcmp(kept, key) == 0)
+        return AB_JOB_DONE; /* another runner recorded this very object */
+    if (err != AB_OK && err != AB_ERR_NOT_FOUND) {
+        snprintf(ctx->error, sizeof ctx->error, "looking up photo %lld: %s", (long long)info->id,
+                 ab_err_name(err));
+        return AB_JOB_RETRY;
+    }
+    err = ab_storage_delete(ctx->storage, key);
+    AB_INFO("photo stored after its row was gone: object deleted", "{s:I,s:I,s:s,s:s}", "photo_id",
+            (json_int_t)info->id, "avatar_id", (json_int_t)info->avatar_id, "key", key, "result",
+            ab_err_name(err));
+    if (err != AB_OK) {
+        snprintf(ctx->error, sizeof ctx->error, "deleting %s: %s", key, ab_err_name(err));
+        return ab_storage_err_retryable(err) ? AB_JOB_RETRY : AB_JOB_FAIL;
+    }
+    return AB_JOB_DONE;
 }
 
 /* Records a rejection (no object stored). */
@@ -117,7 +142,7 @@ static ab_job_outcome reject(ab_job_ctx *ctx, const ab_photo_job_info *info, con
     v->status = status;
     v->error = verdict;
     v->storage_key = NULL;
-    record_ctx r = {ctx->db, info->id, info, v, 0};
+    record_ctx r = {ctx->db, info->id, info, v, false};
     ab_err err = ab_db_tx(ctx->db, record_tx, &r);
     if (err != AB_OK) {
         snprintf(ctx->error, sizeof ctx->error, "recording the check failed: %s", ab_err_name(err));
@@ -259,8 +284,10 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     v.status = "valid";
     v.error = NULL;
     v.storage_key = key;
-    record_ctx r = {ctx->db, info.id, &info, &v, 0};
+    record_ctx r = {ctx->db, info.id, &info, &v, false};
     err = ab_db_tx(ctx->db, record_tx, &r);
+    if (err == AB_OK && r.already)
+        return stored_for_nothing(ctx, &info, key);
     if (err == AB_ERR_LIMIT || err == AB_ERR_CONFLICT) {
         /* the 51st valid photo, or the same bytes accepted concurrently: not stored after all */
         ab_storage_delete(ctx->storage, key);

@@ -149,6 +149,24 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         # only the accepted photo is in storage
         self.assertEqual(len(self.s3.objects()), 1)
 
+    def test_a_photo_checked_after_its_avatar_was_deleted_leaves_no_object(self):
+        svc = self.start()
+        uid = h.user_id(9)
+        chat = Chat(self, svc, uid)
+        avatar = self.new_avatar(chat, "Portrait")
+        # the check is under way (its download slow) when the avatar goes, clean-up and all
+        self.botapi.fault("stall", method="downloadFile", count=1, stall_seconds=2)
+        self.send_photo(svc, uid, "matplotlib/grace_hopper.jpg")
+        h.wait_until(lambda: len(self.botapi.calls("getFile")) == 1, message="check under way")
+        h.psql(self.db_url, "DELETE FROM avatars WHERE id = $1", avatar)
+        h.wait_until(lambda: h.psql_value(self.db_url, "SELECT status FROM jobs WHERE kind = "
+                                                       "'photo.ingest'") == "done",
+                     timeout=h.scaled(30), message="the check ended")
+        # it was stored (the PUT is there) and then deleted again: nothing is left behind
+        puts = [r for r in self.s3.requests() if r["method"] == "PUT"]
+        self.assertEqual(len(puts), 1)
+        self.assertEqual(self.s3.objects(), [])
+
     def test_view_the_accepted_photos_and_delete_one(self):
         svc = self.start()
         uid, other = h.user_id(5), h.user_id(6)
