@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/commands.h"
@@ -16,6 +17,7 @@
 #include "fsm/fsm.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/url.h"
 #include "db/db.h"
 #include "db/inbox_batch.h"
 #include "db/migrate.h"
@@ -36,8 +38,28 @@ static int check_storage(const ab_config *cfg)
         return 0;
     }
     AB_INFO("object storage", "{s:s}", "backend", ab_storage_backend_name(s));
+    int ok = 1;
+    /* Live training hands FAL a presigned URL of the dataset. When FAL is the real one (not a
+     * stand-in or proxy inside our network), that URL must open from the internet. */
+    if (strcmp(cfg->fal_mode, "live") == 0 && !ab_url_host_is_internal(cfg->fal_queue_base)) {
+        char *url = NULL;
+        const char *problem = ab_storage_presign_get(s, "datasets/check.zip", 3600, &url) == AB_OK
+                                  ? ab_url_public_problem(url)
+                                  : "it could not be made";
+        if (problem) {
+            size_t shown = url ? strcspn(url, "?") : 0; /* never the signature */
+            fprintf(stderr,
+                    "config: S3_PUBLIC_ENDPOINT: FAL downloads each training dataset from a "
+                    "presigned URL, and this one (%.*s) cannot be opened from the internet: %s. "
+                    "Set S3_PUBLIC_ENDPOINT to the bucket's public https endpoint (with s3:// "
+                    "storage)\n",
+                    (int)shown, url ? url : "", problem);
+            ok = 0;
+        }
+        free(url);
+    }
     ab_storage_close(s);
-    return 1;
+    return ok;
 }
 
 static ab_err migrate_at_start(const ab_config *cfg)

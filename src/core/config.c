@@ -104,6 +104,9 @@ static const config_var VARS[] = {
      "object storage for photos and datasets: s3://BUCKET or file:///ABSOLUTE/DIR"},
     {"S3_ENDPOINT", T_STRING, OFF(s3_endpoint), NULL, 0, 0, 0, false, V_URL,
      "S3 API endpoint, e.g. http://minio:9000; unset = AWS (https://s3.REGION.amazonaws.com)"},
+    {"S3_PUBLIC_ENDPOINT", T_STRING, OFF(s3_public_endpoint), NULL, 0, 0, 0, false, V_URL,
+     "the bucket's public https endpoint, for the presigned dataset URLs FAL downloads; unset = "
+     "S3_ENDPOINT (then it must be public itself in live mode)"},
     {"S3_REGION", T_STRING, OFF(s3_region), "us-east-1", 0, 0, 0, false, V_NONE,
      "region S3 requests and presigned URLs are signed for"},
     {"S3_ACCESS_KEY", T_STRING, OFF(s3_access_key), NULL, 0, 0, 0, false, V_NONE,

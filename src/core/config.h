@@ -45,6 +45,7 @@ typedef struct ab_config {
     int photo_analysis_memory_mb;
     char *storage_url;
     char *s3_endpoint;
+    char *s3_public_endpoint;
     char *s3_region;
     char *s3_access_key;
     char *s3_secret_key;

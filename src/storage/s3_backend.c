@@ -91,15 +91,22 @@ static size_t host_name_len(const char *host)
     return strcspn(host, ":");
 }
 
+static void address_free(ab_s3_address *a)
+{
+    free(a->scheme);
+    free(a->host);
+    free(a->base_path);
+    a->scheme = a->host = a->base_path = NULL;
+}
+
 static void s3_close(ab_storage_backend *b)
 {
     if (!b)
         return;
     ab_http_client_free(b->http);
     free(b->bucket);
-    free(b->scheme);
-    free(b->host);
-    free(b->base_path);
+    address_free(&b->api);
+    address_free(&b->pub);
     free(b->region);
     free(b->access_key);
     if (b->secret_key) {
@@ -107,6 +114,38 @@ static void s3_close(ab_storage_backend *b)
         free(b->secret_key);
     }
     free(b);
+}
+
+/* Where a bucket is on an endpoint: scheme, Host, and the path before the key. Path style
+ * when asked for (MinIO), when the endpoint is an IP address, or when the bucket name has dots
+ * (which break TLS wildcard certificates); else virtual-hosted. */
+static ab_err address(const char *endpoint, const char *bucket, bool force_path_style,
+                      ab_s3_address *a, char *why, size_t why_len)
+{
+    char *endpoint_host = NULL;
+    const char *reason = parse_endpoint(endpoint, &a->scheme, &endpoint_host);
+    if (reason || !a->scheme || !endpoint_host) {
+        say(why, why_len, "%s", reason ? reason : "out of memory");
+        free(endpoint_host);
+        return reason ? AB_ERR_INVALID : AB_ERR_NOMEM;
+    }
+    bool path_style = force_path_style || strchr(bucket, '.') ||
+                      is_ip_literal(endpoint_host, host_name_len(endpoint_host));
+    if (path_style) {
+        a->host = endpoint_host;
+        size_t n = strlen(bucket) + 2;
+        a->base_path = malloc(n);
+        if (a->base_path)
+            snprintf(a->base_path, n, "/%s", bucket);
+    } else {
+        size_t n = strlen(bucket) + strlen(endpoint_host) + 2;
+        a->host = malloc(n);
+        if (a->host)
+            snprintf(a->host, n, "%s.%s", bucket, endpoint_host);
+        free(endpoint_host);
+        a->base_path = strdup("");
+    }
+    return a->host && a->base_path ? AB_OK : AB_ERR_NOMEM;
 }
 
 ab_err ab_storage_s3_open(const char *bucket, const ab_storage_config *cfg,
@@ -146,29 +185,16 @@ ab_err ab_storage_s3_open(const char *bucket, const ab_storage_config *cfg,
                      region);
         endpoint = default_endpoint;
     }
-    char *endpoint_host = NULL;
-    const char *reason = parse_endpoint(endpoint, &b->scheme, &endpoint_host);
-    if (reason || !b->scheme || !endpoint_host) {
-        say(why, why_len, "%s", reason ? reason : "out of memory");
-        free(endpoint_host);
-        s3_close(b);
-        return reason ? AB_ERR_INVALID : AB_ERR_NOMEM;
+    ab_err err = address(endpoint, bucket, cfg->s3_force_path_style, &b->api, why, why_len);
+    if (err == AB_OK && cfg->s3_public_endpoint && *cfg->s3_public_endpoint) {
+        err = address(cfg->s3_public_endpoint, bucket, cfg->s3_force_path_style, &b->pub, why,
+                      why_len);
+        if (err == AB_ERR_INVALID && why && why_len) /* the reason names S3_ENDPOINT */
+            snprintf(why, why_len, "S3_PUBLIC_ENDPOINT must be scheme://host[:port] with no path");
     }
-    bool path_style = cfg->s3_force_path_style || strchr(bucket, '.') ||
-                      is_ip_literal(endpoint_host, host_name_len(endpoint_host));
-    if (path_style) {
-        b->host = endpoint_host;
-        size_t n = strlen(bucket) + 2;
-        b->base_path = malloc(n);
-        if (b->base_path)
-            snprintf(b->base_path, n, "/%s", bucket);
-    } else {
-        size_t n = strlen(bucket) + strlen(endpoint_host) + 2;
-        b->host = malloc(n);
-        if (b->host)
-            snprintf(b->host, n, "%s.%s", bucket, endpoint_host);
-        free(endpoint_host);
-        b->base_path = strdup("");
+    if (err != AB_OK) {
+        s3_close(b);
+        return err;
     }
     b->bucket = strdup(bucket);
     b->region = strdup(region);
@@ -179,8 +205,7 @@ ab_err ab_storage_s3_open(const char *bucket, const ab_storage_config *cfg,
     b->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 60;
     b->max_object_size = cfg->max_object_size ? cfg->max_object_size : (size_t)64 << 20;
     b->part_size = cfg->s3_part_size ? cfg->s3_part_size : AB_STORAGE_S3_PART_SIZE;
-    if (!b->host || !b->base_path || !b->bucket || !b->region || !b->access_key || !b->secret_key ||
-        !b->http) {
+    if (!b->bucket || !b->region || !b->access_key || !b->secret_key || !b->http) {
         s3_close(b);
         return AB_ERR_NOMEM;
     }
@@ -193,11 +218,12 @@ char *ab_s3_object_url(const ab_storage_backend *b, const char *key, const char 
     char *enc = ab_s3_uri_encode(key, true);
     if (!enc)
         return NULL;
-    size_t n = strlen(b->scheme) + strlen(b->host) + strlen(b->base_path) + strlen(enc) +
+    const ab_s3_address *a = &b->api;
+    size_t n = strlen(a->scheme) + strlen(a->host) + strlen(a->base_path) + strlen(enc) +
                (query ? strlen(query) : 0) + 8;
     char *url = malloc(n);
     if (url)
-        snprintf(url, n, "%s://%s%s/%s%s%s", b->scheme, b->host, b->base_path, enc,
+        snprintf(url, n, "%s://%s%s/%s%s%s", a->scheme, a->host, a->base_path, enc,
                  query ? "?" : "", query ? query : "");
     free(enc);
     return url;
@@ -371,11 +397,12 @@ static ab_err s3_list(ab_storage_backend *b, const char *prefix, ab_storage_keys
         char *url = NULL;
         if (query) {
             /* the bucket itself: ".../BUCKET/?..." path style, "BUCKET.host/?..." virtual */
-            size_t n =
-                strlen(b->scheme) + strlen(b->host) + strlen(b->base_path) + strlen(query) + 8;
+            size_t n = strlen(b->api.scheme) + strlen(b->api.host) + strlen(b->api.base_path) +
+                       strlen(query) + 8;
             url = malloc(n);
             if (url)
-                snprintf(url, n, "%s://%s%s/?%s", b->scheme, b->host, b->base_path, query);
+                snprintf(url, n, "%s://%s%s/?%s", b->api.scheme, b->api.host, b->api.base_path,
+                         query);
         }
         free(query);
         if (!url) {
@@ -418,21 +445,24 @@ static ab_err s3_list(ab_storage_backend *b, const char *prefix, ab_storage_keys
 
 static ab_err s3_presign_get(ab_storage_backend *b, const char *key, int expires_s, char **url)
 {
+    /* for whoever fetches it: the public address when there is one (the signature covers the
+     * Host it is fetched from) */
+    const ab_s3_address *a = b->pub.host ? &b->pub : &b->api;
     char *enc = ab_s3_uri_encode(key, true);
     if (!enc)
         return AB_ERR_NOMEM;
-    size_t n = strlen(b->base_path) + strlen(enc) + 2;
+    size_t n = strlen(a->base_path) + strlen(enc) + 2;
     char *path = malloc(n);
     if (!path) {
         free(enc);
         return AB_ERR_NOMEM;
     }
-    snprintf(path, n, "%s/%s", b->base_path, enc);
+    snprintf(path, n, "%s/%s", a->base_path, enc);
     free(enc);
     ab_s3_presign_req req = {
         .method = "GET",
-        .scheme = b->scheme,
-        .host = b->host,
+        .scheme = a->scheme,
+        .host = a->host,
         .path = path,
         .access_key = b->access_key,
         .secret_key = b->secret_key,

@@ -13,12 +13,19 @@
 /* hex SHA-256 of the empty string: the payload hash of bodiless requests */
 #define AB_S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-struct ab_storage_backend {
-    ab_http_client *http;
-    char *bucket;
+/* Where the bucket is reached: the API endpoint, and optionally a public one for presigned
+ * URLs (S3_PUBLIC_ENDPOINT: FAL fetches datasets from outside the cluster). */
+typedef struct {
     char *scheme;    /* "http" or "https" */
     char *host;      /* host[:port] as sent in Host (default ports left out, as clients do) */
     char *base_path; /* "" (virtual-hosted) or "/BUCKET" (path style) */
+} ab_s3_address;
+
+struct ab_storage_backend {
+    ab_http_client *http;
+    char *bucket;
+    ab_s3_address api;
+    ab_s3_address pub; /* all NULL: presigned URLs use api */
     char *region;
     char *access_key;
     char *secret_key;

@@ -305,6 +305,7 @@ ab_err ab_storage_open_configured(const ab_config *cfg, ab_storage **out, char *
 {
     ab_storage_config sc = {.url = cfg->storage_url,
                             .s3_endpoint = cfg->s3_endpoint,
+                            .s3_public_endpoint = cfg->s3_public_endpoint,
                             .s3_region = cfg->s3_region,
                             .s3_access_key = cfg->s3_access_key,
                             .s3_secret_key = cfg->s3_secret_key,

@@ -35,14 +35,15 @@ typedef struct ab_storage ab_storage;
 
 /** Where and how to store; strings are borrowed during ab_storage_open only (copied). */
 typedef struct {
-    const char *url;           /* STORAGE_URL: "s3://bucket" or "file:///absolute/dir" */
-    const char *s3_endpoint;   /* S3_ENDPOINT, e.g. "http://127.0.0.1:9000"; NULL or "" = AWS */
-    const char *s3_region;     /* S3_REGION; NULL or "" = "us-east-1" */
-    const char *s3_access_key; /* S3_ACCESS_KEY */
-    const char *s3_secret_key; /* S3_SECRET_KEY: secret, never logged */
-    bool s3_force_path_style;  /* S3_FORCE_PATH_STYLE: http://host/bucket/key (MinIO) */
-    int timeout_s;             /* one request, whole transfer; 0 = 60 s */
-    size_t max_object_size;    /* largest object ab_storage_get reads; 0 = 64 MiB */
+    const char *url;         /* STORAGE_URL: "s3://bucket" or "file:///absolute/dir" */
+    const char *s3_endpoint; /* S3_ENDPOINT, e.g. "http://127.0.0.1:9000"; NULL or "" = AWS */
+    const char *s3_public_endpoint; /* S3_PUBLIC_ENDPOINT: presigned URLs; NULL or "" = above */
+    const char *s3_region;          /* S3_REGION; NULL or "" = "us-east-1" */
+    const char *s3_access_key;      /* S3_ACCESS_KEY */
+    const char *s3_secret_key;      /* S3_SECRET_KEY: secret, never logged */
+    bool s3_force_path_style;       /* S3_FORCE_PATH_STYLE: http://host/bucket/key (MinIO) */
+    int timeout_s;                  /* one request, whole transfer; 0 = 60 s */
+    size_t max_object_size;         /* largest object ab_storage_get reads; 0 = 64 MiB */
     /* part size of S3 multipart uploads (ab_storage_put_file); 0 = AB_STORAGE_S3_PART_SIZE.
      * S3 refuses parts under 5 MiB but the last (EntityTooSmall): smaller only in tests. */
     size_t s3_part_size;

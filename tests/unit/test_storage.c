@@ -105,6 +105,36 @@ static void test_s3_config_errors(void **state)
     assert_false(ab_storage_err_retryable(AB_ERR_NOT_FOUND));
 }
 
+/* Presigned URLs for FAL carry the public endpoint when there is one; requests keep the API's. */
+static void test_s3_public_endpoint(void **state)
+{
+    (void)state;
+    ab_storage *s;
+    char why[200], *url = NULL;
+    ab_storage_config cfg = {.url = "s3://photos",
+                             .s3_endpoint = "http://minio.storage.svc:9000",
+                             .s3_access_key = "AK",
+                             .s3_secret_key = "SK",
+                             .s3_force_path_style = true};
+    assert_int_equal(ab_storage_open(&cfg, &s, why, sizeof why), AB_OK);
+    assert_int_equal(ab_storage_presign_get(s, "datasets/1.zip", 3600, &url), AB_OK);
+    assert_true(strncmp(url, "http://minio.storage.svc:9000/photos/datasets/1.zip?", 52) == 0);
+    free(url);
+    ab_storage_close(s);
+
+    cfg.s3_public_endpoint = "https://files.example.com";
+    assert_int_equal(ab_storage_open(&cfg, &s, why, sizeof why), AB_OK);
+    assert_int_equal(ab_storage_presign_get(s, "datasets/1.zip", 3600, &url), AB_OK);
+    assert_true(strncmp(url, "https://files.example.com/photos/datasets/1.zip?X-Amz-", 54) == 0);
+    assert_non_null(strstr(url, "X-Amz-SignedHeaders=host"));
+    free(url);
+    ab_storage_close(s);
+
+    cfg.s3_public_endpoint = "https://files.example.com/photos";
+    assert_int_equal(ab_storage_open(&cfg, &s, why, sizeof why), AB_ERR_INVALID);
+    assert_non_null(strstr(why, "S3_PUBLIC_ENDPOINT"));
+}
+
 /* Each file-backend test gets a fresh directory (a not-yet-existing child: open creates it). */
 typedef struct {
     char base[64];
@@ -430,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_list_prefixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_presign, setup, teardown),
+        cmocka_unit_test(test_s3_public_endpoint),
         cmocka_unit_test(test_file_open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
