@@ -18,6 +18,10 @@
 #include "core/metrics.h"
 
 #define MAX_BODY (1u << 20) /* Telegram updates are far smaller; 1 MiB is the contract */
+/* A body still arriving this long after its headers is a client holding a connection open a
+ * byte at a time (libmicrohttpd's timeout only counts silence): it is cut off. Telegram's and
+ * FAL's bodies arrive in milliseconds. Slow headers are the ingress's to cut (see README). */
+#define MAX_BODY_SECONDS 10.0
 /* libmicrohttpd's per-connection memory (headers, read buffer, reply headers). It zeroes the
  * whole pool before each request of a keep-alive connection: at the default 32 KB that memset
  * was ~2.5% of the machine under webhook load. Requests here have a few hundred bytes of
@@ -226,6 +230,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (now_s() - st->started > MAX_BODY_SECONDS) {
+            AB_WARN("request body too slow: connection closed", "{s:s,s:i}", "path", url, "bytes",
+                    (int)st->len);
+            return MHD_NO;
+        }
         if (!st->route->takes_body || st->too_large)
             return MHD_YES;
         if (st->len + n > MAX_BODY) {

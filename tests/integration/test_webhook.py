@@ -1,5 +1,8 @@
 """The webhook edge: secrets, bad bodies, duplicates, readiness, metrics, configuration."""
+import json
+import socket
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -38,6 +41,67 @@ class WebhookTest(h.IntegrationTestCase):
         self.assertEqual(status, 404)
         self.assertEqual(self.inbox_count(), 0)
         # the service is still fine after all that
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), h.user_id(2), "/start"))
+        self.assertEqual(status, 200)
+
+    def raw_request(self, svc, head, chunks, pause=0.0, timeout=30):
+        """Sends head, then each chunk (pausing between them); returns what the server
+        answered before it closed, and when it closed (None when it never did)."""
+        sock = socket.create_connection(("127.0.0.1", svc.port), timeout=timeout)
+        started = time.monotonic()
+        answer, closed = b"", None
+        try:
+            sock.sendall(head)
+            for chunk in chunks:
+                sock.sendall(chunk)
+                if pause:
+                    time.sleep(pause)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # the server closed on us: read what it said
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answer += data
+        except OSError:
+            pass
+        closed = time.monotonic() - started
+        sock.close()
+        return answer, closed
+
+    def webhook_head(self, extra):
+        return (b"POST /telegram/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                b"\r\nX-Telegram-Bot-Api-Secret-Token: " + h.WEBHOOK_SECRET.encode() + b"\r\n"
+                + extra + b"\r\n")
+
+    def test_hostile_bodies_chunked_deep_and_slow(self):
+        svc = self.start_service()
+        # a chunked body past 1 MiB: 413, however it is sent
+        chunk = b"a" * 65536
+        body = [b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20)] + [b"0\r\n\r\n"]
+        answer, _ = self.raw_request(svc, self.webhook_head(b"Transfer-Encoding: chunked\r\n"),
+                                     body)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:100])
+        # 2,000 levels of nesting: refused as a bad update, never a crash
+        deep = b'{"update_id":1,"message":' + b"[" * 2000 + b"]" * 2000 + b"}"
+        status, text = svc.post_update(deep)
+        self.assertIn(status, (200, 400), text)
+        deep = b'{"update_id":2,"x":' + b'{"a":' * 2000 + b"1" + b"}" * 2000 + b"}"
+        status, text = svc.post_update(deep)
+        self.assertIn(status, (200, 400), text)
+        # a body trickling in a byte at a time is cut off after 10 s, not held for minutes
+        trickled = self.next_update_id()
+        update = json.dumps(h.message_update(trickled, h.user_id(3), "/start")).encode()
+        answer, closed = self.raw_request(
+            svc, self.webhook_head(b"Content-Length: %d\r\n" % len(update)),
+            [update[i:i + 1] for i in range(len(update))], pause=1.0, timeout=60)
+        print("a trickled body was cut off after %.1f s" % closed)
+        self.assertLess(closed, h.scaled(14))
+        self.assertEqual(answer, b"")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM inbox WHERE "
+                                                   "update_id = $1", trickled), "0")
         status, _ = svc.post_update(h.message_update(self.next_update_id(), h.user_id(2), "/start"))
         self.assertEqual(status, 200)
 
