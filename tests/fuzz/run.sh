@@ -5,9 +5,10 @@
 #
 #   run.sh BUILD_DIR [SECONDS [TARGET...]]
 #
-# SECONDS is per target (default 20); TARGET is update or image (default: both).
+# SECONDS is per target (default 20); TARGET is update, image or s3xml (default: all).
 #   update  Telegram update parsing and event derivation (fuzz_update.c)
 #   image   the photo validator on upload bytes, with a stub face detector (fuzz_image.c)
+#   s3xml   the reader of S3's answers: listings, multipart results, errors (fuzz_s3xml.c)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,7 +16,7 @@ build="$1"
 seconds="${2:-20}"
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(update image)
+[ ${#targets[@]} -gt 0 ] || targets=(update image s3xml)
 out="$build/fuzz"
 mkdir -p "$out"
 # shellcheck disable=SC2054  # the commas belong to -fsanitize=
@@ -39,6 +40,14 @@ build_image() {
         $(pkg-config --cflags --libs libjpeg libpng libexif libcrypto) -lm
 }
 
+# s3_xml.c and the key list it fills (storage.c, which brings the backends along).
+build_s3xml() {
+    # shellcheck disable=SC2046
+    clang "${cflags[@]}" -o "$out/fuzz_s3xml" "$here/fuzz_s3xml.c" "$root"/src/storage/*.c \
+        "$root/src/core/http_client.c" "$root/src/core/log.c" "$root/src/core/error.c" \
+        $(pkg-config --cflags --libs jansson libcurl libcrypto)
+}
+
 run() { # target max_len
     local scratch="$out/corpus-$1"
     rm -rf "$scratch"
@@ -51,6 +60,7 @@ for t in "${targets[@]}"; do
     case "$t" in
     update) build_update; run update 8192 ;;
     image) build_image; run image 65536 ;;
-    *) echo "run.sh: unknown target $t (update, image)" >&2; exit 2 ;;
+    s3xml) build_s3xml; run s3xml 16384 ;;
+    *) echo "run.sh: unknown target $t (update, image, s3xml)" >&2; exit 2 ;;
     esac
 done
