@@ -94,6 +94,13 @@ class StandinTest(unittest.TestCase):
         self.assertEqual([c["http_status"] for c in calls], [429, 429, 200])
         self.assertEqual([c["fault"] for c in calls], ["429", "429", None])
 
+    def test_fault_window_fails_every_call_until_it_ends(self):
+        self.api.fault("500", method="sendMessage", for_seconds=1.0)
+        statuses = [self.send()[0] for _ in range(5)]
+        self.assertEqual(statuses, [500] * 5)  # not just the first: count does not apply
+        h.wait_until(lambda: self.send()[0] == 200, timeout=5)
+        self.assertEqual(self.api.faults(), [])
+
     def test_fault_filters_by_chat(self):
         self.api.fault("500", chat_id=CHAT + 1)
         self.assertEqual(self.send(chat_id=CHAT)[0], 200)

@@ -486,14 +486,17 @@ class State:
 
     def take_fault(self, method, chat):
         """The fault for this call, if one is armed for it (consumes one use)."""
+        now = time.monotonic()
+        self.faults = [f for f in self.faults if f.get("until") is None or f["until"] > now]
         for f in self.faults:
             if f["method"] is not None and f["method"] != method.lower():
                 continue
             if f["chat_id"] is not None and f["chat_id"] != chat:
                 continue
-            f["remaining"] -= 1
-            if f["remaining"] <= 0:
-                self.faults.remove(f)
+            if f.get("until") is None:
+                f["remaining"] -= 1
+                if f["remaining"] <= 0:
+                    self.faults.remove(f)
             return dict(f)
         return None
 
@@ -1163,8 +1166,9 @@ class ControlApi:
                                           -> [call, ...] of the matching successful (HTTP 200)
                                              calls; 200 once there are >= N, 408 on timeout
     POST reset                            -> forget calls, faults, blocks, messages, files, webhook
-    POST fault {"method","chat_id","kind","count","retry_after","stall_seconds"}
+    POST fault {"method","chat_id","kind","count","retry_after","stall_seconds","for_seconds"}
            kind: 429 | 500 | 502 | 403 | stall | drop; the next `count` matching calls get it
+           (with for_seconds: every matching call for that many seconds, count ignored)
     POST block {"chat_id": X, "blocked": true}   (false unblocks)
     POST files {"file_id","file_unique_id","path_on_disk"|"content_b64",
                 "file_path"?, "file_size"?}       -> {"ok":true,"file":File}
@@ -1238,7 +1242,11 @@ class ControlApi:
                  "kind": kind,
                  "remaining": int(args.get("count", 1)),
                  "retry_after": int(args.get("retry_after", 5)),
-                 "stall_seconds": float(args.get("stall_seconds", 5))}
+                 "stall_seconds": float(args.get("stall_seconds", 5)),
+                 "until": None}
+        if args.get("for_seconds") is not None:
+            # a window: every matching call fails until it ends, whatever the count
+            fault["until"] = time.monotonic() + float(args["for_seconds"])
         if fault["remaining"] < 1:
             raise ValueError("count must be >= 1")
         with self.st.lock:

@@ -402,9 +402,10 @@ class BotApi:
         return calls[-1]["seq"] if calls else 0
 
     def fault(self, kind, method=None, chat_id=None, count=1, retry_after=None,
-              stall_seconds=None):
+              stall_seconds=None, for_seconds=None):
         """Make the next `count` matching calls fail: kind is "429", "500", "502", "403",
-        "stall" (answer after stall_seconds) or "drop" (close the connection)."""
+        "stall" (answer after stall_seconds) or "drop" (close the connection). With
+        for_seconds, every matching call fails for that long instead (count is ignored)."""
         body = {"kind": str(kind), "count": count}
         if method is not None:
             body["method"] = method
@@ -414,7 +415,13 @@ class BotApi:
             body["retry_after"] = retry_after
         if stall_seconds is not None:
             body["stall_seconds"] = stall_seconds
+        if for_seconds is not None:
+            body["for_seconds"] = for_seconds
         self._control("POST", "fault", body)
+
+    def faults(self):
+        """The faults still armed."""
+        return self._control("GET", "faults")[1]
 
     def block(self, chat_id, blocked=True):
         """Make the chat answer 403 "bot was blocked by the user" (blocked=False undoes)."""
