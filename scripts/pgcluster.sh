@@ -135,10 +135,14 @@ s.close()
 EOF
 }
 
+# PostgreSQL binds with SO_REUSEADDR, so a port whose last connections are still in TIME_WAIT
+# is free for it: check the same way, or a cluster stopped and started again moves to another
+# port and its clients (a service under test, with the old URL) never find it again.
 port_is_free() {
     python3 - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
