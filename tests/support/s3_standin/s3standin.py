@@ -91,12 +91,14 @@ class S3Standin:
         """Forgets objects, faults, recorded requests and page size."""
         self.control("POST", "reset", {})
 
-    def fault(self, kind, count=1, seconds=None, match=None):
+    def fault(self, kind, count=1, seconds=None, match=None, for_seconds=None):
         """The next `count` S3 requests fail (with match: the next `count` whose
         "METHOD PATH?QUERY" contains it): "500", "503", "stall" (no answer), "down" (connection
         closed at once) or "error200" (200 with an <Error> body, as CompleteMultipartUpload
-        may answer)."""
+        may answer). With for_seconds, every matching request fails for that long instead."""
         payload = {"kind": kind, "count": count}
+        if for_seconds is not None:
+            payload["for_seconds"] = for_seconds
         if seconds is not None:
             payload["seconds"] = seconds
         if match is not None:

@@ -23,8 +23,9 @@
  * Control API (unsigned, under /_control/): GET health, GET objects, GET requests, GET uploads
  * (multipart uploads neither completed nor aborted), POST reset,
  * POST fault {"kind": "500"|"503"|"stall"|"down"|"error200", "count": N, "seconds": S,
- * "match": "PUT /bucket/key?partNumber=2"} (the next N requests, or the next N whose
- * "METHOD PATH?QUERY" contains match, fail; error200 answers 200 with an <Error> body, as
+ * "match": "PUT /bucket/key?partNumber=2", "for_seconds": W} (the next N requests, or the next N
+ * whose "METHOD PATH?QUERY" contains match, fail; with for_seconds every matching request for W
+ * seconds fails instead; error200 answers 200 with an <Error> body, as
  * CompleteMultipartUpload may), POST config {"max_keys": N} (longest listing page, to exercise
  * pagination).
  *
@@ -391,10 +392,12 @@ class Standin {
         const record = { method: req.method, path: rawPath, query: rawQuery, status: 0, code: null, auth: null };
         this.requests.push(record);
         const line = `${req.method} ${url}`;
+        const now = Date.now();
+        this.faults = this.faults.filter((f) => f.until === undefined || f.until > now);
         const at = this.faults.findIndex((f) => f.match === undefined || line.includes(f.match));
         const fault = at < 0 ? null : this.faults[at];
         if (fault) {
-            if (--fault.count <= 0) this.faults.splice(at, 1);
+            if (fault.until === undefined && --fault.count <= 0) this.faults.splice(at, 1);
             record.code = `fault:${fault.kind}`;
             this.log(`${req.method} ${rawPath} -> injected fault ${fault.kind}`);
             if (fault.kind === 'down') return req.socket.destroy();
@@ -659,8 +662,11 @@ class Standin {
                     return reply(400, { error: `kind must be one of ${FAULT_KINDS.join(', ')}` });
                 if (input.match !== undefined && typeof input.match !== 'string')
                     return reply(400, { error: 'match must be a string' });
-                this.faults.push({ kind: String(input.kind), count: Number(input.count || 1), seconds: input.seconds,
-                    match: input.match });
+                const fault = { kind: String(input.kind), count: Number(input.count || 1), seconds: input.seconds,
+                    match: input.match };
+                // a window: every matching request fails until it ends, whatever the count
+                if (input.for_seconds !== undefined) fault.until = Date.now() + Number(input.for_seconds) * 1000;
+                this.faults.push(fault);
                 return reply(200, { ok: true });
             }
             if (what === 'POST /_control/config') {
