@@ -1,13 +1,14 @@
 # Convenience wrapper around CMake for people (the build itself is CMake + ctest).
 #   make run    start the service on embedded defaults (own PostgreSQL, simulated training)
 #   make test   install what is missing, build, run the whole suite, plain and sanitized
+#   make faults the fault suite alone (plain build), then its figures
 #   make build | make bench | make lint | make clean
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: all build build-asan deps test test-plain test-asan run bench lint format clean
+.PHONY: all build build-asan deps test test-plain test-asan faults run bench lint format clean
 
 all: build
 
@@ -38,6 +39,12 @@ test-plain: build
 test-asan: build-asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+# One scenario at a time: each one times its faults (make test runs them with the rest).
+faults: build
+	rm -f $(BUILD)/test-logs/faults-*.figure
+	cd $(BUILD) && ctest -L faults --output-on-failure
+	@echo "Fault suite figures:" && cat $(BUILD)/test-logs/faults-*.figure
 
 run: deps build
 	@scripts/run.sh $(BUILD)
