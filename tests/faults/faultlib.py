@@ -12,6 +12,8 @@ How the figures are counted (bench/RESULTS.md quotes this):
                 minus its 'done' inbox rows (every update the suite sends is one the FSM acts
                 on); plus outbox rows that repeat another row of the same update (same
                 source_update_id, method and payload), which a step run twice would write.
+                The other way round, 'done' rows beyond the version are steps missing (an
+                update marked done without its step), asserted 0 as well.
   stuck jobs    jobs still 'pending' or 'running' once the service is idle (a dead job is
                 counted apart: it ended, visibly).
   duplicate messages
@@ -142,7 +144,7 @@ def pipeline_figures(db_url, acked):
     steps_extra = count(db_url, "SELECT coalesce(sum(greatest(c.version - coalesce(d.n, 0), 0)),"
                                 " 0) FROM chat_state c LEFT JOIN (SELECT chat_id, count(*) AS n"
                                 " FROM inbox WHERE status = 'done' GROUP BY 1) d USING (chat_id)")
-    steps_missing = count(db_url, "SELECT coalesce(sum(greatest(coalesce(d.n, 0) - c.version,"
+    steps_missing = count(db_url, "SELECT coalesce(sum(greatest(d.n - coalesce(c.version, 0),"
                                   " 0)), 0) FROM chat_state c RIGHT JOIN (SELECT chat_id, "
                                   "count(*) AS n FROM inbox WHERE status = 'done' GROUP BY 1) d"
                                   " USING (chat_id)")
