@@ -183,6 +183,34 @@ def duplicate_messages(botapi, db_url):
     return sum(extra.values())
 
 
+def _collapse(seq):
+    """The sequence without immediate repeats (a re-sent call lands right after the first)."""
+    return [x for i, x in enumerate(seq) if i == 0 or seq[i - 1] != x]
+
+
+def out_of_order(botapi, db_url, chats):
+    """Chats whose messages reached the Bot API in another order than their outbox rows were
+    written (a chat's rows are written in its updates' order). Compared: per chat, the texts
+    of the sendMessage/editMessageText calls Telegram took (200, or "message is not modified",
+    which the sender counts as delivered), against the texts of the chat's sent outbox rows
+    by id, each with immediate repeats collapsed (a re-sent call comes right after the first,
+    since a chat's later rows wait for the earlier ones)."""
+    seen = collections.defaultdict(list)
+    for c in botapi.calls():
+        if c["method"] not in ("sendMessage", "editMessageText"):
+            continue
+        desc = (c.get("response") or {}).get("description", "") if isinstance(
+            c.get("response"), dict) else ""
+        if c["http_status"] == 200 or "message is not modified" in desc:
+            seen[int(c["params"].get("chat_id", 0))].append(c["params"].get("text", ""))
+    rows = collections.defaultdict(list)
+    for chat, text in h.psql(db_url, "SELECT chat_id, payload->>'text' FROM outbox WHERE status"
+                                     " = 'sent' AND method IN ('sendMessage', "
+                                     "'editMessageText') ORDER BY id"):
+        rows[int(chat)].append(text or "")
+    return [c for c in chats if _collapse(seen[c]) != _collapse(rows[c])]
+
+
 def answers(statuses):
     """The webhook's answers as "200 x568, 503 x3, refused x9"."""
     names = {"conn": "refused"}

@@ -165,13 +165,15 @@ class KillReplicaFault(h.IntegrationTestCase):
         checked = f.count(self.db_url, "SELECT count(*) FROM avatar_photos a JOIN avatars v ON "
                                        "v.id = a.avatar_id WHERE v.training_type = 'style' AND "
                                        "a.validation_status <> 'pending'")
+        disordered = f.out_of_order(self.botapi, self.db_url, menu + upload + training)
         others = {k: v for k, v in self.deliver.statuses.items() if k not in (200, 503, "conn")}
         f.figure("kill-replica",
                  "%d updates, %d kills in %.0f s, lost %d, doubled %d, stuck jobs %d, "
-                 "duplicate messages %d (webhook answers %s; photos checked %d/%d, "
-                 "trainings completed %d/%d, dead jobs %d)"
+                 "duplicate messages %d (chats out of order %d; webhook answers %s; photos "
+                 "checked %d/%d, trainings completed %d/%d, dead jobs %d)"
                  % (fig["acked"], len(self.kills), load_s, fig["lost"], fig["doubled"],
-                    fig["stuck"], dups, f.answers(self.deliver.statuses), checked,
+                    fig["stuck"], dups, len(disordered), f.answers(self.deliver.statuses),
+                    checked,
                     UPLOAD_CHATS * len(STYLE_PHOTOS), trained, TRAINING_CHATS, fig["dead"]))
         expected_updates = (MENU_CHATS * MENU_UPDATES
                             + UPLOAD_CHATS * (6 + len(STYLE_PHOTOS) + 1)
@@ -183,6 +185,7 @@ class KillReplicaFault(h.IntegrationTestCase):
         self.assertEqual(fig["steps_missing"], 0)
         self.assertEqual(fig["stuck"], 0)
         self.assertEqual(fig["outbox_unsent"], 0)
+        self.assertEqual(disordered, [], "messages out of order")
         self.assertEqual(others, {}, "the webhook answered other than 200/503")
         self.assertEqual(checked, UPLOAD_CHATS * len(STYLE_PHOTOS))
         self.assertEqual(trained, TRAINING_CHATS)

@@ -90,6 +90,7 @@ class PgOutageFault(h.IntegrationTestCase):
         f.wait_idle(self.db_url, timeout=60)
         fig = f.pipeline_figures(self.db_url, deliver.acked)
         dups = f.duplicate_messages(self.botapi, self.db_url)
+        disordered = f.out_of_order(self.botapi, self.db_url, chats)
         during = [s for t, s in deliver.log if down_at <= t <= up_at]
         unready = [t for t, s in probes if s != 200 and t >= stopping]
         replies = f.count(self.db_url, "SELECT count(*) FROM outbox WHERE status = 'sent' AND "
@@ -98,12 +99,12 @@ class PgOutageFault(h.IntegrationTestCase):
                  "%d updates, database down %.0f s: webhooks answered 503 x%d during it, "
                  "first 200 %.1f s after it was up (webhook answers %s); /readyz 503 from "
                  "%.1f s into the outage to %.1f s after it; lost %d, doubled %d, replies "
-                 "%d/%d, duplicate messages %d"
+                 "%d/%d, chats out of order %d, duplicate messages %d"
                  % (fig["acked"], started - stopping, during.count(503),
                     max(0.0, recovered_at - started), f.answers(deliver.statuses),
                     (unready[0] - stopping) if unready else -1,
                     (unready[-1] - started) if unready else -1,
-                    fig["lost"], fig["doubled"], replies, fig["acked"], dups))
+                    fig["lost"], fig["doubled"], replies, fig["acked"], len(disordered), dups))
         self.assertEqual(sum(sent.values()), fig["acked"])
         self.assertGreater(during.count(503), 0, "no webhook arrived during the outage")
         self.assertEqual(set(during) - {503}, set(), "answers while the database was down")
@@ -117,6 +118,7 @@ class PgOutageFault(h.IntegrationTestCase):
         self.assertEqual(fig["steps_missing"], 0)
         self.assertEqual(fig["outbox_unsent"], 0)
         self.assertEqual(fig["failed_updates"], 0)
+        self.assertEqual(disordered, [], "messages out of order")
         # each /start and /help answered (a reply whose "sent" mark the outage swallowed goes
         # out again: a duplicate message, counted above, as the README says)
         self.assertEqual(replies, fig["acked"])
