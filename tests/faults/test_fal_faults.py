@@ -1,7 +1,8 @@
 """Fault: FAL down, slow, duplicating, reordering and never sending webhooks.
 
 Five users start a training each (live mode against the FAL queue stand-in) while FAL answers
-the first two submits 503 and the first status polls 503 or only after 3 s. Once the runs are
+the first two submits 503, the third only after 3 s, and the first status polls 503 or only
+after 3 s. Once the runs are
 submitted, each gets its own webhook fault: never sent (polling must finish it), sent three
 times, sent only after a later request's webhook, sent 4 s late, and one run fails at FAL.
 Every training must end in the state FAL gave its request (completed with FAL's result, or
@@ -81,6 +82,7 @@ class FalFaults(h.IntegrationTestCase):
         users = [h.user_id(5000 + i) for i in range(len(WEBHOOK_FAULTS))]
         avatars = {uid: self.ready_avatar(svc, uid) for uid in users}
         self.fal.fault("503", count=2, endpoint="submit")     # FAL down
+        self.fal.fault("stall", count=1, endpoint="submit", seconds=3)  # then slow
         self.fal.fault("503", count=3, endpoint="status")
         self.fal.fault("stall", count=2, endpoint="status", seconds=3)  # FAL slow
         for uid in users:
@@ -105,6 +107,10 @@ class FalFaults(h.IntegrationTestCase):
             return f.count(self.db_url, "SELECT count(*) FROM avatars WHERE status IN "
                                         "('completed', 'error')") == len(users)
         f.wait_idle(self.db_url, timeout=90, extra=ended)
+        # polling may end a run before its late, reordered or repeated webhooks arrive: they
+        # must all have been answered before anything is counted (3 copies + 3 single ones)
+        self.fal.wait_webhooks(6, ok=True, timeout=30)
+        f.wait_idle(self.db_url, timeout=30)
         fig = f.pipeline_figures(self.db_url, self.deliver.acked)
         dups = f.duplicate_messages(self.botapi, self.db_url)
         wrong, messages, requests = [], [], {}
@@ -125,10 +131,10 @@ class FalFaults(h.IntegrationTestCase):
                 messages.append(len(self.said(uid, "failed")))
             if not right:
                 wrong.append((kind, rec["outcome"], row))
-        deliveries = self.fal.webhook_deliveries()
-        sent = sum(1 for d in deliveries if d["sent"])
+        sent = sum(1 for d in self.fal.webhook_deliveries() if d["sent"])
         f.figure("fal-faults",
-                 "%d trainings; FAL 503 on 2 submits and 3 polls, 3 s stalls on 2 polls; "
+                 "%d trainings; FAL 503 on 2 submits and 3 polls, 3 s stalls on 1 submit and 2 "
+                 "polls; "
                  "webhooks dropped, sent 3x, reordered, 4 s late, one run failing: states right "
                  "%d/%d, FAL requests %d (one per training), ready/failed messages per user %s, "
                  "webhook deliveries %d; lost %d, doubled %d, stuck jobs %d, dead %d, duplicate "
@@ -137,6 +143,12 @@ class FalFaults(h.IntegrationTestCase):
                     sum(len(v) for v in requests.values()), messages, sent, fig["lost"],
                     fig["doubled"], fig["stuck"], fig["dead"], dups))
         self.assertEqual(wrong, [])
+        # the run whose webhook never came was ended by polling FAL's status
+        dropped = by_avatar[avatars[users[0]]]
+        self.assertEqual(h.psql_value(self.db_url, "SELECT jsonb_array_length(events) FROM "
+                                                   "fal_requests WHERE request_id = $1", dropped),
+                         "0")
+        self.assertTrue(self.fal.calls(endpoint="result"))
         self.assertEqual(sum(len(v) for v in requests.values()), len(users))
         self.assertEqual(messages, [1] * len(users))
         self.assertEqual([self.fal.request(by_avatar[avatars[u]])["outcome"] for u in users],
