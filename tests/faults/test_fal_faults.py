@@ -9,7 +9,6 @@ Every training must end in the state FAL gave its request (completed with FAL's 
 error), with one FAL request per training, one "ready" or "failed" message per user, and no
 job or update left behind. (Generation does not exist yet, so only trainings are covered.)"""
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
