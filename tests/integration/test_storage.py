@@ -360,6 +360,15 @@ class S3StorageTest(unittest.TestCase):
         code, _, err = self.cli.run("list", "avatars/")
         self.assertEqual(code, EXIT_RETRYABLE, err)
 
+    def test_fault_window_fails_every_request_until_it_ends(self):
+        # the stand-in's outage window (the fault suite takes S3 down this way)
+        self.s3.fault("503", for_seconds=5)
+        for _ in range(3):
+            code, _, err = self.cli.run("put", "avatars/7000000008/2/a.jpg", "-", stdin=b"x")
+            self.assertEqual(code, EXIT_RETRYABLE, err)
+        h.wait_until(lambda: self.cli.run("put", "avatars/7000000008/2/a.jpg", "-",
+                                          stdin=b"x")[0] == 0, timeout=10)
+
     def test_connection_drop_is_retryable(self):
         self.s3.fault("down", count=1)
         code, _, err = self.cli.run("get", "avatars/7000000009/1/a.jpg")
