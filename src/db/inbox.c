@@ -45,8 +45,9 @@ static const ab_db_stmt CLAIM_LANES = {
     " oldest AS (SELECT (SELECT update_id FROM inbox WHERE chat_id = l.lane"
     "                    AND status = 'pending' ORDER BY chat_id, update_id LIMIT 1) AS id"
     "            FROM locked l)" /* inbox_pending_by_chat */
-    " UPDATE inbox i SET attempts = i.attempts + 1 FROM oldest o"
-    " WHERE i.update_id = o.id AND i.status = 'pending'"
+    /* by primary key: a join here let the planner scan the whole inbox (3 ms a round) */
+    " UPDATE inbox i SET attempts = i.attempts + 1"
+    " WHERE i.update_id = ANY (ARRAY(SELECT id FROM oldest)) AND i.status = 'pending'"
     " AND (i.not_before IS NULL OR i.not_before <= now())" /* deferred: the lane waits */
     " RETURNING i.chat_id, i.update_id, i.attempts",
     1};
