@@ -102,6 +102,9 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(headers);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    long sent = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+    resp->sent = sent > 0;
     if (!resp->body) {
         resp->body = calloc(1, 1);
         if (!resp->body)

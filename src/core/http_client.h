@@ -32,6 +32,7 @@ typedef struct {
     size_t body_len;
     char error[128]; /* transport error text (no URL in it) */
     int too_large;   /* the response passed max_response (the result is then AB_ERR_HTTP) */
+    int sent;        /* some of the request went out (0: the server certainly never saw it) */
 } ab_http_response;
 
 /** One client per thread; curl global init happens once in main. */

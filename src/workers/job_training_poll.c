@@ -109,7 +109,8 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     if (!ab_run_load_open(ctx, &t, AB_JOB_AGAIN, &out))
         return out;
     ab_err err;
-    if (strcmp(t.status, "preparing") == 0)
+    if (strcmp(t.status, "preparing") == 0 || strcmp(t.status, "submitting") == 0 ||
+        strcmp(t.status, "reconciling") == 0)
         return again(ctx);
     if (strcmp(t.mode, "simulate") == 0)
         return poll_simulated(ctx, &t);

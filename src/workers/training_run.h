@@ -26,6 +26,10 @@ typedef enum {
  */
 ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end how,
                               const json_t *output, ab_msg_id reason, const char *detail);
+/** As ab_run_end_now, but only a run whose status is only_from (NULL: any open one) ends. */
+ab_job_outcome ab_run_end_from(ab_job_ctx *ctx, const ab_training *t, const char *only_from,
+                               ab_run_end how, const json_t *output, ab_msg_id reason,
+                               const char *detail);
 /**
  * Records progress (status "in_queue" | "in_progress", percent) and edits the progress message
  * to text when it differs from what it shows and the last edit is old enough

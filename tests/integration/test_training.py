@@ -137,7 +137,10 @@ class TrainingTest(h.IntegrationTestCase):
         chat.press("✅ Start")
         req = self.submitted()
         self.assertEqual(req["app_id"], "fal-ai/flux-lora-portrait-trainer")
-        self.assertEqual(req["webhook_url"], svc.url + "/fal/webhook")
+        nonce = h.psql_value(self.db_url, "SELECT nonce FROM fal_submits WHERE request_id = $1",
+                             req["request_id"])
+        self.assertRegex(nonce, r"^[0-9a-f]{32}$")
+        self.assertEqual(req["webhook_url"], svc.url + "/fal/webhook?run=" + nonce)
         inp = req["input"]
         url = inp.pop("images_data_url")
         self.assertEqual(inp, {"trigger_phrase": "abv" + base36(aid), "steps": 2500,

@@ -545,8 +545,9 @@ static void test_submit_ok(void **state)
     json_t *input = json_pack("{s:s,s:i}", "images_data_url", "https://s3/x.zip", "steps", 1000);
     ab_fal_submission sub;
     ab_fal_error err;
-    ab_err rc = ab_fal_submit(c, base, KEY, "fal-ai/flux-lora-fast-training",
-                              "https://bot.example/fal/webhook?job=7&sig=a%2Bb", input, &sub, &err);
+    ab_err rc =
+        ab_fal_submit(c, base, KEY, "fal-ai/flux-lora-fast-training",
+                      "https://bot.example/fal/webhook?job=7&sig=a%2Bb", input, 0, &sub, &err);
     srv_finish();
     assert_int_equal(rc, AB_OK);
     assert_string_equal(sub.request_id, "r-42");
@@ -580,9 +581,10 @@ static void test_submit_without_webhook_and_foreign_urls(void **state)
     json_t *input = json_object();
     ab_fal_submission sub;
     ab_fal_error err;
-    ab_err rc = ab_fal_submit(c, base, KEY, "fal-ai/flux-lora", NULL, input, &sub, &err);
+    ab_err rc = ab_fal_submit(c, base, KEY, "fal-ai/flux-lora", NULL, input, 0, &sub, &err);
     srv_finish();
     assert_int_equal(rc, AB_ERR_INVALID);
+    assert_true(err.maybe_accepted); /* a 2xx we cannot use: FAL may well have queued it */
     assert_string_equal(sub.status_url, "");
     assert_non_null(strstr(srv.requests[0], "POST /fal-ai/flux-lora HTTP/1.1\r\n"));
     assert_null(strstr(srv.requests[0], "fal_webhook"));
@@ -609,27 +611,51 @@ static void test_submit_errors(void **state)
     ab_fal_submission sub;
     ab_fal_error err;
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
                      AB_ERR_REMOTE);
     assert_int_equal(err.http_status, 422);
     assert_string_equal(err.detail, "body.images_data_url: field required");
+    assert_false(err.maybe_accepted); /* FAL's definite answer: nothing queued */
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
                      AB_ERR_REMOTE);
     assert_int_equal(err.http_status, 401);
     assert_string_equal(err.detail, "Invalid key [REDACTED]");
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err), AB_ERR_HTTP);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
     assert_int_equal(err.http_status, 503);
     assert_string_equal(err.detail, "No runner could be allocated [runner_scheduling_failure]");
+    assert_false(err.maybe_accepted);
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err), AB_ERR_HTTP);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
     assert_int_equal(err.http_status, 429);
     assert_string_equal(err.detail, "HTTP 429");
+    assert_false(err.maybe_accepted);
     srv_finish();
     json_decref(input);
     free(base);
     ab_http_client_free(c);
+}
+
+/* An adopted request's URLs: owner/name of the app without its subpath, as FAL answers them. */
+static void test_request_urls(void **state)
+{
+    (void)state;
+    ab_fal_submission u;
+    assert_int_equal(
+        ab_fal_request_urls("https://queue.fal.run/", "fal-ai/flux-pro/v1.1-ultra", "r-1", &u),
+        AB_OK);
+    assert_string_equal(u.request_id, "r-1");
+    assert_string_equal(u.response_url, "https://queue.fal.run/fal-ai/flux-pro/requests/r-1");
+    assert_string_equal(u.status_url, "https://queue.fal.run/fal-ai/flux-pro/requests/r-1/status");
+    assert_string_equal(u.cancel_url, "https://queue.fal.run/fal-ai/flux-pro/requests/r-1/cancel");
+    const char *bad[] = {"", "a/b", "a?b", "a b", "a#b", "a%2F", "\x7f"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ab_fal_request_urls("https://q", "fal-ai/x", bad[i], &u), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_request_urls("ftp://q", "fal-ai/x", "r", &u), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_request_urls("https://q", "../x", "r", &u), AB_ERR_INVALID);
 }
 
 static void test_submit_unreachable(void **state)
@@ -640,9 +666,10 @@ static void test_submit_unreachable(void **state)
     ab_fal_submission sub;
     ab_fal_error err;
     ab_err rc = ab_fal_submit(c, "http://127.0.0.1:1", KEY, "fal-ai/flux-lora", "https://h/w",
-                              input, &sub, &err);
+                              input, 0, &sub, &err);
     assert_int_equal(rc, AB_ERR_HTTP);
     assert_int_equal(err.http_status, 0);
+    assert_false(err.maybe_accepted); /* refused connection: the request never left */
     assert_true(err.detail[0] != '\0');
     assert_null(strstr(err.detail, KEY));
     assert_null(strstr(err.detail, "deadbeef"));
@@ -660,19 +687,19 @@ static void test_bad_arguments(void **state)
     ab_fal_error err;
     /* no network is touched: port 1 would fail differently */
     const char *base = "http://127.0.0.1:1";
-    assert_int_equal(ab_fal_submit(c, "file:///tmp", KEY, "a/b", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, "file:///tmp", KEY, "a/b", NULL, input, 0, &sub, &err),
                      AB_ERR_INVALID);
-    assert_int_equal(ab_fal_submit(c, base, "k\r\nX-Evil: 1", "a/b", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, "k\r\nX-Evil: 1", "a/b", NULL, input, 0, &sub, &err),
                      AB_ERR_INVALID);
     assert_null(strstr(err.detail, "X-Evil"));
-    assert_int_equal(ab_fal_submit(c, base, "", "a/b", NULL, input, &sub, &err), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_submit(c, base, "", "a/b", NULL, input, 0, &sub, &err), AB_ERR_INVALID);
     const char *bad_ids[] = {"", "/a/b", "a/b/", "a//b", "../etc", "a/b?x=1", "a/b c", "a/b#x"};
     for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++)
-        assert_int_equal(ab_fal_submit(c, base, KEY, bad_ids[i], NULL, input, &sub, &err),
+        assert_int_equal(ab_fal_submit(c, base, KEY, bad_ids[i], NULL, input, 0, &sub, &err),
                          AB_ERR_INVALID);
-    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", "ftp://h/w", input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", "ftp://h/w", input, 0, &sub, &err),
                      AB_ERR_INVALID);
-    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", NULL, arr, &sub, &err), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", NULL, arr, 0, &sub, &err), AB_ERR_INVALID);
 
     ab_fal_status_info st;
     assert_int_equal(ab_fal_status(c, KEY, "file:///etc/passwd", &st, &err), AB_ERR_INVALID);
@@ -856,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_submit_without_webhook_and_foreign_urls),
         cmocka_unit_test(test_submit_errors),
         cmocka_unit_test(test_submit_unreachable),
+        cmocka_unit_test(test_request_urls),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_status_call),
         cmocka_unit_test(test_status_logs_too_large),
