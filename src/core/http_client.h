@@ -24,6 +24,10 @@ typedef struct {
     const char *aws_sigv4;
     const char *username; /* CURLOPT_USERNAME (SigV4: the access key) */
     const char *password; /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
+    /* a new connection, not one from the cache: libcurl silently sends a request again when a
+     * reused connection closes before any answer, which a request that must go out at most
+     * once (a paid submit) cannot allow */
+    int fresh_connection;
 } ab_http_request;
 
 typedef struct {

@@ -72,7 +72,9 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
     " coalesce(a.trigger_phrase, ''), coalesce(r.submit_nonce, ''),"                               \
     " coalesce(extract(epoch FROM now() - r.submitting_at), -1)::float8,"                          \
     " coalesce(extract(epoch FROM r.reconcile_until - now()), 0)::float8,"                         \
-    " extract(epoch FROM now() - r.opened_at)::float8"                                             \
+    " extract(epoch FROM now() - r.opened_at)::float8,"                                            \
+    " greatest((SELECT count(*) FROM fal_submits s WHERE s.run_id = r.request_id"                  \
+    "   AND s.outcome <> 'refused') - 1 - cardinality(r.extra_requests), 0)"                       \
     " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
 
 static const ab_db_stmt BY_AVATAR = {
@@ -124,6 +126,7 @@ static ab_err load_run(ab_db *db, const ab_db_stmt *stmt, const char *param, ab_
     t->submitting_s = atof(PQgetvalue(res, 0, 23));
     t->reconcile_left_s = atof(PQgetvalue(res, 0, 24));
     t->opened_s = atof(PQgetvalue(res, 0, 25));
+    t->unseen_attempts = (int)ab_db_get_i64(res, 0, 26);
     PQclear(res);
     return AB_OK;
 }

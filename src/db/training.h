@@ -29,6 +29,9 @@ typedef struct {
     double submitting_s;     /* since that attempt was recorded; -1 when none */
     double reconcile_left_s; /* 'reconciling': until a new attempt may be made (<= 0: due) */
     double opened_s;         /* since the press that opened the run */
+    /* attempts besides the adopted one that FAL may have taken and whose request has not
+     * shown up as an extra yet (a submitted run; see db/fal_submit.h) */
+    int unseen_attempts;
 } ab_training;
 
 /** What starting a training needs (from the FSM step). */

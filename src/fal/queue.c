@@ -275,7 +275,9 @@ static ab_err fal_perform_t(ab_http_client *c, const char *key, const char *meth
                            .body = body,
                            .body_len = body ? strlen(body) : 0,
                            .timeout_s = timeout_s > 0 ? timeout_s : FAL_TIMEOUT_S,
-                           .max_response = max};
+                           .max_response = max,
+                           /* a submit goes out at most once: never on a reused connection */
+                           .fresh_connection = strcmp(method, "POST") == 0};
     ab_err rc = ab_http_perform(c, &req, resp);
     explicit_bzero(auth, hlen);
     free(auth);

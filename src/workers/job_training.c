@@ -365,16 +365,15 @@ static bool input_of_run(const json_t *input, json_t **inputs, size_t n)
     return false;
 }
 
-/* FAL's request listing, when configured: the earliest request with one of the run's inputs
- * is adopted, any other is cancelled. True when the run took one. */
-static bool reconcile_from_listing(ab_job_ctx *ctx, ab_training *t)
+bool ab_run_sweep_listing(ab_job_ctx *ctx, ab_training *t, bool take)
 {
     const ab_config *cfg = ctx->app->cfg;
     char **texts = NULL, start[40];
     size_t nt = 0, nl = 0;
     ab_fal_listed *listed = NULL;
     ab_fal_error ferr;
-    if (ab_db_fal_submit_inputs(ctx->db, t->request_id, &texts, &nt) != AB_OK)
+    if (!cfg->fal_reconcile_listing || strcmp(t->mode, "simulate") == 0 ||
+        ab_db_fal_submit_inputs(ctx->db, t->request_id, &texts, &nt) != AB_OK)
         return false;
     json_t **inputs = calloc(nt ? nt : 1, sizeof *inputs);
     for (size_t i = 0; inputs && i < nt; i++)
@@ -388,7 +387,7 @@ static bool reconcile_from_listing(ab_job_ctx *ctx, ab_training *t)
         AB_WARN("FAL request listing unavailable", "{s:s,s:s}", "error", ab_err_name(err), "detail",
                 ferr.detail);
     const ab_fal_listed *best = NULL;
-    for (size_t i = 0; i < nl; i++)
+    for (size_t i = 0; take && i < nl; i++)
         if (input_of_run(listed[i].input, inputs, nt) &&
             (!best || strcmp(listed[i].sent_at, best->sent_at) < 0))
             best = &listed[i];
@@ -399,23 +398,24 @@ static bool reconcile_from_listing(ab_job_ctx *ctx, ab_training *t)
         ab_adopt ad;
         if (adopt(ctx, t->nonce, &sub, &ad) == AB_OK && ad.result != AB_ADOPT_UNKNOWN) {
             took = ad.result != AB_ADOPT_EXTRA;
+            if (took)
+                snprintf(t->request_id, sizeof t->request_id, "%s", best->request_id);
             AB_INFO("FAL request adopted from the listing", "{s:s,s:I,s:b}", "request_id",
                     sub.request_id, "avatar_id", (json_int_t)t->avatar_id, "adopted", took);
         }
     }
-    for (size_t i = 0; took && i < nl; i++) {
-        if (&listed[i] == best || !input_of_run(listed[i].input, inputs, nt))
-            continue;
+    /* every other request with one of the run's inputs is an extra: stopped while it runs */
+    for (size_t i = 0; (took || !take) && i < nl; i++) {
         ab_fal_submission extra;
-        if (ab_fal_request_urls(cfg->fal_queue_base, t->app_id, listed[i].request_id, &extra) !=
-            AB_OK)
+        if (strcmp(listed[i].request_id, t->request_id) == 0 ||
+            !input_of_run(listed[i].input, inputs, nt) ||
+            ab_fal_request_urls(cfg->fal_queue_base, t->app_id, listed[i].request_id, &extra) !=
+                AB_OK)
             continue;
-        ab_db_fal_submit_extra(ctx->db, best->request_id, listed[i].request_id);
+        ab_db_fal_submit_extra(ctx->db, t->request_id, listed[i].request_id);
         if (!listed[i].ended)
             cancel_extra(ctx, t->app_id, &extra);
     }
-    if (took)
-        snprintf(t->request_id, sizeof t->request_id, "%s", best->request_id);
     for (size_t i = 0; inputs && i < nt; i++)
         json_decref(inputs[i]);
     free(inputs);
@@ -427,8 +427,7 @@ static bool reconcile_from_listing(ab_job_ctx *ctx, ab_training *t)
 static ab_job_outcome reconcile(ab_job_ctx *ctx, ab_training *t)
 {
     const ab_config *cfg = ctx->app->cfg;
-    if (cfg->fal_reconcile_listing && strcmp(t->mode, "simulate") != 0 &&
-        reconcile_from_listing(ctx, t))
+    if (ab_run_sweep_listing(ctx, t, true))
         return submitted(ctx, t, t->request_id);
     if (t->reconcile_left_s > 0)
         return again_in(ctx, t->reconcile_left_s < cfg->fal_poll_seconds
@@ -522,10 +521,14 @@ ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx)
     if (!ab_run_load_open(ctx, &t, AB_JOB_RETRY, &none))
         return none; /* it ended meanwhile; its own message says how */
     if (strcmp(t.mode, "simulate") == 0 || strcmp(t.status, "preparing") == 0 ||
-        strcmp(t.status, "submitting") == 0 || strcmp(t.status, "reconciling") == 0)
+        strcmp(t.status, "submitting") == 0 || strcmp(t.status, "reconciling") == 0) {
         /* nothing at FAL that we know of: a submit in flight, or a request that shows up later
          * (its answer, its webhook, the listing), finds the run ended and is cancelled there */
-        return ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
+        ab_job_outcome out = ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
+        if (out == AB_JOB_DONE && strcmp(t.status, "reconciling") == 0)
+            ab_run_sweep_listing(ctx, &t, false);
+        return out;
+    }
     const char *key = ctx->app->cfg->fal_key;
     ab_fal_cancel_outcome co;
     ab_fal_error ferr;
