@@ -639,6 +639,48 @@ static void test_submit_errors(void **state)
     ab_http_client_free(c);
 }
 
+/* FAL's request listing: pages followed by cursor, inputs kept, odd items skipped. */
+static void test_list_requests(void **state)
+{
+    (void)state;
+    srv_open();
+    srv_answer(200, "{\"items\":[{\"request_id\":\"r-2\",\"endpoint_id\":\"fal-ai/t\","
+                    "\"sent_at\":\"2026-01-01T00:00:02Z\",\"ended_at\":null,"
+                    "\"json_input\":{\"data_url\":\"https://s3/a.zip\"}},"
+                    "{\"request_id\":\"bad/id\"},{\"endpoint_id\":\"no id\"}],"
+                    "\"next_cursor\":\"MQ==\",\"has_more\":true}");
+    srv_answer(200, "{\"items\":[{\"request_id\":\"r-1\",\"sent_at\":\"2026-01-01T00:00:01Z\","
+                    "\"ended_at\":\"2026-01-01T00:09:00Z\",\"status_code\":200}],"
+                    "\"next_cursor\":null,\"has_more\":false}");
+    srv_start();
+    ab_http_client *c = ab_http_client_new();
+    char *base = srv_url("/v1");
+    ab_fal_listed *items = NULL;
+    size_t n = 0;
+    ab_fal_error err;
+    ab_err rc =
+        ab_fal_list_requests(c, base, KEY, "fal-ai/t", "2026-01-01T00:00:00Z", 5, &items, &n, &err);
+    srv_finish();
+    assert_int_equal(rc, AB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].request_id, "r-2");
+    assert_false(items[0].ended);
+    assert_string_equal(json_string_value(json_object_get(items[0].input, "data_url")),
+                        "https://s3/a.zip");
+    assert_string_equal(items[1].request_id, "r-1");
+    assert_true(items[1].ended);
+    assert_null(items[1].input);
+    assert_string_equal(items[1].sent_at, "2026-01-01T00:00:01Z");
+    assert_non_null(strstr(srv.requests[0], "GET /v1/models/requests/by-endpoint?endpoint_id="
+                                            "fal-ai%2Ft&start=2026-01-01T00%3A00%3A00Z&expand="
+                                            "payloads&limit=100 HTTP/1.1\r\n"));
+    assert_non_null(strstr(srv.requests[1], "&cursor=MQ%3D%3D HTTP/1.1\r\n"));
+    assert_non_null(strstr(srv.requests[1], "\r\nAuthorization: Key " KEY "\r\n"));
+    ab_fal_listed_free(items, n);
+    free(base);
+    ab_http_client_free(c);
+}
+
 /* An adopted request's URLs: owner/name of the app without its subpath, as FAL answers them. */
 static void test_request_urls(void **state)
 {
@@ -884,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_submit_errors),
         cmocka_unit_test(test_submit_unreachable),
         cmocka_unit_test(test_request_urls),
+        cmocka_unit_test(test_list_requests),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_status_call),
         cmocka_unit_test(test_status_logs_too_large),
