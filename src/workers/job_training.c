@@ -456,8 +456,9 @@ static ab_job_outcome drive(ab_job_ctx *ctx, ab_training *t)
         /* an attempt of a runner that died or lost its lease: its POST has certainly ended
          * once the submit timeout is behind it, and then nobody knows how */
         double settle = ctx->app->cfg->fal_submit_timeout_s + 10.0;
-        if (t->submitting_s >= 0 && t->submitting_s < settle)
-            return again_in(ctx, settle - t->submitting_s);
+        double poll = ctx->app->cfg->fal_poll_seconds;
+        if (t->submitting_s >= 0 && t->submitting_s < settle) /* look again, the sooner of */
+            return again_in(ctx, settle - t->submitting_s < poll ? settle - t->submitting_s : poll);
         return reconcile_from(ctx, t, "the submitting runner went away");
     }
     if (strcmp(t->status, "reconciling") == 0)

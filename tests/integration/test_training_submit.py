@@ -157,6 +157,31 @@ class SubmitOnceTest(TrainingCase):
         time.sleep(h.scaled(1))
         self.assertEqual(self.sent(606, "failed"), [])
 
+    # ---- two runners on one press ---------------------------------------------------------
+    def test_two_runners_on_one_run_submit_once(self):
+        # As when a job's lease runs out under a slow dataset build and a second runner takes
+        # the job: a second submit job for the same run, while the first one's POST is still
+        # waiting for FAL (it stalls 3 s before queueing). Only the state of the run's row
+        # decides; the second runner waits instead of submitting.
+        self.fal.fault("stall", seconds=3)
+        svc = self.start(FAL_SUBMIT_TIMEOUT_SECONDS=10)
+        chat, aid = self.press(svc, 609)
+        h.wait_until(lambda: self.run_row(aid)["status"] == "submitting", timeout=20,
+                     message="the first runner to be submitting")
+        h.psql(self.db_url, "INSERT INTO jobs (kind, chat_id, user_id, avatar_id, payload) "
+                            "SELECT kind, chat_id, user_id, avatar_id, payload FROM jobs "
+                            "WHERE kind = 'training.submit'")
+        h.psql(self.db_url, "NOTIFY ab_jobs")
+        req = self.submitted()
+        self.assert_one_training(609, aid, req["request_id"])
+        self.assertEqual(len(self.fal.calls(endpoint="submit")), 1)
+        self.assertEqual(len(self.fal.requests()), 1)
+        self.assertEqual([x["outcome"] for x in self.attempts(aid)], ["accepted"])
+        h.wait_until(lambda: json.loads(h.psql_value(
+            self.db_url, "SELECT to_json(array_agg(status)) FROM jobs WHERE kind = "
+                         "'training.submit'")) == ["done", "done"], timeout=20,
+            message="both submit jobs to end")
+
     # ---- a replica killed right after its submit ------------------------------------------
     def test_replica_killed_after_submit_another_carries_on(self):
         # Replica a submits; FAL queues the request but a is killed before the answer (it
