@@ -71,7 +71,8 @@ static const ab_db_stmt ADOPT_RUN = {
     "WITH r AS (UPDATE fal_requests SET request_id = $2, status = 'submitted', status_url = $3,"
     "   response_url = $4, cancel_url = $5, submitted_at = now(), reconcile_until = NULL,"
     "   updated_at = now()"
-    "   WHERE request_id = $1 AND status IN ('submitting', 'reconciling') RETURNING avatar_id),"
+    "   WHERE request_id = $1 AND status IN ('preparing', 'submitting', 'reconciling')"
+    "   RETURNING avatar_id),"
     " a AS (UPDATE avatars SET fal_request_id = $2 FROM r WHERE avatars.id = r.avatar_id)"
     " SELECT count(*) FROM r",
     5};

@@ -31,7 +31,7 @@ ab_err ab_db_fal_submit_begin(ab_db *db, const char *run_id, int64_t job_id, con
                               int *attempt);
 
 typedef enum {
-    AB_ADOPT_ADOPTED, /* the run was submitting/reconciling and now carries this request */
+    AB_ADOPT_ADOPTED, /* the run was waiting for a request and now carries this one */
     AB_ADOPT_ALREADY, /* the run already carries this request (a repeated answer or webhook) */
     AB_ADOPT_EXTRA,   /* the run has another request, or ended: this one is an extra */
     AB_ADOPT_UNKNOWN, /* no attempt has this nonce */
@@ -47,8 +47,9 @@ typedef struct {
 
 /**
  * Attaches FAL's request request_id (with its URLs) to the run of the attempt nonce, if that
- * run is still waiting for one ('submitting' or 'reconciling'); records it as an extra of the
- * run otherwise. Must run inside a transaction (ab_db_tx): it locks the run row first, so
+ * run is still waiting for one ('submitting', 'reconciling', or 'preparing' a new attempt after
+ * an earlier one was superseded: the earlier one's request is as good); records it as an extra
+ * of the run otherwise. Must run inside a transaction (ab_db_tx): it locks the run row first, so
  * concurrent adoptions of one run are serialized and exactly one wins.
  */
 ab_err ab_db_fal_submit_adopt(ab_db *db, const char *nonce, const char *request_id,

@@ -106,6 +106,25 @@ class SubmitOnceTest(TrainingCase):
         self.assertTrue(req["webhook_url"].endswith("?run=" + second["nonce"]))
         self.assertIn('"no sign of the submit at FAL: submitting again"', svc.log_text())
 
+    def test_late_webhook_of_a_superseded_attempt_is_adopted(self):
+        # The first attempt's answer is lost and the window (2 s) is shorter than the
+        # training (5 s); the next attempt meets a 503 and waits for its retry. The first
+        # request's webhook then comes in: the run takes it instead of paying for another.
+        self.fal.set_config(duration=5)
+        self.fal.fault("drop", process=True)
+        svc = self.start(FAL_RECONCILE_SECONDS=2)
+        self.fal.fault("503", count=5)
+        chat, aid = self.press(svc, 610)
+        req = self.submitted()
+        self.assert_one_training(610, aid, req["request_id"])
+        self.assertEqual(len(self.fal.requests()), 1)
+        self.assertEqual([c["http_status"] for c in self.fal.calls(endpoint="submit")][:2],
+                         [0, 503])
+        first = self.attempts(aid)[0]
+        self.assertEqual((first["outcome"], first["request_id"]),
+                         ("accepted", req["request_id"]))
+        self.assertTrue(req["webhook_url"].endswith("?run=" + first["nonce"]))
+
     # ---- FAL's request listing ------------------------------------------------------------
     def listing_env(self, **env):
         return dict(FAL_RECONCILE_LISTING="true", FAL_PLATFORM_API_BASE=self.fal.base_url + "/v1",
