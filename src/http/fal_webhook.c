@@ -129,15 +129,11 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
     /* jsonb keeps the event whole, but not NUL bytes: store the parsed form */
     char *event = ab_json_dump(body);
     const char *nonce = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "run");
-    webhook_tx_ctx w = {rid,
-                        event ? event : "{}",
-                        finish_text,
-                        nonce && *nonce ? nonce : NULL,
-                        app->cfg->fal_queue_base,
-                        0,
-                        0,
-                        0,
-                        0};
+    webhook_tx_ctx w = {.request_id = rid,
+                        .event = event ? event : "{}",
+                        .finish = finish_text,
+                        .nonce = nonce && *nonce ? nonce : NULL,
+                        .queue_base = app->cfg->fal_queue_base};
     err = ab_db_tx(db, webhook_tx, &w);
     ab_db_pool_put(app->pool, db);
     const char *result = !w.found  ? "unknown"
