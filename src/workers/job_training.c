@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -28,6 +26,7 @@
 #include "fal/queue.h"
 #include "fal/trainers.h"
 #include "fsm/training_text.h"
+#include "workers/fal_once.h"
 #include "workers/training_run.h"
 
 #define DATASET_URL_MIN_TTL_S 86400 /* FAL may start a queued training hours later */
@@ -87,79 +86,13 @@ static ab_job_outcome again_in(ab_job_ctx *ctx, double seconds)
     return AB_JOB_AGAIN;
 }
 
-/* 128 random bits in hex: an attempt's nonce, unguessable, since it is what lets a webhook
- * attach a request to a run. */
-static bool new_nonce(char out[33])
-{
-    unsigned char rnd[16];
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return false;
-    for (size_t i = 0; i < sizeof rnd; i++)
-        snprintf(out + 2 * i, 3, "%02x", rnd[i]);
-    return true;
-}
-
-typedef struct {
-    const char *nonce;
-    const ab_fal_submission *sub;
-    ab_adopt adopt;
-} adopt_ctx;
-
-static ab_err adopt_tx(ab_db *db, void *arg)
-{
-    adopt_ctx *a = arg;
-    ab_err err = ab_db_command(db, "SET LOCAL synchronous_commit = on");
-    return err != AB_OK
-               ? err
-               : ab_db_fal_submit_adopt(db, a->nonce, a->sub->request_id, a->sub->status_url,
-                                        a->sub->response_url, a->sub->cancel_url, &a->adopt);
-}
-
-/* Attaches FAL's request to the run of attempt nonce; a few tries, since the request is paid
- * for already and its id would otherwise only come back with its webhook. */
-static ab_err adopt(ab_job_ctx *ctx, const char *nonce, const ab_fal_submission *sub, ab_adopt *out)
-{
-    adopt_ctx a = {nonce, sub, {0}};
-    ab_err err = AB_OK;
-    for (int i = 0; i < 3; i++) {
-        if (i)
-            sleep(1);
-        if ((err = ab_db_tx(ctx->db, adopt_tx, &a)) == AB_OK)
-            break;
-    }
-    *out = a.adopt;
-    return err;
-}
-
-/* A request of the run that the run did not adopt: cancelled at FAL so it costs no more. */
-static void cancel_extra(ab_job_ctx *ctx, const char *app_id, const ab_fal_submission *sub)
-{
-    const ab_config *cfg = ctx->app->cfg;
-    ab_fal_submission built;
-    const char *url = sub->cancel_url;
-    if (!url[0] &&
-        ab_fal_request_urls(cfg->fal_queue_base, app_id, sub->request_id, &built) == AB_OK)
-        url = built.cancel_url;
-    ab_fal_cancel_outcome co = AB_FAL_CANCEL_NOT_FOUND;
-    ab_fal_error ferr;
-    ab_err err = url[0] ? ab_fal_cancel(ctx->http, cfg->fal_key, url, &co, &ferr) : AB_ERR_INVALID;
-    ab_run_fal_error("extra");
-    AB_WARN("extra FAL request cancelled", "{s:s,s:s,s:s,s:s}", "request_id", sub->request_id,
-            "app_id", app_id, "result",
-            err != AB_OK                    ? ab_err_name(err)
-            : co == AB_FAL_CANCEL_TOO_LATE  ? "already_completed"
-            : co == AB_FAL_CANCEL_NOT_FOUND ? "not_found"
-                                            : "cancellation_requested",
-            "detail", err != AB_OK ? ferr.detail : "");
-}
-
 /* The answer of attempt nonce named FAL's request: the run takes it, unless it took another or
  * ended meanwhile, in which case this one is cancelled at FAL. */
 static ab_job_outcome take_answer(ab_job_ctx *ctx, ab_training *t, const char *app_id,
                                   const char *nonce, const ab_fal_submission *sub)
 {
     ab_adopt ad;
-    ab_err err = adopt(ctx, nonce, sub, &ad);
+    ab_err err = ab_fal_once_adopt(ctx, nonce, sub, &ad);
     if (err != AB_OK)
         /* the run stays 'submitting': the next round reconciles it (the webhook carries the
          * nonce), it never sends again */
@@ -170,7 +103,7 @@ static ab_job_outcome take_answer(ab_job_ctx *ctx, ab_training *t, const char *a
         return submitted(ctx, t, sub->request_id);
     }
     if (strcmp(t->mode, "simulate") != 0)
-        cancel_extra(ctx, app_id, sub);
+        ab_fal_once_cancel_extra(ctx, app_id, sub);
     return again_in(ctx, 0.5); /* carry on with whatever the run has now */
 }
 
@@ -293,7 +226,7 @@ static ab_job_outcome attempt(ab_job_ctx *ctx, ab_training *t)
     json_t *input = ab_trainer_input(cfg, trainer, url, t->trigger, t->avatar_type, t->avatar_name);
     free(url);
     char *input_text = input ? ab_json_dump(input) : NULL;
-    if (!input_text || !new_nonce(t->nonce)) {
+    if (!input_text || !ab_fal_once_nonce(t->nonce)) {
         json_decref(input);
         free(input_text);
         return db_retry(ctx, "building the input failed", AB_ERR_NOMEM);
@@ -346,81 +279,16 @@ static ab_job_outcome attempt(ab_job_ctx *ctx, ab_training *t)
     return submit_unavailable(ctx, t, ferr.detail[0] ? ferr.detail : ab_err_name(err));
 }
 
-/* ISO 8601 of `ago` seconds before now, for FAL's listing. */
-static void iso_ago(double ago, char *out, size_t n)
-{
-    time_t when = time(NULL) - (time_t)ago;
-    struct tm tm;
-    gmtime_r(&when, &tm);
-    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Whether input (FAL's json_input of a listed request) is one that an attempt of the run
- * sent: the dataset URL in it names the run's own archive. */
-static bool input_of_run(const json_t *input, json_t **inputs, size_t n)
-{
-    for (size_t i = 0; input && i < n; i++)
-        if (inputs[i] && json_equal((json_t *)input, inputs[i]))
-            return true;
-    return false;
-}
-
 bool ab_run_sweep_listing(ab_job_ctx *ctx, ab_training *t, bool take)
 {
-    const ab_config *cfg = ctx->app->cfg;
-    char **texts = NULL, start[40];
-    size_t nt = 0, nl = 0;
-    ab_fal_listed *listed = NULL;
-    ab_fal_error ferr;
-    if (!cfg->fal_reconcile_listing || strcmp(t->mode, "simulate") == 0 ||
-        ab_db_fal_submit_inputs(ctx->db, t->request_id, &texts, &nt) != AB_OK)
+    if (strcmp(t->mode, "simulate") == 0)
         return false;
-    json_t **inputs = calloc(nt ? nt : 1, sizeof *inputs);
-    for (size_t i = 0; inputs && i < nt; i++)
-        inputs[i] = json_loads(texts[i], 0, NULL);
-    ab_db_keys_free(texts, nt);
-    iso_ago(t->opened_s + 600, start, sizeof start); /* a margin for FAL's clock */
-    ab_err err = inputs ? ab_fal_list_requests(ctx->http, cfg->fal_platform_api_base, cfg->fal_key,
-                                               t->app_id, start, 5, &listed, &nl, &ferr)
-                        : AB_ERR_NOMEM;
-    if (err != AB_OK)
-        AB_WARN("FAL request listing unavailable", "{s:s,s:s}", "error", ab_err_name(err), "detail",
-                ferr.detail);
-    const ab_fal_listed *best = NULL;
-    for (size_t i = 0; take && i < nl; i++)
-        if (input_of_run(listed[i].input, inputs, nt) &&
-            (!best || strcmp(listed[i].sent_at, best->sent_at) < 0))
-            best = &listed[i];
-    bool took = false;
-    ab_fal_submission sub;
-    if (best &&
-        ab_fal_request_urls(cfg->fal_queue_base, t->app_id, best->request_id, &sub) == AB_OK) {
-        ab_adopt ad;
-        if (adopt(ctx, t->nonce, &sub, &ad) == AB_OK && ad.result != AB_ADOPT_UNKNOWN) {
-            took = ad.result != AB_ADOPT_EXTRA;
-            if (took)
-                snprintf(t->request_id, sizeof t->request_id, "%s", best->request_id);
-            AB_INFO("FAL request adopted from the listing", "{s:s,s:I,s:b}", "request_id",
-                    sub.request_id, "avatar_id", (json_int_t)t->avatar_id, "adopted", took);
-        }
-    }
-    /* every other request with one of the run's inputs is an extra: stopped while it runs */
-    for (size_t i = 0; (took || !take) && i < nl; i++) {
-        ab_fal_submission extra;
-        if (strcmp(listed[i].request_id, t->request_id) == 0 ||
-            !input_of_run(listed[i].input, inputs, nt) ||
-            ab_fal_request_urls(cfg->fal_queue_base, t->app_id, listed[i].request_id, &extra) !=
-                AB_OK)
-            continue;
-        ab_db_fal_submit_extra(ctx->db, t->request_id, listed[i].request_id);
-        if (!listed[i].ended)
-            cancel_extra(ctx, t->app_id, &extra);
-    }
-    for (size_t i = 0; inputs && i < nt; i++)
-        json_decref(inputs[i]);
-    free(inputs);
-    ab_fal_listed_free(listed, nl);
-    return took;
+    ab_fal_once_run run = {t->request_id, t->app_id, t->nonce, t->opened_s};
+    char adopted[128];
+    if (!ab_fal_once_sweep(ctx, &run, take, adopted))
+        return false;
+    snprintf(t->request_id, sizeof t->request_id, "%s", adopted);
+    return true;
 }
 
 /* A 'reconciling' run: adopt what FAL shows, else wait out the window, then a new attempt. */
