@@ -639,6 +639,39 @@ static void test_submit_errors(void **state)
     ab_http_client_free(c);
 }
 
+/* Answers that leave open whether FAL queued the submit, and one that does not. */
+static void test_submit_maybe_accepted(void **state)
+{
+    (void)state;
+    srv_open();
+    srv_answer(502, "<html><body><center><h1>502 Bad Gateway</h1></center></body></html>");
+    srv_answer(504, "{\"detail\":\"Request timed out\",\"error_type\":\"request_timeout\"}");
+    srv_answer(200, "{\"request_id\":\"r-1\",\"status_url\":\"http:/");
+    srv_answer(409, "{\"detail\":\"Conflict\"}");
+    srv_start();
+    ab_http_client *c = ab_http_client_new();
+    char *base = srv_url("");
+    json_t *input = json_object();
+    ab_fal_submission sub;
+    ab_fal_error err;
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
+    assert_true(err.maybe_accepted); /* a proxy's 502: the queue may have it */
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
+    assert_true(err.maybe_accepted);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_INVALID);
+    assert_true(err.maybe_accepted); /* a 2xx cut short */
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_REMOTE);
+    assert_false(err.maybe_accepted);
+    srv_finish();
+    json_decref(input);
+    free(base);
+    ab_http_client_free(c);
+}
+
 /* FAL's request listing: pages followed by cursor, inputs kept, odd items skipped. */
 static void test_list_requests(void **state)
 {
@@ -927,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_submit_unreachable),
         cmocka_unit_test(test_request_urls),
         cmocka_unit_test(test_list_requests),
+        cmocka_unit_test(test_submit_maybe_accepted),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_status_call),
         cmocka_unit_test(test_status_logs_too_large),
