@@ -13,6 +13,9 @@ ALTER TABLE fal_requests
     ADD COLUMN reconcile_until  timestamptz,  -- 'reconciling': no new attempt before this
     ADD COLUMN extra_requests   text[]      NOT NULL DEFAULT '{}';  -- FAL requests of this run
                                               -- that it did not adopt (cancelled or ignored)
+-- runs opened before this migration: opened when their row was made (a run still preparing has
+-- not been submitted, so submitted_at is still its insert time), so their jobs still own them
+UPDATE fal_requests SET opened_at = submitted_at;
 ALTER TABLE fal_requests DROP CONSTRAINT fal_requests_status_check;
 ALTER TABLE fal_requests ADD CONSTRAINT fal_requests_status_check
     CHECK (status IN ('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue',
