@@ -86,8 +86,7 @@ add_library(avatarbot_vision STATIC
   ${CMAKE_CURRENT_LIST_DIR}/../src/vision/vision.c
   ${CMAKE_CURRENT_LIST_DIR}/../src/vision/decode.c
   ${CMAKE_CURRENT_LIST_DIR}/../src/vision/image.c
-  ${CMAKE_CURRENT_LIST_DIR}/../src/vision/face_detector.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../src/vision/dnn_standins.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/../src/vision/face_detector.cpp)
 get_filename_component(AB_VISION_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 target_include_directories(avatarbot_vision PUBLIC ${AB_VISION_ROOT}/src)
 target_include_directories(avatarbot_vision SYSTEM PRIVATE ${AB_OPENCV_INCLUDE_DIR})
