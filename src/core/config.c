@@ -148,6 +148,17 @@ static const config_var VARS[] = {
      "pause between two status polls of a running training"},
     {"FAL_PROGRESS_EDIT_SECONDS", T_INT, OFF(fal_progress_edit_seconds), "10", 0, 3600, 0, false,
      V_NONE, "least pause between two edits of a training's progress message"},
+    {"FAL_SUBMIT_TIMEOUT_SECONDS", T_INT, OFF(fal_submit_timeout_s), "30", 1, 300, 0, false, V_NONE,
+     "how long a submit to FAL's queue waits for its answer; without one the submit is "
+     "reconciled, not sent again"},
+    {"FAL_RECONCILE_SECONDS", T_INT, OFF(fal_reconcile_s), "3600", 1, 86400, 0, false, V_NONE,
+     "how long a submit whose outcome is unknown waits for a sign that FAL has it (its webhook, "
+     "FAL's request listing) before it is sent again"},
+    {"FAL_RECONCILE_LISTING", T_BOOL, OFF(fal_reconcile_listing), "false", 0, 0, 0, false, V_NONE,
+     "also look for such a request in FAL's request listing (platform API, requests by "
+     "endpoint with their inputs)"},
+    {"FAL_PLATFORM_API_BASE", T_STRING, OFF(fal_platform_api_base), "https://api.fal.ai/v1", 0, 0,
+     0, false, V_URL, "FAL platform API base URL (the request listing)"},
 };
 #define NVARS (sizeof VARS / sizeof VARS[0])
 

@@ -64,6 +64,10 @@ typedef struct ab_config {
     int fal_simulate_seconds;
     int fal_poll_seconds;
     int fal_progress_edit_seconds;
+    int fal_submit_timeout_s;
+    int fal_reconcile_s;
+    bool fal_reconcile_listing;
+    char *fal_platform_api_base;
 } ab_config;
 
 /** FAL_MODE=simulate: the same jobs and messages, no calls to FAL. */

@@ -86,6 +86,8 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(req->timeout_s > 0 ? req->timeout_s : 30));
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (req->fresh_connection) /* libcurl resends a request whose reused connection died */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     if (req->aws_sigv4) {
         curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->aws_sigv4);
         /* separate options: a secret containing ':' would be split wrongly by USERPWD */
@@ -109,6 +111,9 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
         if (!resp->header)
             return AB_ERR_NOMEM;
     }
+    long sent = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+    resp->sent = sent > 0;
     if (!resp->body) {
         resp->body = calloc(1, 1);
         if (!resp->body)

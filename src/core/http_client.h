@@ -25,6 +25,10 @@ typedef struct {
     const char *username;    /* CURLOPT_USERNAME (SigV4: the access key) */
     const char *password;    /* CURLOPT_PASSWORD (SigV4: the secret key); never logged */
     const char *keep_header; /* a response header to return, e.g. "ETag"; NULL = none */
+    /* a new connection, not one from the cache: libcurl silently sends a request again when a
+     * reused connection closes before any answer, which a request that must go out at most
+     * once (a paid submit) cannot allow */
+    int fresh_connection;
 } ab_http_request;
 
 typedef struct {
@@ -34,6 +38,7 @@ typedef struct {
     char error[128]; /* transport error text (no URL in it) */
     int too_large;   /* the response passed max_response (the result is then AB_ERR_HTTP) */
     char *header;    /* the value of the request's keep_header (malloc'd), NULL when absent */
+    int sent;        /* some of the request went out (0: the server certainly never saw it) */
 } ab_http_response;
 
 /** One client per thread; curl global init happens once in main. */

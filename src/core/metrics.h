@@ -29,8 +29,10 @@ typedef enum {
     AB_M_TRAININGS_FINISHED,    /* counter {training_type, result: completed|error|cancelled|
                                  * refused} */
     AB_M_TRAINING_SECONDS,      /* histogram {training_type} start to completion */
-    AB_M_FAL_ERRORS,            /* counter {kind: unavailable|refused|failed|webhook_rejected} */
-    AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|duplicate|unknown|rejected} */
+    AB_M_FAL_ERRORS,            /* counter {kind: unavailable|refused|failed|webhook_rejected|
+                                 * unknown|extra} */
+    AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|adopted|duplicate|extra|unknown|
+                                 * rejected} */
     AB_M__COUNT
 } ab_metric_id;
 

@@ -45,10 +45,11 @@ static const ab_db_stmt CLAIM_LANES = {
     " oldest AS (SELECT (SELECT update_id FROM inbox WHERE chat_id = l.lane"
     "                    AND status = 'pending' ORDER BY chat_id, update_id LIMIT 1) AS id"
     "            FROM locked l)" /* inbox_pending_by_chat */
-    " UPDATE inbox i SET attempts = i.attempts + 1 FROM oldest o"
-    " WHERE i.update_id = o.id AND i.status = 'pending'"
+    /* by primary key: a join here let the planner scan the whole inbox (3 ms a round) */
+    " UPDATE inbox i SET attempts = i.attempts + 1"
+    " WHERE i.update_id = ANY (ARRAY(SELECT id FROM oldest)) AND i.status = 'pending'"
     " AND (i.not_before IS NULL OR i.not_before <= now())" /* deferred: the lane waits */
-    " RETURNING i.chat_id, i.update_id, i.attempts",
+    " RETURNING i.chat_id, i.update_id, i.attempts, i.payload::text",
     1};
 
 ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_claim *claims,
@@ -69,14 +70,27 @@ ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_
     ab_err err = ab_db_exec(db, &CLAIM_LANES, params, &res);
     if (err != AB_OK)
         return err;
-    for (int r = 0; r < PQntuples(res) && *claimed < n; r++) {
-        ab_inbox_claim *c = &claims[(*claimed)++];
+    for (int r = 0; r < PQntuples(res) && *claimed < n && err == AB_OK; r++) {
+        ab_inbox_claim *c = &claims[*claimed];
         c->lane = ab_db_get_i64(res, r, 0);
         c->update_id = ab_db_get_i64(res, r, 1);
         c->attempts = (int)ab_db_get_i64(res, r, 2);
+        c->payload = strdup(PQgetvalue(res, r, 3));
+        if (c->payload)
+            (*claimed)++;
+        else
+            err = AB_ERR_NOMEM;
     }
     PQclear(res);
-    return AB_OK;
+    return err;
+}
+
+void ab_inbox_claims_free(ab_inbox_claim *claims, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(claims[i].payload);
+        claims[i].payload = NULL;
+    }
 }
 
 static const ab_db_stmt RELEASE_LANES = {"inbox_release_lanes", "SELECT pg_advisory_unlock_all()",
@@ -85,32 +99,6 @@ static const ab_db_stmt RELEASE_LANES = {"inbox_release_lanes", "SELECT pg_advis
 ab_err ab_db_inbox_release_lanes(ab_db *db)
 {
     return ab_db_exec(db, &RELEASE_LANES, NULL, NULL);
-}
-
-static const ab_db_stmt LOAD = {
-    "inbox_load",
-    "SELECT payload::text FROM inbox WHERE update_id = $1::bigint AND status = 'pending'"
-    " FOR UPDATE",
-    1};
-
-ab_err ab_db_inbox_load(ab_db *db, int64_t update_id, char **payload, bool *found)
-{
-    char id[24];
-    const char *params[] = {ab_db_i64(id, update_id)};
-    PGresult *res = NULL;
-    *payload = NULL;
-    *found = false;
-    ab_err err = ab_db_exec(db, &LOAD, params, &res);
-    if (err != AB_OK)
-        return err;
-    if (PQntuples(res) == 1) {
-        *payload = strdup(PQgetvalue(res, 0, 0));
-        *found = *payload != NULL;
-        if (!*payload)
-            err = AB_ERR_NOMEM;
-    }
-    PQclear(res);
-    return err;
 }
 
 static const ab_db_stmt MARK_DONE = {

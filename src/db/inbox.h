@@ -19,19 +19,20 @@ ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int ma
  *  this claim counted in attempts. */
 typedef struct {
     int64_t lane, update_id;
-    int attempts; /* including this claim */
+    int attempts;  /* including this claim */
+    char *payload; /* the update's JSON, malloc'd: ab_inbox_claims_free */
 } ab_inbox_claim;
 /** Outside any transaction: tries the locks of n lanes (at most 64) without waiting and, for
  *  each granted, counts an attempt on its oldest pending update (committed before any step
- *  runs, so a crash counts). *claimed of claims[] are filled. The locks stay held (lanes with
+ *  runs, so a crash counts) and returns it. While the lock is held nobody else changes it, so
+ *  the step needs no second read. *claimed of claims[] are filled. The locks stay held (lanes with
  *  nothing pending included) until ab_db_inbox_release_lanes(). */
 ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_claim *claims,
                                int *claimed);
 /** Releases every lane lock of this connection. */
 ab_err ab_db_inbox_release_lanes(ab_db *db);
-/** In a transaction: the claimed update's payload, row locked; *found false when it is no
- *  longer pending. *payload is malloc'd (caller frees). */
-ab_err ab_db_inbox_load(ab_db *db, int64_t update_id, char **payload, bool *found);
+/** Frees the payloads of n claims. */
+void ab_inbox_claims_free(ab_inbox_claim *claims, int n);
 /** Marks an update handled. */
 ab_err ab_db_inbox_mark_done(ab_db *db, int64_t update_id);
 /** Records a failed attempt's error; the update becomes 'failed' once its attempts (counted

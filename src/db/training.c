@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPEN_STATES "('preparing', 'submitted', 'in_queue', 'in_progress')"
+#define OPEN_STATES                                                                                \
+    "('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue', 'in_progress')"
 
 static const ab_db_stmt RETRYABLE = {
     "training_back_to_ready",
@@ -68,7 +69,12 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
     " extract(epoch FROM now() - r.submitted_at)::float8,"                                         \
     " coalesce(extract(epoch FROM now() - r.started_at), -1)::float8,"                             \
     " coalesce(a.status, ''), coalesce(a.name, ''), coalesce(a.avatar_type, ''),"                  \
-    " coalesce(a.trigger_phrase, '')"                                                              \
+    " coalesce(a.trigger_phrase, ''), coalesce(r.submit_nonce, ''),"                               \
+    " coalesce(extract(epoch FROM now() - r.submitting_at), -1)::float8,"                          \
+    " coalesce(extract(epoch FROM r.reconcile_until - now()), 0)::float8,"                         \
+    " extract(epoch FROM now() - r.opened_at)::float8,"                                            \
+    " greatest((SELECT count(*) FROM fal_submits s WHERE s.run_id = r.request_id"                  \
+    "   AND s.outcome <> 'refused') - 1 - cardinality(r.extra_requests), 0)"                       \
     " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
 
 static const ab_db_stmt BY_AVATAR = {
@@ -116,6 +122,11 @@ static ab_err load_run(ab_db *db, const ab_db_stmt *stmt, const char *param, ab_
     copy(t->avatar_name, sizeof t->avatar_name, res, 19);
     copy(t->avatar_type, sizeof t->avatar_type, res, 20);
     copy(t->trigger, sizeof t->trigger, res, 21);
+    copy(t->nonce, sizeof t->nonce, res, 22);
+    t->submitting_s = atof(PQgetvalue(res, 0, 23));
+    t->reconcile_left_s = atof(PQgetvalue(res, 0, 24));
+    t->opened_s = atof(PQgetvalue(res, 0, 25));
+    t->unseen_attempts = (int)ab_db_get_i64(res, 0, 26);
     PQclear(res);
     return AB_OK;
 }
@@ -169,30 +180,10 @@ void ab_db_keys_free(char **keys, size_t n)
     free(keys);
 }
 
-static const ab_db_stmt SUBMITTED = {
-    "training_submitted",
-    "WITH r AS (UPDATE fal_requests SET request_id = $2, status = 'submitted', status_url = $3,"
-    "   response_url = $4, cancel_url = $5, input = $6::jsonb, dataset_key = $7,"
-    "   submitted_at = now(), updated_at = now()"
-    "   WHERE request_id = $1 AND status = 'preparing' RETURNING avatar_id)"
-    " UPDATE avatars SET fal_request_id = $2 WHERE id = (SELECT avatar_id FROM r) RETURNING 1",
-    7};
-
-ab_err ab_db_training_submitted(ab_db *db, const char *placeholder_id, const char *request_id,
-                                const char *status_url, const char *response_url,
-                                const char *cancel_url, const char *input_json,
-                                const char *dataset_key)
-{
-    const char *params[] = {placeholder_id, request_id, status_url, response_url,
-                            cancel_url,     input_json, dataset_key};
-    int64_t one = 0;
-    ab_err err = ab_db_exec_i64(db, &SUBMITTED, params, &one);
-    return err == AB_OK && one != 1 ? AB_ERR_CONFLICT : err;
-}
-
 static const ab_db_stmt PROGRESS = {
     "training_progress",
-    "WITH r AS (UPDATE fal_requests SET status = CASE WHEN status = 'preparing' THEN status"
+    "WITH r AS (UPDATE fal_requests SET status = CASE WHEN status IN ('preparing',"
+    "   'submitting', 'reconciling') THEN status"
     "   ELSE $2 END, progress = greatest(progress, $3::int),"
     "   started_at = CASE WHEN $2 = 'in_progress' THEN coalesce(started_at, now())"
     "   ELSE started_at END,"
@@ -220,8 +211,9 @@ static const ab_db_stmt FINISH_RUN = {
     "UPDATE fal_requests SET status = $2, result = $3::jsonb, error = left($4, 2000),"
     " progress = CASE WHEN $2 = 'completed' THEN 100 ELSE progress END,"
     " completed_at = now(), updated_at = now()"
-    " WHERE request_id = $1 AND status IN " OPEN_STATES " RETURNING coalesce(avatar_id, 0)",
-    4};
+    " WHERE request_id = $1 AND status IN " OPEN_STATES " AND ($5::text IS NULL OR status = $5)"
+    " RETURNING coalesce(avatar_id, 0)",
+    5};
 
 static const ab_db_stmt FINISH_AVATAR = {
     "training_finish_avatar",
@@ -236,7 +228,8 @@ static const ab_db_stmt FINISH_AVATAR = {
 ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_training_end *end,
                              bool *ended)
 {
-    const char *params[] = {request_id, end->run_status, end->result_json, end->error};
+    const char *params[] = {request_id, end->run_status, end->result_json, end->error,
+                            end->only_from};
     int64_t avatar_id = 0;
     PGresult *res = NULL;
     *ended = false;

@@ -11,8 +11,8 @@
 
 typedef struct {
     char request_id[128];
-    char status[16]; /* preparing | submitted | in_queue | in_progress | completed | error |
-                      * cancelled */
+    char status[16]; /* preparing | submitting | reconciling (db/fal_submit.h) | submitted |
+                      * in_queue | in_progress | completed | error | cancelled */
     char mode[10];   /* live | simulate */
     char app_id[96];
     int64_t avatar_id, user_id, chat_id, batch_id;
@@ -25,6 +25,13 @@ typedef struct {
     double elapsed_s;    /* since the run started */
     double running_s;    /* since FAL reported IN_PROGRESS; -1 when not yet */
     char avatar_status[12], avatar_name[161], avatar_type[12], trigger[32];
+    char nonce[40];          /* the current submit attempt's, "" when none */
+    double submitting_s;     /* since that attempt was recorded; -1 when none */
+    double reconcile_left_s; /* 'reconciling': until a new attempt may be made (<= 0: due) */
+    double opened_s;         /* since the press that opened the run */
+    /* attempts besides the adopted one that FAL may have taken and whose request has not
+     * shown up as an extra yet (a submitted run; see db/fal_submit.h) */
+    int unseen_attempts;
 } ab_training;
 
 /** What starting a training needs (from the FSM step). */
@@ -47,12 +54,6 @@ ab_err ab_db_training_by_request(ab_db *db, const char *request_id, ab_training 
 /** Storage keys of the avatar's valid photos, oldest first (free with ab_db_keys_free). */
 ab_err ab_db_training_photo_keys(ab_db *db, int64_t avatar_id, char ***keys, size_t *n);
 void ab_db_keys_free(char **keys, size_t n);
-/** FAL accepted the run: its request id and URLs replace the placeholder. AB_ERR_CONFLICT
- *  when the run is no longer being prepared (cancelled meanwhile). */
-ab_err ab_db_training_submitted(ab_db *db, const char *placeholder_id, const char *request_id,
-                                const char *status_url, const char *response_url,
-                                const char *cancel_url, const char *input_json,
-                                const char *dataset_key);
 /** Records progress (status in_queue | in_progress, percent); when text is not NULL the
  *  progress message is edited to it (markup_json may be NULL). */
 ab_err ab_db_training_progress(ab_db *db, const ab_training *t, const char *status, int percent,
@@ -64,6 +65,7 @@ typedef struct {
     const char *result_json;   /* FAL's output, may be NULL */
     const char *error;         /* may be NULL */
     const char *lora_url, *finetune_id; /* the result, may be NULL */
+    const char *only_from;              /* when not NULL, only a run in this status is ended */
 } ab_training_end;
 /** Ends the run if it is still open (*ended true) and moves the avatar; *ended false when it
  *  had already ended (a duplicate). */

@@ -84,6 +84,7 @@ static void err_reset(ab_fal_error *err)
 {
     err->http_status = 0;
     err->detail[0] = '\0';
+    err->maybe_accepted = false;
 }
 
 static void err_set(ab_fal_error *err, const char *key, const char *fmt, ...)
@@ -255,8 +256,9 @@ static ab_err classify_status(long status)
 
 /* One call with the key in the Authorization header. On a transport failure err is filled and
  * the error returned; otherwise AB_OK with resp to inspect (always to be freed). */
-static ab_err fal_perform(ab_http_client *c, const char *key, const char *method, const char *url,
-                          const char *body, size_t max, ab_http_response *resp, ab_fal_error *err)
+static ab_err fal_perform_t(ab_http_client *c, const char *key, const char *method, const char *url,
+                            const char *body, size_t max, int timeout_s, ab_http_response *resp,
+                            ab_fal_error *err)
 {
     size_t hlen = strlen(key) + 32;
     char *auth = malloc(hlen);
@@ -272,8 +274,10 @@ static ab_err fal_perform(ab_http_client *c, const char *key, const char *method
                            .headers = headers,
                            .body = body,
                            .body_len = body ? strlen(body) : 0,
-                           .timeout_s = FAL_TIMEOUT_S,
-                           .max_response = max};
+                           .timeout_s = timeout_s > 0 ? timeout_s : FAL_TIMEOUT_S,
+                           .max_response = max,
+                           /* a submit goes out at most once: never on a reused connection */
+                           .fresh_connection = strcmp(method, "POST") == 0};
     ab_err rc = ab_http_perform(c, &req, resp);
     explicit_bzero(auth, hlen);
     free(auth);
@@ -282,6 +286,12 @@ static ab_err fal_perform(ab_http_client *c, const char *key, const char *method
         err_set(err, key, "%s", resp->error[0] ? resp->error : ab_err_name(rc));
     }
     return rc;
+}
+
+static ab_err fal_perform(ab_http_client *c, const char *key, const char *method, const char *url,
+                          const char *body, size_t max, ab_http_response *resp, ab_fal_error *err)
+{
+    return fal_perform_t(c, key, method, url, body, max, FAL_TIMEOUT_S, resp, err);
 }
 
 /* Non-2xx answer: err filled, the error code returned. */
@@ -514,9 +524,17 @@ int ab_fal_progress_from_logs(const json_t *logs)
 
 /* ---- the calls ------------------------------------------------------------------------- */
 
+/* Whether a submit that got HTTP status (0: no answer) may have been queued all the same. A
+ * 4xx is FAL's definite answer, and so are 429 and 503 (nobody took the request); any other
+ * 5xx may come from a proxy or gateway that timed out after passing the request on. */
+static bool status_ambiguous(long status)
+{
+    return status == 408 || (status >= 500 && status != 503);
+}
+
 ab_err ab_fal_submit(ab_http_client *c, const char *base, const char *key, const char *app_id,
-                     const char *webhook_url, const json_t *input, ab_fal_submission *out,
-                     ab_fal_error *err)
+                     const char *webhook_url, const json_t *input, int timeout_s,
+                     ab_fal_submission *out, ab_fal_error *err)
 {
     ab_fal_error local;
     if (!err)
@@ -552,25 +570,169 @@ ab_err ab_fal_submit(ab_http_client *c, const char *base, const char *key, const
     curl_free(hook);
 
     ab_http_response resp;
-    ab_err rc = fal_perform(c, key, "POST", url, body, FAL_SMALL_MAX, &resp, err);
+    ab_err rc = fal_perform_t(c, key, "POST", url, body, FAL_SMALL_MAX, timeout_s, &resp, err);
     free(body);
-    if (rc == AB_OK) {
+    if (rc != AB_OK && rc != AB_ERR_NOMEM) {
+        err->maybe_accepted = resp.sent != 0; /* it went out; the answer did not come back */
+    } else if (rc == AB_OK) {
         if (classify_status(resp.status) != AB_OK) {
             rc = http_failure(&resp, key, err);
+            err->maybe_accepted = status_ambiguous(resp.status);
         } else if (ab_fal_parse_submission(resp.body, out) != AB_OK) {
             err->http_status = resp.status;
             err_set(err, key, "submit answer without a valid request_id and http(s) URLs");
+            err->maybe_accepted = true;
             rc = AB_ERR_INVALID;
         } else if (!same_origin(out->status_url, url) || !same_origin(out->response_url, url) ||
                    !same_origin(out->cancel_url, url)) {
             memset(out, 0, sizeof *out);
             err->http_status = resp.status;
             err_set(err, key, "submit answer URLs are not on the queue base's origin");
+            err->maybe_accepted = true;
             rc = AB_ERR_INVALID;
         }
     }
     free(url);
     ab_http_response_free(&resp);
+    return rc;
+}
+
+/* A request id we put into URLs ourselves: one path segment of printable ASCII. */
+static bool request_id_ok(const char *id)
+{
+    if (!*id || strlen(id) >= sizeof((ab_fal_listed){0}).request_id)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || strchr("/?#%\\", *p))
+            return false;
+    return true;
+}
+
+ab_err ab_fal_request_urls(const char *base, const char *app_id, const char *request_id,
+                           ab_fal_submission *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!base || !url_ok(base) || !app_id || !app_id_ok(app_id) || !request_id ||
+        !request_id_ok(request_id))
+        return AB_ERR_INVALID;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    const char *slash = strchr(app_id, '/');
+    const char *end = slash ? strchr(slash + 1, '/') : NULL;
+    int alen = end ? (int)(end - app_id) : (int)strlen(app_id); /* owner/name, no subpath */
+    int n = snprintf(out->response_url, sizeof out->response_url, "%.*s/%.*s/requests/%s",
+                     (int)blen, base, alen, app_id, request_id);
+    if (n < 0 || (size_t)n + sizeof "/status" > sizeof out->status_url) {
+        memset(out, 0, sizeof *out);
+        return AB_ERR_INVALID;
+    }
+    memcpy(out->status_url, out->response_url, (size_t)n);
+    memcpy(out->status_url + n, "/status", sizeof "/status");
+    memcpy(out->cancel_url, out->response_url, (size_t)n);
+    memcpy(out->cancel_url + n, "/cancel", sizeof "/cancel");
+    snprintf(out->request_id, sizeof out->request_id, "%s", request_id);
+    return AB_OK;
+}
+
+void ab_fal_listed_free(ab_fal_listed *items, size_t n)
+{
+    for (size_t i = 0; items && i < n; i++)
+        json_decref(items[i].input);
+    free(items);
+}
+
+/* Appends the items of one listing page; false when the page is not the expected shape. */
+static bool take_page(const json_t *root, ab_fal_listed **items, size_t *n)
+{
+    const json_t *list = json_object_get(root, "items");
+    if (!json_is_array(list))
+        return false;
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        const char *rid = ab_json_str(item, "request_id");
+        if (!rid || !request_id_ok(rid))
+            continue; /* nothing we could adopt or cancel */
+        ab_fal_listed *grown = realloc(*items, (*n + 1) * sizeof **items);
+        if (!grown)
+            return false;
+        *items = grown;
+        ab_fal_listed *l = &grown[(*n)++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->request_id, sizeof l->request_id, "%s", rid);
+        const char *sent = ab_json_str(item, "sent_at");
+        snprintf(l->sent_at, sizeof l->sent_at, "%s", sent ? sent : "");
+        const json_t *ended = json_object_get(item, "ended_at");
+        l->ended = ended && !json_is_null(ended);
+        json_t *input = json_object_get(item, "json_input");
+        l->input = json_is_object(input) ? json_incref(input) : NULL;
+    }
+    return true;
+}
+
+ab_err ab_fal_list_requests(ab_http_client *c, const char *api_base, const char *key,
+                            const char *app_id, const char *start, int max_pages,
+                            ab_fal_listed **items, size_t *n, ab_fal_error *err)
+{
+    ab_fal_error local;
+    if (!err)
+        err = &local;
+    err_reset(err);
+    *items = NULL;
+    *n = 0;
+    if (!c || !api_base || !url_ok(api_base) || !key_ok(key) || !app_id || !app_id_ok(app_id) ||
+        !start) {
+        err_set(err, key, "invalid listing arguments");
+        return AB_ERR_INVALID;
+    }
+    size_t blen = strlen(api_base);
+    while (blen > 0 && api_base[blen - 1] == '/')
+        blen--;
+    char *app = curl_easy_escape(NULL, app_id, 0), *from = curl_easy_escape(NULL, start, 0);
+    char *cursor = NULL;
+    ab_err rc = app && from ? AB_OK : AB_ERR_NOMEM;
+    for (int page = 0; rc == AB_OK && page < (max_pages > 0 ? max_pages : 1); page++) {
+        char url[2048];
+        int len = snprintf(url, sizeof url,
+                           "%.*s/models/requests/by-endpoint?endpoint_id=%s&start=%s"
+                           "&expand=payloads&limit=100%s%s",
+                           (int)blen, api_base, app, from, cursor ? "&cursor=" : "",
+                           cursor ? cursor : "");
+        curl_free(cursor);
+        cursor = NULL;
+        if (len < 0 || (size_t)len >= sizeof url) {
+            err_set(err, key, "listing URL too long");
+            rc = AB_ERR_INVALID;
+            break;
+        }
+        ab_http_response resp;
+        rc = fal_perform(c, key, "GET", url, NULL, FAL_STATUS_MAX, &resp, err);
+        if (rc == AB_OK && classify_status(resp.status) != AB_OK)
+            rc = http_failure(&resp, key, err);
+        json_t *root = rc == AB_OK ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
+        ab_http_response_free(&resp);
+        if (rc == AB_OK && !take_page(root, items, n)) {
+            err_set(err, key, "listing answer without an items array");
+            rc = AB_ERR_INVALID;
+        }
+        const char *next = rc == AB_OK ? ab_json_nonempty(root, "next_cursor") : NULL;
+        bool more = rc == AB_OK && json_is_true(json_object_get(root, "has_more")) && next;
+        if (more && !(cursor = curl_easy_escape(NULL, next, 0)))
+            rc = AB_ERR_NOMEM;
+        json_decref(root);
+        if (!more)
+            break;
+    }
+    curl_free(cursor);
+    curl_free(app);
+    curl_free(from);
+    if (rc != AB_OK) {
+        ab_fal_listed_free(*items, *n);
+        *items = NULL;
+        *n = 0;
+    }
     return rc;
 }
 

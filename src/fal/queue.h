@@ -20,6 +20,8 @@
 #define AB_FAL_QUEUE_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "core/error.h"
 #include "core/http_client.h"
@@ -36,6 +38,11 @@ typedef struct {
      * list; an infrastructure error's error_type appended in brackets), or the transport error.
      * Valid UTF-8, no control characters; never contains the key. */
     char detail[512];
+    /* ab_fal_submit only: the outcome leaves open whether FAL queued the request (a timeout or
+     * a connection lost after the request went out, a 5xx other than 503, 408, an unreadable
+     * 2xx). Such a submit must be reconciled, never simply sent again. False for a definite
+     * answer (4xx, 429, 503) and for a request that never left. */
+    bool maybe_accepted;
 } ab_fal_error;
 
 /**
@@ -46,13 +53,43 @@ typedef struct {
  * @param app_id       model id with optional path, e.g. "fal-ai/flux-lora-fast-training"
  * @param webhook_url  http(s) URL FAL POSTs the result to when done, or NULL for none
  * @param input        the model input, a JSON object (borrowed)
+ * @param timeout_s    the whole call's limit in seconds (0: 30)
  * @param out          filled on AB_OK, zeroed otherwise
  * @return AB_OK, or an error as described at the top of this file. AB_ERR_INVALID also when the
  *         answer's URLs are not http(s), too long, or not on the origin of base.
  */
 ab_err ab_fal_submit(ab_http_client *c, const char *base, const char *key, const char *app_id,
-                     const char *webhook_url, const json_t *input, ab_fal_submission *out,
-                     ab_fal_error *err);
+                     const char *webhook_url, const json_t *input, int timeout_s,
+                     ab_fal_submission *out, ab_fal_error *err);
+
+/**
+ * The queue URLs of a request known only by its id (adopted from a webhook or FAL's request
+ * listing): {base}/{owner}/{name}/requests/{id}[/status|/cancel], the app's subpath left out as
+ * in FAL's own answers. AB_ERR_INVALID when base, app_id or request_id (printable ASCII
+ * without '/', '?', '#', '%' or spaces) is not usable or a URL would not fit.
+ */
+ab_err ab_fal_request_urls(const char *base, const char *app_id, const char *request_id,
+                           ab_fal_submission *out);
+
+/** One request of FAL's request listing (platform API). */
+typedef struct {
+    char request_id[128];
+    char sent_at[40]; /* ISO 8601 as FAL gives it, "" when absent */
+    bool ended;       /* ended_at is set */
+    json_t *input;    /* json_input (new reference), NULL when absent */
+} ab_fal_listed;
+
+/**
+ * Lists the requests of endpoint app_id since start (ISO 8601) with their inputs, from FAL's
+ * platform API: GET {api_base}/models/requests/by-endpoint?endpoint_id=..&start=..
+ * &expand=payloads&limit=100, following next_cursor while has_more, at most max_pages pages.
+ * @param items  caller frees with ab_fal_listed_free (NULL, 0 on error)
+ * @return AB_OK or an error as at the top of this file (AB_ERR_INVALID: not the expected shape).
+ */
+ab_err ab_fal_list_requests(ab_http_client *c, const char *api_base, const char *key,
+                            const char *app_id, const char *start, int max_pages,
+                            ab_fal_listed **items, size_t *n, ab_fal_error *err);
+void ab_fal_listed_free(ab_fal_listed *items, size_t n);
 
 typedef enum { AB_FAL_IN_QUEUE, AB_FAL_IN_PROGRESS, AB_FAL_COMPLETED } ab_fal_state;
 

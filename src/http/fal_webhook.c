@@ -1,9 +1,17 @@
-/* POST /fal/webhook: FAL tells us a training request ended. Nothing is trusted before the
- * ED25519 signature over (request id, user id, timestamp, body hash) verifies against FAL's
- * published keys: forged, tampered or stale calls get 401 and change nothing, and when the
- * keys cannot be fetched we answer 503 (never fail open) so FAL delivers again later. A valid
- * call is stored on its run and, if the run is still open, a training.finish job is queued
- * (one per request id, so FAL's repeated deliveries end a run once); then 200 at once. */
+/* POST /fal/webhook[?run=<nonce>]: FAL tells us a training request ended. Nothing is trusted
+ * before the ED25519 signature over (request id, user id, timestamp, body hash) verifies
+ * against FAL's published keys: forged, tampered or stale calls get 401 and change nothing,
+ * and when the keys cannot be fetched we answer 503 (never fail open) so FAL delivers again
+ * later. A valid call is stored on its run and, if the run is still open, a training.finish
+ * job is queued (one per request id, so FAL's repeated deliveries end a run once); then 200 at
+ * once.
+ *
+ * The query's nonce names the submit attempt that sent the request (db/fal_submit.h): a run
+ * that never learned its request id (the submit's answer was lost) adopts it here; a request of
+ * an attempt whose run has another one, or has ended, is recorded as an extra and otherwise
+ * ignored (it has ended, as a webhook says, so there is nothing left to cancel). The signature
+ * does not cover the query, but a nonce is 128 random bits known only to us and FAL. */
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +20,10 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "db/fal_submit.h"
 #include "db/jobs.h"
 #include "db/training.h"
+#include "fal/queue.h"
 #include "fal/webhook_verify.h"
 #include "http/server.h"
 
@@ -26,17 +36,44 @@ static void count(const char *result)
 
 typedef struct {
     const char *request_id;
-    const char *event;  /* the body as received */
-    const char *finish; /* the finish job's payload */
-    int found, open;
+    const char *event;      /* the body as received */
+    const char *finish;     /* the finish job's payload */
+    const char *nonce;      /* ?run=, NULL when none */
+    const char *queue_base; /* where the adopted request's URLs point */
+    int found, open, adopted, extra;
 } webhook_tx_ctx;
+
+/* The request of attempt w->nonce: adopted by its run if the run still waits for one. */
+static ab_err adopt(ab_db *db, webhook_tx_ctx *w)
+{
+    char run_id[128], app_id[96];
+    ab_err err = ab_db_fal_submit_lookup(db, w->nonce, run_id, app_id);
+    if (err == AB_ERR_NOT_FOUND)
+        return AB_OK;
+    ab_fal_submission urls;
+    if (err != AB_OK || ab_fal_request_urls(w->queue_base, app_id, w->request_id, &urls) != AB_OK)
+        return err;
+    ab_adopt ad;
+    err = ab_db_fal_submit_adopt(db, w->nonce, w->request_id, urls.status_url, urls.response_url,
+                                 urls.cancel_url, &ad);
+    w->adopted = err == AB_OK && ad.result == AB_ADOPT_ADOPTED;
+    w->extra = err == AB_OK && ad.result == AB_ADOPT_EXTRA;
+    return err;
+}
 
 static ab_err webhook_tx(ab_db *db, void *arg)
 {
     webhook_tx_ctx *w = arg;
     bool open = false;
-    w->found = w->open = 0;
-    ab_err err = ab_db_training_event(db, w->request_id, w->event, &open);
+    w->found = w->open = w->adopted = w->extra = 0;
+    ab_err err = w->nonce ? adopt(db, w) : AB_OK;
+    if (err != AB_OK)
+        return err;
+    if (w->extra) {
+        w->found = 1;
+        return AB_OK;
+    }
+    err = ab_db_training_event(db, w->request_id, w->event, &open);
     if (err == AB_ERR_NOT_FOUND)
         return AB_OK; /* not one of ours (or not recorded yet: the poll will find it) */
     if (err != AB_OK)
@@ -91,20 +128,26 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
     }
     /* jsonb keeps the event whole, but not NUL bytes: store the parsed form */
     char *event = ab_json_dump(body);
-    webhook_tx_ctx w = {rid, event ? event : "{}", finish_text, 0, 0};
+    const char *nonce = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "run");
+    webhook_tx_ctx w = {.request_id = rid,
+                        .event = event ? event : "{}",
+                        .finish = finish_text,
+                        .nonce = nonce && *nonce ? nonce : NULL,
+                        .queue_base = app->cfg->fal_queue_base};
     err = ab_db_tx(db, webhook_tx, &w);
     ab_db_pool_put(app->pool, db);
+    const char *result = !w.found  ? "unknown"
+                         : w.extra ? "extra"
+                         : w.open  ? (w.adopted ? "adopted" : "accepted")
+                                   : "duplicate";
     AB_INFO("FAL webhook", "{s:s,s:s,s:s}", "request_id", rid, "status", status, "result",
-            err != AB_OK ? ab_err_name(err)
-            : !w.found   ? "unknown"
-            : w.open     ? "accepted"
-                         : "duplicate");
+            err != AB_OK ? ab_err_name(err) : result);
     free(event);
     free(finish_text);
     json_decref(body);
     if (err != AB_OK)
         return ab_http_error(503, "unavailable", "not stored, retry later");
-    count(!w.found ? "unknown" : w.open ? "accepted" : "duplicate");
+    count(result);
     if (w.open) {
         ab_signal_raise_one(&app->jobs_ready);
         ab_app_request_notify(app, &app->notify_jobs);

@@ -105,9 +105,9 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
     case JWRN_MUST_RESYNC:
     case JWRN_NOT_SEQUENTIAL:
     case JWRN_BOGUS_PROGRESSION:
-#if defined(D_ARITH_CODING_SUPPORTED) || JPEG_LIB_VERSION >= 70
+    /* libjpeg-turbo declares it whenever it decodes arithmetic coding, which Debian's always
+     * does (jconfig.h: D_ARITH_CODING_SUPPORTED) */
     case JWRN_ARITH_BAD_CODE:
-#endif
         e->damage++;
         break;
     default:
@@ -419,10 +419,10 @@ static int png_job_open(png_job *j, const unsigned char *bytes, size_t len)
     return 1;
 }
 
-/* eXIf holds raw TIFF data; libexif wants the JPEG APP1 form with its "Exif\0\0" prefix. */
+/* eXIf holds raw TIFF data; libexif wants the JPEG APP1 form with its "Exif\0\0" prefix.
+ * (libpng reads eXIf since 1.6.31; every Debian release since buster ships a later one.) */
 static int png_orientation(png_job *j)
 {
-#ifdef PNG_eXIf_SUPPORTED
     png_bytep exif = NULL;
     png_uint_32 n = 0;
     if (png_get_eXIf_1(j->png, j->info, &n, &exif) && exif && n > 0 && n < 0x10000000u) {
@@ -435,9 +435,6 @@ static int png_orientation(png_job *j)
         free(buf);
         return o;
     }
-#else
-    (void)j;
-#endif
     return 1;
 }
 

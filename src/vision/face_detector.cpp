@@ -26,11 +26,6 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#include "vision/dnn_standins.h"
 #include "vision/face_detector.h"
 
 namespace
@@ -234,7 +229,7 @@ bool area_is_whole(int src, int dst, int k)
 // The mean of each k x k block of an 8-bit RGB image whose sides are multiples of k, rounded as
 // OpenCV's whole-factor INTER_AREA rounds it (the sum times 1/k^2 in float, then
 // saturate_cast), so the same bytes as cv::resize(INTER_AREA) gives; but the k rows are added
-// column by column first, 16 bytes at a time, instead of k^2 table lookups per output byte.
+// into 16-bit column sums first, instead of k^2 table lookups per output byte.
 void area_whole(const cv::Mat &src, int k, cv::Mat &dst, std::vector<uint16_t> &acc)
 {
     const int dw = src.cols / k, dh = src.rows / k, len = src.cols * 3;
@@ -243,28 +238,14 @@ void area_whole(const cv::Mat &src, int k, cv::Mat &dst, std::vector<uint16_t> &
     const float scale = 1.f / (k * k);
     for (int dy = 0; dy < dh; dy++) {
         uint16_t *a = acc.data();
+        // Row by row over contiguous bytes, so that the compiler can vectorize the adds.
         const unsigned char *r0 = src.ptr<unsigned char>(dy * k);
-        int i = 0;
-#if defined(__SSE2__)
-        const __m128i zero = _mm_setzero_si128();
-        for (; i + 16 <= len; i += 16) {
-            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(r0 + i));
-            __m128i lo = _mm_unpacklo_epi8(v, zero), hi = _mm_unpackhi_epi8(v, zero);
-            for (int j = 1; j < k; j++) {
-                __m128i w = _mm_loadu_si128(
-                    reinterpret_cast<const __m128i *>(src.ptr<unsigned char>(dy * k + j) + i));
-                lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(w, zero));
-                hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(w, zero));
-            }
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(a + i), lo);
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(a + i + 8), hi);
-        }
-#endif
-        for (; i < len; i++) {
-            unsigned sum = r0[i];
-            for (int j = 1; j < k; j++)
-                sum += src.ptr<unsigned char>(dy * k + j)[i];
-            a[i] = static_cast<uint16_t>(sum);
+        for (int i = 0; i < len; i++)
+            a[i] = r0[i];
+        for (int j = 1; j < k; j++) {
+            const unsigned char *rj = src.ptr<unsigned char>(dy * k + j);
+            for (int i = 0; i < len; i++)
+                a[i] = static_cast<uint16_t>(a[i] + rj[i]);
         }
         unsigned char *out = dst.ptr<unsigned char>(dy);
         for (int dx = 0; dx < dw; dx++, a += 3 * k) {
@@ -428,9 +409,6 @@ void release(Detector &d, std::unique_ptr<Slot> slot)
     d.freed.notify_one();
 }
 
-// Seed of the random input of the load-time check of the stand-in layers.
-constexpr uint64_t kStandInSeed = 0x5eed;
-
 // Settings that outlive a re-init: see ab_vision_faces_tune. OpenCV runs single-threaded by
 // default: the service's worker threads already keep the cores busy, and on 2 cores two
 // workers with one OpenCV thread each analysed ~20% more photos per second than with OpenCV's
@@ -492,7 +470,6 @@ extern "C" ab_err ab_vision_faces_init(const char *model_path)
             cv::setNumThreads(g_cv_threads);
         }
         make_input_table(d->to_input);
-        ab_vision::standins_register(); // before any network is read
         std::unique_ptr<Slot> slot;
         try {
             slot = make_slot(d->model);
@@ -501,8 +478,6 @@ extern "C" ab_err ab_vision_faces_init(const char *model_path)
         }
         if (!check_outputs(slot->net, *d))
             return AB_ERR_INVALID;
-        // The faster layers run only when this network gives the same bits with them.
-        ab_vision::standins_verify(slot->net, d->out_names, kStandInSeed, 1);
         d->idle.push_back(std::move(slot));
         d->nets = 1;
         std::lock_guard<std::mutex> lock(g_mu);
@@ -626,31 +601,5 @@ extern "C" void ab_vision_faces_tune(int max_nets, int cv_threads)
         std::lock_guard<std::mutex> dlock(g_det->mu);
         g_det->max_nets = g_max_nets;
         g_det->freed.notify_all();
-    }
-}
-
-extern "C" ab_err ab_vision_faces_standins_check(unsigned seed, int inputs, bool *same,
-                                                 bool *active, unsigned long long *runs)
-{
-    if (!same || !active || !runs || inputs <= 0)
-        return AB_ERR_INVALID;
-    std::shared_ptr<Detector> d = current();
-    if (!d)
-        return AB_ERR_INTERNAL;
-    std::unique_ptr<Slot> slot;
-    try {
-        slot = acquire(*d);
-        const uint64_t before = ab_vision::standins_runs();
-        *same = ab_vision::standins_verify(slot->net, d->out_names, seed, inputs);
-        *runs = ab_vision::standins_runs() - before;
-        *active = ab_vision::standins_active();
-        release(*d, std::move(slot));
-        return AB_OK;
-    } catch (...) {
-        if (slot) {
-            slot.reset();
-            release(*d, nullptr);
-        }
-        return AB_ERR_INTERNAL;
     }
 }

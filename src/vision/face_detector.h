@@ -45,16 +45,6 @@ ab_err ab_vision_faces_detect(const unsigned char *rgb, int w, int h, float min_
  */
 void ab_vision_faces_tune(int max_nets, int cv_threads);
 
-/**
- * For tests: runs `inputs` random inputs (from `seed`) through one of the detector's networks
- * without and with the stand-in layers (dnn_standins.h). *same: every output agreed in every
- * bit each time; *active: the stand-ins are on afterwards (as they are after a load whose check
- * passed; a failed comparison turns them off); *runs: layer forwards they computed meanwhile.
- * AB_ERR_INTERNAL when not initialised.
- */
-ab_err ab_vision_faces_standins_check(unsigned seed, int inputs, bool *same, bool *active,
-                                      unsigned long long *runs);
-
 #ifdef __cplusplus
 }
 #endif

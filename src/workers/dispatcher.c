@@ -72,6 +72,7 @@ void *ab_dispatcher_main(void *arg)
                 ab_app_request_notify(app, &app->notify_jobs);
             }
         }
+        ab_inbox_claims_free(claims, m);
         /* every lane tried, granted or not (a failed claim may still have taken some) */
         if (n > 0 && ab_db_inbox_release_lanes(db) != AB_OK) {
             ab_db_close(db); /* a connection that cannot let go of its locks must go */

@@ -1,8 +1,17 @@
-/* The training jobs that talk to FAL once: training.submit (dataset ZIP from the valid photos,
- * stored next to them, a presigned URL valid ≥ 24 h, the queue submit with our webhook),
+/* The training jobs that talk to FAL: training.submit (dataset ZIP from the valid photos,
+ * stored next to them, a presigned URL valid >= 24 h, the queue submit with our webhook),
  * training.finish (a verified webhook's outcome) and training.cancel. training.poll lives in
  * job_training_poll.c. In simulate mode nothing here calls FAL (the dataset is still built and
- * stored); the same rows, messages and jobs are written, so users cannot tell the modes apart. */
+ * stored); the same rows, attempts, messages and jobs are written, so users cannot tell the
+ * modes apart.
+ *
+ * One press is at most one paid FAL request (db/fal_submit.h): training.submit drives its run
+ * through preparing -> submitting -> submitted, one attempt at a time, and keeps running (as a
+ * recurring job) while the run is 'submitting' or 'reconciling'. Whatever the job layer does
+ * (a lease that expires under a slow dataset build, a replica killed mid-POST, a runner that
+ * finishes late), each step is a conditional move of the run's row, so a second runner only
+ * ever finds the run in a state it can carry on from: it never sends a second POST for an
+ * attempt whose outcome it does not know. */
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +20,13 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "db/fal_submit.h"
 #include "db/jobs.h"
 #include "fal/dataset.h"
 #include "fal/queue.h"
 #include "fal/trainers.h"
 #include "fsm/training_text.h"
+#include "workers/fal_once.h"
 #include "workers/training_run.h"
 
 #define DATASET_URL_MIN_TTL_S 86400 /* FAL may start a queued training hours later */
@@ -69,30 +80,50 @@ static ab_job_outcome submitted(ab_job_ctx *ctx, ab_training *t, const char *req
     return AB_JOB_DONE;
 }
 
-/* Everything but the call to FAL: the dataset and the input are made and recorded all the
- * same, so simulate mode exercises storage and shows what would have been sent. */
-static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t, const char *input_text,
-                                       const char *dataset_key)
+static ab_job_outcome again_in(ab_job_ctx *ctx, double seconds)
 {
-    unsigned char rnd[12];
-    char rid[64];
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return db_retry(ctx, "no randomness", AB_ERR_INTERNAL);
-    int n = snprintf(rid, sizeof rid, "sim-");
-    for (size_t i = 0; i < sizeof rnd; i++)
-        n += snprintf(rid + n, sizeof rid - (size_t)n, "%02x", rnd[i]);
-    ab_err err =
-        ab_db_training_submitted(ctx->db, t->request_id, rid, "", "", "", input_text, dataset_key);
-    if (err == AB_ERR_CONFLICT)
-        return AB_JOB_DONE; /* cancelled while being prepared */
-    if (err != AB_OK)
-        return db_retry(ctx, "recording the simulated run failed", err);
-    AB_INFO("training simulated", "{s:s,s:I,s:s,s:i}", "request_id", rid, "avatar_id",
-            (json_int_t)t->avatar_id, "trainer", t->app_id, "seconds",
-            ctx->app->cfg->fal_simulate_seconds);
-    return submitted(ctx, t, rid);
+    ctx->again_s = seconds > 0.2 ? seconds : 0.2;
+    return AB_JOB_AGAIN;
 }
 
+/* The answer of attempt nonce named FAL's request: the run takes it, unless it took another or
+ * ended meanwhile, in which case this one is cancelled at FAL. */
+static ab_job_outcome take_answer(ab_job_ctx *ctx, ab_training *t, const char *app_id,
+                                  const char *nonce, const ab_fal_submission *sub)
+{
+    ab_adopt ad;
+    ab_err err = ab_fal_once_adopt(ctx, nonce, sub, &ad);
+    if (err != AB_OK)
+        /* the run stays 'submitting': the next round reconciles it (the webhook carries the
+         * nonce), it never sends again */
+        return db_retry(ctx, "recording the submission failed", err);
+    if (ad.result == AB_ADOPT_ADOPTED || ad.result == AB_ADOPT_ALREADY) {
+        AB_INFO("training submitted", "{s:s,s:I,s:s,s:s}", "request_id", sub->request_id,
+                "avatar_id", (json_int_t)t->avatar_id, "trainer", app_id, "mode", t->mode);
+        return submitted(ctx, t, sub->request_id);
+    }
+    if (strcmp(t->mode, "simulate") != 0)
+        ab_fal_once_cancel_extra(ctx, app_id, sub);
+    return again_in(ctx, 0.5); /* carry on with whatever the run has now */
+}
+
+/* Everything but the call to FAL: the dataset, the input and the attempt are made and
+ * recorded all the same, so simulate mode exercises storage and the submit states. */
+static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t, const char *nonce)
+{
+    unsigned char rnd[12];
+    ab_fal_submission sub;
+    memset(&sub, 0, sizeof sub);
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return db_retry(ctx, "no randomness", AB_ERR_INTERNAL);
+    int n = snprintf(sub.request_id, sizeof sub.request_id, "sim-");
+    for (size_t i = 0; i < sizeof rnd; i++)
+        n += snprintf(sub.request_id + n, sizeof sub.request_id - (size_t)n, "%02x", rnd[i]);
+    AB_INFO("training simulated", "{s:s,s:I,s:s,s:i}", "request_id", sub.request_id, "avatar_id",
+            (json_int_t)t->avatar_id, "trainer", t->app_id, "seconds",
+            ctx->app->cfg->fal_simulate_seconds);
+    return take_answer(ctx, t, t->app_id, nonce, &sub);
+}
 /* The dataset ZIP of the avatar's valid photos, stored as key; *url its presigned GET URL. */
 static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, size_t key_len,
                             char **url)
@@ -141,7 +172,8 @@ static ab_job_outcome submit_unavailable(ab_job_ctx *ctx, ab_training *t, const 
 {
     ab_run_fal_error("unavailable");
     if (ctx->job->attempts >= ctx->job->max_attempts)
-        return ab_run_end_now(ctx, t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE, detail);
+        return ab_run_end_from(ctx, t, "preparing", AB_RUN_REFUSED, NULL,
+                               AB_MSG_REASON_FAL_UNAVAILABLE, detail);
     char text[1024];
     ab_training_line(ab_run_lang(t), AB_MSG_TRAINING_WAITING, t->avatar_name, text, sizeof text);
     ab_run_progress(ctx, t, "preparing", 0, text, 1);
@@ -149,93 +181,167 @@ static ab_job_outcome submit_unavailable(ab_job_ctx *ctx, ab_training *t, const 
     return AB_JOB_RETRY;
 }
 
-static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *t);
-
-/* The last attempt must not leave the avatar in 'training' with nothing to end it: whatever
- * kept failing (storage, the database), the run ends and the avatar is ready again. */
-ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
+/* The submit's outcome is unknown: the run waits for a sign of the request (db/fal_submit.h)
+ * and the user sees it queued, which it most likely is. */
+static ab_job_outcome reconcile_from(ab_job_ctx *ctx, ab_training *t, const char *why)
 {
-    ab_training t;
-    memset(&t, 0, sizeof t);
-    ab_job_outcome out = submit(ctx, &t);
-    if (out == AB_JOB_RETRY && ctx->job->attempts >= ctx->job->max_attempts && t.request_id[0])
-        ab_run_end_now(ctx, &t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE, ctx->error);
-    return out;
+    bool moved = false;
+    ab_err err =
+        ab_db_fal_submit_unknown(ctx->db, t->nonce, ctx->app->cfg->fal_reconcile_s, &moved);
+    if (err != AB_OK)
+        return db_retry(ctx, "recording the unknown submit failed", err);
+    ab_run_fal_error("unknown");
+    AB_WARN("FAL submit outcome unknown: reconciling", "{s:I,s:s,s:s,s:b}", "avatar_id",
+            (json_int_t)t->avatar_id, "nonce", t->nonce, "why", why, "moved", moved);
+    if (moved) {
+        char text[1024];
+        ab_training_queue_text(ab_run_lang(t), t->avatar_name, 1, text, sizeof text);
+        ab_run_progress(ctx, t, "submitted", 0, text, 1);
+    }
+    return again_in(ctx, ctx->app->cfg->fal_poll_seconds);
 }
 
-static ab_job_outcome submit(ab_job_ctx *ctx, ab_training *run)
+/* One attempt of a 'preparing' run: dataset, input, the attempt recorded, the POST. */
+static ab_job_outcome attempt(ab_job_ctx *ctx, ab_training *t)
 {
-    ab_training t;
-    ab_job_outcome none;
-    if (!ab_run_load_open(ctx, &t, AB_JOB_RETRY, &none))
-        return none; /* cancelled or deleted before it was submitted */
-    int64_t avatar_id = t.avatar_id;
-    ab_err err;
-    if (strcmp(t.status, "preparing") != 0)
-        return AB_JOB_DONE; /* already submitted (a re-run of this job) */
-    *run = t;
-
     const ab_config *cfg = ctx->app->cfg;
-    const ab_trainer *trainer = ab_trainer_by_app(t.app_id);
+    const ab_trainer *trainer = ab_trainer_by_app(t->app_id);
     if (!trainer)
-        trainer = ab_trainer_for_type(cfg, t.training_type);
+        trainer = ab_trainer_for_type(cfg, t->training_type);
     char key[256], *url = NULL;
-    err = build_dataset(ctx, &t, key, sizeof key, &url);
+    ab_err err = build_dataset(ctx, t, key, sizeof key, &url);
     if (ab_storage_err_retryable(err) || err == AB_ERR_DB_DOWN || err == AB_ERR_DB)
         return db_retry(ctx, "building the dataset failed", err); /* storage or db hiccup */
     if (err != AB_OK) {
         AB_ERROR("training dataset could not be built", "{s:I,s:s}", "avatar_id",
-                 (json_int_t)avatar_id, "error", ab_err_name(err));
-        return ab_run_end_now(ctx, &t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_REFUSED,
-                              "dataset could not be built");
+                 (json_int_t)t->avatar_id, "error", ab_err_name(err));
+        return ab_run_end_from(ctx, t, "preparing", AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_REFUSED,
+                               "dataset could not be built");
     }
-    json_t *input = ab_trainer_input(cfg, trainer, url, t.trigger, t.avatar_type, t.avatar_name);
+    json_t *input = ab_trainer_input(cfg, trainer, url, t->trigger, t->avatar_type, t->avatar_name);
     free(url);
-    if (!input)
-        return db_retry(ctx, "building the input failed", AB_ERR_NOMEM);
-    if (strcmp(t.mode, "simulate") == 0) {
-        char *text = ab_json_dump(input);
+    char *input_text = input ? ab_json_dump(input) : NULL;
+    if (!input_text || !ab_fal_once_nonce(t->nonce)) {
         json_decref(input);
-        ab_job_outcome sim = text ? submit_simulated(ctx, &t, text, key)
-                                  : db_retry(ctx, "building the input failed", AB_ERR_NOMEM);
-        free(text);
-        return sim;
+        free(input_text);
+        return db_retry(ctx, "building the input failed", AB_ERR_NOMEM);
+    }
+    int n = 0;
+    err = ab_db_fal_submit_begin(ctx->db, t->request_id, ctx->job->id, t->nonce, trainer->app_id,
+                                 input_text, key, &n);
+    free(input_text);
+    if (err != AB_OK) {
+        json_decref(input);
+        if (err != AB_ERR_CONFLICT)
+            return db_retry(ctx, "recording the submit attempt failed", err);
+        /* another runner began it, it was cancelled, or this job belongs to an older press */
+        ab_training now;
+        ab_job_outcome none;
+        if (!ab_run_load_open(ctx, &now, AB_JOB_RETRY, &none))
+            return none;
+        return strcmp(now.status, "preparing") == 0 ? AB_JOB_DONE : again_in(ctx, 1);
+    }
+    if (strcmp(t->mode, "simulate") == 0) {
+        json_decref(input);
+        return submit_simulated(ctx, t, t->nonce);
     }
     char webhook[1200];
-    snprintf(webhook, sizeof webhook, "%s/fal/webhook", cfg->public_base_url);
+    snprintf(webhook, sizeof webhook, "%s/fal/webhook?run=%s", cfg->public_base_url, t->nonce);
     ab_fal_submission sub;
     ab_fal_error ferr;
     err = ab_fal_submit(ctx->http, cfg->fal_queue_base, cfg->fal_key, trainer->app_id, webhook,
-                        input, &sub, &ferr);
-    char *input_text = ab_json_dump(input);
+                        input, cfg->fal_submit_timeout_s, &sub, &ferr);
     json_decref(input);
-    ab_job_outcome out;
-    if (err == AB_OK) {
-        err = ab_db_training_submitted(ctx->db, t.request_id, sub.request_id, sub.status_url,
-                                       sub.response_url, sub.cancel_url, input_text, key);
-        if (err == AB_ERR_CONFLICT) {
-            /* the user cancelled while we were submitting: cancel at FAL too */
-            ab_fal_cancel_outcome co;
-            ab_fal_cancel(ctx->http, cfg->fal_key, sub.cancel_url, &co, NULL);
-            out = AB_JOB_DONE;
-        } else if (err != AB_OK) {
-            out = db_retry(ctx, "recording the submission failed", err);
-        } else {
-            AB_INFO("training submitted", "{s:s,s:I,s:s}", "request_id", sub.request_id,
-                    "avatar_id", (json_int_t)avatar_id, "trainer", trainer->app_id);
-            out = submitted(ctx, &t, sub.request_id);
-        }
-    } else if (err == AB_ERR_REMOTE) {
+    if (err == AB_OK)
+        return take_answer(ctx, t, trainer->app_id, t->nonce, &sub);
+    if (ferr.maybe_accepted)
+        return reconcile_from(ctx, t, ferr.detail[0] ? ferr.detail : ab_err_name(err));
+    bool moved = false;
+    ab_err dberr = ab_db_fal_submit_refused(ctx->db, t->nonce, &moved);
+    if (dberr != AB_OK)
+        return db_retry(ctx, "recording the refused submit failed", dberr);
+    if (!moved)
+        return again_in(ctx, 1); /* a cancel or a late adoption moved it first */
+    if (err == AB_ERR_REMOTE) {
         /* refused (bad key, unknown app, validation, no credit): retrying will not help */
         ab_run_fal_error("refused");
         AB_ERROR("FAL refused the training", "{s:I,s:s,s:i,s:s}", "avatar_id",
-                 (json_int_t)avatar_id, "trainer", trainer->app_id, "http_status",
+                 (json_int_t)t->avatar_id, "trainer", trainer->app_id, "http_status",
                  (int)ferr.http_status, "detail", ferr.detail);
-        out = ab_run_end_now(ctx, &t, AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_REFUSED, ferr.detail);
-    } else {
-        out = submit_unavailable(ctx, &t, ferr.detail[0] ? ferr.detail : ab_err_name(err));
+        return ab_run_end_from(ctx, t, "preparing", AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_REFUSED,
+                               ferr.detail);
     }
-    free(input_text);
+    return submit_unavailable(ctx, t, ferr.detail[0] ? ferr.detail : ab_err_name(err));
+}
+
+bool ab_run_sweep_listing(ab_job_ctx *ctx, ab_training *t, bool take)
+{
+    if (strcmp(t->mode, "simulate") == 0)
+        return false;
+    ab_fal_once_run run = {t->request_id, t->app_id, t->nonce, t->opened_s};
+    char adopted[128];
+    if (!ab_fal_once_sweep(ctx, &run, take, adopted))
+        return false;
+    snprintf(t->request_id, sizeof t->request_id, "%s", adopted);
+    return true;
+}
+
+/* A 'reconciling' run: adopt what FAL shows, else wait out the window, then a new attempt. */
+static ab_job_outcome reconcile(ab_job_ctx *ctx, ab_training *t)
+{
+    const ab_config *cfg = ctx->app->cfg;
+    if (ab_run_sweep_listing(ctx, t, true))
+        return submitted(ctx, t, t->request_id);
+    if (t->reconcile_left_s > 0)
+        return again_in(ctx, t->reconcile_left_s < cfg->fal_poll_seconds
+                                 ? t->reconcile_left_s + 0.05
+                                 : cfg->fal_poll_seconds);
+    bool moved = false;
+    ab_err err = ab_db_fal_submit_supersede(ctx->db, t->nonce, &moved);
+    if (err != AB_OK)
+        return db_retry(ctx, "superseding the submit failed", err);
+    if (moved)
+        AB_WARN("no sign of the submit at FAL: submitting again", "{s:I,s:s,s:f}", "avatar_id",
+                (json_int_t)t->avatar_id, "nonce", t->nonce, "waited_s",
+                (double)cfg->fal_reconcile_s);
+    return again_in(ctx, 0.2);
+}
+
+/* Carries the avatar's open run one step further, whatever state an earlier runner left. */
+static ab_job_outcome drive(ab_job_ctx *ctx, ab_training *t)
+{
+    ab_job_outcome none;
+    if (!ab_run_load_open(ctx, t, AB_JOB_RETRY, &none))
+        return none; /* cancelled or deleted */
+    if (strcmp(t->status, "preparing") == 0)
+        return attempt(ctx, t);
+    if (strcmp(t->status, "submitting") == 0) {
+        /* an attempt of a runner that died or lost its lease: its POST has certainly ended
+         * once the submit timeout is behind it, and then nobody knows how */
+        double settle = ctx->app->cfg->fal_submit_timeout_s + 10.0;
+        double poll = ctx->app->cfg->fal_poll_seconds;
+        if (t->submitting_s >= 0 && t->submitting_s < settle) /* look again, the sooner of */
+            return again_in(ctx, settle - t->submitting_s < poll ? settle - t->submitting_s : poll);
+        return reconcile_from(ctx, t, "the submitting runner went away");
+    }
+    if (strcmp(t->status, "reconciling") == 0)
+        return reconcile(ctx, t);
+    /* submitted or running: the poll job follows it (queued again in case it was lost) */
+    ab_err err = queue_poll(ctx, t, t->request_id);
+    return err == AB_OK ? AB_JOB_DONE : db_retry(ctx, "queuing the poll failed", err);
+}
+
+/* The last attempt must not leave the avatar in 'training' with nothing to end it: whatever
+ * kept failing before a submit (storage, the database), the run ends and the avatar is ready
+ * again. A run with an attempt on its way is never ended here: FAL may have it. */
+ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
+{
+    ab_training t;
+    memset(&t, 0, sizeof t);
+    ab_job_outcome out = drive(ctx, &t);
+    if (out == AB_JOB_RETRY && ctx->job->attempts >= ctx->job->max_attempts && t.request_id[0])
+        ab_run_end_from(ctx, &t, "preparing", AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE,
+                        ctx->error);
     return out;
 }
 
@@ -278,9 +384,15 @@ ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx)
     ab_job_outcome none;
     if (!ab_run_load_open(ctx, &t, AB_JOB_RETRY, &none))
         return none; /* it ended meanwhile; its own message says how */
-    if (strcmp(t.mode, "simulate") == 0 || strcmp(t.status, "preparing") == 0)
-        /* nothing at FAL yet (a submit in flight sees the cancel and cancels there) */
-        return ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
+    if (strcmp(t.mode, "simulate") == 0 || strcmp(t.status, "preparing") == 0 ||
+        strcmp(t.status, "submitting") == 0 || strcmp(t.status, "reconciling") == 0) {
+        /* nothing at FAL that we know of: a submit in flight, or a request that shows up later
+         * (its answer, its webhook, the listing), finds the run ended and is cancelled there */
+        ab_job_outcome out = ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
+        if (out == AB_JOB_DONE && strcmp(t.status, "reconciling") == 0)
+            ab_run_sweep_listing(ctx, &t, false);
+        return out;
+    }
     const char *key = ctx->app->cfg->fal_key;
     ab_fal_cancel_outcome co;
     ab_fal_error ferr;

@@ -109,10 +109,13 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     if (!ab_run_load_open(ctx, &t, AB_JOB_AGAIN, &out))
         return out;
     ab_err err;
-    if (strcmp(t.status, "preparing") == 0)
+    if (strcmp(t.status, "preparing") == 0 || strcmp(t.status, "submitting") == 0 ||
+        strcmp(t.status, "reconciling") == 0)
         return again(ctx);
     if (strcmp(t.mode, "simulate") == 0)
         return poll_simulated(ctx, &t);
+    if (t.unseen_attempts > 0) /* an earlier attempt's request may still be running at FAL */
+        ab_run_sweep_listing(ctx, &t, false);
     if (t.elapsed_s > MAX_RUN_S)
         return ab_run_end_now(ctx, &t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED,
                               "no result within the time limit");

@@ -183,11 +183,7 @@ void *ab_sender_main(void *arg)
                 ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
                 continue;
             }
-            /* No ab_worker_session here: the senders keep synchronous commits. Steps commit
-             * without waiting for the disk, so a reply can be visible before its step is
-             * durable; a claim that waits for its own commit to be flushed has flushed every
-             * earlier commit too, the step's included, so nothing is sent that a database
-             * crash could take back (and then send again when the step is redone). */
+            ab_worker_session(db);
         }
         ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->outbox_ready);

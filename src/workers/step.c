@@ -226,12 +226,7 @@ static ab_err step_tx(ab_db *db, void *arg)
     s->created_portrait = s->created_style = s->deleted = 0;
     s->trainings_started = 0;
     s->error[0] = '\0';
-    bool found = false;
-    char *payload = NULL;
     s->update_id = s->claim->update_id;
-    ab_err err = ab_db_inbox_load(db, s->update_id, &payload, &found);
-    if (err != AB_OK || !found)
-        return err;
     s->found = 1;
 
     if (s->parsed) {
@@ -239,8 +234,8 @@ static ab_err step_tx(ab_db *db, void *arg)
         s->parsed = 0;
     }
     char why[200];
-    err = ab_update_parse(payload, strlen(payload), &s->upd, why, sizeof why);
-    free(payload);
+    ab_err err =
+        ab_update_parse(s->claim->payload, strlen(s->claim->payload), &s->upd, why, sizeof why);
     if (err != AB_OK) {
         /* ingress validated it, so this cannot happen short of manual edits: set it aside */
         snprintf(s->error, sizeof s->error, "stored update unreadable: %s", why);

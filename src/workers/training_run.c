@@ -78,6 +78,13 @@ static ab_err end_tx(ab_db *db, void *arg)
 ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end how,
                               const json_t *output, ab_msg_id reason, const char *detail)
 {
+    return ab_run_end_from(ctx, t, NULL, how, output, reason, detail);
+}
+
+ab_job_outcome ab_run_end_from(ab_job_ctx *ctx, const ab_training *t, const char *only_from,
+                               ab_run_end how, const json_t *output, ab_msg_id reason,
+                               const char *detail)
+{
     const char *lora = NULL, *finetune = NULL;
     if (how == AB_RUN_COMPLETED) {
         const ab_trainer *tr = ab_trainer_by_app(t->app_id);
@@ -104,7 +111,8 @@ ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end 
                          .result_json = result,
                          .error = detail,
                          .lora_url = lora,
-                         .finetune_id = finetune},
+                         .finetune_id = finetune,
+                         .only_from = only_from},
                  .how = how,
                  .reason = reason};
     ab_err err = ab_db_tx(ctx->db, end_tx, &e);

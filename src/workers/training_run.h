@@ -26,6 +26,10 @@ typedef enum {
  */
 ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end how,
                               const json_t *output, ab_msg_id reason, const char *detail);
+/** As ab_run_end_now, but only a run whose status is only_from (NULL: any open one) ends. */
+ab_job_outcome ab_run_end_from(ab_job_ctx *ctx, const ab_training *t, const char *only_from,
+                               ab_run_end how, const json_t *output, ab_msg_id reason,
+                               const char *detail);
 /**
  * Records progress (status "in_queue" | "in_progress", percent) and edits the progress message
  * to text when it differs from what it shows and the last edit is old enough
@@ -46,6 +50,13 @@ bool ab_run_load_open(ab_job_ctx *ctx, ab_training *t, ab_job_outcome on_db_erro
  * is returned for the caller to decide (retry, or poll again), with ctx->error set.
  */
 ab_err ab_run_take_result(ab_job_ctx *ctx, const ab_training *t, ab_job_outcome *out);
+/**
+ * FAL's request listing (FAL_RECONCILE_LISTING; false at once when off or simulated): the
+ * requests whose input is one that an attempt of run t sent. With take, the earliest is adopted
+ * if t is still waiting for one (true then, t->request_id updated); every other one is recorded
+ * as an extra of t and cancelled at FAL while it runs.
+ */
+bool ab_run_sweep_listing(ab_job_ctx *ctx, ab_training *t, bool take);
 /** Counts a failure talking to FAL (avatarbot_fal_errors_total{kind}). */
 void ab_run_fal_error(const char *kind);
 /** The user's language of a run. */

@@ -419,6 +419,68 @@ class FalStandinTest(unittest.TestCase):
                                   "stall"])
         self.assertEqual(self.fal.calls(endpoint="submit")[6]["http_status"], 0)
 
+    def test_submit_faults_after_acceptance(self):
+        body = {"images_data_url": "https://s3.example/ds.zip"}
+        # accepted at once, answered only after the client gave up
+        self.fal.fault("stall", seconds=1.0, process=True)
+        started = time.monotonic()
+        with self.assertRaises((TimeoutError, socket.timeout)):
+            self.fal.api("POST", "/" + PORTRAIT_TRAINER, body, timeout=0.3)
+        self.assertEqual(len(self.fal.requests()), 1)  # already queued when the client gave up
+        self.assertLess(time.monotonic() - started, 0.9)
+        # accepted, answered 200 with a body cut short
+        self.fal.fault("malformed")
+        status, ans = self.fal.submit(PORTRAIT_TRAINER, body)
+        self.assertEqual(status, 200)
+        self.assertIsInstance(ans, bytes)  # not JSON
+        with self.assertRaises(ValueError):
+            json.loads(ans.decode())
+        self.assertIn(b'"request_id"', ans)
+        self.assertEqual(len(self.fal.requests()), 2)
+        h.wait_until(lambda: len(self.fal.calls(endpoint="submit")) == 2, timeout=5,
+                     message="the stalled answer to be sent")
+        self.assertEqual(sorted((c["fault"], c["http_status"])
+                                for c in self.fal.calls(endpoint="submit")),
+                         [("malformed", 200), ("stall", 200)])
+
+    def test_request_listing(self):
+        first = self.submit(body={"images_data_url": "https://s3.example/a.zip"})
+        other = self.fal.submit(FAST_TRAINER, {"images_data_url": "https://s3.example/b.zip"})[1]
+        second = self.submit(body={"images_data_url": "https://s3.example/c.zip"})
+        status, ans = self.fal.listing(PORTRAIT_TRAINER, expand="payloads")
+        self.assertEqual(status, 200)
+        self.assertEqual([i["request_id"] for i in ans["items"]],
+                         [second["request_id"], first["request_id"]])  # newest first
+        item = ans["items"][1]
+        self.assertEqual(item["json_input"], {"images_data_url": "https://s3.example/a.zip"})
+        self.assertEqual(item["endpoint_id"], PORTRAIT_TRAINER)
+        self.assertIsNone(item["ended_at"])  # still running
+        self.assertFalse(ans["has_more"])
+        both = self.fal.listing(PORTRAIT_TRAINER + "," + FAST_TRAINER, limit=2)[1]
+        self.assertEqual(len(both["items"]), 2)
+        self.assertNotIn("json_input", both["items"][0])  # payloads only with expand
+        self.assertTrue(both["has_more"])
+        rest = self.fal.listing(PORTRAIT_TRAINER + "," + FAST_TRAINER, limit=2,
+                                cursor=both["next_cursor"])[1]
+        self.assertEqual([i["request_id"] for i in rest["items"]], [first["request_id"]])
+        self.assertIn(other["request_id"], [i["request_id"] for i in both["items"]])
+        self.fal.wait_request(first["request_id"], status="COMPLETED", timeout=5)
+        done = [i for i in self.fal.listing(PORTRAIT_TRAINER)[1]["items"]
+                if i["request_id"] == first["request_id"]][0]
+        self.assertTrue(done["ended_at"])
+        self.assertEqual(done["status_code"], 200)
+        # the listing lags behind the queue, as FAL's analytics do
+        time.sleep(0.5)
+        self.fal.set_config(listing_lag=0.5)
+        self.submit()
+        self.assertEqual(len(self.fal.listing(PORTRAIT_TRAINER)[1]["items"]), 2)
+        time.sleep(0.6)
+        self.assertEqual(len(self.fal.listing(PORTRAIT_TRAINER)[1]["items"]), 3)
+        self.assertEqual(self.fal.listing(PORTRAIT_TRAINER, start="2999-01-01T00:00:00Z")[1]
+                         ["items"], [])
+        self.assertEqual(self.fal.api("GET", "/v1/models/requests/by-endpoint",
+                                      query={"endpoint_id": PORTRAIT_TRAINER}, key="bad")[0], 401)
+
     def test_status_and_result_faults(self):
         ans = self.submit(webhook=False)
         self.fal.fault("500", endpoint="status", count=2)

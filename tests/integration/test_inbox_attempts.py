@@ -31,21 +31,27 @@ class InboxAttemptsTest(h.IntegrationTestCase):
             message="the user's row held")
         return proc
 
-    def inbox_row(self, update_id):
-        return h.psql_json(self.db_url, "SELECT status, attempts, last_error FROM inbox "
-                                        "WHERE update_id = $1", update_id)[0]
-
-    def test_update_whose_step_kills_the_replica_is_set_aside_after_three_claims(self):
-        uid = h.user_id(1)
+    def update_behind_a_held_row(self, uid):
+        """A replica, the user's menu shown, the user's row held, and a second /start whose
+        step will hang on it. Returns (service, the holding session, that update's id)."""
         svc = self.start_service("a")
         status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
                                                      lang="en"))
         self.assertEqual(status, 200)
         h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
         locker = self.hold_user_row(uid)
-        poison = self.next_update_id()
-        status, _ = svc.post_update(h.message_update(poison, uid, "/start", lang="en"))
+        update_id = self.next_update_id()
+        status, _ = svc.post_update(h.message_update(update_id, uid, "/start", lang="en"))
         self.assertEqual(status, 200)
+        return svc, locker, update_id
+
+    def inbox_row(self, update_id):
+        return h.psql_json(self.db_url, "SELECT status, attempts, last_error FROM inbox "
+                                        "WHERE update_id = $1", update_id)[0]
+
+    def test_update_whose_step_kills_the_replica_is_set_aside_after_three_claims(self):
+        uid = h.user_id(1)
+        svc, locker, poison = self.update_behind_a_held_row(uid)
         for n, name in ((1, "b"), (2, "c"), (3, "d")):
             h.wait_until(lambda: self.inbox_row(poison)["attempts"] == n, timeout=h.scaled(15),
                          message="claim %d counted" % n)
@@ -83,15 +89,7 @@ class InboxAttemptsTest(h.IntegrationTestCase):
         # them used to set the update aside with an apology. Now each gives its attempt back
         # and holds the lane for a growing pause, and the update is handled once the row frees.
         uid = h.user_id(2)
-        svc = self.start_service("a")
-        status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
-                                                     lang="en"))
-        self.assertEqual(status, 200)
-        h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
-        locker = self.hold_user_row(uid)
-        waiting = self.next_update_id()
-        status, _ = svc.post_update(h.message_update(waiting, uid, "/start", lang="en"))
-        self.assertEqual(status, 200)
+        svc, locker, waiting = self.update_behind_a_held_row(uid)
         h.wait_until(lambda: h.psql_value(self.db_url, "SELECT deferrals FROM inbox WHERE "
                                                        "update_id = $1", waiting) == "3",
                      timeout=60, message="three lock timeouts")

@@ -28,7 +28,8 @@ def base36(n):
             return out
 
 
-class TrainingTest(h.IntegrationTestCase):
+class TrainingCase(h.IntegrationTestCase):
+    """The FAL stand-in and the helpers every training test uses (no tests of its own)."""
 
     def setUp(self):
         super().setUp()
@@ -38,8 +39,8 @@ class TrainingTest(h.IntegrationTestCase):
         self.addCleanup(self.fal.stop)
 
     # ---- helpers ---------------------------------------------------------------------
-    def start(self, mode="live", **env):
-        port = h.free_port()
+    def start(self, mode="live", name="a", port=None, **env):
+        port = port or h.free_port()
         base = {"HTTP_PORT": port, "PUBLIC_BASE_URL": "http://127.0.0.1:%d" % port,
                 "FAL_QUEUE_BASE": self.fal.base_url, "FAL_JWKS_URL": self.fal.jwks_url,
                 "FAL_POLL_SECONDS": 1, "FAL_PROGRESS_EDIT_SECONDS": 0, "FAL_MODE": mode,
@@ -48,7 +49,7 @@ class TrainingTest(h.IntegrationTestCase):
             base["FAL_KEY"] = self.fal.key
         base.update(env)
         svc = h.Service(self.db_url, self.botapi, extra_env=base, log_name=self.test_label,
-                        port=port)
+                        port=port, name=name)
         self.services.append(svc)
         self.addCleanup(self._finish_service, svc)
         svc.wait_ready(30)
@@ -122,6 +123,9 @@ class TrainingTest(h.IntegrationTestCase):
         body = svc.get("/metrics")[1]
         return body.decode() if isinstance(body, bytes) else body
 
+
+class TrainingTest(TrainingCase):
+
     # ---- the runs ----------------------------------------------------------------------
     def test_portrait_runs_to_completion_with_the_exact_input(self):
         svc = self.start()
@@ -137,7 +141,10 @@ class TrainingTest(h.IntegrationTestCase):
         chat.press("✅ Start")
         req = self.submitted()
         self.assertEqual(req["app_id"], "fal-ai/flux-lora-portrait-trainer")
-        self.assertEqual(req["webhook_url"], svc.url + "/fal/webhook")
+        nonce = h.psql_value(self.db_url, "SELECT nonce FROM fal_submits WHERE request_id = $1",
+                             req["request_id"])
+        self.assertRegex(nonce, r"^[0-9a-f]{32}$")
+        self.assertEqual(req["webhook_url"], svc.url + "/fal/webhook?run=" + nonce)
         inp = req["input"]
         url = inp.pop("images_data_url")
         self.assertEqual(inp, {"trigger_phrase": "abv" + base36(aid), "steps": 2500,
@@ -400,6 +407,14 @@ class TrainingTest(h.IntegrationTestCase):
                                        "avatar_id = $1", aid)[0]
         self.assertTrue((Path(svc.env["STORAGE_URL"][7:]) / row["dataset_key"]).exists())
         self.assertEqual(row["input"]["trigger_phrase"], "abv" + base36(aid))
+        # through the same submit attempt as a live run
+        attempts = h.psql_json(self.db_url, "SELECT s.outcome, s.request_id, f.request_id AS run "
+                                            "FROM fal_submits s JOIN fal_requests f ON "
+                                            "f.request_id = s.run_id WHERE f.avatar_id = $1", aid)
+        self.assertEqual(len(attempts), 1)
+        self.assertEqual(attempts[0]["outcome"], "accepted")
+        self.assertTrue(attempts[0]["request_id"].startswith("sim-"))
+        self.assertEqual(attempts[0]["request_id"], attempts[0]["run"])
 
     def test_live_mode_needs_a_key_and_a_public_url(self):
         r = h.run_avatarbot(["serve"], db_url=self.db_url, botapi=self.botapi,

@@ -42,6 +42,10 @@ Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
   PUT  /{owner}/{name}/requests/{id}/cancel   202 {"status":"CANCELLATION_REQUESTED"} |
                                               400 {"status":"ALREADY_COMPLETED"} |
                                               404 {"status":"NOT_FOUND"}
+  GET  /v1/models/requests/by-endpoint?endpoint_id=E[&start=ISO&expand=payloads&limit=N&cursor=C]
+      200 {"items": [{request_id, endpoint_id, sent_at, started_at, ended_at, status_code,
+           duration, json_input, json_output}], "next_cursor", "has_more"}  (FAL's platform
+           API, api.fal.ai/v1; https://fal.ai/docs/platform-apis/v1/models/requests/by-endpoint)
   GET  /.well-known/jwks.json                 {"keys":[{kty:"OKP",crv:"Ed25519",x,kid}]}
   GET  /files/{id}/{name}                     the output files (LoRA, config)
 
@@ -149,13 +153,14 @@ DEFAULT_CONFIG = {
     "min_images": 0,            # with check_dataset: fewer images fails the request
     "lora_file_size": 262144,   # bytes of the served pytorch_lora_weights.safetensors
     "public_base_url": None,    # base of response/status/cancel/file URLs
+    "listing_lag": 0.0,         # seconds before a submitted request shows in the listing
 }
 
-ENDPOINT_FAULTS = ("500", "502", "503", "504", "429", "stall", "drop", "http")
+ENDPOINT_FAULTS = ("500", "502", "503", "504", "429", "stall", "drop", "http", "malformed")
 WEBHOOK_FAULTS = ("webhook_drop", "webhook_duplicate", "webhook_delay", "webhook_reorder",
                   "webhook_tamper", "webhook_forge", "webhook_expired", "webhook_unsigned")
 FAULT_KINDS = ENDPOINT_FAULTS + WEBHOOK_FAULTS + ("fail",)
-ENDPOINTS = ("submit", "status", "result", "cancel", "jwks", "file")
+ENDPOINTS = ("submit", "status", "result", "cancel", "jwks", "file", "list")
 
 
 class BadControl(ValueError):
@@ -986,7 +991,10 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiAnswer(401, {"detail": "No user found for Key ID and Secret"})
 
     def apply_fault(self, entry, endpoint, app_id=None, request_id=None):
-        """Answer with an armed fault. Returns (handled, process_then_drop)."""
+        """Answer with an armed fault. Returns (handled, after): after is None (answer
+        normally), or what becomes of the answer once the call was processed: "drop" (the
+        connection is cut), ("stall", seconds) (it comes that much later) or "malformed" (a
+        200 whose body is cut short)."""
         with self.st.lock:
             faults = self.st.take_faults(ENDPOINT_FAULTS, endpoint=endpoint, app_id=app_id,
                                          request_id=request_id)
@@ -996,13 +1004,18 @@ class Handler(BaseHTTPRequestHandler):
         kind = f["kind"]
         entry["fault"] = kind
         if kind == "stall":
-            time.sleep(float(f["seconds"] if f["seconds"] is not None else 5.0))
-            return False, False                 # slow, then processed normally
+            seconds = float(f["seconds"] if f["seconds"] is not None else 5.0)
+            if f["process"]:
+                return False, ("stall", seconds)    # processed at once, answered late
+            time.sleep(seconds)
+            return False, None                  # slow, then processed normally
         if kind == "drop":
             if f["process"]:
-                return False, True              # processed, then the answer is lost
+                return False, "drop"            # processed, then the answer is lost
             self.finish_call(entry, 0, None)
-            return True, False
+            return True, None
+        if kind == "malformed":
+            return False, "malformed"           # processed, then an unreadable 200
         if kind == "429":
             ra = int(f["retry_after"] if f["retry_after"] is not None else 5)
             self.finish_call(entry, 429, {"detail": f["detail"] or "Rate limit exceeded"},
@@ -1023,7 +1036,19 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "http":
             self.finish_call(entry, int(f["status"] or 400),
                              {"detail": f["detail"] if f["detail"] is not None else "Bad Request"})
-        return True, False
+        return True, None
+
+    def answer_after(self, entry, after, status, body, headers=()):
+        """Sends the answer of a processed call, as the armed fault (if any) has it."""
+        if after == "drop":
+            return self.finish_call(entry, 0, body)
+        if after == "malformed":
+            text = json.dumps(body).encode("utf-8")
+            return self.finish_call(entry, 200, body, headers,
+                                    raw=(text[:max(len(text) // 2, 1)], "application/json"))
+        if isinstance(after, tuple) and after[0] == "stall":
+            time.sleep(after[1])
+        self.finish_call(entry, status, body, headers)
 
     def route(self, entry, path, query, raw):
         st = self.st
@@ -1036,6 +1061,14 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 jwks = st.jwks()
             return self.finish_call(entry, 200, jwks, [("Cache-Control", "max-age=86400")])
+        if path == "/v1/models/requests/by-endpoint":
+            entry["endpoint"] = "list"
+            if self.command not in ("GET", "HEAD"):
+                raise ApiAnswer(405, {"detail": "Method Not Allowed"})
+            self.check_auth(entry)
+            if self.apply_fault(entry, "list")[0]:
+                return
+            return self.finish_call(entry, 200, self.listing(query))
         m = re.fullmatch(r"/files/([^/]+)/([^/]+)", path)
         if m:
             entry["endpoint"] = "file"
@@ -1068,11 +1101,66 @@ class Handler(BaseHTTPRequestHandler):
             return self.submit(entry, "/".join(parts), query, raw)
         raise ApiAnswer(404, {"detail": "Not Found"})
 
+    # ---- platform API ----------------------------------------------------------------
+    def listing(self, query):
+        """FAL's platform API "list requests by endpoint" (api.fal.ai/v1/models/requests/
+        by-endpoint): the requests of the given endpoint ids sent since start (default: 24 h
+        ago), newest first, json_input/json_output with expand=payloads, paged by cursor. A
+        request shows only listing_lag seconds after its submit (FAL's listing comes from its
+        analytics); running ones are listed with ended_at null."""
+        st = self.st
+        q = urllib.parse.parse_qs(query, keep_blank_values=True)
+        wanted = {e for v in q.get("endpoint_id", []) for e in v.split(",") if e}
+        if not wanted:
+            raise ApiAnswer(422, {"detail": [validation_error(["query", "endpoint_id"],
+                                                              "Field required", "missing",
+                                                              None)]})
+        start = time.time() - 86400
+        if q.get("start"):
+            try:
+                start = datetime.fromisoformat(q["start"][0].replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                raise ApiAnswer(422, {"detail": "start must be ISO 8601"}) from None
+        payloads = "payloads" in ",".join(q.get("expand", []))
+        limit = min(max(int((q.get("limit") or ["50"])[0]), 1), 100)
+        page = int(base64.b64decode((q.get("cursor") or ["MA=="])[0]).decode() or 0)
+
+        def iso(t):
+            return (datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")
+                    if t else None)
+        with st.lock:
+            st.advance_locked()
+            lag = float(st.config["listing_lag"])
+            now = time.time()
+            items = []
+            for rid in reversed(st.order):
+                rec = st.requests[rid]
+                if rec["app_id"] not in wanted or rec["submitted_at"] < start:
+                    continue
+                if now - rec["submitted_at"] < lag:
+                    continue
+                item = {"request_id": rid, "endpoint_id": rec["app_id"],
+                        "sent_at": iso(rec["submitted_at"]), "started_at": iso(rec["started_at"]),
+                        "ended_at": iso(rec["completed_at"]),
+                        "status_code": (None if rec["status"] != "COMPLETED" else
+                                        200 if rec["outcome"] == "ok" else
+                                        (rec["error"] or {}).get("status", 500)),
+                        "duration": rec["inference_time"]}
+                if payloads:
+                    item["json_input"] = copy.deepcopy(rec["input"])
+                    item["json_output"] = copy.deepcopy(rec["output"])
+                items.append(item)
+        chunk = items[page * limit:(page + 1) * limit]
+        more = len(items) > (page + 1) * limit
+        return {"items": chunk, "has_more": more,
+                "next_cursor": base64.b64encode(str(page + 1).encode()).decode() if more
+                else None}
+
     # ---- queue operations ----------------------------------------------------------
     def submit(self, entry, app_id, query, raw):
         st = self.st
         self.check_auth(entry)
-        handled, drop_after = self.apply_fault(entry, "submit", app_id=app_id)
+        handled, after = self.apply_fault(entry, "submit", app_id=app_id)
         if handled:
             return
         if app_id not in APPS:
@@ -1097,9 +1185,7 @@ class Handler(BaseHTTPRequestHandler):
             answer["queue_position"] = rec["queue_position"]
             jobs = st.advance_locked()
         self.server.start_jobs(jobs)
-        if drop_after:
-            return self.finish_call(entry, 0, answer)
-        self.finish_call(entry, 200, answer)
+        self.answer_after(entry, after, 200, answer)
 
     def request_op(self, entry, op, owner_name, rid, query):
         st = self.st
@@ -1112,7 +1198,7 @@ class Handler(BaseHTTPRequestHandler):
             rec = st.requests.get(rid)
             app_id = rec["app_id"] if rec else None
         entry["app_id"] = app_id
-        handled, drop_after = self.apply_fault(entry, op, app_id=app_id, request_id=rid)
+        handled, after = self.apply_fault(entry, op, app_id=app_id, request_id=rid)
         if handled:
             return
         if op == "status_stream":
@@ -1157,9 +1243,7 @@ class Handler(BaseHTTPRequestHandler):
                         rec["_cancel_at"] = time.monotonic() + float(st.config["cancel_delay"])
                     st.changed.notify_all()
         self.server.start_jobs(jobs)
-        if drop_after:
-            return self.finish_call(entry, 0, body)
-        self.finish_call(entry, status, body, headers)
+        self.answer_after(entry, after, status, body, headers)
 
 
 class ControlApi:
@@ -1178,8 +1262,11 @@ class ControlApi:
     GET  config / POST config {k: v}       -> the configuration (POST merges, see DEFAULT_CONFIG)
     POST fault {"kind", "count", "endpoint", "app_id", "request_id", "status", "detail",
                 "error_type", "retry_after", "seconds", "times", "process", "at"}
-         kind: 500 | 502 | 503 | 504 | 429 | stall | drop | http  (endpoint: submit (default),
-               status, result, cancel, jwks, file)
+         kind: 500 | 502 | 503 | 504 | 429 | stall | drop | http | malformed (endpoint:
+               submit (default), status, result, cancel, jwks, file, list)
+               process (drop, stall): the call is carried out, then its answer is lost (drop)
+               or comes `seconds` late (stall); malformed: carried out, answered 200 with the
+               JSON cut in half
                webhook_drop | webhook_duplicate (times) | webhook_delay (seconds) |
                webhook_reorder (seconds: longest wait) | webhook_tamper | webhook_forge |
                webhook_expired (seconds, default 600) | webhook_unsigned

@@ -199,10 +199,13 @@ class FalQueue:
     def fault(self, kind, count=1, endpoint=None, app_id=None, request_id=None, **params):
         """Arm a fault for the next `count` matching events.
 
-        Endpoint faults (endpoint: submit (default), status, result, cancel, jwks, file):
+        Endpoint faults (endpoint: submit (default), status, result, cancel, jwks, file,
+          list):
           "500", "502" (nginx HTML), "503", "504", "429" (retry_after), "stall" (seconds;
-          then answered normally), "drop" (connection reset; process=True: the call takes
-          effect and only the answer is lost), "http" (status, detail).
+          then answered normally; process=True: the call takes effect at once and only its
+          answer comes late), "drop" (connection reset; process=True: the call takes effect
+          and only the answer is lost), "http" (status, detail), "malformed" (the call takes
+          effect, the answer is a 200 with its JSON cut in half).
         Webhook faults (next automatic webhooks, or those of request_id):
           "webhook_drop", "webhook_duplicate" (times), "webhook_delay" (seconds),
           "webhook_reorder" (sent after a later webhook; seconds: longest wait),
@@ -217,6 +220,12 @@ class FalQueue:
                 body[k] = v
         body.update({k: v for k, v in params.items() if v is not None})
         self._control("POST", "fault", body)
+
+    def listing(self, endpoint_id, **query):
+        """FAL's platform API request listing as the service calls it (GET
+        /v1/models/requests/by-endpoint); returns (http status, answer)."""
+        return self.api("GET", "/v1/models/requests/by-endpoint",
+                        query=dict(query, endpoint_id=endpoint_id))
 
     def faults(self):
         return self._control("GET", "faults")[1]

@@ -545,8 +545,9 @@ static void test_submit_ok(void **state)
     json_t *input = json_pack("{s:s,s:i}", "images_data_url", "https://s3/x.zip", "steps", 1000);
     ab_fal_submission sub;
     ab_fal_error err;
-    ab_err rc = ab_fal_submit(c, base, KEY, "fal-ai/flux-lora-fast-training",
-                              "https://bot.example/fal/webhook?job=7&sig=a%2Bb", input, &sub, &err);
+    ab_err rc =
+        ab_fal_submit(c, base, KEY, "fal-ai/flux-lora-fast-training",
+                      "https://bot.example/fal/webhook?job=7&sig=a%2Bb", input, 0, &sub, &err);
     srv_finish();
     assert_int_equal(rc, AB_OK);
     assert_string_equal(sub.request_id, "r-42");
@@ -580,9 +581,10 @@ static void test_submit_without_webhook_and_foreign_urls(void **state)
     json_t *input = json_object();
     ab_fal_submission sub;
     ab_fal_error err;
-    ab_err rc = ab_fal_submit(c, base, KEY, "fal-ai/flux-lora", NULL, input, &sub, &err);
+    ab_err rc = ab_fal_submit(c, base, KEY, "fal-ai/flux-lora", NULL, input, 0, &sub, &err);
     srv_finish();
     assert_int_equal(rc, AB_ERR_INVALID);
+    assert_true(err.maybe_accepted); /* a 2xx we cannot use: FAL may well have queued it */
     assert_string_equal(sub.status_url, "");
     assert_non_null(strstr(srv.requests[0], "POST /fal-ai/flux-lora HTTP/1.1\r\n"));
     assert_null(strstr(srv.requests[0], "fal_webhook"));
@@ -609,27 +611,126 @@ static void test_submit_errors(void **state)
     ab_fal_submission sub;
     ab_fal_error err;
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
                      AB_ERR_REMOTE);
     assert_int_equal(err.http_status, 422);
     assert_string_equal(err.detail, "body.images_data_url: field required");
+    assert_false(err.maybe_accepted); /* FAL's definite answer: nothing queued */
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
                      AB_ERR_REMOTE);
     assert_int_equal(err.http_status, 401);
     assert_string_equal(err.detail, "Invalid key [REDACTED]");
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err), AB_ERR_HTTP);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
     assert_int_equal(err.http_status, 503);
     assert_string_equal(err.detail, "No runner could be allocated [runner_scheduling_failure]");
+    assert_false(err.maybe_accepted);
 
-    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, &sub, &err), AB_ERR_HTTP);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
     assert_int_equal(err.http_status, 429);
     assert_string_equal(err.detail, "HTTP 429");
+    assert_false(err.maybe_accepted);
     srv_finish();
     json_decref(input);
     free(base);
     ab_http_client_free(c);
+}
+
+/* Answers that leave open whether FAL queued the submit, and one that does not. */
+static void test_submit_maybe_accepted(void **state)
+{
+    (void)state;
+    srv_open();
+    srv_answer(502, "<html><body><center><h1>502 Bad Gateway</h1></center></body></html>");
+    srv_answer(504, "{\"detail\":\"Request timed out\",\"error_type\":\"request_timeout\"}");
+    srv_answer(200, "{\"request_id\":\"r-1\",\"status_url\":\"http:/");
+    srv_answer(409, "{\"detail\":\"Conflict\"}");
+    srv_start();
+    ab_http_client *c = ab_http_client_new();
+    char *base = srv_url("");
+    json_t *input = json_object();
+    ab_fal_submission sub;
+    ab_fal_error err;
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
+    assert_true(err.maybe_accepted); /* a proxy's 502: the queue may have it */
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_HTTP);
+    assert_true(err.maybe_accepted);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_INVALID);
+    assert_true(err.maybe_accepted); /* a 2xx cut short */
+    assert_int_equal(ab_fal_submit(c, base, KEY, "fal-ai/x", NULL, input, 0, &sub, &err),
+                     AB_ERR_REMOTE);
+    assert_false(err.maybe_accepted);
+    srv_finish();
+    json_decref(input);
+    free(base);
+    ab_http_client_free(c);
+}
+
+/* FAL's request listing: pages followed by cursor, inputs kept, odd items skipped. */
+static void test_list_requests(void **state)
+{
+    (void)state;
+    srv_open();
+    srv_answer(200, "{\"items\":[{\"request_id\":\"r-2\",\"endpoint_id\":\"fal-ai/t\","
+                    "\"sent_at\":\"2026-01-01T00:00:02Z\",\"ended_at\":null,"
+                    "\"json_input\":{\"data_url\":\"https://s3/a.zip\"}},"
+                    "{\"request_id\":\"bad/id\"},{\"endpoint_id\":\"no id\"}],"
+                    "\"next_cursor\":\"MQ==\",\"has_more\":true}");
+    srv_answer(200, "{\"items\":[{\"request_id\":\"r-1\",\"sent_at\":\"2026-01-01T00:00:01Z\","
+                    "\"ended_at\":\"2026-01-01T00:09:00Z\",\"status_code\":200}],"
+                    "\"next_cursor\":null,\"has_more\":false}");
+    srv_start();
+    ab_http_client *c = ab_http_client_new();
+    char *base = srv_url("/v1");
+    ab_fal_listed *items = NULL;
+    size_t n = 0;
+    ab_fal_error err;
+    ab_err rc =
+        ab_fal_list_requests(c, base, KEY, "fal-ai/t", "2026-01-01T00:00:00Z", 5, &items, &n, &err);
+    srv_finish();
+    assert_int_equal(rc, AB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].request_id, "r-2");
+    assert_false(items[0].ended);
+    assert_string_equal(json_string_value(json_object_get(items[0].input, "data_url")),
+                        "https://s3/a.zip");
+    assert_string_equal(items[1].request_id, "r-1");
+    assert_true(items[1].ended);
+    assert_null(items[1].input);
+    assert_string_equal(items[1].sent_at, "2026-01-01T00:00:01Z");
+    assert_non_null(strstr(srv.requests[0], "GET /v1/models/requests/by-endpoint?endpoint_id="
+                                            "fal-ai%2Ft&start=2026-01-01T00%3A00%3A00Z&expand="
+                                            "payloads&limit=100 HTTP/1.1\r\n"));
+    assert_non_null(strstr(srv.requests[1], "&cursor=MQ%3D%3D HTTP/1.1\r\n"));
+    assert_non_null(strstr(srv.requests[1], "\r\nAuthorization: Key " KEY "\r\n"));
+    ab_fal_listed_free(items, n);
+    free(base);
+    ab_http_client_free(c);
+}
+
+/* An adopted request's URLs: owner/name of the app without its subpath, as FAL answers them. */
+static void test_request_urls(void **state)
+{
+    (void)state;
+    ab_fal_submission u;
+    assert_int_equal(
+        ab_fal_request_urls("https://queue.fal.run/", "fal-ai/flux-pro/v1.1-ultra", "r-1", &u),
+        AB_OK);
+    assert_string_equal(u.request_id, "r-1");
+    assert_string_equal(u.response_url, "https://queue.fal.run/fal-ai/flux-pro/requests/r-1");
+    assert_string_equal(u.status_url, "https://queue.fal.run/fal-ai/flux-pro/requests/r-1/status");
+    assert_string_equal(u.cancel_url, "https://queue.fal.run/fal-ai/flux-pro/requests/r-1/cancel");
+    const char *bad[] = {"", "a/b", "a?b", "a b", "a#b", "a%2F", "\x7f"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ab_fal_request_urls("https://q", "fal-ai/x", bad[i], &u), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_request_urls("ftp://q", "fal-ai/x", "r", &u), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_request_urls("https://q", "../x", "r", &u), AB_ERR_INVALID);
 }
 
 static void test_submit_unreachable(void **state)
@@ -640,9 +741,10 @@ static void test_submit_unreachable(void **state)
     ab_fal_submission sub;
     ab_fal_error err;
     ab_err rc = ab_fal_submit(c, "http://127.0.0.1:1", KEY, "fal-ai/flux-lora", "https://h/w",
-                              input, &sub, &err);
+                              input, 0, &sub, &err);
     assert_int_equal(rc, AB_ERR_HTTP);
     assert_int_equal(err.http_status, 0);
+    assert_false(err.maybe_accepted); /* refused connection: the request never left */
     assert_true(err.detail[0] != '\0');
     assert_null(strstr(err.detail, KEY));
     assert_null(strstr(err.detail, "deadbeef"));
@@ -660,19 +762,19 @@ static void test_bad_arguments(void **state)
     ab_fal_error err;
     /* no network is touched: port 1 would fail differently */
     const char *base = "http://127.0.0.1:1";
-    assert_int_equal(ab_fal_submit(c, "file:///tmp", KEY, "a/b", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, "file:///tmp", KEY, "a/b", NULL, input, 0, &sub, &err),
                      AB_ERR_INVALID);
-    assert_int_equal(ab_fal_submit(c, base, "k\r\nX-Evil: 1", "a/b", NULL, input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, "k\r\nX-Evil: 1", "a/b", NULL, input, 0, &sub, &err),
                      AB_ERR_INVALID);
     assert_null(strstr(err.detail, "X-Evil"));
-    assert_int_equal(ab_fal_submit(c, base, "", "a/b", NULL, input, &sub, &err), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_submit(c, base, "", "a/b", NULL, input, 0, &sub, &err), AB_ERR_INVALID);
     const char *bad_ids[] = {"", "/a/b", "a/b/", "a//b", "../etc", "a/b?x=1", "a/b c", "a/b#x"};
     for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++)
-        assert_int_equal(ab_fal_submit(c, base, KEY, bad_ids[i], NULL, input, &sub, &err),
+        assert_int_equal(ab_fal_submit(c, base, KEY, bad_ids[i], NULL, input, 0, &sub, &err),
                          AB_ERR_INVALID);
-    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", "ftp://h/w", input, &sub, &err),
+    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", "ftp://h/w", input, 0, &sub, &err),
                      AB_ERR_INVALID);
-    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", NULL, arr, &sub, &err), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_submit(c, base, KEY, "a/b", NULL, arr, 0, &sub, &err), AB_ERR_INVALID);
 
     ab_fal_status_info st;
     assert_int_equal(ab_fal_status(c, KEY, "file:///etc/passwd", &st, &err), AB_ERR_INVALID);
@@ -856,6 +958,9 @@ int main(void)
         cmocka_unit_test(test_submit_without_webhook_and_foreign_urls),
         cmocka_unit_test(test_submit_errors),
         cmocka_unit_test(test_submit_unreachable),
+        cmocka_unit_test(test_request_urls),
+        cmocka_unit_test(test_list_requests),
+        cmocka_unit_test(test_submit_maybe_accepted),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_status_call),
         cmocka_unit_test(test_status_logs_too_large),

@@ -234,10 +234,9 @@ static void test_resample_big_factors(void **state)
     }
 }
 
-/* Shrinks under 2x of a luma image (the sharpness image's: 2 or 3 taps, done eight outputs at a
- * time with AVX2 where the CPU has it) give exactly what the three-channel path (plain C, the
- * same weights) gives for a grey image with the same values, and both the area mean within
- * rounding (the rows are combined 16 at a time with AVX2 for either). */
+/* Shrinks under 2x of a luma image (the sharpness image's: 2 or 3 taps) give exactly what the
+ * three-channel path (the same weights) gives for a grey image with the same values, and both
+ * the area mean within rounding. */
 static void test_resample_luma_exact(void **state)
 {
     (void)state;
@@ -300,20 +299,31 @@ static void test_dhash_tall(void **state)
     free(px);
 }
 
-/* The vectorised pixel loops give exactly what the plain formulas give, on odd sizes (the
- * scalar tails) and random pixels. */
+/* The pixel loops, which add in 32-bit slices, give exactly what the plain formulas give, on
+ * odd sizes, random pixels and the extremes: bright, and a black and white checkerboard (the
+ * largest Laplacians), over more than one slice (65,536 pixels of luma and mean, 2,048 columns
+ * of Laplacian). */
 static void test_pixel_loops_exact(void **state)
 {
     (void)state;
     srand(8);
-    static const int sizes[][2] = {{1, 1}, {3, 3}, {17, 5}, {33, 19}, {640, 427}, {451, 640}};
+    enum { BRIGHT, RANDOM, CHECKER };
+    static const int sizes[][3] = {{1, 1, BRIGHT},     {3, 3, RANDOM},     {17, 5, BRIGHT},
+                                   {33, 19, RANDOM},   {640, 427, BRIGHT}, {451, 640, RANDOM},
+                                   {4100, 3, CHECKER}, {70000, 1, RANDOM}, {300, 300, CHECKER},
+                                   {2050, 70, RANDOM}, {66000, 3, CHECKER}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         const int w = sizes[i][0], h = sizes[i][1];
         const size_t n = (size_t)w * (size_t)h;
         unsigned char *rgb = malloc(3 * n);
         assert_non_null(rgb);
-        for (size_t k = 0; k < 3 * n; k++)
-            rgb[k] = (unsigned char)(i % 2 ? rand() : 255 - (int)(k % 3)); /* random, or bright */
+        for (size_t k = 0; k < 3 * n; k++) {
+            const size_t px = k / 3;
+            rgb[k] = (unsigned char)(sizes[i][2] == RANDOM                   ? rand()
+                                     : sizes[i][2] == BRIGHT                 ? 255 - (int)(k % 3)
+                                     : (px % (size_t)w + px / (size_t)w) % 2 ? 255
+                                                                             : 0);
+        }
         ab_vision_image in = {w, h, 3, rgb}, luma;
         assert_int_equal(ab_vision_luma(&in, &luma), AB_OK);
         unsigned long long sum = 0;
