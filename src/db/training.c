@@ -251,7 +251,9 @@ ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_trainin
 
 static const ab_db_stmt EVENT = {
     "training_event",
-    "UPDATE fal_requests SET events = events || jsonb_build_array($2::jsonb), updated_at = now()"
+    "UPDATE fal_requests SET events = CASE WHEN EXISTS (SELECT 1 FROM"
+    "   jsonb_array_elements(events) e WHERE e = $2::jsonb) THEN events"
+    "   ELSE events || jsonb_build_array($2::jsonb) END, updated_at = now()"
     " WHERE request_id = $1 RETURNING (status IN " OPEN_STATES ")::int",
     2};
 
