@@ -331,18 +331,13 @@ static ab_job_outcome drive(ab_job_ctx *ctx, ab_training *t)
     return err == AB_OK ? AB_JOB_DONE : db_retry(ctx, "queuing the poll failed", err);
 }
 
-/* The last attempt must not leave the avatar in 'training' with nothing to end it: whatever
- * kept failing before a submit (storage, the database), the run ends and the avatar is ready
- * again. A run with an attempt on its way is never ended here: FAL may have it. */
+/* When the last attempt fails too (storage, the database), the job is given up and
+ * ab_job_training_give_up ends or hands on the run. */
 ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
 {
     ab_training t;
     memset(&t, 0, sizeof t);
-    ab_job_outcome out = drive(ctx, &t);
-    if (out == AB_JOB_RETRY && ctx->job->attempts >= ctx->job->max_attempts && t.request_id[0])
-        ab_run_end_from(ctx, &t, "preparing", AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE,
-                        ctx->error);
-    return out;
+    return drive(ctx, &t);
 }
 
 ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)

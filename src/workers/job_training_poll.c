@@ -147,6 +147,24 @@ static ab_job_outcome over_time(ab_job_ctx *ctx, ab_training *t)
     return again(ctx);
 }
 
+/* A run whose submit job was given up with its outcome unknown (job_training_give_up.c): it
+ * takes the request FAL turns out to have (the webhook's nonce, the listing), and when the
+ * reconcile window passes without a sign it ends as never started. It is not submitted
+ * again: the submit that could do so is the job that was given up. */
+static ab_job_outcome reconcile_handed_over(ab_job_ctx *ctx, ab_training *t)
+{
+    if (ab_run_sweep_listing(ctx, t, true)) {
+        AB_INFO("handed-over run adopted its request", "{s:s,s:I}", "request_id", t->request_id,
+                "avatar_id", (json_int_t)t->avatar_id);
+        return again(ctx);
+    }
+    if (t->reconcile_left_s > 0)
+        return again(ctx);
+    return ab_run_end_from(ctx, t, "reconciling", AB_RUN_REFUSED, NULL,
+                           AB_MSG_REASON_FAL_UNAVAILABLE,
+                           "submit given up; no sign of its request at FAL within the window");
+}
+
 /* COMPLETED: the result ends the run; if it cannot be had yet (FAL down, or not quite done),
  * the next round tries again. */
 static ab_job_outcome completed(ab_job_ctx *ctx, const ab_training *t)
@@ -167,6 +185,9 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     if (!ab_run_load_open(ctx, &t, AB_JOB_AGAIN, &out))
         return out;
     ab_err err;
+    if (strcmp(t.status, "reconciling") == 0 &&
+        json_is_true(json_object_get(ctx->payload, "handover")))
+        return reconcile_handed_over(ctx, &t);
     if (strcmp(t.status, "preparing") == 0 || strcmp(t.status, "submitting") == 0 ||
         strcmp(t.status, "reconciling") == 0)
         return again(ctx);

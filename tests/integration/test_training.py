@@ -254,6 +254,7 @@ class TrainingTest(TrainingCase):
         self.start_training(chat, aid)
         rid = self.submitted()["request_id"]
         self.wait_avatar(aid, "completed")
+        self.wait_sent(513, "is ready")
         self.fal.wait_webhooks(1, request_id=rid, ok=True, timeout=20)
 
         def events():
