@@ -88,12 +88,37 @@ static ab_err webhook_tx(ab_db *db, void *arg)
     return ab_db_job_enqueue_spec(db, &spec);
 }
 
+static ab_fal_sig_headers sig_headers(const ab_http_req *req)
+{
+    return (ab_fal_sig_headers){ab_http_header(req, "X-Fal-Webhook-Request-Id"),
+                                ab_http_header(req, "X-Fal-Webhook-User-Id"),
+                                ab_http_header(req, "X-Fal-Webhook-Timestamp"),
+                                ab_http_header(req, "X-Fal-Webhook-Signature")};
+}
+
+/* On the headers alone, before a body is read or a helper thread taken: junk and other FAL
+ * accounts' calls are refused at once (the signature, over the user id too, is checked with
+ * the body). */
+ab_http_reply ab_ep_fal_webhook_check(ab_app *app, const ab_http_req *req)
+{
+    ab_fal_sig_headers h = sig_headers(req);
+    const char *account = app->cfg->fal_user_id;
+    const char *why = ab_fal_check_headers(&h, time(NULL)) != AB_OK
+                          ? "missing, malformed or expired signature headers"
+                      : account && *account && strcmp(h.user_id, account) != 0
+                          ? "another FAL account"
+                          : NULL;
+    if (!why)
+        return (ab_http_reply){0, NULL, NULL, 0, false};
+    count("rejected");
+    ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"webhook_rejected\"", 1);
+    AB_WARN("FAL webhook refused: headers", "{s:s?,s:s}", "request_id", h.request_id, "why", why);
+    return ab_http_error(401, "unauthorized", why);
+}
+
 ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
 {
-    ab_fal_sig_headers h = {ab_http_header(req, "X-Fal-Webhook-Request-Id"),
-                            ab_http_header(req, "X-Fal-Webhook-User-Id"),
-                            ab_http_header(req, "X-Fal-Webhook-Timestamp"),
-                            ab_http_header(req, "X-Fal-Webhook-Signature")};
+    ab_fal_sig_headers h = sig_headers(req);
     ab_err err = ab_fal_verify(app->fal_verifier, &h, req->body, req->body_len, time(NULL));
     if (err == AB_ERR_INVALID) {
         count("rejected");
