@@ -128,6 +128,8 @@ static const config_var VARS[] = {
      V_URL, "FAL queue API base URL"},
     {"FAL_JWKS_URL", T_STRING, OFF(fal_jwks_url), "https://rest.alpha.fal.ai/.well-known/jwks.json",
      0, 0, 0, false, V_URL, "FAL's public keys (JWKS) that sign its webhook calls"},
+    {"FAL_USER_ID", T_STRING, OFF(fal_user_id), NULL, 0, 0, 0, false, V_NONE,
+     "FAL account whose webhooks are taken (X-Fal-Webhook-User-Id); unset: any"},
     {"FAL_STYLE_TRAINER", T_STRING, OFF(fal_style_trainer), "fal-ai/flux-pro-trainer", 0, 0, 0,
      false, V_APP_ID,
      "trainer of Style avatars: fal-ai/flux-pro-trainer or "

@@ -56,6 +56,7 @@ typedef struct ab_config {
     char *fal_mode; /* "live" | "simulate" (never NULL after a successful load) */
     char *fal_queue_base;
     char *fal_jwks_url;
+    char *fal_user_id; /* NULL: webhooks of any FAL account that signs are taken */
     char *fal_style_trainer;
     char *fal_portrait_input; /* JSON object merged over the trainer's default inputs */
     char *fal_style_input;

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #define OPEN_STATES                                                                                \
-    "('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue', 'in_progress')"
+    "('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue', 'in_progress',"           \
+    " 'cancelling')"
 
 static const ab_db_stmt RETRYABLE = {
     "training_back_to_ready",
@@ -74,7 +75,8 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
     " coalesce(extract(epoch FROM r.reconcile_until - now()), 0)::float8,"                         \
     " extract(epoch FROM now() - r.opened_at)::float8,"                                            \
     " greatest((SELECT count(*) FROM fal_submits s WHERE s.run_id = r.request_id"                  \
-    "   AND s.outcome <> 'refused') - 1 - cardinality(r.extra_requests), 0)"                       \
+    "   AND s.outcome <> 'refused') - 1 - cardinality(r.extra_requests), 0),"                      \
+    " coalesce(r.cancel_reason, '')"                                                               \
     " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
 
 static const ab_db_stmt BY_AVATAR = {
@@ -127,6 +129,7 @@ static ab_err load_run(ab_db *db, const ab_db_stmt *stmt, const char *param, ab_
     t->reconcile_left_s = atof(PQgetvalue(res, 0, 24));
     t->opened_s = atof(PQgetvalue(res, 0, 25));
     t->unseen_attempts = (int)ab_db_get_i64(res, 0, 26);
+    copy(t->cancel_reason, sizeof t->cancel_reason, res, 27);
     PQclear(res);
     return AB_OK;
 }
@@ -183,7 +186,7 @@ void ab_db_keys_free(char **keys, size_t n)
 static const ab_db_stmt PROGRESS = {
     "training_progress",
     "WITH r AS (UPDATE fal_requests SET status = CASE WHEN status IN ('preparing',"
-    "   'submitting', 'reconciling') THEN status"
+    "   'submitting', 'reconciling', 'cancelling') THEN status"
     "   ELSE $2 END, progress = greatest(progress, $3::int),"
     "   started_at = CASE WHEN $2 = 'in_progress' THEN coalesce(started_at, now())"
     "   ELSE started_at END,"
@@ -251,7 +254,9 @@ ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_trainin
 
 static const ab_db_stmt EVENT = {
     "training_event",
-    "UPDATE fal_requests SET events = events || jsonb_build_array($2::jsonb), updated_at = now()"
+    "UPDATE fal_requests SET events = CASE WHEN EXISTS (SELECT 1 FROM"
+    "   jsonb_array_elements(events) e WHERE e = $2::jsonb) THEN events"
+    "   ELSE events || jsonb_build_array($2::jsonb) END, updated_at = now()"
     " WHERE request_id = $1 RETURNING (status IN " OPEN_STATES ")::int",
     2};
 
@@ -268,5 +273,21 @@ ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event
     else
         *open = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
     PQclear(res);
+    return err;
+}
+
+static const ab_db_stmt CANCELLING = {
+    "training_cancelling",
+    "UPDATE fal_requests SET status = 'cancelling', cancel_reason = $2, updated_at = now()"
+    " WHERE request_id = $1 AND status IN ('submitted', 'in_queue', 'in_progress')"
+    " RETURNING 1",
+    2};
+
+ab_err ab_db_training_cancelling(ab_db *db, const char *request_id, const char *reason, bool *moved)
+{
+    const char *params[] = {request_id, reason};
+    int64_t one = 0;
+    ab_err err = ab_db_exec_i64(db, &CANCELLING, params, &one);
+    *moved = err == AB_OK && one == 1;
     return err;
 }

@@ -12,7 +12,8 @@
 typedef struct {
     char request_id[128];
     char status[16]; /* preparing | submitting | reconciling (db/fal_submit.h) | submitted |
-                      * in_queue | in_progress | completed | error | cancelled */
+                      * in_queue | in_progress | cancelling (asked FAL to stop it, not ended
+                      * until FAL says so: migration 0012) | completed | error | cancelled */
     char mode[10];   /* live | simulate */
     char app_id[96];
     int64_t avatar_id, user_id, chat_id, batch_id;
@@ -32,6 +33,7 @@ typedef struct {
     /* attempts besides the adopted one that FAL may have taken and whose request has not
      * shown up as an extra yet (a submitted run; see db/fal_submit.h) */
     int unseen_attempts;
+    char cancel_reason[12]; /* 'cancelling': user | time_limit; else "" */
 } ab_training;
 
 /** What starting a training needs (from the FSM step). */
@@ -71,8 +73,14 @@ typedef struct {
  *  had already ended (a duplicate). */
 ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_training_end *end,
                              bool *ended);
-/** Appends a webhook delivery to the run's events; *open says whether the run is still open
- *  (AB_ERR_NOT_FOUND for an unknown request id). */
+/** Appends a webhook delivery to the run's events, once per distinct body (FAL re-delivers the
+ *  same webhook up to ~10 times: replays do not grow the row); *open says whether the run is
+ *  still open (AB_ERR_NOT_FOUND for an unknown request id). */
 ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json, bool *open);
+/** A submitted run FAL is asked to stop moves to 'cancelling' (reason user | time_limit) and
+ *  stays open until FAL reports the request ended; *moved false when it was not submitted and
+ *  open (already cancelling, ended, or not at FAL yet). */
+ab_err ab_db_training_cancelling(ab_db *db, const char *request_id, const char *reason,
+                                 bool *moved);
 
 #endif

@@ -115,6 +115,17 @@ static bool parse_timestamp(const char *s, int64_t *out)
     return true;
 }
 
+ab_err ab_fal_check_headers(const ab_fal_sig_headers *h, time_t now)
+{
+    int64_t ts;
+    unsigned char sig[SIG_LEN];
+    if (!h || !id_ok(h->request_id) || !id_ok(h->user_id) || !parse_timestamp(h->timestamp, &ts) ||
+        !hex_decode(h->signature, sig, SIG_LEN))
+        return AB_ERR_INVALID;
+    int64_t skew = (int64_t)now - ts;
+    return skew > AB_FAL_SIG_WINDOW_S || skew < -AB_FAL_SIG_WINDOW_S ? AB_ERR_INVALID : AB_OK;
+}
+
 /**
  * Checks the headers and the timestamp window and builds the signed message.
  * @return AB_OK, AB_ERR_INVALID (bad or missing header, outside the window), AB_ERR_NOMEM.
@@ -122,13 +133,10 @@ static bool parse_timestamp(const char *s, int64_t *out)
 static ab_err prepare(const ab_fal_sig_headers *h, const void *body, size_t body_len, time_t now,
                       signed_msg *out)
 {
-    int64_t ts;
-    if (!h || !id_ok(h->request_id) || !id_ok(h->user_id) || !parse_timestamp(h->timestamp, &ts) ||
-        !hex_decode(h->signature, out->sig, SIG_LEN))
-        return AB_ERR_INVALID;
-    int64_t skew = (int64_t)now - ts;
-    if (skew > AB_FAL_SIG_WINDOW_S || skew < -AB_FAL_SIG_WINDOW_S)
-        return AB_ERR_INVALID;
+    ab_err err = ab_fal_check_headers(h, now);
+    if (err != AB_OK)
+        return err;
+    hex_decode(h->signature, out->sig, SIG_LEN);
 
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;

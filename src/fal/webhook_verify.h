@@ -60,6 +60,13 @@ ab_err ab_fal_verify(ab_fal_verifier *v, const ab_fal_sig_headers *h, const void
                      size_t body_len, time_t now);
 
 /**
+ * The checks of ab_fal_verify that need neither the body nor the keys: every header present
+ * and well-formed, the timestamp within AB_FAL_SIG_WINDOW_S of now. Run on the headers alone,
+ * before a body is read. AB_OK or AB_ERR_INVALID.
+ */
+ab_err ab_fal_check_headers(const ab_fal_sig_headers *h, time_t now);
+
+/**
  * The pure part of ab_fal_verify (no network, no cache): verifies against a JWKS document
  * given as JSON text, e.g. {"keys":[{"kty":"OKP","crv":"Ed25519","x":"<base64url>"}]}.
  * A key is usable when its "x" decodes (base64url, '=' padding optional) to 32 bytes and its

@@ -117,6 +117,8 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(TRAINING_QUEUED)                                                                             \
     X(TRAINING_PROGRESS)                                                                           \
     X(TRAINING_WAITING)                                                                            \
+    X(TRAINING_STOPPING)                                                                           \
+    X(TRAINING_TOO_LONG)                                                                           \
     X(TRAINING_DONE_LINE)                                                                          \
     X(TRAINING_STOPPED_LINE)                                                                       \
     X(TRAINING_COMPLETED)                                                                          \
@@ -128,6 +130,7 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(REASON_FAL_REFUSED)                                                                          \
     X(REASON_FAL_FAILED)                                                                           \
     X(REASON_FAL_UNAVAILABLE)                                                                      \
+    X(REASON_FAL_TOO_LONG)                                                                         \
     X(ERROR_GENERIC)
 
 typedef enum {

@@ -152,6 +152,8 @@ const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_TRAINING_QUEUED] = "🧠 Training “%s”\n⏳ Waiting in the queue (position %d)…",
     [AB_MSG_TRAINING_PROGRESS] = "🧠 Training “%s”\n📊 %d%% · ⏱ about %d min left",
     [AB_MSG_TRAINING_WAITING] = "🧠 Training “%s”\n⏳ Waiting for the training service — it is unavailable for the moment. I'll keep trying; nothing to do on your side.",
+    [AB_MSG_TRAINING_STOPPING] = "🧠 Training “%s”\n⏹ Stopping it — the training service has not confirmed the stop yet. I'll tell you as soon as it has; until then this avatar cannot be trained again.",
+    [AB_MSG_TRAINING_TOO_LONG] = "🧠 Training “%s”\n⏹ It is taking far longer than it should, so I am stopping it. I'll tell you as soon as the training service confirms.",
     [AB_MSG_TRAINING_DONE_LINE] = "🧠 Training “%s”\n✅ 100%% · done",
     [AB_MSG_TRAINING_STOPPED_LINE] = "🧠 Training “%s”\n⏹ stopped",
     [AB_MSG_TRAINING_COMPLETED] = "🎉 Your avatar “%s” is ready!",
@@ -163,6 +165,7 @@ const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_REASON_FAL_REFUSED] = "the training service refused the job",
     [AB_MSG_REASON_FAL_FAILED] = "the training service reported an error",
     [AB_MSG_REASON_FAL_UNAVAILABLE] = "the training service is unavailable right now",
+    [AB_MSG_REASON_FAL_TOO_LONG] = "it took far longer than it should and was stopped",
     [AB_MSG_ERROR_GENERIC] = "😔 Something went wrong on our side. Please try again in a moment "
                              "or send /start.",
 };

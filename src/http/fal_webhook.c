@@ -24,6 +24,7 @@
 #include "db/jobs.h"
 #include "db/training.h"
 #include "fal/queue.h"
+#include "fal/webhook_body.h"
 #include "fal/webhook_verify.h"
 #include "http/server.h"
 
@@ -88,12 +89,37 @@ static ab_err webhook_tx(ab_db *db, void *arg)
     return ab_db_job_enqueue_spec(db, &spec);
 }
 
+static ab_fal_sig_headers sig_headers(const ab_http_req *req)
+{
+    return (ab_fal_sig_headers){ab_http_header(req, "X-Fal-Webhook-Request-Id"),
+                                ab_http_header(req, "X-Fal-Webhook-User-Id"),
+                                ab_http_header(req, "X-Fal-Webhook-Timestamp"),
+                                ab_http_header(req, "X-Fal-Webhook-Signature")};
+}
+
+/* On the headers alone, before a body is read or a helper thread taken: junk and other FAL
+ * accounts' calls are refused at once (the signature, over the user id too, is checked with
+ * the body). */
+ab_http_reply ab_ep_fal_webhook_check(ab_app *app, const ab_http_req *req)
+{
+    ab_fal_sig_headers h = sig_headers(req);
+    const char *account = app->cfg->fal_user_id;
+    const char *why = ab_fal_check_headers(&h, time(NULL)) != AB_OK
+                          ? "missing, malformed or expired signature headers"
+                      : account && *account && strcmp(h.user_id, account) != 0
+                          ? "another FAL account"
+                          : NULL;
+    if (!why)
+        return (ab_http_reply){0, NULL, NULL, 0, false};
+    count("rejected");
+    ab_metrics_add(AB_M_FAL_ERRORS, "kind=\"webhook_rejected\"", 1);
+    AB_WARN("FAL webhook refused: headers", "{s:s?,s:s}", "request_id", h.request_id, "why", why);
+    return ab_http_error(401, "unauthorized", why);
+}
+
 ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
 {
-    ab_fal_sig_headers h = {ab_http_header(req, "X-Fal-Webhook-Request-Id"),
-                            ab_http_header(req, "X-Fal-Webhook-User-Id"),
-                            ab_http_header(req, "X-Fal-Webhook-Timestamp"),
-                            ab_http_header(req, "X-Fal-Webhook-Signature")};
+    ab_fal_sig_headers h = sig_headers(req);
     ab_err err = ab_fal_verify(app->fal_verifier, &h, req->body, req->body_len, time(NULL));
     if (err == AB_ERR_INVALID) {
         count("rejected");
@@ -105,33 +131,23 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
         AB_WARN("FAL webhook not checked: keys unavailable", "{s:s}", "error", ab_err_name(err));
         return ab_http_error(503, "unavailable", "signing keys unavailable, retry later");
     }
-    json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
-    const char *rid = ab_json_nonempty(body, "request_id");
-    const char *status = ab_json_str(body, "status");
-    if (!rid || !status || (strcmp(status, "OK") != 0 && strcmp(status, "ERROR") != 0) ||
-        strcmp(rid, h.request_id) != 0) {
-        json_decref(body);
+    ab_fal_webhook_body b;
+    err = ab_fal_webhook_parse(req->body, req->body_len, h.request_id, &b);
+    if (err == AB_ERR_INVALID) {
         count("rejected");
         return ab_http_error(400, "bad_request",
                              "expected {request_id, status: OK|ERROR} matching the signature");
     }
-    json_t *finish =
-        json_pack("{s:s,s:s,s:O?,s:O?}", "request_id", rid, "status", status, "payload",
-                  json_object_get(body, "payload"), "error", json_object_get(body, "error"));
-    char *finish_text = finish ? ab_json_dump(finish) : NULL;
-    json_decref(finish);
-    ab_db *db = finish_text ? ab_db_pool_get(app->pool, 2000) : NULL;
+    ab_db *db = err == AB_OK ? ab_db_pool_get(app->pool, 2000) : NULL;
     if (!db) {
-        free(finish_text);
-        json_decref(body);
+        ab_fal_webhook_body_free(&b);
         return ab_http_error(503, "unavailable", "database busy, retry later");
     }
-    /* jsonb keeps the event whole, but not NUL bytes: store the parsed form */
-    char *event = ab_json_dump(body);
+    const char *rid = b.request_id, *status = b.status;
     const char *nonce = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "run");
     webhook_tx_ctx w = {.request_id = rid,
-                        .event = event ? event : "{}",
-                        .finish = finish_text,
+                        .event = b.event,
+                        .finish = b.finish,
                         .nonce = nonce && *nonce ? nonce : NULL,
                         .queue_base = app->cfg->fal_queue_base};
     err = ab_db_tx(db, webhook_tx, &w);
@@ -142,9 +158,7 @@ ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req)
                                    : "duplicate";
     AB_INFO("FAL webhook", "{s:s,s:s,s:s}", "request_id", rid, "status", status, "result",
             err != AB_OK ? ab_err_name(err) : result);
-    free(event);
-    free(finish_text);
-    json_decref(body);
+    ab_fal_webhook_body_free(&b);
     if (err != AB_OK)
         return ab_http_error(503, "unavailable", "not stored, retry later");
     count(result);

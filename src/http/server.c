@@ -43,7 +43,7 @@ typedef struct {
 
 static const route ROUTES[] = {
     {"POST", "/telegram/webhook", ab_ep_telegram_webhook_check, ab_ep_telegram_webhook, 1, 0},
-    {"POST", "/fal/webhook", NULL, ab_ep_fal_webhook, 1, 1},
+    {"POST", "/fal/webhook", ab_ep_fal_webhook_check, ab_ep_fal_webhook, 1, 1},
     {"GET", "/healthz", NULL, ab_ep_healthz, 0, 0},
     {"GET", "/readyz", NULL, ab_ep_readyz, 0, 0},
     {"GET", "/metrics", NULL, ab_ep_metrics, 0, 0},

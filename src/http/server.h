@@ -52,6 +52,7 @@ void ab_http_finish(ab_http_pending *pending, ab_http_reply reply);
 
 /* Endpoints (one file each). */
 ab_http_reply ab_ep_telegram_webhook_check(ab_app *app, const ab_http_req *req);
+ab_http_reply ab_ep_fal_webhook_check(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_fal_webhook(ab_app *app, const ab_http_req *req);
 ab_http_reply ab_ep_healthz(ab_app *app, const ab_http_req *req);

@@ -8,10 +8,10 @@ static const ab_job_kind KINDS[] = {
     {"storage.delete_prefix", ab_job_storage_delete_prefix, NULL},
     {"photo.ingest", ab_job_photo_ingest, ab_job_photo_give_up},
     {"storage.delete_key", ab_job_storage_delete_key, NULL},
-    {"training.submit", ab_job_training_submit, NULL},
-    {"training.poll", ab_job_training_poll, NULL},
-    {"training.finish", ab_job_training_finish, NULL},
-    {"training.cancel", ab_job_training_cancel, NULL},
+    {"training.submit", ab_job_training_submit, ab_job_training_give_up},
+    {"training.poll", ab_job_training_poll, ab_job_training_give_up},
+    {"training.finish", ab_job_training_finish, ab_job_training_give_up},
+    {"training.cancel", ab_job_training_cancel, ab_job_training_give_up},
 };
 
 const ab_job_kind *ab_job_kind_find(const char *kind)

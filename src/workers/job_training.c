@@ -331,18 +331,13 @@ static ab_job_outcome drive(ab_job_ctx *ctx, ab_training *t)
     return err == AB_OK ? AB_JOB_DONE : db_retry(ctx, "queuing the poll failed", err);
 }
 
-/* The last attempt must not leave the avatar in 'training' with nothing to end it: whatever
- * kept failing before a submit (storage, the database), the run ends and the avatar is ready
- * again. A run with an attempt on its way is never ended here: FAL may have it. */
+/* When the last attempt fails too (storage, the database), the job is given up and
+ * ab_job_training_give_up ends or hands on the run. */
 ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx)
 {
     ab_training t;
     memset(&t, 0, sizeof t);
-    ab_job_outcome out = drive(ctx, &t);
-    if (out == AB_JOB_RETRY && ctx->job->attempts >= ctx->job->max_attempts && t.request_id[0])
-        ab_run_end_from(ctx, &t, "preparing", AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE,
-                        ctx->error);
-    return out;
+    return drive(ctx, &t);
 }
 
 ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
@@ -367,7 +362,6 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
         ab_job_outcome out;
         return ab_run_take_result(ctx, &t, &out) == AB_OK ? out : AB_JOB_RETRY;
     }
-    ab_run_fal_error("failed");
     char detail[1024];
     const char *error = ab_json_str(ctx->payload, "error");
     json_t *d = json_object_get(payload, "detail");
@@ -375,6 +369,9 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
     snprintf(detail, sizeof detail, "%s%s%.800s", error ? error : "ERROR", dtext ? ": " : "",
              dtext ? dtext : "");
     free(dtext);
+    if (strcmp(t.status, "cancelling") == 0)
+        return ab_run_end_stopped(ctx, &t, detail); /* the stop we asked for, confirmed */
+    ab_run_fal_error("failed");
     return ab_run_end_now(ctx, &t, AB_RUN_FAILED, payload, AB_MSG_REASON_FAL_FAILED, detail);
 }
 
@@ -397,7 +394,8 @@ ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx)
     ab_fal_cancel_outcome co;
     ab_fal_error ferr;
     ab_err err = ab_fal_cancel(ctx->http, key, t.cancel_url, &co, &ferr);
-    if (err == AB_ERR_HTTP || err == AB_ERR_TIMEOUT) {
+    if ((err == AB_ERR_HTTP || err == AB_ERR_TIMEOUT) &&
+        ctx->job->attempts < ctx->job->max_attempts) {
         ab_run_fal_error("unavailable");
         snprintf(ctx->error, sizeof ctx->error, "FAL cancel failed: %.400s", ferr.detail);
         return AB_JOB_RETRY;
@@ -407,8 +405,13 @@ ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx)
         ab_job_outcome out;
         return ab_run_take_result(ctx, &t, &out) == AB_OK ? out : AB_JOB_RETRY;
     }
-    if (err != AB_OK)
-        AB_WARN("FAL refused the cancel; cancelled here", "{s:s,s:i,s:s}", "request_id",
-                t.request_id, "http_status", (int)ferr.http_status, "detail", ferr.detail);
-    return ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
+    if (err == AB_OK) /* FAL stops it (or no longer knows it): nothing more will be trained */
+        return ab_run_end_now(ctx, &t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, NULL);
+    /* refused (a rotated key, a 403) or never answered: FAL may still be training it, so the
+     * run stays open, and the poll job asks again until FAL reports it ended */
+    ab_run_fal_error(err == AB_ERR_REMOTE ? "cancel_refused" : "unavailable");
+    AB_WARN("FAL did not take the cancel; the run stays open until FAL reports it ended",
+            "{s:s,s:i,s:s}", "request_id", t.request_id, "http_status", (int)ferr.http_status,
+            "detail", ferr.detail[0] ? ferr.detail : ab_err_name(err));
+    return ab_run_stopping(ctx, &t, "user", ferr.detail);
 }

@@ -58,6 +58,9 @@ void ab_job_photo_give_up(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_submit(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx);
+/* Every training kind's: the run is ended or handed on as its state allows (never ended or
+ * submitted again while FAL may be training it), and the user told (job_training_give_up.c). */
+void ab_job_training_give_up(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx);
 
 /** Thread body of a job runner. */

@@ -189,6 +189,9 @@ ab_err ab_run_take_result(ab_job_ctx *ctx, const ab_training *t, ab_job_outcome 
     if (err == AB_OK) {
         *out = ab_run_end_now(ctx, t, AB_RUN_COMPLETED, result, AB_MSG__COUNT, NULL);
         json_decref(result);
+    } else if (err == AB_ERR_REMOTE && strcmp(t->status, "cancelling") == 0) {
+        *out = ab_run_end_stopped(ctx, t, ferr.detail); /* FAL stopped it as asked */
+        err = AB_OK;
     } else if (err == AB_ERR_REMOTE) {
         ab_run_fal_error("failed");
         *out = ab_run_end_now(ctx, t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_FAILED, ferr.detail);
@@ -198,6 +201,39 @@ ab_err ab_run_take_result(ab_job_ctx *ctx, const ab_training *t, ab_job_outcome 
                  ferr.detail[0] ? ferr.detail : ab_err_name(err));
     }
     return err;
+}
+
+ab_job_outcome ab_run_stopping(ab_job_ctx *ctx, ab_training *t, const char *reason,
+                               const char *detail)
+{
+    bool moved = false;
+    ab_err err = ab_db_training_cancelling(ctx->db, t->request_id, reason, &moved);
+    if (err != AB_OK) {
+        snprintf(ctx->error, sizeof ctx->error, "recording the stop failed: %s", ab_err_name(err));
+        return AB_JOB_RETRY;
+    }
+    if (!moved)
+        return AB_JOB_DONE; /* already stopping, ended, or not at FAL: nothing changes */
+    snprintf(t->status, sizeof t->status, "cancelling");
+    snprintf(t->cancel_reason, sizeof t->cancel_reason, "%s", reason);
+    AB_WARN("training stopping: kept open until FAL confirms", "{s:s,s:I,s:s,s:s}", "request_id",
+            t->request_id, "avatar_id", (json_int_t)t->avatar_id, "reason", reason, "detail",
+            detail ? detail : "");
+    char text[1024];
+    ab_training_line(ab_run_lang(t),
+                     strcmp(reason, "user") == 0 ? AB_MSG_TRAINING_STOPPING
+                                                 : AB_MSG_TRAINING_TOO_LONG,
+                     t->avatar_name, text, sizeof text);
+    ab_run_progress(ctx, t, "cancelling", t->progress, text, 1);
+    return AB_JOB_DONE;
+}
+
+ab_job_outcome ab_run_end_stopped(ab_job_ctx *ctx, const ab_training *t, const char *detail)
+{
+    if (strcmp(t->cancel_reason, "time_limit") == 0)
+        return ab_run_end_now(ctx, t, AB_RUN_FAILED, NULL, AB_MSG_REASON_FAL_TOO_LONG,
+                              detail && *detail ? detail : "no result within the time limit");
+    return ab_run_end_now(ctx, t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, detail);
 }
 
 void ab_run_fal_error(const char *kind)

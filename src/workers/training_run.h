@@ -57,6 +57,18 @@ ab_err ab_run_take_result(ab_job_ctx *ctx, const ab_training *t, ab_job_outcome 
  * as an extra of t and cancelled at FAL while it runs.
  */
 bool ab_run_sweep_listing(ab_job_ctx *ctx, ab_training *t, bool take);
+/**
+ * FAL was asked to stop the submitted run t (reason "user": the user's cancel; "time_limit")
+ * but has not confirmed that the request ended: the run goes 'cancelling' and stays open (the
+ * avatar stays 'training', so it cannot be trained again beside it) and the progress message
+ * says so. The poll job follows it until FAL reports the request ended (ab_run_end_stopped).
+ * Done when moved or when there was nothing to move; retry when the database failed.
+ */
+ab_job_outcome ab_run_stopping(ab_job_ctx *ctx, ab_training *t, const char *reason,
+                               const char *detail);
+/** Ends a 'cancelling' run that FAL reports ended without a model: cancelled when the user
+ *  asked, failed ("took far longer") at the time limit. */
+ab_job_outcome ab_run_end_stopped(ab_job_ctx *ctx, const ab_training *t, const char *detail);
 /** Counts a failure talking to FAL (avatarbot_fal_errors_total{kind}). */
 void ab_run_fal_error(const char *kind);
 /** The user's language of a run. */

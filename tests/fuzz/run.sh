@@ -5,10 +5,12 @@
 #
 #   run.sh BUILD_DIR [SECONDS [TARGET...]]
 #
-# SECONDS is per target (default 20); TARGET is update, image or s3xml (default: all).
+# SECONDS is per target (default 20); TARGET is update, image, s3xml or fal_webhook (default:
+# all).
 #   update  Telegram update parsing and event derivation (fuzz_update.c)
 #   image   the photo validator on upload bytes, with a stub face detector (fuzz_image.c)
 #   s3xml   the reader of S3's answers: listings, multipart results, errors (fuzz_s3xml.c)
+#   fal_webhook  the reader of FAL's webhook bodies (fuzz_fal_webhook.c)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -16,7 +18,7 @@ build="$1"
 seconds="${2:-20}"
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(update image s3xml)
+[ ${#targets[@]} -gt 0 ] || targets=(update image s3xml fal_webhook)
 out="$build/fuzz"
 mkdir -p "$out"
 # shellcheck disable=SC2054  # the commas belong to -fsanitize=
@@ -48,6 +50,12 @@ build_s3xml() {
         $(pkg-config --cflags --libs jansson libcurl libcrypto)
 }
 
+build_fal_webhook() {
+    # shellcheck disable=SC2046
+    clang "${cflags[@]}" -o "$out/fuzz_fal_webhook" "$here/fuzz_fal_webhook.c" \
+        "$root/src/fal/webhook_body.c" "$root/src/core/json.c" $(pkg-config --cflags --libs jansson)
+}
+
 run() { # target max_len
     local scratch="$out/corpus-$1"
     rm -rf "$scratch"
@@ -61,6 +69,7 @@ for t in "${targets[@]}"; do
     update) build_update; run update 8192 ;;
     image) build_image; run image 65536 ;;
     s3xml) build_s3xml; run s3xml 16384 ;;
-    *) echo "run.sh: unknown target $t (update, image, s3xml)" >&2; exit 2 ;;
+    fal_webhook) build_fal_webhook; run fal_webhook 8192 ;;
+    *) echo "run.sh: unknown target $t (update, image, s3xml, fal_webhook)" >&2; exit 2 ;;
     esac
 done

@@ -542,6 +542,31 @@ static void test_unreachable_jwks(void **state)
     ab_fal_verifier_free(NULL);
 }
 
+/* The headers-only check (run before a body is read) refuses what the full check refuses for
+ * its headers, and takes a well-formed, in-window set whatever its signature's worth. */
+static void test_headers_only(void **state)
+{
+    (void)state;
+    char sig[129];
+    memset(sig, 'a', 128);
+    sig[128] = '\0';
+    ab_fal_sig_headers h = {REQ_ID, USER_ID, TS, sig};
+    assert_int_equal(ab_fal_check_headers(&h, NOW), AB_OK);
+    assert_int_equal(ab_fal_check_headers(&h, NOW + AB_FAL_SIG_WINDOW_S), AB_OK);
+    assert_int_equal(ab_fal_check_headers(&h, NOW + AB_FAL_SIG_WINDOW_S + 1), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_check_headers(&h, NOW - AB_FAL_SIG_WINDOW_S - 1), AB_ERR_INVALID);
+    assert_int_equal(ab_fal_check_headers(NULL, NOW), AB_ERR_INVALID);
+    ab_fal_sig_headers bad[] = {{NULL, USER_ID, TS, sig},     {REQ_ID, NULL, TS, sig},
+                                {REQ_ID, USER_ID, NULL, sig}, {REQ_ID, USER_ID, TS, NULL},
+                                {"", USER_ID, TS, sig},       {REQ_ID, "a\nb", TS, sig},
+                                {REQ_ID, USER_ID, "-1", sig}, {REQ_ID, USER_ID, TS, "abc"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(ab_fal_check_headers(&bad[i], NOW), AB_ERR_INVALID);
+        /* the full check refuses them alike, without looking at a key */
+        assert_int_equal(ab_fal_verify_with_jwks(NULL, &bad[i], "{}", 2, NOW), AB_ERR_INVALID);
+    }
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -550,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_tampered_fields),
         cmocka_unit_test(test_timestamp_window),
         cmocka_unit_test(test_malformed_headers),
+        cmocka_unit_test(test_headers_only),
         cmocka_unit_test(test_other_key),
         cmocka_unit_test(test_jwks_shapes),
         cmocka_unit_test(test_binary_and_empty_body),
