@@ -230,6 +230,39 @@ ab_err ab_db_tx(ab_db *db, ab_db_tx_fn fn, void *ctx)
     return err;
 }
 
+ab_err ab_db_exec_strings(ab_db *db, const ab_db_stmt *stmt, const char *const *params, char ***out,
+                          size_t *n)
+{
+    PGresult *res = NULL;
+    *out = NULL;
+    *n = 0;
+    ab_err err = ab_db_exec(db, stmt, params, &res);
+    if (err != AB_OK)
+        return err;
+    int rows = PQntuples(res);
+    char **list = calloc(rows > 0 ? (size_t)rows : 1, sizeof *list);
+    for (int i = 0; list && i < rows; i++)
+        if (!(list[i] = strdup(PQgetvalue(res, i, 0)))) {
+            ab_db_strings_free(list, (size_t)i);
+            list = NULL;
+        }
+    PQclear(res);
+    if (!list)
+        return AB_ERR_NOMEM;
+    *out = list;
+    *n = (size_t)rows;
+    return AB_OK;
+}
+
+void ab_db_strings_free(char **strings, size_t n)
+{
+    if (!strings)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(strings[i]);
+    free(strings);
+}
+
 ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params, int64_t *value)
 {
     PGresult *res = NULL;

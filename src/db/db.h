@@ -47,6 +47,11 @@ ab_err ab_db_tx(ab_db *db, ab_db_tx_fn fn, void *ctx);
 
 /** Runs a statement that returns one integer (a count, an id) into *value (0 for no row). */
 ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params, int64_t *value);
+/** Runs a statement whose first column is text: *out gets each row's value (a malloc'd array
+ *  of malloc'd strings, free with ab_db_strings_free), *n the row count. */
+ab_err ab_db_exec_strings(ab_db *db, const ab_db_stmt *stmt, const char *const *params, char ***out,
+                          size_t *n);
+void ab_db_strings_free(char **strings, size_t n);
 /** Formats an int64 as a statement parameter into buf; returns buf. */
 const char *ab_db_i64(char buf[24], int64_t v);
 /** Integer of row r, column c (0 when NULL). */

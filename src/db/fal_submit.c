@@ -230,26 +230,6 @@ static const ab_db_stmt INPUTS = {
 
 ab_err ab_db_fal_submit_inputs(ab_db *db, const char *run_id, char ***inputs, size_t *n)
 {
-    const char *p1[] = {run_id};
-    PGresult *res = NULL;
-    *inputs = NULL;
-    *n = 0;
-    ab_err err = ab_db_exec(db, &INPUTS, p1, &res);
-    if (err != AB_OK)
-        return err;
-    int rows = PQntuples(res);
-    char **out = calloc(rows > 0 ? (size_t)rows : 1, sizeof *out);
-    for (int i = 0; out && i < rows; i++)
-        if (!(out[i] = strdup(PQgetvalue(res, i, 0)))) {
-            for (int j = 0; j < i; j++)
-                free(out[j]);
-            free(out);
-            out = NULL;
-        }
-    PQclear(res);
-    if (!out)
-        return AB_ERR_NOMEM;
-    *inputs = out;
-    *n = (size_t)rows;
-    return AB_OK;
+    const char *params[] = {run_id};
+    return ab_db_exec_strings(db, &INPUTS, params, inputs, n);
 }

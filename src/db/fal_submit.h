@@ -69,7 +69,7 @@ ab_err ab_db_fal_submit_refused(ab_db *db, const char *nonce, bool *moved);
  *  it that shows up later is an extra). *moved false when not due or not reconciling. */
 ab_err ab_db_fal_submit_supersede(ab_db *db, const char *nonce, bool *moved);
 /** The distinct inputs of every attempt of run run_id, as JSON texts (free with
- *  ab_db_keys_free from db/training.h, or free() each and the array). */
+ *  ab_db_strings_free). */
 ab_err ab_db_fal_submit_inputs(ab_db *db, const char *run_id, char ***inputs, size_t *n);
 /** Records request_id as an extra of run run_id (once). */
 ab_err ab_db_fal_submit_extra(ab_db *db, const char *run_id, const char *request_id);

@@ -155,32 +155,7 @@ ab_err ab_db_training_photo_keys(ab_db *db, int64_t avatar_id, char ***keys, siz
 {
     char aid[24];
     const char *params[] = {ab_db_i64(aid, avatar_id)};
-    PGresult *res = NULL;
-    *keys = NULL;
-    *n = 0;
-    ab_err err = ab_db_exec(db, &PHOTO_KEYS, params, &res);
-    if (err != AB_OK)
-        return err;
-    int rows = PQntuples(res);
-    char **out = calloc(rows > 0 ? (size_t)rows : 1, sizeof *out);
-    for (int i = 0; out && i < rows; i++)
-        if (!(out[i] = strdup(PQgetvalue(res, i, 0)))) {
-            ab_db_keys_free(out, (size_t)i);
-            out = NULL;
-        }
-    PQclear(res);
-    if (!out)
-        return AB_ERR_NOMEM;
-    *keys = out;
-    *n = (size_t)rows;
-    return AB_OK;
-}
-
-void ab_db_keys_free(char **keys, size_t n)
-{
-    for (size_t i = 0; keys && i < n; i++)
-        free(keys[i]);
-    free(keys);
+    return ab_db_exec_strings(db, &PHOTO_KEYS, params, keys, n);
 }
 
 static const ab_db_stmt PROGRESS = {

@@ -53,9 +53,8 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
 ab_err ab_db_training_open(ab_db *db, int64_t avatar_id, ab_training *out);
 /** A run by FAL's request id; AB_ERR_NOT_FOUND when unknown. */
 ab_err ab_db_training_by_request(ab_db *db, const char *request_id, ab_training *out);
-/** Storage keys of the avatar's valid photos, oldest first (free with ab_db_keys_free). */
+/** Storage keys of the avatar's valid photos, oldest first (free with ab_db_strings_free). */
 ab_err ab_db_training_photo_keys(ab_db *db, int64_t avatar_id, char ***keys, size_t *n);
-void ab_db_keys_free(char **keys, size_t n);
 /** Records progress (status in_queue | in_progress, percent); when text is not NULL the
  *  progress message is edited to it (markup_json may be NULL). */
 ab_err ab_db_training_progress(ab_db *db, const ab_training *t, const char *status, int percent,

@@ -107,7 +107,7 @@ bool ab_fal_once_sweep(ab_job_ctx *ctx, const ab_fal_once_run *run, bool take, c
     json_t **inputs = calloc(nt ? nt : 1, sizeof *inputs);
     for (size_t i = 0; inputs && i < nt; i++)
         inputs[i] = json_loads(texts[i], 0, NULL);
-    ab_db_keys_free(texts, nt);
+    ab_db_strings_free(texts, nt);
     iso_ago(run->opened_s + 600, start, sizeof start); /* a margin for FAL's clock */
     ab_err err = inputs ? ab_fal_list_requests(ctx->http, cfg->fal_platform_api_base, cfg->fal_key,
                                                run->app_id, start, 5, &listed, &nl, &ferr)

@@ -162,7 +162,7 @@ static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, si
 out:
     free(names);
     free(entries);
-    ab_db_keys_free(keys, n);
+    ab_db_strings_free(keys, n);
     return err;
 }
 
