@@ -113,6 +113,20 @@ def run_chats(scripts):
         raise errors[0]
 
 
+def seed_ready_avatar(db_url, storage_url, uid, avatar_id):
+    """Ten valid photos in file storage and their rows, the avatar ready for training (the
+    photo pipeline itself is tested elsewhere; this is the short way to a trainable avatar)."""
+    storage = Path(storage_url[len("file://"):])
+    for i in range(10):
+        key = "avatars/%d/%d/p%d.jpg" % (uid, avatar_id, i)
+        (storage / key).parent.mkdir(parents=True, exist_ok=True)
+        (storage / key).write_bytes(b"\xff\xd8\xff\xe0" + bytes([i]) * (1000 + i) + b"\xff\xd9")
+        h.psql(db_url, "INSERT INTO avatar_photos (avatar_id, user_id, storage_key, file_hash, "
+                       "validation_status, mime_type) VALUES ($1, $2, $3, $4, 'valid', "
+                       "'image/jpeg')", avatar_id, uid, key, "h%d" % i)
+    h.psql(db_url, "UPDATE avatars SET status = 'ready' WHERE id = $1", avatar_id)
+
+
 def count(db_url, sql, *params):
     return int(h.psql_value(db_url, sql, *params) or 0)
 

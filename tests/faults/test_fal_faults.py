@@ -59,15 +59,7 @@ class FalFaults(h.IntegrationTestCase):
                                                         lang="en"))
         avatar_id = int(h.wait_until(lambda: h.psql_value(
             self.db_url, "SELECT id FROM avatars WHERE user_id = $1", uid)))
-        storage = Path(svc.env["STORAGE_URL"][len("file://"):])
-        for i in range(10):
-            key = "avatars/%d/%d/p%d.jpg" % (uid, avatar_id, i)
-            (storage / key).parent.mkdir(parents=True, exist_ok=True)
-            (storage / key).write_bytes(b"\xff\xd8\xff\xe0" + bytes([i]) * (1000 + i) + b"\xff\xd9")
-            h.psql(self.db_url, "INSERT INTO avatar_photos (avatar_id, user_id, storage_key, "
-                                "file_hash, validation_status, mime_type) VALUES ($1, $2, $3, $4,"
-                                " 'valid', 'image/jpeg')", avatar_id, uid, key, "h%d" % i)
-        h.psql(self.db_url, "UPDATE avatars SET status = 'ready' WHERE id = $1", avatar_id)
+        f.seed_ready_avatar(self.db_url, svc.env["STORAGE_URL"], uid, avatar_id)
         return avatar_id
 
     def said(self, uid, needle):

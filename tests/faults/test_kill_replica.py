@@ -102,15 +102,7 @@ class KillReplicaFault(h.IntegrationTestCase):
     def seed_photos(self, uid, avatar_id):
         """Ten valid photos in storage and rows, the avatar ready (the photo pipeline is the
         upload chats' part; test_training.py does the same)."""
-        storage = Path(self.replicas[0].env["STORAGE_URL"][len("file://"):])
-        for i in range(10):
-            key = "avatars/%d/%d/p%d.jpg" % (uid, avatar_id, i)
-            (storage / key).parent.mkdir(parents=True, exist_ok=True)
-            (storage / key).write_bytes(b"\xff\xd8\xff\xe0" + bytes([i]) * (1000 + i) + b"\xff\xd9")
-            h.psql(self.db_url, "INSERT INTO avatar_photos (avatar_id, user_id, storage_key, "
-                                "file_hash, validation_status, mime_type) VALUES ($1, $2, $3, $4,"
-                                " 'valid', 'image/jpeg')", avatar_id, uid, key, "h%d" % i)
-        h.psql(self.db_url, "UPDATE avatars SET status = 'ready' WHERE id = $1", avatar_id)
+        f.seed_ready_avatar(self.db_url, self.replicas[0].env["STORAGE_URL"], uid, avatar_id)
 
     # ---- the killer ---------------------------------------------------------------------
     def killer(self, stop):
