@@ -3,6 +3,7 @@
 #
 #   pgcluster.sh start   DIR   create (if needed) and start the cluster; print its URL
 #   pgcluster.sh stop    DIR   stop it (fast shutdown); no-op when not running
+#   pgcluster.sh crash   DIR   stop it as a crash would (immediate: WAL not yet written is lost)
 #   pgcluster.sh url     DIR   print the URL of the cluster (exit 1 if never started)
 #   pgcluster.sh status  DIR   exit 0 when running, 3 when not
 #   pgcluster.sh destroy DIR   stop it and delete all its files
@@ -29,7 +30,7 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 note() { echo "$PROG: $*" >&2; }
 
 usage() {
-    echo "usage: $PROG start|stop|url|status|destroy DIR" >&2
+    echo "usage: $PROG start|stop|crash|url|status|destroy DIR" >&2
     exit 2
 }
 
@@ -312,6 +313,15 @@ cmd_status() {
     fi
 }
 
+cmd_crash() {
+    if is_running; then
+        local bindir
+        bindir=$(find_bindir "$(cat "$DATA/PG_VERSION")")
+        as_pg "$bindir/pg_ctl" -D "$DATA" -m immediate -w -t 60 stop >/dev/null
+        note "crashed the cluster in $DATA (immediate stop)"
+    fi
+}
+
 cmd_destroy() {
     cmd_stop
     rm -rf "$DATA" "$DATA.tmp" "$LOGFILE" "$BASE/initdb.log" "$SOCKDIR"
@@ -322,6 +332,7 @@ cmd_destroy() {
 case "$CMD" in
     start)   cmd_start ;;
     stop)    cmd_stop ;;
+    crash)   cmd_crash ;;
     url)     cmd_url ;;
     status)  cmd_status ;;
     destroy) cmd_destroy ;;

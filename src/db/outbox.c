@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const ab_db_stmt INSERT = {
     "outbox_insert",
@@ -34,7 +35,9 @@ static const ab_db_stmt CLAIM = {
     "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
     "              AND p.status IN ('pending', 'sending'))"
     "  ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0)",
+    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
+    "  pg_current_wal_insert_lsn()::text, pg_current_wal_flush_lsn() >= "
+    "pg_current_wal_insert_lsn()",
     1};
 
 ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found)
@@ -54,11 +57,60 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *foun
         row->payload = strdup(PQgetvalue(res, 0, 3));
         row->attempts = (int)ab_db_get_i64(res, 0, 4);
         row->batch_id = ab_db_get_i64(res, 0, 5);
+        snprintf(row->seen_lsn, sizeof row->seen_lsn, "%s", PQgetvalue(res, 0, 6));
+        row->durable = PQgetvalue(res, 0, 7)[0] == 't';
         *found = row->payload != NULL;
         if (!row->payload)
             err = AB_ERR_NOMEM;
     }
     PQclear(res);
+    return err;
+}
+
+static const ab_db_stmt FLUSHED = {"outbox_flushed",
+                                   "SELECT (pg_current_wal_flush_lsn() >= $1::pg_lsn)::int", 1};
+
+/* Steps commit without waiting for the disk, and a step that a PostgreSQL crash loses is run
+ * again from the durable inbox: a reply sent before its step reached the disk would then be
+ * sent twice. So a row goes out only once the WAL is flushed past what the claim's snapshot
+ * saw (which includes the commit that wrote the row). Under load another commit (webhook
+ * inserts wait for the disk) or the WAL writer flushes it within a millisecond or two; when
+ * nothing does, a synchronous commit forces the flush. */
+/* A commit waits for the disk only if its transaction wrote WAL (an id alone is not enough),
+ * so the flush rewrites one outbox row as it is. */
+static const ab_db_stmt TOUCH = {
+    "outbox_touch", "UPDATE outbox SET lease_until = lease_until WHERE id = $1::bigint", 1};
+
+static ab_err force_flush_tx(ab_db *db, void *arg)
+{
+    char id[24];
+    const char *params[] = {ab_db_i64(id, *(const int64_t *)arg)};
+    ab_err err = ab_db_command(db, "SET LOCAL synchronous_commit = on");
+    return err == AB_OK ? ab_db_exec(db, &TOUCH, params, NULL) : err;
+}
+
+ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id)
+{
+    return ab_db_tx(db, force_flush_tx, &row_id);
+}
+
+ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_row *row)
+{
+    static const long pause_ns[] = {500000, 1500000};
+    const char *params[] = {row->seen_lsn};
+    for (size_t i = 0; !row->durable && i <= sizeof pause_ns / sizeof *pause_ns; i++) {
+        if (i > 0)
+            nanosleep(&(struct timespec){0, pause_ns[i - 1]}, NULL);
+        int64_t flushed = 0;
+        ab_err err = ab_db_exec_i64(db, &FLUSHED, params, &flushed);
+        if (err != AB_OK)
+            return err;
+        row->durable = flushed != 0;
+    }
+    if (row->durable)
+        return AB_OK;
+    ab_err err = ab_db_outbox_flush(db, row->id);
+    row->durable = err == AB_OK;
     return err;
 }
 

@@ -63,8 +63,25 @@ static int rewrite_as_send(ab_db *db, const ab_outbox_row *row)
     return ok;
 }
 
+/* Telegram has the message now, and losing this mark would send it again once the lease runs
+ * out: a database that is away (restarting, failing over) is waited for while the lease lasts. */
+static void mark_sent(ab_app *app, ab_db *db, const ab_outbox_row *row, const char *result,
+                      double lease_end)
+{
+    ab_err err;
+    while ((err = ab_db_outbox_sent(db, row->id, result)) == AB_ERR_DB_DOWN ||
+           err == AB_ERR_DB_BUSY) {
+        if (mono_now() + 1 > lease_end || !atomic_load(&app->running))
+            break;
+        ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
+    }
+    char labels[64];
+    snprintf(labels, sizeof labels, "method=\"%s\"", row->method);
+    ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
+}
+
 static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_err err,
-                           const ab_tg_response *resp)
+                           const ab_tg_response *resp, double lease_end)
 {
     int max_attempts = app->cfg->outbox_max_attempts;
     char labels[64];
@@ -91,10 +108,8 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
     }
     if (resp->ok) {
         char *result = resp->result ? ab_json_dump(resp->result) : NULL;
-        ab_db_outbox_sent(db, row->id, result);
+        mark_sent(app, db, row, result, lease_end);
         free(result);
-        snprintf(labels, sizeof labels, "method=\"%s\"", row->method);
-        ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
         return;
     }
     snprintf(labels, sizeof labels, "code=\"%d\"", resp->error_code);
@@ -108,9 +123,7 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
         return;
     }
     if (resp->error_code == 400 && contains(desc, "message is not modified")) {
-        ab_db_outbox_sent(db, row->id, NULL);
-        snprintf(labels, sizeof labels, "method=\"%s\"", row->method);
-        ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
+        mark_sent(app, db, row, NULL, lease_end);
         return;
     }
     if (resp->error_code == 400 && strcmp(row->method, "editMessageText") == 0 &&
@@ -177,6 +190,7 @@ void *ab_sender_main(void *arg)
         ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
     ab_db *db = NULL;
     int lease_s = cfg->telegram_timeout_s + 5; /* a lease outlives the call it covers */
+    int64_t last_sent = 0; /* a row whose outcome was recorded since the last flush */
     while (tg && atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(cfg->database_url, &db) != AB_OK) {
@@ -189,12 +203,23 @@ void *ab_sender_main(void *arg)
         unsigned long seen = ab_signal_seq(&app->outbox_ready);
         ab_outbox_row row;
         bool found = false;
+        double lease_end = mono_now() + lease_s;
         if (ab_db_outbox_claim(db, lease_s, &row, &found) != AB_OK) {
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
         }
         if (!found) {
+            /* idle: put the marks of what was just sent on disk, so that a database crash now
+             * does not send it all again (under load the next claim's wait does this) */
+            if (last_sent && ab_db_outbox_flush(db, last_sent) == AB_OK)
+                last_sent = 0;
             ab_signal_wait(&app->outbox_ready, seen, 1000);
+            continue;
+        }
+        if (ab_db_outbox_wait_durable(db, &row) != AB_OK) {
+            /* the lease returns the row if this connection is gone; otherwise try again soon */
+            ab_db_outbox_retry(db, row.id, 0.5, 0, "waiting for the disk", true);
+            ab_outbox_row_free(&row);
             continue;
         }
         if (is_paced(row.method)) {
@@ -223,7 +248,8 @@ void *ab_sender_main(void *arg)
             if (ab_json_i64(resp.result, "message_id", &mid))
                 ab_db_batch_set_message(db, row.batch_id, mid);
         }
-        record_outcome(app, db, &row, err, &resp);
+        record_outcome(app, db, &row, err, &resp, lease_end);
+        last_sent = row.id;
         ab_tg_response_free(&resp);
         ab_outbox_row_free(&row);
     }
