@@ -29,41 +29,52 @@ static const ab_db_stmt CLAIM = {
     "outbox_claim",
     "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
     " lease_until = now() + make_interval(secs => $1::int)"
-    " WHERE id = ("
+    " WHERE id = ANY(ARRAY("
     "  SELECT o.id FROM outbox o"
     "  WHERE o.status = 'pending' AND o.not_before <= now()"
     "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
     "              AND p.status IN ('pending', 'sending'))"
-    "  ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    "  ORDER BY o.id LIMIT $2::int FOR UPDATE SKIP LOCKED))"
     " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
     "  pg_current_wal_insert_lsn()::text, pg_current_wal_flush_lsn() >= "
     "pg_current_wal_insert_lsn()",
-    1};
+    2};
 
-ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found)
+static int by_id(const void *a, const void *b)
 {
-    char lease[24];
-    const char *params[] = {ab_db_i64(lease, lease_s)};
+    int64_t x = ((const ab_outbox_row *)a)->id, y = ((const ab_outbox_row *)b)->id;
+    return (x > y) - (x < y);
+}
+
+ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batch)
+{
+    char lease[24], limit[24];
+    if (max < 1 || max > AB_OUTBOX_BATCH_MAX)
+        max = AB_OUTBOX_BATCH_MAX;
+    const char *params[] = {ab_db_i64(lease, lease_s), ab_db_i64(limit, max)};
     PGresult *res = NULL;
-    memset(row, 0, sizeof *row);
-    *found = false;
+    memset(batch, 0, sizeof *batch);
     ab_err err = ab_db_exec(db, &CLAIM, params, &res);
     if (err != AB_OK)
         return err;
-    if (PQntuples(res) == 1) {
-        row->id = ab_db_get_i64(res, 0, 0);
-        row->chat_id = ab_db_get_i64(res, 0, 1);
-        snprintf(row->method, sizeof row->method, "%s", PQgetvalue(res, 0, 2));
-        row->payload = strdup(PQgetvalue(res, 0, 3));
-        row->attempts = (int)ab_db_get_i64(res, 0, 4);
-        row->batch_id = ab_db_get_i64(res, 0, 5);
-        snprintf(row->seen_lsn, sizeof row->seen_lsn, "%s", PQgetvalue(res, 0, 6));
-        row->durable = PQgetvalue(res, 0, 7)[0] == 't';
-        *found = row->payload != NULL;
-        if (!row->payload)
-            err = AB_ERR_NOMEM;
+    for (int r = 0; r < PQntuples(res) && r < AB_OUTBOX_BATCH_MAX; r++) {
+        ab_outbox_row *row = &batch->rows[batch->n];
+        row->id = ab_db_get_i64(res, r, 0);
+        row->chat_id = ab_db_get_i64(res, r, 1);
+        snprintf(row->method, sizeof row->method, "%s", PQgetvalue(res, r, 2));
+        row->payload = strdup(PQgetvalue(res, r, 3));
+        row->attempts = (int)ab_db_get_i64(res, r, 4);
+        row->batch_id = ab_db_get_i64(res, r, 5);
+        snprintf(batch->seen_lsn, sizeof batch->seen_lsn, "%s", PQgetvalue(res, r, 6));
+        batch->durable = PQgetvalue(res, r, 7)[0] == 't';
+        if (!row->payload) {
+            err = AB_ERR_NOMEM; /* the row's lease brings it back */
+            continue;
+        }
+        batch->n++;
     }
     PQclear(res);
+    qsort(batch->rows, (size_t)batch->n, sizeof batch->rows[0], by_id); /* a chat's order */
     return err;
 }
 
@@ -75,9 +86,9 @@ static const ab_db_stmt FLUSHED = {"outbox_flushed",
  * sent twice. So a row goes out only once the WAL is flushed past what the claim's snapshot
  * saw (which includes the commit that wrote the row). Under load another commit (webhook
  * inserts wait for the disk) or the WAL writer flushes it within a millisecond or two; when
- * nothing does, a synchronous commit forces the flush. */
-/* A commit waits for the disk only if its transaction wrote WAL (an id alone is not enough),
- * so the flush rewrites one outbox row as it is. */
+ * nothing does, a synchronous commit forces the flush: one that rewrites an outbox row as it
+ * is, since a commit waits for the disk only if its transaction wrote WAL. A sender claims
+ * several rows at once, so one wait covers them all. */
 static const ab_db_stmt TOUCH = {
     "outbox_touch", "UPDATE outbox SET lease_until = lease_until WHERE id = $1::bigint", 1};
 
@@ -94,23 +105,24 @@ ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id)
     return ab_db_tx(db, force_flush_tx, &row_id);
 }
 
-ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_row *row)
+ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_batch *batch)
 {
     static const long pause_ns[] = {500000, 1500000};
-    const char *params[] = {row->seen_lsn};
-    for (size_t i = 0; !row->durable && i <= sizeof pause_ns / sizeof *pause_ns; i++) {
+    const char *params[] = {batch->seen_lsn};
+    for (size_t i = 0; batch->n > 0 && !batch->durable && i <= sizeof pause_ns / sizeof *pause_ns;
+         i++) {
         if (i > 0)
             nanosleep(&(struct timespec){0, pause_ns[i - 1]}, NULL);
         int64_t flushed = 0;
         ab_err err = ab_db_exec_i64(db, &FLUSHED, params, &flushed);
         if (err != AB_OK)
             return err;
-        row->durable = flushed != 0;
+        batch->durable = flushed != 0;
     }
-    if (row->durable)
+    if (batch->n == 0 || batch->durable)
         return AB_OK;
-    ab_err err = ab_db_outbox_flush(db, row->id);
-    row->durable = err == AB_OK;
+    ab_err err = ab_db_outbox_flush(db, batch->rows[0].id);
+    batch->durable = err == AB_OK;
     return err;
 }
 
@@ -118,6 +130,13 @@ void ab_outbox_row_free(ab_outbox_row *row)
 {
     free(row->payload);
     row->payload = NULL;
+}
+
+void ab_outbox_batch_free(ab_outbox_batch *batch)
+{
+    for (int i = 0; i < batch->n; i++)
+        ab_outbox_row_free(&batch->rows[i]);
+    batch->n = 0;
 }
 
 static const ab_db_stmt SENT = {

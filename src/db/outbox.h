@@ -13,22 +13,31 @@ typedef struct {
     int64_t id;
     int64_t chat_id;
     char method[48];
-    char *payload;     /* malloc'd JSON text */
-    int attempts;      /* including this one */
-    int64_t batch_id;  /* a photo batch's status message (send) or an edit of it; 0 = none */
+    char *payload;    /* malloc'd JSON text */
+    int attempts;     /* including this one */
+    int64_t batch_id; /* a photo batch's status message (send) or an edit of it; 0 = none */
+} ab_outbox_row;
+
+#define AB_OUTBOX_BATCH_MAX 16
+
+/* Rows leased together (each the oldest open row of its chat), in id order. */
+typedef struct {
+    ab_outbox_row rows[AB_OUTBOX_BATCH_MAX];
+    int n;
     char seen_lsn[32]; /* the WAL position the claim's snapshot had seen */
     bool durable;      /* the WAL is on disk past seen_lsn */
-} ab_outbox_row;
+} ab_outbox_batch;
 
 /** Inserts calls (a JSON array of {method, chat_id, payload}); the caller wakes senders. */
 ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_update_id);
-/** Leases the next deliverable row for lease_s seconds; *found false when none. */
-ab_err ab_db_outbox_claim(ab_db *db, int lease_s, ab_outbox_row *row, bool *found);
-/** Returns once the commit that wrote the row is on disk (see outbox.c for why). */
-ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_row *row);
+/** Leases up to max deliverable rows for lease_s seconds (batch->n 0 when none). */
+ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batch);
+/** Returns once the commits that wrote the batch's rows are on disk (see outbox.c for why). */
+ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_batch *batch);
 /** Puts everything committed so far on disk: a synchronous commit that rewrites row row_id. */
 ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id);
 void ab_outbox_row_free(ab_outbox_row *row);
+void ab_outbox_batch_free(ab_outbox_batch *batch);
 /** Delivered: stores Telegram's result (JSON text or NULL). */
 ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json);
 /** Back to pending, to be tried again after delay_s (429, 5xx, timeouts, pacing). If

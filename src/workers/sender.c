@@ -181,6 +181,41 @@ static int resolve_batch_message(ab_db *db, ab_outbox_row *row)
     return 1;
 }
 
+/* One row: paced, completed when it is an edit of a batch's status message, sent, recorded.
+ * Returns false when the row was given back without a call. */
+static bool deliver(ab_app *app, ab_db *db, ab_tg_client *tg, ab_outbox_row *row, double lease_end)
+{
+    if (is_paced(row->method)) {
+        double wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
+        while (wait > 0 && wait < 0.3 && atomic_load(&app->running)) {
+            struct timespec pause = {0, (long)(wait * 1e9)};
+            nanosleep(&pause, NULL);
+            wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
+        }
+        if (wait > 0) {
+            /* this chat (or the whole bot) must slow down: give the row back for later */
+            ab_db_outbox_retry(db, row->id, wait, 0, "paced", true);
+            return false;
+        }
+    }
+    if (row->batch_id && strcmp(row->method, "editMessageText") == 0 &&
+        !resolve_batch_message(db, row))
+        return false;
+    ab_tg_response resp;
+    ab_err err = ab_tg_call(tg, row->method, row->payload, &resp);
+    if (err == AB_OK && resp.ok && row->batch_id && strcmp(row->method, "sendMessage") == 0) {
+        int64_t mid = 0;
+        if (ab_json_i64(resp.result, "message_id", &mid))
+            ab_db_batch_set_message(db, row->batch_id, mid);
+    }
+    record_outcome(app, db, row, err, &resp, lease_end);
+    ab_tg_response_free(&resp);
+    return true;
+}
+
+/* Rows leased at once: one wait for the disk covers them all (see db/outbox.c). */
+#define CLAIM_ROWS 8
+
 void *ab_sender_main(void *arg)
 {
     ab_app *app = arg;
@@ -191,6 +226,7 @@ void *ab_sender_main(void *arg)
     ab_db *db = NULL;
     int lease_s = cfg->telegram_timeout_s + 5; /* a lease outlives the call it covers */
     int64_t last_sent = 0; /* a row whose outcome was recorded since the last flush */
+    ab_outbox_batch batch;
     while (tg && atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(cfg->database_url, &db) != AB_OK) {
@@ -201,14 +237,12 @@ void *ab_sender_main(void *arg)
         }
         ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->outbox_ready);
-        ab_outbox_row row;
-        bool found = false;
         double lease_end = mono_now() + lease_s;
-        if (ab_db_outbox_claim(db, lease_s, &row, &found) != AB_OK) {
+        if (ab_db_outbox_claim(db, lease_s, CLAIM_ROWS, &batch) != AB_OK && batch.n == 0) {
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
         }
-        if (!found) {
+        if (batch.n == 0) {
             /* idle: put the marks of what was just sent on disk, so that a database crash now
              * does not send it all again (under load the next claim's wait does this) */
             if (last_sent && ab_db_outbox_flush(db, last_sent) == AB_OK)
@@ -216,42 +250,20 @@ void *ab_sender_main(void *arg)
             ab_signal_wait(&app->outbox_ready, seen, 1000);
             continue;
         }
-        if (ab_db_outbox_wait_durable(db, &row) != AB_OK) {
-            /* the lease returns the row if this connection is gone; otherwise try again soon */
-            ab_db_outbox_retry(db, row.id, 0.5, 0, "waiting for the disk", true);
-            ab_outbox_row_free(&row);
-            continue;
-        }
-        if (is_paced(row.method)) {
-            double wait = ab_ratelimit_take(app->ratelimit, row.chat_id, mono_now());
-            while (wait > 0 && wait < 0.3 && atomic_load(&app->running)) {
-                struct timespec pause = {0, (long)(wait * 1e9)};
-                nanosleep(&pause, NULL);
-                wait = ab_ratelimit_take(app->ratelimit, row.chat_id, mono_now());
-            }
-            if (wait > 0) {
-                /* this chat (or the whole bot) must slow down: give the row back for later */
-                ab_db_outbox_retry(db, row.id, wait, 0, "paced", true);
-                ab_outbox_row_free(&row);
+        bool durable = ab_db_outbox_wait_durable(db, &batch) == AB_OK;
+        for (int i = 0; i < batch.n; i++) {
+            ab_outbox_row *row = &batch.rows[i];
+            /* not on disk yet (the database is away), or too late for a whole call within the
+             * lease: back to the queue, uncounted (a lease that lapses mid-call means a resend) */
+            if (!durable || mono_now() + cfg->telegram_timeout_s + 1 > lease_end ||
+                !atomic_load(&app->running)) {
+                ab_db_outbox_retry(db, row->id, durable ? 0 : 0.5, 0, "given back", true);
                 continue;
             }
+            if (deliver(app, db, tg, row, lease_end))
+                last_sent = row->id;
         }
-        if (row.batch_id && strcmp(row.method, "editMessageText") == 0 &&
-            !resolve_batch_message(db, &row)) {
-            ab_outbox_row_free(&row);
-            continue;
-        }
-        ab_tg_response resp;
-        ab_err err = ab_tg_call(tg, row.method, row.payload, &resp);
-        if (err == AB_OK && resp.ok && row.batch_id && strcmp(row.method, "sendMessage") == 0) {
-            int64_t mid = 0;
-            if (ab_json_i64(resp.result, "message_id", &mid))
-                ab_db_batch_set_message(db, row.batch_id, mid);
-        }
-        record_outcome(app, db, &row, err, &resp, lease_end);
-        last_sent = row.id;
-        ab_tg_response_free(&resp);
-        ab_outbox_row_free(&row);
+        ab_outbox_batch_free(&batch);
     }
     ab_db_close(db);
     ab_tg_client_free(tg);
