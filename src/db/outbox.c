@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const ab_db_stmt INSERT = {
     "outbox_insert",
@@ -25,19 +24,23 @@ ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_upd
     return ab_db_exec(db, &INSERT, params, NULL);
 }
 
+/* Steps commit without waiting for the disk, and a step that a PostgreSQL crash loses is run
+ * again from the durable inbox: a reply sent before its step reached the disk would then be
+ * sent twice. So the claim itself commits synchronously (set_config(..., true) is SET LOCAL,
+ * in one statement): its commit comes after those of the rows it saw, and returns once they
+ * are all on disk. One flush covers every row of the batch, and joins any flush under way. */
 static const ab_db_stmt CLAIM = {
     "outbox_claim",
-    "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+    "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true))"
+    " UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
     " lease_until = now() + make_interval(secs => $1::int)"
-    " WHERE id = ANY(ARRAY("
+    " FROM durable WHERE id = ANY(ARRAY("
     "  SELECT o.id FROM outbox o"
     "  WHERE o.status = 'pending' AND o.not_before <= now()"
     "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
     "              AND p.status IN ('pending', 'sending'))"
     "  ORDER BY o.id LIMIT $2::int FOR UPDATE SKIP LOCKED))"
-    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
-    "  pg_current_wal_insert_lsn()::text, pg_current_wal_flush_lsn() >= "
-    "pg_current_wal_insert_lsn()",
+    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0)",
     2};
 
 static int by_id(const void *a, const void *b)
@@ -65,8 +68,6 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batc
         row->payload = strdup(PQgetvalue(res, r, 3));
         row->attempts = (int)ab_db_get_i64(res, r, 4);
         row->batch_id = ab_db_get_i64(res, r, 5);
-        snprintf(batch->seen_lsn, sizeof batch->seen_lsn, "%s", PQgetvalue(res, r, 6));
-        batch->durable = PQgetvalue(res, r, 7)[0] == 't';
         if (!row->payload) {
             err = AB_ERR_NOMEM; /* the row's lease brings it back */
             continue;
@@ -78,52 +79,19 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batc
     return err;
 }
 
-static const ab_db_stmt FLUSHED = {"outbox_flushed",
-                                   "SELECT (pg_current_wal_flush_lsn() >= $1::pg_lsn)::int", 1};
-
-/* Steps commit without waiting for the disk, and a step that a PostgreSQL crash loses is run
- * again from the durable inbox: a reply sent before its step reached the disk would then be
- * sent twice. So a row goes out only once the WAL is flushed past what the claim's snapshot
- * saw (which includes the commit that wrote the row). Under load another commit (webhook
- * inserts wait for the disk) or the WAL writer flushes it within a millisecond or two; when
- * nothing does, a synchronous commit forces the flush: one that rewrites an outbox row as it
- * is, since a commit waits for the disk only if its transaction wrote WAL. A sender claims
- * several rows at once, so one wait covers them all. */
+/* The marks of delivered rows commit without waiting for the disk; an idle sender puts them
+ * there with a synchronous rewrite of one row (a commit waits only if it wrote WAL). */
 static const ab_db_stmt TOUCH = {
-    "outbox_touch", "UPDATE outbox SET lease_until = lease_until WHERE id = $1::bigint", 1};
-
-static ab_err force_flush_tx(ab_db *db, void *arg)
-{
-    char id[24];
-    const char *params[] = {ab_db_i64(id, *(const int64_t *)arg)};
-    ab_err err = ab_db_command(db, "SET LOCAL synchronous_commit = on");
-    return err == AB_OK ? ab_db_exec(db, &TOUCH, params, NULL) : err;
-}
+    "outbox_touch",
+    "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true))"
+    " UPDATE outbox SET lease_until = lease_until FROM durable WHERE id = $1::bigint",
+    1};
 
 ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id)
 {
-    return ab_db_tx(db, force_flush_tx, &row_id);
-}
-
-ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_batch *batch)
-{
-    static const long pause_ns[] = {500000, 1500000};
-    const char *params[] = {batch->seen_lsn};
-    for (size_t i = 0; batch->n > 0 && !batch->durable && i <= sizeof pause_ns / sizeof *pause_ns;
-         i++) {
-        if (i > 0)
-            nanosleep(&(struct timespec){0, pause_ns[i - 1]}, NULL);
-        int64_t flushed = 0;
-        ab_err err = ab_db_exec_i64(db, &FLUSHED, params, &flushed);
-        if (err != AB_OK)
-            return err;
-        batch->durable = flushed != 0;
-    }
-    if (batch->n == 0 || batch->durable)
-        return AB_OK;
-    ab_err err = ab_db_outbox_flush(db, batch->rows[0].id);
-    batch->durable = err == AB_OK;
-    return err;
+    char id[24];
+    const char *params[] = {ab_db_i64(id, row_id)};
+    return ab_db_exec(db, &TOUCH, params, NULL);
 }
 
 void ab_outbox_row_free(ab_outbox_row *row)

@@ -24,16 +24,13 @@ typedef struct {
 typedef struct {
     ab_outbox_row rows[AB_OUTBOX_BATCH_MAX];
     int n;
-    char seen_lsn[32]; /* the WAL position the claim's snapshot had seen */
-    bool durable;      /* the WAL is on disk past seen_lsn */
 } ab_outbox_batch;
 
 /** Inserts calls (a JSON array of {method, chat_id, payload}); the caller wakes senders. */
 ab_err ab_db_outbox_insert(ab_db *db, const char *calls_json, int64_t source_update_id);
-/** Leases up to max deliverable rows for lease_s seconds (batch->n 0 when none). */
+/** Leases up to max deliverable rows for lease_s seconds (batch->n 0 when none). The rows
+ *  come back only once the steps that wrote them are on disk (see outbox.c for why). */
 ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batch);
-/** Returns once the commits that wrote the batch's rows are on disk (see outbox.c for why). */
-ab_err ab_db_outbox_wait_durable(ab_db *db, ab_outbox_batch *batch);
 /** Puts everything committed so far on disk: a synchronous commit that rewrites row row_id. */
 ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id);
 void ab_outbox_row_free(ab_outbox_row *row);

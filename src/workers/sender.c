@@ -213,7 +213,7 @@ static bool deliver(ab_app *app, ab_db *db, ab_tg_client *tg, ab_outbox_row *row
     return true;
 }
 
-/* Rows leased at once: one wait for the disk covers them all (see db/outbox.c). */
+/* Rows leased at once: one flush covers them all (see db/outbox.c). */
 #define CLAIM_ROWS 8
 
 void *ab_sender_main(void *arg)
@@ -250,14 +250,13 @@ void *ab_sender_main(void *arg)
             ab_signal_wait(&app->outbox_ready, seen, 1000);
             continue;
         }
-        bool durable = ab_db_outbox_wait_durable(db, &batch) == AB_OK;
         for (int i = 0; i < batch.n; i++) {
             ab_outbox_row *row = &batch.rows[i];
-            /* not on disk yet (the database is away), or too late for a whole call within the
-             * lease: back to the queue, uncounted (a lease that lapses mid-call means a resend) */
-            if (!durable || mono_now() + cfg->telegram_timeout_s + 1 > lease_end ||
+            /* too late for a whole call within the lease: back to the queue, uncounted (a
+             * lease that lapses mid-call means a resend) */
+            if (mono_now() + cfg->telegram_timeout_s + 1 > lease_end ||
                 !atomic_load(&app->running)) {
-                ab_db_outbox_retry(db, row->id, durable ? 0 : 0.5, 0, "given back", true);
+                ab_db_outbox_retry(db, row->id, 0, 0, "given back", true);
                 continue;
             }
             if (deliver(app, db, tg, row, lease_end))
