@@ -4,12 +4,14 @@
  * workers finish the step or call they hold. Whatever is left stays in the database for the
  * other replicas. */
 #include "avatarbot/version.h"
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "fal/trainers.h"
@@ -73,6 +75,18 @@ static ab_err migrate_at_start(const ab_config *cfg)
     return err;
 }
 
+/* This process among the replicas: the pod's host name, the pid, and a random part (a
+ * restarted pod may get the same pid). */
+static void replica_id(char *out, size_t n)
+{
+    char host[64] = "";
+    unsigned char rnd[4] = {0};
+    gethostname(host, sizeof host - 1);
+    RAND_bytes(rnd, sizeof rnd);
+    snprintf(out, n, "%s-%ld-%02x%02x%02x%02x", host[0] ? host : "avatarbot", (long)getpid(),
+             rnd[0], rnd[1], rnd[2], rnd[3]);
+}
+
 int ab_cmd_serve(int argc, char **argv)
 {
     (void)argc;
@@ -126,6 +140,7 @@ int ab_cmd_serve(int argc, char **argv)
         err = migrate_at_start(&cfg);
     if (err == AB_OK)
         err = ab_db_pool_new(cfg.database_url, cfg.db_pool_size, &app.pool);
+    replica_id(app.replica_id, sizeof app.replica_id);
     app.ratelimit = ab_ratelimit_new(cfg.telegram_rate_global, cfg.telegram_rate_per_chat);
     if (err == AB_OK && !app.ratelimit)
         err = AB_ERR_NOMEM;

@@ -25,6 +25,7 @@ typedef struct {
     struct ab_inbox_batcher *batcher;        /* group commit of webhook inserts */
     struct ab_fal_verifier *fal_verifier;    /* FAL webhook signatures (cached JWKS) */
     unsigned char webhook_secret_sha256[32]; /* of TELEGRAM_WEBHOOK_SECRET, made once */
+    char replica_id[96];                     /* host, pid and a random part (replicas table) */
     /* NOTIFY for other replicas is sent by the notifier thread, coalesced, outside the hot
      * transactions: a NOTIFY in a transaction serializes every commit of the database. */
     ab_signal notify_request;

@@ -79,7 +79,9 @@ static const config_var VARS[] = {
     {"INBOX_WRITERS", T_INT, OFF(inbox_writers), "1", 1, 16, 0, false, V_NONE,
      "pool connections that commit webhook updates to the inbox, in batches"},
     {"TELEGRAM_RATE_GLOBAL", T_DOUBLE, OFF(telegram_rate_global), "30", 0.1, 100000, 0, false,
-     V_NONE, "most Bot API messages per second per replica (Telegram allows about 30)"},
+     V_NONE,
+     "most Bot API messages per second for the bot, shared by the replicas alive "
+     "(Telegram allows about 30)"},
     {"TELEGRAM_RATE_PER_CHAT", T_DOUBLE, OFF(telegram_rate_per_chat), "1", 0.01, 100000, 0, false,
      V_NONE, "messages per second to one chat, with short bursts (Telegram: about 1)"},
     {"TELEGRAM_TIMEOUT_SECONDS", T_INT, OFF(telegram_timeout_s), "30", 1, 300, 0, false, V_NONE,

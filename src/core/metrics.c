@@ -79,6 +79,11 @@ static const metric_def DEFS[AB_M__COUNT] = {
                             KIND_COUNTER,
                             "Runs of background jobs by kind and how they ended (dead: given up)",
                             {0}},
+    [AB_M_REPLICAS_ALIVE] =
+        {"avatarbot_replicas_alive",
+         KIND_GAUGE,
+         "Replicas alive, sharing the bot's message rate (TELEGRAM_RATE_GLOBAL)",
+         {0}},
     [AB_M_DB_POOL_IN_USE] = {"avatarbot_db_pool_in_use",
                              KIND_GAUGE,
                              "Connections of the HTTP threads' pool in use",

@@ -33,6 +33,7 @@ typedef enum {
                                  * unknown|extra} */
     AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|adopted|duplicate|extra|unknown|
                                  * rejected} */
+    AB_M_REPLICAS_ALIVE,        /* gauge  replicas sharing the bot's message rate */
     AB_M__COUNT
 } ab_metric_id;
 

@@ -1,15 +1,34 @@
-/* The janitor: every few seconds renews the leases of the jobs this replica runs, and returns
- * expired outbox and job leases (a sender or runner that died mid-call) to their queues; every
- * hour deletes handled updates past the deduplication window. */
+/* The janitor: every few seconds says this replica is alive and takes its share of the bot's
+ * message rate (the replicas alive share it), renews the leases of the jobs this replica runs,
+ * and returns expired outbox and job leases (a sender or runner that died mid-call) to their
+ * queues; every hour deletes handled updates past the deduplication window. */
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "db/inbox.h"
 #include "db/jobs.h"
 #include "db/outbox.h"
+#include "db/replicas.h"
 #include "workers/jobs.h"
+#include "workers/ratelimit.h"
 #include "workers/workers.h"
+
+/* A replica unseen for this long no longer counts (three missed beats at most 5 s apart). */
+#define ALIVE_WINDOW_S 15
+
+static void heartbeat(ab_app *app, ab_db *db)
+{
+    int alive = 1;
+    if (ab_db_replica_heartbeat(db, app->replica_id, ALIVE_WINDOW_S, &alive) != AB_OK) {
+        AB_WARN("replica heartbeat failed", "{s:s}", "error", ab_db_last_message(db));
+        return; /* keep the share we have: the others still count this replica */
+    }
+    ab_ratelimit_share(app->ratelimit, alive);
+    ab_metrics_set(AB_M_REPLICAS_ALIVE, NULL, alive);
+}
 
 void *ab_janitor_main(void *arg)
 {
@@ -20,8 +39,9 @@ void *ab_janitor_main(void *arg)
     int period_ms = app->cfg->job_lease_s * 1000 / 3;
     if (period_ms > 5000)
         period_ms = 5000;
-    while (atomic_load(&app->running)) {
-        ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), period_ms);
+    for (bool first = true; atomic_load(&app->running); first = false) {
+        if (!first)
+            ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), period_ms);
         if (!atomic_load(&app->running))
             break;
         if (!db) {
@@ -29,6 +49,7 @@ void *ab_janitor_main(void *arg)
                 continue;
             ab_worker_session(db);
         }
+        heartbeat(app, db);
         if (ab_job_leases_renew(db, app->cfg->job_lease_s) != AB_OK)
             AB_WARN("job leases not renewed", "{s:s}", "error", ab_db_last_message(db));
         int64_t n = 0;
@@ -49,6 +70,8 @@ void *ab_janitor_main(void *arg)
             }
         }
     }
+    if (db)
+        ab_db_replica_leave(db, app->replica_id); /* the others take its share at once */
     ab_db_close(db);
     return NULL;
 }

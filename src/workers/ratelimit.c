@@ -15,7 +15,8 @@ typedef struct {
 
 struct ab_ratelimit {
     pthread_mutex_t lock;
-    double global_rate, chat_rate, global_burst;
+    double global_configured;                    /* the bot's rate, all replicas together */
+    double global_rate, chat_rate, global_burst; /* this replica's share, per chat */
     bucket global;
     bucket chats[CHAT_SLOTS];
     int64_t owners[CHAT_SLOTS];
@@ -27,7 +28,7 @@ ab_ratelimit *ab_ratelimit_new(double global_rate, double per_chat_rate)
     if (!rl)
         return NULL;
     pthread_mutex_init(&rl->lock, NULL);
-    rl->global_rate = global_rate;
+    rl->global_configured = rl->global_rate = global_rate;
     rl->chat_rate = per_chat_rate;
     rl->global_burst = global_rate < 1 ? 1 : global_rate;
     rl->global.tokens = rl->global_burst;
@@ -41,6 +42,18 @@ void ab_ratelimit_free(ab_ratelimit *rl)
         return;
     pthread_mutex_destroy(&rl->lock);
     free(rl);
+}
+
+void ab_ratelimit_share(ab_ratelimit *rl, int replicas)
+{
+    if (replicas < 1)
+        replicas = 1;
+    pthread_mutex_lock(&rl->lock);
+    rl->global_rate = rl->global_configured / replicas;
+    rl->global_burst = rl->global_rate < 1 ? 1 : rl->global_rate;
+    if (rl->global.tokens > rl->global_burst)
+        rl->global.tokens = rl->global_burst;
+    pthread_mutex_unlock(&rl->lock);
 }
 
 static void refill(bucket *b, double rate, double burst, double now)

@@ -174,6 +174,32 @@ class ReplicasTest(h.IntegrationTestCase):
         self.assertEqual(missing, [], "acknowledged but not stored")
         self.assertEqual({s for _, s in refused} - {503}, set(), "refused other than 503")
 
+    def test_two_replicas_share_the_bots_global_rate(self):
+        """Telegram's global limit is the bot's: two replicas together send at
+        TELEGRAM_RATE_GLOBAL, each at half of it, not twice the rate."""
+        env = dict(ENV, TELEGRAM_RATE_GLOBAL="4")
+        a = self.start_service("a", extra_env=env)
+        b = self.start_service("b", extra_env=env)
+        for svc in (a, b):
+            h.wait_until(lambda svc=svc: svc.metric("avatarbot_replicas_alive") == 2,
+                         timeout=h.scaled(15), message="both replicas to count each other")
+        chats = [h.user_id(300 + i) for i in range(32)]
+        for i, uid in enumerate(chats):
+            self.assertEqual((a, b)[i % 2].post_update(
+                h.message_update(self.next_update_id(), uid, "/start", lang="en"))[0], 200)
+        got = self.botapi.wait_calls(len(chats), "sendMessage", timeout=h.scaled(40))
+        span = got[-1]["time"] - got[0]["time"]
+        rate = (len(got) - 1) / span
+        print("32 replies from two replicas at TELEGRAM_RATE_GLOBAL=4: %.1f s, %.2f/s"
+              % (span, rate))
+        # a burst of 4 (2 each), then 4 per second together: ~7 s; unshared it would be ~3.5 s
+        self.assertLess(rate, 5.0)
+        self.assertGreater(rate, 2.5)
+        # one replica gone: the other takes the whole rate again
+        b.stop()
+        h.wait_until(lambda: a.metric("avatarbot_replicas_alive") == 1, timeout=h.scaled(15),
+                     message="the remaining replica to take the whole rate")
+
 
 if __name__ == "__main__":
     h.main()

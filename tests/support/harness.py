@@ -644,6 +644,17 @@ class Service:
     def get(self, path, headers=None, timeout=10.0):
         return self.request("GET", path, None, headers, timeout)
 
+    def metric(self, name, labels=""):
+        """The value of one series on /metrics (labels as written there, e.g. 'kind="x"'),
+        or None when absent."""
+        body = self.get("/metrics")[1]
+        text = body.decode() if isinstance(body, bytes) else body
+        series = name + ("{%s}" % labels if labels else "")
+        for line in text.splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+        return None
+
     def post_update(self, update, secret=None, headers=None, timeout=10.0):
         """POST an update to /telegram/webhook as Telegram does: (status, body text).
 

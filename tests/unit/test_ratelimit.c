@@ -34,11 +34,36 @@ static void test_global_ceiling(void **state)
     ab_ratelimit_free(rl);
 }
 
+/* Two replicas alive: each takes half of the bot's rate (burst and refill), and gets it all
+ * back when alone again. */
+static void test_share_between_replicas(void **state)
+{
+    (void)state;
+    ab_ratelimit *rl = ab_ratelimit_new(10, 100);
+    ab_ratelimit_share(rl, 2);
+    int sent = 0;
+    for (int chat = 0; chat < 40; chat++)
+        sent += ab_ratelimit_take(rl, chat, 10.0) == 0;
+    assert_int_equal(sent, 5);
+    sent = 0;
+    for (int chat = 100; chat < 140; chat++) /* one second later: 5 more, not 10 */
+        sent += ab_ratelimit_take(rl, chat, 11.0) == 0;
+    assert_int_equal(sent, 5);
+    ab_ratelimit_share(rl, 1);
+    sent = 0;
+    for (int chat = 200; chat < 240; chat++)
+        sent += ab_ratelimit_take(rl, chat, 12.0) == 0;
+    assert_int_equal(sent, 10);
+    ab_ratelimit_share(rl, 0); /* nonsense counts as alone */
+    ab_ratelimit_free(rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_chat_burst_then_rate),
         cmocka_unit_test(test_global_ceiling),
+        cmocka_unit_test(test_share_between_replicas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
