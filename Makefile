@@ -1,5 +1,6 @@
 # Convenience wrapper around CMake for people (the build itself is CMake + ctest).
 #   make run    start the service on embedded defaults (own PostgreSQL, simulated training)
+#   make stop   stop the PostgreSQL of `make run` (it stops by itself when `make run` ends)
 #   make test   install what is missing, build, run the whole suite, plain and sanitized
 #   make faults the fault suite alone (plain build), then its figures
 #   make build | make bench | make lint | make clean
@@ -8,7 +9,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: all build build-asan deps test test-plain test-asan faults run bench lint format clean
+.PHONY: all build build-asan deps test test-plain test-asan faults run stop bench lint format clean
 
 all: build
 
@@ -48,6 +49,9 @@ faults: build
 
 run: deps build
 	@scripts/run.sh $(BUILD)
+
+stop:
+	@scripts/pgcluster.sh stop $(BUILD)/run-pg
 
 bench: deps build
 	@bench/run.sh $(BUILD)

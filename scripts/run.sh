@@ -8,15 +8,20 @@
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN="$ROOT/$BUILD/avatarbot"
-PGDIR="$ROOT/$BUILD/run-pg"
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+BIN="$BUILD/avatarbot"
+PGDIR=${RUN_PGDIR:-$BUILD/run-pg}   # RUN_PGDIR: another cluster (the test of this script)
 
-DATABASE_URL=${DATABASE_URL:-$(bash "$ROOT/scripts/pgcluster.sh" start "$PGDIR")}
+if [ -z "${DATABASE_URL:-}" ]; then
+    # our own cluster: stopped again when this script ends (`make stop` if it was killed)
+    DATABASE_URL=$(bash "$ROOT/scripts/pgcluster.sh" start "$PGDIR")
+    trap 'bash "$ROOT/scripts/pgcluster.sh" stop "$PGDIR"' EXIT
+fi
 export DATABASE_URL
 export HTTP_PORT=${HTTP_PORT:-8080}
 export HTTP_BIND=${HTTP_BIND:-127.0.0.1}
 export LOG_LEVEL=${LOG_LEVEL:-info}
-export STORAGE_URL=${STORAGE_URL:-file://$ROOT/$BUILD/run-storage}
+export STORAGE_URL=${STORAGE_URL:-file://$BUILD/run-storage}
 
 if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ -n "${PUBLIC_BASE_URL:-}" ]; then
     # Real users: register the webhook with Telegram and serve.
@@ -24,9 +29,10 @@ if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ -n "${PUBLIC_BASE_URL:-}" ]; then
     export TELEGRAM_WEBHOOK_SECRET
     "$BIN" migrate
     "$BIN" set-webhook
-    exec "$BIN" serve
+    "$BIN" serve
+    exit
 fi
 
 # Local mode: a terminal chat plays Telegram (the Bot API stand-in) and the user.
-exec python3 "$ROOT/tools/chat.py" --binary "$BIN" --database-url "$DATABASE_URL" \
+python3 "$ROOT/tools/chat.py" --binary "$BIN" --database-url "$DATABASE_URL" \
     --port "$HTTP_PORT"
