@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "  set-webhook   register the webhook with Telegram (see set-webhook --help)\n"
             "  fsm-graph     print the conversation state machine as a Mermaid diagram\n"
             "  healthcheck   exit 0 when this machine's service answers /healthz\n"
+            "  admin         the operator's commands: jobs, inbox, user, stats (admin --help)\n"
             "  version       print the version\n\n",
             AB_VERSION);
     ab_config_print_help(out);
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         rc = ab_cmd_healthcheck(argc - 1, argv + 1);
     else if (strcmp(cmd, "set-webhook") == 0)
         rc = ab_cmd_set_webhook(argc - 1, argv + 1);
+    else if (strcmp(cmd, "admin") == 0)
+        rc = ab_cmd_admin(argc - 1, argv + 1);
     else {
         fprintf(stderr, "avatarbot: unknown command '%s'\n\n", cmd);
         usage(stderr);

@@ -10,6 +10,7 @@ int ab_cmd_migrate(int argc, char **argv);
 int ab_cmd_set_webhook(int argc, char **argv);
 int ab_cmd_fsm_graph(int argc, char **argv);
 int ab_cmd_healthcheck(int argc, char **argv);
+int ab_cmd_admin(int argc, char **argv);
 /** Loads configuration for a command from the process environment; prints errors. */
 int ab_cmd_load_config(struct ab_config *cfg, unsigned command);
 

@@ -1,0 +1,297 @@
+/* `avatarbot admin …`: the operator's commands against the service's database, one row of the
+ * table below each. Lists print aligned columns, or JSON with --json; changes print what they
+ * changed and exit 1 when nothing matched. Exit codes: 0 done, 1 nothing matched or the
+ * database failed, 2 bad usage or configuration. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "db/admin.h"
+#include "db/db.h"
+
+typedef struct {
+    ab_db *db;
+    const char *arg; /* the command's argument (an id, a user, a day), or NULL */
+    bool json;
+} admin_ctx;
+
+/* Prints a result: aligned columns under their names, or a JSON array of objects (integer
+ * columns as numbers). */
+static void print_result(const PGresult *res, bool json, const char *title)
+{
+    int rows = PQntuples(res), cols = PQnfields(res);
+    if (json) {
+        json_t *arr = json_array();
+        for (int r = 0; r < rows; r++) {
+            json_t *o = json_object();
+            for (int c = 0; c < cols; c++) {
+                const char *v = PQgetvalue(res, r, c);
+                Oid t = PQftype(res, c);
+                bool integer = t == 20 || t == 21 || t == 23; /* int8, int2, int4 */
+                json_object_set_new(o, PQfname(res, c),
+                                    PQgetisnull(res, r, c) ? json_null()
+                                    : integer              ? json_integer(strtoll(v, NULL, 10))
+                                                           : json_string(v));
+            }
+            json_array_append_new(arr, o);
+        }
+        char *text = json_dumps(arr, JSON_INDENT(2));
+        printf("%s\n", text ? text : "[]");
+        free(text);
+        json_decref(arr);
+        return;
+    }
+    if (title)
+        printf("%s (%d)\n", title, rows);
+    if (rows == 0) {
+        printf("  none\n");
+        return;
+    }
+    int width[32] = {0};
+    for (int c = 0; c < cols && c < 32; c++) {
+        width[c] = (int)strlen(PQfname(res, c));
+        for (int r = 0; r < rows; r++) {
+            int w = PQgetlength(res, r, c);
+            if (w > width[c])
+                width[c] = w > 60 ? 60 : w;
+        }
+    }
+    for (int c = 0; c < cols && c < 32; c++)
+        printf("  %-*s", width[c], PQfname(res, c));
+    printf("\n");
+    for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols && c < 32; c++)
+            printf("  %-*.*s", width[c], 60, PQgetvalue(res, r, c));
+        printf("\n");
+    }
+}
+
+/* A list, printed whole. */
+static int show(admin_ctx *a, ab_err (*query)(ab_db *, PGresult **), const char *title)
+{
+    PGresult *res = NULL;
+    if (query(a->db, &res) != AB_OK)
+        return 1;
+    print_result(res, a->json, title);
+    PQclear(res);
+    return 0;
+}
+
+/* An id argument: a positive integer. */
+static bool parse_id(const char *arg, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long v = arg ? strtoll(arg, &end, 10) : 0;
+    if (!arg || errno || *end || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+/* A change to the rows matching an id; wakes the service's workers when it changed any. */
+static int change(admin_ctx *a, int64_t id, ab_err (*fn)(ab_db *, int64_t, PGresult **),
+                  const char *what)
+{
+    PGresult *res = NULL;
+    if (fn(a->db, id, &res) != AB_OK)
+        return 1;
+    int n = PQntuples(res);
+    if (!a->json)
+        printf("%s: %d\n", what, n);
+    print_result(res, a->json, NULL);
+    PQclear(res);
+    if (n > 0)
+        ab_db_admin_wake(a->db);
+    return n > 0 ? 0 : 1;
+}
+
+static int cmd_jobs(admin_ctx *a)
+{
+    return show(a, ab_db_admin_jobs, "jobs dead, stuck (lease expired) or failing");
+}
+
+static int cmd_jobs_requeue(admin_ctx *a)
+{
+    int64_t id = 0;
+    if (!(a->arg && strcmp(a->arg, "--dead") == 0) && !parse_id(a->arg, &id))
+        return 2;
+    return change(a, id, ab_db_admin_jobs_requeue, "jobs queued again");
+}
+
+static int cmd_jobs_cancel(admin_ctx *a)
+{
+    int64_t id;
+    return parse_id(a->arg, &id) ? change(a, id, ab_db_admin_jobs_cancel, "jobs cancelled") : 2;
+}
+
+static int cmd_inbox(admin_ctx *a)
+{
+    return show(a, ab_db_admin_inbox, "updates set aside after failing");
+}
+
+static int cmd_inbox_requeue(admin_ctx *a)
+{
+    int64_t id;
+    return parse_id(a->arg, &id) ? change(a, id, ab_db_admin_inbox_requeue, "updates queued again")
+                                 : 2;
+}
+
+static int cmd_user(admin_ctx *a)
+{
+    if (!a->arg)
+        return 2;
+    PGresult *res[3];
+    bool found = false;
+    ab_err err = ab_db_admin_user(a->db, a->arg, res, &found);
+    int rc = err != AB_OK ? 1 : found ? 0 : 1;
+    if (err == AB_OK && !found)
+        fprintf(stderr, "avatarbot admin: no user %s\n", a->arg);
+    if (err == AB_OK && found) {
+        if (a->json) {
+            printf("{\"user\":\n");
+            print_result(res[0], true, NULL);
+            printf(",\"avatars\":\n");
+            print_result(res[1], true, NULL);
+            printf(",\"trainings\":\n");
+            print_result(res[2], true, NULL);
+            printf("}\n");
+        } else {
+            print_result(res[0], false, "user");
+            print_result(res[1], false, "avatars");
+            print_result(res[2], false, "trainings (FAL requests)");
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        PQclear(res[i]);
+    return rc;
+}
+
+static int cmd_stats(admin_ctx *a)
+{
+    if (a->arg && (strlen(a->arg) != 10 || a->arg[4] != '-' || a->arg[7] != '-'))
+        return 2;
+    PGresult *res = NULL;
+    if (ab_db_admin_stats(a->db, a->arg, &res) != AB_OK)
+        return 1;
+    if (a->json) {
+        json_t *o = json_object();
+        for (int r = 0; r < PQntuples(res); r++) {
+            const char *v = PQgetvalue(res, r, 1);
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            json_object_set_new(o, PQgetvalue(res, r, 0),
+                                *v && !*end ? json_integer(n) : json_string(v));
+        }
+        char *text = json_dumps(o, JSON_INDENT(2));
+        printf("%s\n", text ? text : "{}");
+        free(text);
+        json_decref(o);
+    } else {
+        for (int r = 0; r < PQntuples(res); r++)
+            printf("  %-42s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
+    }
+    PQclear(res);
+    return 0;
+}
+
+static const struct {
+    const char *name, *sub; /* "jobs" and NULL, or "jobs" and "requeue" */
+    const char *args;       /* what the argument is, NULL for none */
+    bool arg_optional;
+    const char *help;
+    int (*run)(admin_ctx *a);
+} COMMANDS[] = {
+    {"jobs", NULL, NULL, false, "jobs that are dead, stuck (lease expired) or failing", cmd_jobs},
+    {"jobs", "requeue", "ID|--dead", false, "queue a dead or pending job (or every dead one) again",
+     cmd_jobs_requeue},
+    {"jobs", "cancel", "ID", false, "give up a job that has not finished", cmd_jobs_cancel},
+    {"inbox", NULL, NULL, false, "updates set aside after failing every attempt", cmd_inbox},
+    {"inbox", "requeue", "UPDATE_ID", false, "handle a failed update again", cmd_inbox_requeue},
+    {"user", NULL, "ID|@username", false, "a user's avatars, photos and trainings", cmd_user},
+    {"stats", NULL, "YYYY-MM-DD", true, "the day's figures (default: today, UTC)", cmd_stats},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: avatarbot admin <command> [argument] [--json]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char words[64];
+        snprintf(words, sizeof words, "%s%s%s %s", COMMANDS[i].name, COMMANDS[i].sub ? " " : "",
+                 COMMANDS[i].sub ? COMMANDS[i].sub : "", COMMANDS[i].args ? COMMANDS[i].args : "");
+        fprintf(out, "  %-28s %s\n", words, COMMANDS[i].help);
+    }
+    fprintf(out, "\nIt reads DATABASE_URL like `serve`. Exit status: 0 done, 1 nothing matched "
+                 "or the database failed, 2 bad usage.\n");
+}
+
+int ab_cmd_admin(int argc, char **argv)
+{
+    /* argv[0] is "admin"; the rest: words, an argument, --json, --help in any order */
+    const char *words[3] = {0};
+    int nwords = 0;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (nwords < 3)
+            words[nwords++] = argv[i];
+        else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    size_t found = NCOMMANDS;
+    const char *arg = NULL;
+    for (size_t i = 0; nwords > 0 && i < NCOMMANDS && found == NCOMMANDS; i++) {
+        if (strcmp(COMMANDS[i].name, words[0]) != 0)
+            continue;
+        int used = 1;
+        if (COMMANDS[i].sub) {
+            if (nwords < 2 || strcmp(COMMANDS[i].sub, words[1]) != 0)
+                continue;
+            used = 2;
+        } else if (nwords >= 2 && !COMMANDS[i].args) {
+            continue; /* "jobs requeue …" is not "jobs" */
+        }
+        /* "--dead" is an argument that looks like an option: take it back from the words */
+        arg = nwords > used ? words[used] : NULL;
+        if (nwords > used + 1)
+            continue;
+        found = i;
+    }
+    for (int i = 1; found < NCOMMANDS && !arg && i < argc; i++)
+        if (strcmp(argv[i], "--dead") == 0)
+            arg = argv[i];
+    if (found == NCOMMANDS || (COMMANDS[found].args && !arg && !COMMANDS[found].arg_optional)) {
+        usage(stderr);
+        return 2;
+    }
+    ab_config cfg;
+    int rc = ab_cmd_load_config(&cfg, AB_CMD_MIGRATE);
+    if (rc)
+        return rc;
+    admin_ctx a = {NULL, arg, json};
+    if (ab_db_connect(cfg.database_url, &a.db) != AB_OK) {
+        fprintf(stderr, "avatarbot admin: cannot reach the database\n");
+        ab_config_free(&cfg);
+        return 1;
+    }
+    rc = COMMANDS[found].run(&a);
+    if (rc == 2)
+        usage(stderr);
+    else if (rc == 1 && ab_db_last_message(a.db)[0])
+        fprintf(stderr, "avatarbot admin: %s\n", ab_db_last_message(a.db));
+    ab_db_close(a.db);
+    ab_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,99 @@
+"""`avatarbot admin`: the operator's commands against the real database — what they list, what
+they change (rows), their exit codes (0 done, 1 nothing matched, 2 bad usage) and --json."""
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import harness as h  # noqa: E402
+
+
+class AdminTest(h.IntegrationTestCase):
+
+    def admin(self, *args):
+        return h.run_avatarbot(["admin", *args], db_url=self.db_url, timeout=30)
+
+    def admin_json(self, *args):
+        r = self.admin(*args, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_jobs_listed_requeued_and_cancelled(self):
+        self.assertEqual(h.run_avatarbot(["migrate"], db_url=self.db_url).returncode, 0)
+        rows = h.psql(self.db_url, """
+            INSERT INTO jobs (kind, user_id, status, attempts, last_error, lease_until) VALUES
+              ('photo.ingest', 7, 'dead', 8, 'download failed: 404', NULL),
+              ('training.poll', 7, 'running', 1, NULL, now() - interval '1 minute'),
+              ('photo.ingest', 8, 'pending', 2, 'storage unavailable', NULL),
+              ('photo.ingest', 9, 'pending', 0, NULL, NULL),
+              ('photo.ingest', 9, 'dead', 8, 'checks failed', NULL)
+            RETURNING id""")
+        dead, stuck, failing, fine, dead2 = (int(r[0]) for r in rows)
+        listed = {j["id"]: j for j in self.admin_json("jobs")}
+        self.assertEqual(set(listed), {dead, stuck, failing, dead2})
+        self.assertEqual(listed[dead]["state"], "dead")
+        self.assertEqual(listed[stuck]["state"], "stuck")
+        self.assertEqual(listed[failing]["state"], "failing")
+        self.assertEqual(listed[dead]["last_error"], "download failed: 404")
+        text = self.admin("jobs").stdout
+        self.assertIn("download failed: 404", text)
+
+        r = self.admin("jobs", "requeue", str(dead))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(h.psql(self.db_url, "SELECT status, attempts FROM jobs WHERE id = $1",
+                                dead), [["pending", "0"]])
+        # a running job is not requeued; an unknown id matches nothing: exit 1
+        self.assertEqual(self.admin("jobs", "requeue", str(stuck)).returncode, 1)
+        self.assertEqual(self.admin("jobs", "requeue", "999999").returncode, 1)
+        r = self.admin("jobs", "requeue", "--dead")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(h.psql_value(self.db_url, "SELECT status FROM jobs WHERE id = $1",
+                                      dead2), "pending")
+        r = self.admin("jobs", "cancel", str(fine))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(h.psql(self.db_url, "SELECT status, last_error FROM jobs WHERE id = $1",
+                                fine), [["dead", "cancelled by an operator"]])
+        # bad usage
+        for args in (["jobs", "cancel"], ["jobs", "cancel", "abc"], ["jobs", "frobnicate"],
+                     ["nothing"], ["stats", "yesterday"]):
+            self.assertEqual(self.admin(*args).returncode, 2, args)
+        self.assertEqual(self.admin("jobs", "--help").returncode, 0)
+
+    def test_failed_update_requeued_is_answered_and_user_shown(self):
+        svc = self.start_service()
+        uid = h.user_id(41)
+        upd = h.message_update(self.next_update_id(), uid, "/start", lang="en", username="anna_k")
+        self.assertEqual(svc.post_update(upd)[0], 200)
+        self.botapi.wait_calls(1, "sendMessage", timeout=15)
+        # set the update aside as if every attempt had failed, then requeue it
+        h.psql(self.db_url, "UPDATE inbox SET status = 'failed', attempts = 3, last_error = "
+                            "'step failed' WHERE update_id = $1", upd["update_id"])
+        failed = self.admin_json("inbox")
+        self.assertEqual([u["update_id"] for u in failed], [upd["update_id"]])
+        self.assertEqual(failed[0]["last_error"], "step failed")
+        r = self.admin("inbox", "requeue", str(upd["update_id"]))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.botapi.wait_calls(2, "sendMessage", timeout=15)  # handled again: answered again
+        self.assertEqual(h.psql_value(self.db_url, "SELECT status FROM inbox WHERE update_id = $1",
+                                      upd["update_id"]), "done")
+        self.assertEqual(self.admin("inbox", "requeue", str(upd["update_id"])).returncode, 1)
+
+        h.psql(self.db_url, "INSERT INTO avatars (user_id, name, gender, training_type) "
+                            "VALUES ($1, 'Anna', 'female', 'portrait')", uid)
+        shown = self.admin_json("user", "@Anna_K")
+        self.assertEqual(shown["user"][0]["id"], uid)
+        self.assertEqual(shown["user"][0]["username"], "anna_k")
+        self.assertEqual([a["name"] for a in shown["avatars"]], ["Anna"])
+        self.assertEqual(shown["avatars"][0]["photos"], 0)
+        self.assertEqual(self.admin_json("user", str(uid))["user"][0]["id"], uid)
+        self.assertEqual(self.admin("user", "@nobody").returncode, 1)
+
+        stats = self.admin_json("stats")
+        self.assertGreaterEqual(stats["users"], 1)
+        self.assertGreaterEqual(stats["users new"], 1)
+        self.assertGreaterEqual(stats["updates handled"], 1)
+        self.assertEqual(self.admin_json("stats", "2001-01-01")["users new"], 0)
+
+
+if __name__ == "__main__":
+    h.main()
