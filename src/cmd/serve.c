@@ -19,6 +19,7 @@
 #include "fsm/fsm.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/url.h"
 #include "db/db.h"
 #include "db/inbox_batch.h"
@@ -134,6 +135,7 @@ int ab_cmd_serve(int argc, char **argv)
     ab_signal_init(&app.notify_request);
     ab_signal_init(&app.webhooks_done);
     ab_fsm_configure(&cfg);
+    ab_metrics_set(AB_M_BUILD_INFO, "version=\"" AB_VERSION "\",commit=\"" AB_COMMIT "\"", 1);
 
     ab_err err = AB_OK;
     if (cfg.migrate_on_start)

@@ -79,6 +79,23 @@ static const metric_def DEFS[AB_M__COUNT] = {
                             KIND_COUNTER,
                             "Runs of background jobs by kind and how they ended (dead: given up)",
                             {0}},
+    [AB_M_BUILD_INFO] = {"avatarbot_build_info",
+                         KIND_GAUGE,
+                         "Always 1; the version and the commit of the running binary",
+                         {0}},
+    [AB_M_PROCESS_CPU_SECONDS] = {"process_cpu_seconds_total",
+                                  KIND_COUNTER,
+                                  "CPU time the process used, user and system, in seconds",
+                                  {0}},
+    [AB_M_PROCESS_RSS_BYTES] = {"process_resident_memory_bytes",
+                                KIND_GAUGE,
+                                "Resident memory of the process",
+                                {0}},
+    [AB_M_PROCESS_OPEN_FDS] = {"process_open_fds", KIND_GAUGE, "Open file descriptors", {0}},
+    [AB_M_PROCESS_START_SECONDS] = {"process_start_time_seconds",
+                                    KIND_GAUGE,
+                                    "When the process started, in seconds since the epoch",
+                                    {0}},
     [AB_M_REPLICAS_ALIVE] =
         {"avatarbot_replicas_alive",
          KIND_GAUGE,
@@ -165,6 +182,27 @@ void ab_metrics_add(ab_metric_id id, const char *labels, double v)
     if (s)
         s->value += v;
     pthread_mutex_unlock(&lock);
+}
+
+static void free_series(series *s)
+{
+    while (s) {
+        series *next = s->next;
+        free(s->labels);
+        free(s);
+        s = next;
+    }
+}
+
+void ab_metrics_clear(ab_metric_id id)
+{
+    if ((unsigned)id >= AB_M__COUNT)
+        return;
+    pthread_mutex_lock(&lock);
+    series *s = heads[id];
+    heads[id] = NULL;
+    pthread_mutex_unlock(&lock);
+    free_series(s);
 }
 
 void ab_metrics_set(ab_metric_id id, const char *labels, double v)
@@ -260,10 +298,8 @@ char *ab_metrics_render(void)
         const metric_def *d = &DEFS[id];
         sb_printf(&sb, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name,
                   KIND_NAMES[d->kind]);
-        if (d->kind != KIND_HISTOGRAM && !heads[id] && d->kind == KIND_GAUGE) {
-            sb_printf(&sb, "%s 0\n", d->name);
-            continue;
-        }
+        /* a gauge nobody set (a database figure while the database is away) is absent:
+         * unknown, not 0 */
         for (series *s = heads[id]; s; s = s->next) {
             const char *sep = s->labels[0] ? "," : "";
             if (d->kind == KIND_HISTOGRAM) {
@@ -298,13 +334,7 @@ void ab_metrics_reset(void)
 {
     pthread_mutex_lock(&lock);
     for (int id = 0; id < AB_M__COUNT; id++) {
-        series *s = heads[id];
-        while (s) {
-            series *next = s->next;
-            free(s->labels);
-            free(s);
-            s = next;
-        }
+        free_series(heads[id]);
         heads[id] = NULL;
     }
     pthread_mutex_unlock(&lock);

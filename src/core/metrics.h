@@ -34,11 +34,19 @@ typedef enum {
     AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|adopted|duplicate|extra|unknown|
                                  * rejected} */
     AB_M_REPLICAS_ALIVE,        /* gauge  replicas sharing the bot's message rate */
+    AB_M_BUILD_INFO,            /* gauge {version, commit} = 1 */
+    AB_M_PROCESS_CPU_SECONDS,   /* counter  read from /proc at scrape time */
+    AB_M_PROCESS_RSS_BYTES,     /* gauge */
+    AB_M_PROCESS_OPEN_FDS,      /* gauge */
+    AB_M_PROCESS_START_SECONDS, /* gauge  Unix time the process started */
     AB_M__COUNT
 } ab_metric_id;
 
 /** Adds v to a counter (or sets nothing for other kinds). labels: `a="x",b="y"` or "". */
 void ab_metrics_add(ab_metric_id id, const char *labels, double v);
+/** Removes every series of a metric: a gauge whose source is gone (the database) is absent
+ *  rather than frozen at its last value. */
+void ab_metrics_clear(ab_metric_id id);
 /** Sets a gauge. */
 void ab_metrics_set(ab_metric_id id, const char *labels, double v);
 /** Records one observation into a histogram. */

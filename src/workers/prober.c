@@ -15,11 +15,26 @@
 
 #define PROBE_EVERY_MS 2000
 
+/* The gauges read from the database: absent, not frozen at their last value, while it does
+ * not answer. */
+static const ab_metric_id FROM_DATABASE[] = {
+    AB_M_INBOX_PENDING,         AB_M_INBOX_LAG_SECONDS, AB_M_OUTBOX_PENDING,
+    AB_M_OUTBOX_OLDEST_SECONDS, AB_M_JOBS_PENDING,      AB_M_JOBS_OLDEST_SECONDS,
+};
+
+static void forget_gauges(void)
+{
+    for (size_t i = 0; i < sizeof FROM_DATABASE / sizeof FROM_DATABASE[0]; i++)
+        ab_metrics_clear(FROM_DATABASE[i]);
+}
+
 static void probe(ab_app *app, ab_db *db)
 {
     int version = 0;
-    if (ab_migrate_current_version(db, &version) != AB_OK)
+    if (ab_migrate_current_version(db, &version) != AB_OK) {
+        forget_gauges();
         return;
+    }
     atomic_store(&app->schema_version, version);
     atomic_store(&app->db_seen_ms, ab_app_clock_ms());
     int64_t count = 0;
@@ -35,6 +50,8 @@ static void probe(ab_app *app, ab_db *db)
     if (ab_db_jobs_stats(db, &count, &age) == AB_OK) {
         ab_metrics_set(AB_M_JOBS_PENDING, "", (double)count);
         ab_metrics_set(AB_M_JOBS_OLDEST_SECONDS, "", age);
+    } else {
+        forget_gauges(); /* the database went away mid-probe */
     }
 }
 
@@ -43,8 +60,10 @@ void *ab_prober_main(void *arg)
     ab_app *app = arg;
     ab_db *db = NULL;
     while (atomic_load(&app->running)) {
-        if (!db && ab_db_connect(app->cfg->database_url, &db) != AB_OK)
+        if (!db && ab_db_connect(app->cfg->database_url, &db) != AB_OK) {
             db = NULL;
+            forget_gauges();
+        }
         if (db)
             probe(app, db);
         ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), PROBE_EVERY_MS);

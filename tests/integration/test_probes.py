@@ -5,6 +5,7 @@ queue, so a slow JWKS host plus a burst of junk callbacks failed readiness on ev
 and the ingress then stopped sending Telegram's webhooks too."""
 import json
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -85,6 +86,35 @@ class ProbesTest(h.IntegrationTestCase):
                             "VALUES (2, 1, 'message', '{}', now() + interval '1 hour')")
         h.wait_until(lambda: "avatarbot_inbox_pending 1" in svc.get("/metrics")[1],
                      timeout=h.scaled(5), message="the gauge refreshed")
+
+    def test_build_and_process_figures_and_no_frozen_gauges(self):
+        svc = self.start_service()
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=h.REPO_ROOT,
+                                capture_output=True, text=True).stdout.strip() or "unknown"
+        self.assertEqual(svc.metric("avatarbot_build_info", 'version="%s",commit="%s"'
+                                    % (h.run_avatarbot(["version"]).stdout.split()[-1],
+                                       commit)), 1)
+        self.assertGreater(svc.metric("process_resident_memory_bytes"), 1 << 20)
+        self.assertGreater(svc.metric("process_open_fds"), 3)
+        self.assertGreaterEqual(svc.metric("process_cpu_seconds_total"), 0)
+        self.assertLess(abs(svc.metric("process_start_time_seconds") - time.time()), 600)
+        self.assertEqual(svc.metric("avatarbot_inbox_pending"), 0)
+        # the database stops answering this service: its gauges go, rather than show old
+        # values as if they were current; they come back with it
+        dbname = self.db_url.rsplit("/", 1)[1].split("?")[0]
+        admin = h.pg_cluster().url
+        h.psql(admin, 'ALTER DATABASE "%s" ALLOW_CONNECTIONS false' % dbname)
+        try:
+            h.psql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = $1 AND pid <> pg_backend_pid()", dbname)
+            h.wait_until(lambda: svc.metric("avatarbot_inbox_pending") is None,
+                         timeout=h.scaled(10), message="the gauge to go")
+            self.assertIsNone(svc.metric("avatarbot_jobs_pending"))
+            self.assertIsNotNone(svc.metric("process_open_fds"))
+        finally:
+            h.psql(admin, 'ALTER DATABASE "%s" ALLOW_CONNECTIONS true' % dbname)
+        h.wait_until(lambda: svc.metric("avatarbot_inbox_pending") == 0, timeout=h.scaled(10),
+                     message="the gauge to come back")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ static void test_counter_and_labels(void **state)
         strstr(text, "avatarbot_http_requests_total{endpoint=\"/healthz\",code=\"200\"} 3\n"));
     assert_non_null(strstr(
         text, "avatarbot_http_requests_total{endpoint=\"/telegram/webhook\",code=\"401\"} 1\n"));
-    /* gauges without samples still render as 0 so dashboards have a series */
-    assert_non_null(strstr(text, "avatarbot_inbox_pending 0\n"));
+    /* a gauge without a sample is unknown: described, but no series (not a made-up 0) */
+    assert_non_null(strstr(text, "# TYPE avatarbot_inbox_pending gauge\n"));
+    assert_null(strstr(text, "\navatarbot_inbox_pending "));
     free(text);
 }
 
@@ -56,11 +57,14 @@ static void test_every_line_is_well_formed(void **state)
     char *text = ab_metrics_render();
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         if (line[0] == '#') {
+            /* ours, or Prometheus' standard process_* figures */
             assert_true(strncmp(line, "# HELP avatarbot_", 17) == 0 ||
-                        strncmp(line, "# TYPE avatarbot_", 17) == 0);
+                        strncmp(line, "# TYPE avatarbot_", 17) == 0 ||
+                        strncmp(line, "# HELP process_", 15) == 0 ||
+                        strncmp(line, "# TYPE process_", 15) == 0);
             continue;
         }
-        assert_true(strncmp(line, "avatarbot_", 10) == 0);
+        assert_true(strncmp(line, "avatarbot_", 10) == 0 || strncmp(line, "process_", 8) == 0);
         const char *space = strrchr(line, ' ');
         assert_non_null(space);
         char *end;
@@ -70,12 +74,29 @@ static void test_every_line_is_well_formed(void **state)
     free(text);
 }
 
+/* A cleared gauge is absent from the page, not 0: a figure nobody knows is not a zero. */
+static void test_cleared_gauge_is_absent(void **state)
+{
+    (void)state;
+    ab_metrics_reset();
+    ab_metrics_set(AB_M_INBOX_PENDING, "", 7);
+    char *text = ab_metrics_render();
+    assert_non_null(strstr(text, "\navatarbot_inbox_pending 7\n"));
+    free(text);
+    ab_metrics_clear(AB_M_INBOX_PENDING);
+    text = ab_metrics_render();
+    assert_null(strstr(text, "\navatarbot_inbox_pending "));
+    assert_non_null(strstr(text, "# TYPE avatarbot_inbox_pending gauge"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counter_and_labels),
         cmocka_unit_test(test_histogram),
         cmocka_unit_test(test_every_line_is_well_formed),
+        cmocka_unit_test(test_cleared_gauge_is_absent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
