@@ -126,6 +126,8 @@ static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t, const ch
             ctx->app->cfg->fal_simulate_seconds);
     return take_answer(ctx, t, t->app_id, nonce, &sub);
 }
+
+/* The dataset's photos come from object storage (fal/dataset.c reads through this). */
 static ab_err read_photo(void *storage, const char *key, unsigned char **data, size_t *len)
 {
     return ab_storage_get(storage, key, data, len);
