@@ -56,6 +56,7 @@ stop:
 bench: deps build
 	@bench/run.sh $(BUILD)
 
+# The layering (which folder of src/ may include which) is tests/lint/layers.txt.
 # The message catalogues are left as written: clang-format 14 counts UTF-8 bytes as columns and
 # splits Russian strings mid-phrase (and again on every run).
 FORMATTED = $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' | grep -v '^src/fsm/messages_[a-z][a-z]\.c$$')
@@ -64,6 +65,7 @@ lint:
 	clang-format --dry-run --Werror $(FORMATTED)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 -I src --suppress=missingIncludeSystem src
+	python3 tests/lint/layers.py --readme
 
 format:
 	clang-format -i $(FORMATTED)

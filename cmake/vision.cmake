@@ -99,7 +99,7 @@ set_target_properties(avatarbot_vision PROPERTIES CXX_STANDARD 17 CXX_STANDARD_R
 target_link_libraries(avatarbot_vision PRIVATE PkgConfig::AB_JPEG PkgConfig::AB_PNG
   PkgConfig::AB_EXIF OpenSSL::Crypto ${AB_OPENCV_dnn_LIB} ${AB_OPENCV_imgproc_LIB}
   ${AB_OPENCV_core_LIB} m)
-# The service loads the analysis as a module on the first photo (src/core/vision_module.c), so
+# The service loads the analysis as a module on the first photo (src/vision/loader.c), so
 # OpenCV's ~10 MB of library pages and the network are not resident in a replica that has no
 # photo to check. The module is the static library's objects, whole.
 add_library(avatarbot_vision_module MODULE ${AB_VISION_ROOT}/src/vision/module.c)

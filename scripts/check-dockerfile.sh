@@ -28,7 +28,7 @@
 #  * the image, as its USER, on a read-only root with a tmpfs /tmp (as deploy/kubernetes runs
 #    it): ENTRYPOINT version and --help, ENTRYPOINT+CMD starts (and stops on missing config),
 #    ldd and LD_BIND_NOW=1 ldd -r of the binary and avatarbot-vision.so, the module and the
-#    face model where src/core/vision_module.c and src/core/config.c look for them (model's
+#    face model where src/vision/loader.c and src/core/config.c look for them (model's
 #    SHA-256 as pinned in cmake/vision.cmake), a probe that dlopens the module the way the
 #    service does, loads the model and finds the face in a real portrait (grace_hopper.jpg from
 #    python-matplotlib-data), and the HEALTHCHECK command against a stub /healthz.
@@ -762,7 +762,7 @@ if [ "$abort" = 0 ]; then
     img_bytes=$(du -sx --block-size=1 "$img" | cut -f1)
     img_apparent=$(du -sx --apparent-size --block-size=1 "$img" | cut -f1)
 
-    # the probe: dlopen the module the way src/core/vision_module.c does, load the model,
+    # the probe: dlopen the module the way src/vision/loader.c does, load the model,
     # analyse a real portrait. Built in the first stage that has a C compiler.
     probe_built=0
     for i in $(seq 0 $((stage - 1))); do
@@ -771,7 +771,7 @@ if [ "$abort" = 0 ]; then
         mkdir -p "$r/tmp/dockerfile-check"
         cp -a "$here/src" "$r/tmp/dockerfile-check/"
         cat >"$r/tmp/dockerfile-check/probe.c" <<'EOF'
-/* dlopen avatarbot-vision.so as src/core/vision_module.c does, init the face model, analyse. */
+/* dlopen avatarbot-vision.so as src/vision/loader.c does, init the face model, analyse. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -877,7 +877,7 @@ EOF
 
     binary=$(as_user sh -c "command -v ${entrypoint[0]}" 2>/dev/null || true)
     [ -n "$binary" ] && pass "${entrypoint[0]} is on the PATH: $binary" || fail "${entrypoint[0]} is not on the image's PATH"
-    module_default=$(grep -o '"/[^"]*avatarbot-vision\.so"' "$here/src/core/vision_module.c" | tr -d '"' | head -n 1)
+    module_default=$(grep -o '"/[^"]*avatarbot-vision\.so"' "$here/src/vision/loader.c" | tr -d '"' | head -n 1)
     module=
     for cand in "$(dirname "${binary:-/nonexistent}")/avatarbot-vision.so" "$module_default"; do
         if as_user test -r "$cand"; then module=$cand; break; fi

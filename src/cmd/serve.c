@@ -26,7 +26,7 @@
 #include "db/migrate.h"
 #include "http/server.h"
 #include "storage/storage.h"
-#include "core/vision_module.h"
+#include "vision/loader.h"
 #include "workers/ratelimit.h"
 #include "workers/workers.h"
 

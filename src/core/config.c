@@ -1,6 +1,6 @@
 /* The configuration table and its validation. Adding a variable is adding a row. */
 #include "core/config.h"
-#include "storage/storage.h"
+#include "core/storage_url.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -214,7 +214,7 @@ static const char *check_value(validator v, const char *value)
         return NULL;
     }
     case V_STORAGE_URL:
-        return ab_storage_check_url(value);
+        return ab_storage_url_problem(value);
     case V_FAL_MODE:
         return strcmp(value, "live") == 0 || strcmp(value, "simulate") == 0
                    ? NULL
@@ -413,5 +413,18 @@ void ab_config_register_secrets(const ab_config *cfg)
                 ab_log_add_secret(value);
             }
         }
+    }
+}
+
+void ab_config_training_minutes(const ab_config *cfg, const char *training_type, int *min, int *max)
+{
+    bool style = training_type && strcmp(training_type, "style") == 0;
+    *min = style ? 5 : 3;
+    *max = style ? 30 : 15;
+    const char *over = cfg ? (style ? cfg->fal_style_minutes : cfg->fal_portrait_minutes) : NULL;
+    int a, b;
+    if (over && sscanf(over, "%d-%d", &a, &b) == 2 && a >= 1 && b >= a) {
+        *min = a;
+        *max = b;
     }
 }

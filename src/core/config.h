@@ -77,6 +77,12 @@ static inline bool ab_config_fal_simulated(const ab_config *cfg)
     return !cfg->fal_mode || cfg->fal_mode[0] != 'l';
 }
 
+/** Expected duration of a training run of a type ("portrait" | "style") in minutes (min and
+ *  max): FAL_PORTRAIT_MINUTES / FAL_STYLE_MINUTES, else the trainers' usual figures. cfg may be
+ *  NULL (the defaults). */
+void ab_config_training_minutes(const ab_config *cfg, const char *training_type, int *min,
+                                int *max);
+
 /** Reads a variable; lets tests supply their own environment. */
 typedef const char *(*ab_getenv_fn)(const char *name, void *ctx);
 

@@ -11,11 +11,14 @@ static const ab_db_stmt ENQUEUE = {
     " VALUES ($1, $2::bigint, $3::bigint, $4::bigint, coalesce($5::jsonb, '{}'))",
     5};
 
-ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
+ab_err ab_db_job_enqueue(ab_db *db, ab_job_kind kind, int64_t chat_id, int64_t user_id,
                          int64_t avatar_id, const char *payload_json)
 {
     char cid[24], uid[24], aid[24];
-    const char *params[] = {kind, chat_id ? ab_db_i64(cid, chat_id) : NULL,
+    const char *name = ab_job_kind_name(kind);
+    if (!name)
+        return AB_ERR_INTERNAL;
+    const char *params[] = {name, chat_id ? ab_db_i64(cid, chat_id) : NULL,
                             user_id ? ab_db_i64(uid, user_id) : NULL,
                             avatar_id ? ab_db_i64(aid, avatar_id) : NULL, payload_json};
     return ab_db_exec(db, &ENQUEUE, params, NULL);
@@ -34,7 +37,10 @@ ab_err ab_db_job_enqueue_spec(ab_db *db, const ab_job_spec *spec)
 {
     char cid[24], uid[24], aid[24], delay[32], max[24];
     snprintf(delay, sizeof delay, "%.3f", spec->delay_s);
-    const char *params[] = {spec->kind,
+    const char *name = ab_job_kind_name(spec->kind);
+    if (!name)
+        return AB_ERR_INTERNAL;
+    const char *params[] = {name,
                             spec->chat_id ? ab_db_i64(cid, spec->chat_id) : NULL,
                             spec->user_id ? ab_db_i64(uid, spec->user_id) : NULL,
                             spec->avatar_id ? ab_db_i64(aid, spec->avatar_id) : NULL,
@@ -71,7 +77,8 @@ ab_err ab_db_job_claim(ab_db *db, int lease_s, int per_user, ab_job *job, bool *
         return err;
     if (PQntuples(res) == 1) {
         job->id = ab_db_get_i64(res, 0, 0);
-        snprintf(job->kind, sizeof job->kind, "%s", PQgetvalue(res, 0, 1));
+        snprintf(job->kind_name, sizeof job->kind_name, "%s", PQgetvalue(res, 0, 1));
+        job->kind = ab_job_kind_parse(job->kind_name);
         job->chat_id = ab_db_get_i64(res, 0, 2);
         job->user_id = ab_db_get_i64(res, 0, 3);
         job->avatar_id = ab_db_get_i64(res, 0, 4);

@@ -7,11 +7,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/job_kind.h"
 #include "db/db.h"
 
 typedef struct {
     int64_t id, chat_id, user_id, avatar_id;
-    char kind[48];
+    ab_job_kind kind;           /* AB_JOB_KIND__COUNT: a kind this build does not know */
+    char kind_name[48];         /* as stored */
     char *payload;              /* malloc'd JSON text */
     int attempts, max_attempts; /* attempts count claims, so a crash counts too */
     int64_t claim;              /* the fence: this claim's number */
@@ -19,11 +21,11 @@ typedef struct {
 } ab_job;
 
 /** Queues a job (kind, JSON payload) for the job runners. */
-ab_err ab_db_job_enqueue(ab_db *db, const char *kind, int64_t chat_id, int64_t user_id,
+ab_err ab_db_job_enqueue(ab_db *db, ab_job_kind kind, int64_t chat_id, int64_t user_id,
                          int64_t avatar_id, const char *payload_json);
 /** A job with the less common options. */
 typedef struct {
-    const char *kind;
+    ab_job_kind kind;
     int64_t chat_id, user_id, avatar_id;
     const char *payload_json;
     double delay_s;        /* not before now + delay_s */

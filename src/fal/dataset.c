@@ -3,8 +3,10 @@
  * Why it works this way. A dataset is up to AB_DATASET_MAX_INPUT_BYTES of photos, and the ZIP
  * is about as large (entries are STORED: JPEG and PNG do not compress, and storing costs no
  * CPU), far more than a replica's memory, so neither the photos nor the ZIP may be held whole.
- * The ZIP goes to disk (TMPDIR, an emptyDir in Kubernetes) and from there to storage piecewise
- * (ab_storage_put_file: an S3 multipart upload, one part in memory). For the photos, libzip
+ * The ZIP goes to disk (TMPDIR, an emptyDir in Kubernetes); the caller sends it on from there
+ * piecewise (the training job: ab_storage_put_file, an S3 multipart upload, one part in
+ * memory). Photos come through the caller's reader, so this file knows nothing of storage.
+ * For the photos, libzip
  * reads an entry's source only inside zip_close, which gave three options:
  *
  *   1. Fetch every photo and add it from a zip_source_buffer with freep=1. Simple, but every
@@ -14,10 +16,9 @@
  *      rewrites the whole archive at each close (every earlier entry is copied again into a
  *      fresh buffer), so the cost is quadratic and each commit still holds two ZIPs.
  *   3. (chosen) Add each photo from a zip_source_function whose callback fetches the object
- *      from storage when libzip first asks for it (STAT or OPEN, which zip_close does for one
- *      entry right before copying it, in index order) and frees it at CLOSE. Peak = one
- *      photo (and libzip's copy buffer). The build counts the photos held at once and logs the
- * maximum
+ *      (through the reader) when libzip first asks for it (STAT or OPEN, which zip_close does for
+ * one entry right before copying it, in index order) and frees it at CLOSE. Peak = one photo (and
+ * libzip's copy buffer). The build counts the photos held at once and logs the maximum
  *      ("photos_held_max"); the unit tests check that it is 1.
  *
  * The archive itself is written through a second zip_source_function, a write-capable sink over
@@ -25,10 +26,10 @@
  * crash), rather than zip_open on a path: libzip would write PATH.XXXXXX and rename it, a named
  * file to clean up on every way out. The committed file's descriptor goes to the caller.
  *
- * Because the downloads happen inside zip_close, a storage failure surfaces as a failed
- * zip_close; the callback keeps the first ab_err so that the caller gets the storage's code
+ * Because the reads happen inside zip_close, a read failure surfaces as a failed zip_close;
+ * the callback keeps the first ab_err so that the caller gets the reader's code
  * (AB_ERR_NOT_FOUND, retryable AB_ERR_HTTP / AB_ERR_TIMEOUT, ...) rather than a libzip one.
- * The input cap is checked as photos arrive (storage has no size query), so a refused dataset
+ * The input cap is checked as photos arrive (a reader has no size query), so a refused dataset
  * may have cost up to the cap in memory and transfer before the refusal.
  *
  * Determinism: every entry gets the same modification time, 2000-01-01 12:00:00. libzip turns
@@ -71,13 +72,13 @@ ab_err ab_dataset_check_name(const char *name)
 /* ---- one build ---------------------------------------------------------------------------- */
 
 typedef struct {
-    ab_storage *storage;
+    const ab_dataset_reader *reader;
     size_t max_input;
     size_t total_input; /* bytes of photos fetched (first fetch of each) */
     size_t held;        /* photos in memory now */
     size_t held_max;
     time_t mtime;
-    ab_err err; /* first failure of a photo source (storage, cap) */
+    ab_err err; /* first failure of a photo source (reader, cap) */
 } build;
 
 /* ---- photo sources: fetched lazily, freed as soon as libzip has copied them --------------- */
@@ -117,7 +118,7 @@ static int photo_fetch(photo_src *p)
     build *b = p->b;
     unsigned char *data = NULL;
     size_t len = 0;
-    ab_err err = ab_storage_get(b->storage, p->key, &data, &len);
+    ab_err err = b->reader->read(b->reader->ctx, p->key, &data, &len);
     if (err != AB_OK) {
         AB_WARN("dataset: photo read failed", "{s:s,s:s}", "key", p->key, "error",
                 ab_err_name(err));
@@ -364,8 +365,8 @@ static time_t dataset_mtime(void)
 static ab_err check_entries(const ab_dataset_entry *entries, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (ab_storage_check_key(entries[i].key) != AB_OK) {
-            AB_WARN("dataset: refused photo key", "{s:I}", "index", (json_int_t)i);
+        if (!entries[i].key) {
+            AB_WARN("dataset: photo without a key", "{s:I}", "index", (json_int_t)i);
             return AB_ERR_INVALID;
         }
         if (ab_dataset_check_name(entries[i].name) != AB_OK) {
@@ -415,21 +416,21 @@ static ab_err add_photos(zip_t *za, const ab_dataset_entry *entries, photo_src *
     return AB_OK;
 }
 
-ab_err ab_dataset_build_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+ab_err ab_dataset_build_zip(const ab_dataset_reader *r, const ab_dataset_entry *entries, size_t n,
                             size_t max_input, int *fd, size_t *zip_len)
 {
     if (fd)
         *fd = -1;
     if (zip_len)
         *zip_len = 0;
-    if (!s || !entries || n == 0 || !fd || !zip_len)
+    if (!r || !r->read || !entries || n == 0 || !fd || !zip_len)
         return AB_ERR_INVALID;
     ab_err err = check_entries(entries, n);
     if (err != AB_OK)
         return err;
 
     build b = {
-        .storage = s,
+        .reader = r,
         .max_input = max_input ? max_input : AB_DATASET_MAX_INPUT_BYTES,
         .mtime = dataset_mtime(),
         .err = AB_OK,
@@ -498,22 +499,5 @@ out:
         zip_error_fini(&photos[i].zerr);
     }
     free(photos);
-    return err;
-}
-
-ab_err ab_dataset_store_zip(ab_storage *s, const ab_dataset_entry *entries, size_t n,
-                            const char *key, size_t *zip_len)
-{
-    int fd = -1;
-    size_t len = 0;
-    if (zip_len)
-        *zip_len = 0;
-    ab_err err = ab_dataset_build_zip(s, entries, n, 0, &fd, &len);
-    if (err == AB_OK)
-        err = ab_storage_put_file(s, key, fd, len, "application/zip");
-    if (fd >= 0)
-        close(fd);
-    if (err == AB_OK && zip_len)
-        *zip_len = len;
     return err;
 }

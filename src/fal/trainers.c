@@ -40,20 +40,6 @@ const ab_trainer *ab_trainer_for_type(const ab_config *cfg, const char *training
     return NULL;
 }
 
-void ab_trainer_expected_minutes(const ab_config *cfg, const char *training_type, int *min,
-                                 int *max)
-{
-    bool style = training_type && strcmp(training_type, "style") == 0;
-    *min = style ? 5 : 3;
-    *max = style ? 30 : 15;
-    const char *over = cfg ? (style ? cfg->fal_style_minutes : cfg->fal_portrait_minutes) : NULL;
-    int a, b;
-    if (over && sscanf(over, "%d-%d", &a, &b) == 2 && a >= 1 && b >= a) {
-        *min = a;
-        *max = b;
-    }
-}
-
 void ab_trainer_trigger(long long avatar_id, char out[32])
 {
     char digits[24];

@@ -28,9 +28,6 @@ typedef struct {
 const ab_trainer *ab_trainer_for_type(const ab_config *cfg, const char *training_type);
 /** The trainer with this app id, or NULL. */
 const ab_trainer *ab_trainer_by_app(const char *app_id);
-/** Expected duration of a run in minutes (min and max), configuration first. */
-void ab_trainer_expected_minutes(const ab_config *cfg, const char *training_type, int *min,
-                                 int *max);
 /**
  * The input JSON (new reference, NULL on out of memory): the trainer's defaults, the
  * operator's overrides (FAL_PORTRAIT_INPUT / FAL_STYLE_INPUT), then the per-avatar fields

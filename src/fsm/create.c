@@ -134,9 +134,9 @@ ab_err ab_h_name_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
         ab_fx_goto(fx, AB_ST_SELECTING_GENDER); /* data lost somehow: ask again */
         return ab_h_choose_gender(ctx, fx);
     }
-    ab_err err = ab_fx_op(fx, json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "avatar_create", "name",
-                                        name, "gender", gender, "training_type", chosen_type(ctx),
-                                        "bind", "avatar_id"));
+    ab_fx_avatar_create create = {
+        .name = name, .gender = gender, .training_type = chosen_type(ctx), .bind = "avatar_id"};
+    ab_err err = ab_fx_avatar_create_add(fx, &create);
     if (err != AB_OK)
         return err;
     fx->data = json_object(); /* the runner adds the new avatar_id */

@@ -94,8 +94,9 @@ ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
                                   int edit);
 struct ab_config;
-/** The training settings (FAL mode, trainers, expected durations) handlers use; set once at
- *  start-up, NULL (defaults, simulated) until then. */
+/** The training settings: the expected durations handlers show, the FAL mode and trainers the
+ *  step runner applies a training start with. Set once at start-up, NULL (defaults, simulated)
+ *  until then. */
 void ab_fsm_configure(const struct ab_config *cfg);
 const struct ab_config *ab_fsm_config(void);
 

@@ -70,8 +70,7 @@ ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
         ab_fx_goto(fx, ctx->state);
         return show_rename_prompt(ctx, fx, a, reason, 0);
     }
-    ab_err err = ab_fx_op(fx, json_pack("{s:s,s:I,s:s}", "op", "avatar_rename", "avatar_id",
-                                        (json_int_t)a->id, "name", name));
+    ab_err err = ab_fx_avatar_rename_add(fx, a->id, name);
     if (err != AB_OK)
         return err;
     ab_avatar renamed = *a;
@@ -116,15 +115,8 @@ ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
     const ab_avatar *a = deletable_avatar(ctx, fx, &err);
     if (!a)
         return err;
-    err =
-        ab_fx_op(fx, json_pack("{s:s,s:I}", "op", "avatar_delete", "avatar_id", (json_int_t)a->id));
-    /* stored photos and datasets go in the background: a job deletes the avatar's prefix */
-    if (err == AB_OK) {
-        char prefix[96];
-        snprintf(prefix, sizeof prefix, "avatars/%lld/%lld/", (long long)ctx->user_id,
-                 (long long)a->id);
-        err = ab_fx_job(fx, "storage.delete_prefix", 0, json_pack("{s:s}", "prefix", prefix));
-    }
+    /* the step runner queues the job that deletes its stored photos and datasets */
+    err = ab_fx_avatar_delete_add(fx, a->id);
     if (err != AB_OK)
         return err;
     /* the gallery as it will be once the delete is committed */

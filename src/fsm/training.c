@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fal/trainers.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
 #include "fsm/training_text.h"
@@ -58,7 +57,7 @@ ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const a
                                   int edit)
 {
     int lo, hi;
-    ab_trainer_expected_minutes(g_cfg, a->training_type, &lo, &hi);
+    ab_config_training_minutes(g_cfg, a->training_type, &lo, &hi);
     char text[1024];
     snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_CONFIRM_TRAINING), a->name,
              ab_fsm_text(ctx, strcmp(a->training_type, "style") == 0 ? AB_MSG_TYPE_STYLE
@@ -89,16 +88,11 @@ ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
     const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
     if (!a || !check_startable(ctx, fx, a, &err))
         return err;
-    const ab_trainer *t = ab_trainer_for_type(g_cfg, a->training_type);
-    if (!t)
-        return AB_ERR_INTERNAL;
-    char trigger[32];
-    ab_trainer_trigger((long long)a->id, trigger);
-    const char *mode = g_cfg && !ab_config_fal_simulated(g_cfg) ? "live" : "simulate";
-    err = ab_fx_op(fx, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:I}", "op", "training_start",
-                                 "avatar_id", (json_int_t)a->id, "mode", mode, "app_id", t->app_id,
-                                 "trigger", trigger, "training_type", a->training_type,
-                                 "message_id", (json_int_t)(ctx->upd ? ctx->upd->message_id : 0)));
+    /* the step runner picks the trainer and the mode from the configuration */
+    ab_fx_training_start start = {.avatar_id = a->id,
+                                  .training_type = a->training_type,
+                                  .message_id = ctx->upd ? ctx->upd->message_id : 0};
+    err = ab_fx_training_start_add(fx, &start);
     if (err != AB_OK)
         return err;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
@@ -117,7 +111,7 @@ ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)
     ab_fx_goto(fx, ctx->state);
     if (strcmp(a->status, "training") != 0)
         return ab_fsm_notice(ctx, fx, AB_MSG_TRAINING_NOT_RUNNING);
-    err =
-        ab_fx_job(fx, "training.cancel", a->id, json_pack("{s:I}", "avatar_id", (json_int_t)a->id));
+    err = ab_fx_job_add(fx, AB_JOB_KIND_TRAINING_CANCEL, a->id,
+                        json_pack("{s:I}", "avatar_id", (json_int_t)a->id));
     return err == AB_OK ? ab_fsm_notice(ctx, fx, AB_MSG_TRAINING_CANCELLING) : err;
 }

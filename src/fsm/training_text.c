@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "fal/trainers.h"
 #include "fsm/event.h"
 #include "telegram/keyboard.h"
 
@@ -51,7 +50,7 @@ int ab_training_minutes_left(const ab_config *cfg, const char *training_type, in
                              double running_s)
 {
     int lo, hi;
-    ab_trainer_expected_minutes(cfg, training_type, &lo, &hi);
+    ab_config_training_minutes(cfg, training_type, &lo, &hi);
     double expected_s = (lo + hi) / 2.0 * 60.0;
     double left_s;
     if (percent >= 5 && running_s > 0)

@@ -149,8 +149,7 @@ ab_err ab_h_photo_delete(const ab_fsm_ctx *ctx, ab_effects *fx)
             found = i;
     if (found < 0) /* another avatar's, another user's, or already gone */
         return ab_fsm_notice(ctx, fx, AB_MSG_PHOTO_NOT_FOUND);
-    err = ab_fx_op(fx,
-                   json_pack("{s:s,s:I}", "op", "photo_delete", "photo_id", (json_int_t)ctx->arg));
+    err = ab_fx_photo_delete_add(fx, ctx->arg);
     if (err == AB_OK)
         err = ab_fsm_notice(ctx, fx, AB_MSG_PHOTO_DELETED);
     if (err != AB_OK)
@@ -253,10 +252,14 @@ ab_err ab_h_photo_received(const ab_fsm_ctx *ctx, ab_effects *fx)
         snprintf(group, sizeof group, "single:%lld", (long long)ctx->upd->update_id);
     /* the runner records the photo, opens the batch (sending this status message when the
      * batch is new) and queues the ingest job */
-    json_t *op = json_pack("{s:s,s:I,s:s,s:s?,s:s,s:I,s:i,s:i,s:s,s:s}", "op", "photo_create",
-                           "avatar_id", (json_int_t)a->id, "file_id", f.file_id, "file_unique_id",
-                           f.file_unique_id, "mime_type", f.mime, "file_size", (json_int_t)f.size,
-                           "width", f.width, "height", f.height, "media_group_id", group,
-                           "status_text", ab_fsm_text(ctx, AB_MSG_PHOTO_CHECKING));
-    return ab_fx_op(fx, op);
+    ab_fx_photo_create photo = {.avatar_id = a->id,
+                                .file_id = f.file_id,
+                                .file_unique_id = f.file_unique_id,
+                                .mime_type = f.mime,
+                                .media_group_id = group,
+                                .file_size = f.size,
+                                .width = f.width,
+                                .height = f.height,
+                                .status_text = ab_fsm_text(ctx, AB_MSG_PHOTO_CHECKING)};
+    return ab_fx_photo_create_add(fx, &photo);
 }

@@ -85,7 +85,8 @@ static ab_err webhook_tx(ab_db *db, void *arg)
         return AB_OK;
     char dedup[200];
     snprintf(dedup, sizeof dedup, "finish:%s", w->request_id);
-    ab_job_spec spec = {.kind = "training.finish", .payload_json = w->finish, .dedup_key = dedup};
+    ab_job_spec spec = {
+        .kind = AB_JOB_KIND_TRAINING_FINISH, .payload_json = w->finish, .dedup_key = dedup};
     return ab_db_job_enqueue_spec(db, &spec);
 }
 

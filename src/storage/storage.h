@@ -64,8 +64,6 @@ struct ab_config;
 ab_err ab_storage_open_configured(const struct ab_config *cfg, ab_storage **out, char *why,
                                   size_t why_len);
 
-/** Checks a STORAGE_URL; NULL when it is usable, else the reason (a static string). */
-const char *ab_storage_check_url(const char *url);
 /** AB_OK when key is acceptable as an object key (rules above), else AB_ERR_INVALID. */
 ab_err ab_storage_check_key(const char *key);
 /** True for errors worth retrying later with back-off (AB_ERR_HTTP, AB_ERR_TIMEOUT). */

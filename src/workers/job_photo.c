@@ -14,9 +14,10 @@
 #include "db/photos.h"
 #include "fsm/event.h"
 #include "fsm/messages.h"
+#include "storage/keys.h"
 #include "telegram/keyboard.h"
 #include "telegram/botapi.h"
-#include "core/vision_module.h"
+#include "vision/loader.h"
 #include "workers/jobs.h"
 
 #define MAX_BYTES (10u * 1024 * 1024)
@@ -271,10 +272,13 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     }
 
     /* accepted: the original goes to storage first, then the row points at it */
-    char key[128];
-    snprintf(key, sizeof key, "avatars/%lld/%lld/%lld.%s", (long long)info.user_id,
-             (long long)info.avatar_id, (long long)info.id,
-             a.format == AB_VISION_FORMAT_PNG ? "png" : "jpg");
+    char key[AB_KEY_MAX];
+    if (!ab_key_photo(key, sizeof key, info.user_id, info.avatar_id, info.id,
+                      a.format == AB_VISION_FORMAT_PNG)) {
+        free(bytes);
+        snprintf(ctx->error, sizeof ctx->error, "photo key too long");
+        return AB_JOB_FAIL;
+    }
     err = ab_storage_put(ctx->storage, key, bytes, len, v.mime_type);
     free(bytes);
     if (err != AB_OK) {

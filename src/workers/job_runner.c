@@ -45,10 +45,10 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
 {
     ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .tg = tg, .http = http, .job = job};
     ctx.payload = json_loads(job->payload, 0, NULL);
-    const ab_job_kind *kind = ab_job_kind_find(job->kind);
+    const ab_job_handler *kind = ab_job_handler_for(job->kind);
     ab_job_outcome outcome;
     if (!kind) {
-        snprintf(ctx.error, sizeof ctx.error, "unknown job kind %s", job->kind);
+        snprintf(ctx.error, sizeof ctx.error, "unknown job kind %s", job->kind_name);
         outcome = AB_JOB_FAIL;
     } else if (!ctx.payload) {
         snprintf(ctx.error, sizeof ctx.error, "payload is not JSON");
@@ -72,13 +72,13 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
         break;
     case AB_JOB_DONE:
         err = ab_db_job_done(db, job);
-        AB_DEBUG("job done", "{s:I,s:s}", "job_id", (json_int_t)job->id, "kind", job->kind);
+        AB_DEBUG("job done", "{s:I,s:s}", "job_id", (json_int_t)job->id, "kind", job->kind_name);
         break;
     case AB_JOB_RETRY: {
         double delay = backoff_s(job->attempts);
         err = ab_db_job_retry(db, job, delay, ctx.error);
         AB_WARN("job failed, will retry", "{s:I,s:s,s:i,s:s,s:f}", "job_id", (json_int_t)job->id,
-                "kind", job->kind, "attempts", job->attempts, "error", ctx.error, "retry_in_s",
+                "kind", job->kind_name, "attempts", job->attempts, "error", ctx.error, "retry_in_s",
                 delay);
         break;
     }
@@ -88,20 +88,20 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
         if (err == AB_OK && kind && kind->give_up && ctx.payload)
             kind->give_up(&ctx);
         AB_ERROR("job given up", "{s:I,s:s,s:i,s:s}", "job_id", (json_int_t)job->id, "kind",
-                 job->kind, "attempts", job->attempts, "error", ctx.error);
+                 job->kind_name, "attempts", job->attempts, "error", ctx.error);
         break;
     }
     json_decref(ctx.payload);
     if (err == AB_ERR_CONFLICT)
         AB_WARN("job lease lost before it ended: its outcome is dropped, another runner has it",
-                "{s:I,s:s,s:I}", "job_id", (json_int_t)job->id, "kind", job->kind, "claim",
+                "{s:I,s:s,s:I}", "job_id", (json_int_t)job->id, "kind", job->kind_name, "claim",
                 (json_int_t)job->claim);
     static const char *const RESULT[] = {[AB_JOB_DONE] = "done",
                                          [AB_JOB_RETRY] = "retry",
                                          [AB_JOB_FAIL] = "dead",
                                          [AB_JOB_AGAIN] = "again"};
     char labels[96];
-    snprintf(labels, sizeof labels, "kind=\"%.48s\",result=\"%s\"", job->kind,
+    snprintf(labels, sizeof labels, "kind=\"%.48s\",result=\"%s\"", job->kind_name,
              err == AB_ERR_CONFLICT ? "lease_lost" : RESULT[outcome]);
     ab_metrics_add(AB_M_JOBS_FINISHED, labels, 1);
 }

@@ -1,17 +1,17 @@
 /* Storage clean-up jobs: removing what a deleted avatar left in object storage. Deleting is
  * idempotent, so a retried job simply finishes the work. */
 #include <stdio.h>
-#include <string.h>
 
 #include "core/json.h"
 #include "core/log.h"
+#include "storage/keys.h"
 #include "workers/jobs.h"
 
 ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx)
 {
     const char *prefix = ab_json_nonempty(ctx->payload, "prefix");
     /* only ever an avatar's own folder: never the bucket, never someone's whole tree */
-    if (!prefix || strncmp(prefix, "avatars/", 8) != 0 || prefix[strlen(prefix) - 1] != '/') {
+    if (!ab_key_is_avatar_prefix(prefix)) {
         snprintf(ctx->error, sizeof ctx->error, "refusing to delete prefix %s",
                  prefix ? prefix : "(none)");
         return AB_JOB_FAIL;
@@ -29,7 +29,7 @@ ab_job_outcome ab_job_storage_delete_prefix(ab_job_ctx *ctx)
 ab_job_outcome ab_job_storage_delete_key(ab_job_ctx *ctx)
 {
     const char *key = ab_json_nonempty(ctx->payload, "key");
-    if (!key || strncmp(key, "avatars/", 8) != 0) {
+    if (!ab_key_is_avatar_object(key)) {
         snprintf(ctx->error, sizeof ctx->error, "refusing to delete key %s", key ? key : "(none)");
         return AB_JOB_FAIL;
     }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -26,6 +27,7 @@
 #include "fal/queue.h"
 #include "fal/trainers.h"
 #include "fsm/training_text.h"
+#include "storage/keys.h"
 #include "workers/fal_once.h"
 #include "workers/training_run.h"
 
@@ -43,7 +45,7 @@ static ab_err queue_poll(ab_job_ctx *ctx, const ab_training *t, const char *requ
     char payload[64], dedup[200];
     snprintf(payload, sizeof payload, "{\"avatar_id\":%lld}", (long long)t->avatar_id);
     snprintf(dedup, sizeof dedup, "poll:%s", request_id);
-    ab_job_spec spec = {.kind = "training.poll",
+    ab_job_spec spec = {.kind = AB_JOB_KIND_TRAINING_POLL,
                         .chat_id = t->chat_id,
                         .user_id = t->user_id,
                         .avatar_id = t->avatar_id,
@@ -124,6 +126,28 @@ static ab_job_outcome submit_simulated(ab_job_ctx *ctx, ab_training *t, const ch
             ctx->app->cfg->fal_simulate_seconds);
     return take_answer(ctx, t, t->app_id, nonce, &sub);
 }
+
+/* The dataset's photos come from object storage (fal/dataset.c reads through this). */
+static ab_err read_photo(void *storage, const char *key, unsigned char **data, size_t *len)
+{
+    return ab_storage_get(storage, key, data, len);
+}
+
+ab_err ab_training_dataset_store(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                                 const char *key, size_t *zip_len)
+{
+    ab_dataset_reader reader = {read_photo, s};
+    int fd = -1;
+    ab_err err = ab_dataset_build_zip(&reader, entries, n, 0, &fd, zip_len);
+    if (err == AB_OK)
+        err = ab_storage_put_file(s, key, fd, *zip_len, "application/zip");
+    if (fd >= 0)
+        close(fd);
+    if (err != AB_OK)
+        *zip_len = 0;
+    return err;
+}
+
 /* The dataset ZIP of the avatar's valid photos, stored as key; *url its presigned GET URL. */
 static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, size_t key_len,
                             char **url)
@@ -147,9 +171,11 @@ static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, si
         entries[i].name = names[i];
     }
     size_t zip_len = 0;
-    snprintf(key, key_len, "avatars/%lld/%lld/dataset-%lld.zip", (long long)t->user_id,
-             (long long)t->avatar_id, (long long)t->batch_id);
-    err = n < 10 ? AB_ERR_INVALID : ab_dataset_store_zip(ctx->storage, entries, n, key, &zip_len);
+    if (!ab_key_dataset(key, key_len, t->user_id, t->avatar_id, t->batch_id))
+        err = AB_ERR_INTERNAL;
+    else
+        err = n < 10 ? AB_ERR_INVALID
+                     : ab_training_dataset_store(ctx->storage, entries, n, key, &zip_len);
     if (err == AB_OK) {
         int ttl = ctx->app->cfg->presigned_url_ttl_s;
         err = ab_storage_presign_get(

@@ -33,11 +33,11 @@ static ab_err poll_job(ab_job_ctx *ctx, const ab_training *t, double delay_s, bo
     char payload[96], dedup[200];
     snprintf(payload, sizeof payload, "{\"avatar_id\":%lld%s}", (long long)t->avatar_id,
              handover ? ",\"handover\":true" : "");
-    if (handover || strcmp(ctx->job->kind, "training.poll") == 0)
+    if (handover || ctx->job->kind == AB_JOB_KIND_TRAINING_POLL)
         snprintf(dedup, sizeof dedup, "poll-after:%lld", (long long)ctx->job->id);
     else
         snprintf(dedup, sizeof dedup, "poll:%s", t->request_id);
-    ab_job_spec spec = {.kind = "training.poll",
+    ab_job_spec spec = {.kind = AB_JOB_KIND_TRAINING_POLL,
                         .chat_id = t->chat_id,
                         .user_id = t->user_id,
                         .avatar_id = t->avatar_id,
@@ -79,27 +79,27 @@ static ab_err hand_over(ab_job_ctx *ctx, ab_training *t)
 
 static ab_err avatar_give_up(ab_job_ctx *ctx, ab_training *t)
 {
-    const char *kind = ctx->job->kind;
-    bool cancel = strcmp(kind, "training.cancel") == 0;
+    ab_job_kind kind = ctx->job->kind;
+    bool cancel = kind == AB_JOB_KIND_TRAINING_CANCEL;
     if (cancel && pre_submit(t)) {
         /* as the cancel job would: a request that shows up later finds the run ended and is
          * cancelled at FAL as an extra */
         ab_run_end_now(ctx, t, AB_RUN_CANCELLED, NULL, AB_MSG__COUNT, ctx->error);
         return AB_OK;
     }
-    if (is(t, "preparing") && strcmp(kind, "training.submit") == 0) {
+    if (is(t, "preparing") && kind == AB_JOB_KIND_TRAINING_SUBMIT) {
         /* nothing was sent: the user hears that it did not start, the avatar is ready */
         ab_run_end_from(ctx, t, "preparing", AB_RUN_REFUSED, NULL, AB_MSG_REASON_FAL_UNAVAILABLE,
                         ctx->error);
         return AB_OK;
     }
     if (pre_submit(t))
-        return strcmp(kind, "training.submit") == 0 ? hand_over(ctx, t) : AB_OK;
+        return kind == AB_JOB_KIND_TRAINING_SUBMIT ? hand_over(ctx, t) : AB_OK;
     if (cancel)
         ab_run_stopping(ctx, t, "user", ctx->error); /* the poll asks FAL again each round */
     return poll_job(ctx, t,
-                    strcmp(kind, "training.poll") == 0 ? POLL_AGAIN_AFTER_GIVE_UP_S
-                                                       : ctx->app->cfg->fal_poll_seconds,
+                    kind == AB_JOB_KIND_TRAINING_POLL ? POLL_AGAIN_AFTER_GIVE_UP_S
+                                                      : ctx->app->cfg->fal_poll_seconds,
                     false);
 }
 
@@ -129,17 +129,17 @@ void ab_job_training_give_up(ab_job_ctx *ctx)
     int64_t avatar_id = 0;
     ab_training t;
     ab_err err = AB_OK;
-    if (strcmp(ctx->job->kind, "training.finish") == 0 && request_id)
+    if (ctx->job->kind == AB_JOB_KIND_TRAINING_FINISH && request_id)
         finish_give_up(ctx, request_id);
     else if (ab_json_i64(ctx->payload, "avatar_id", &avatar_id) &&
              (err = ab_db_training_open(ctx->db, avatar_id, &t)) == AB_OK)
         err = avatar_give_up(ctx, &t);
     if (err != AB_OK && err != AB_ERR_NOT_FOUND)
         AB_ERROR("a given-up training job left its run as it was", "{s:I,s:s,s:s}", "job_id",
-                 (json_int_t)ctx->job->id, "kind", ctx->job->kind, "error", ab_err_name(err));
+                 (json_int_t)ctx->job->id, "kind", ctx->job->kind_name, "error", ab_err_name(err));
     else
         AB_WARN("training job given up: run handed on", "{s:I,s:s,s:I}", "job_id",
-                (json_int_t)ctx->job->id, "kind", ctx->job->kind, "avatar_id",
+                (json_int_t)ctx->job->id, "kind", ctx->job->kind_name, "avatar_id",
                 (json_int_t)avatar_id);
     snprintf(ctx->error, sizeof ctx->error, "%s", error);
 }

@@ -26,7 +26,7 @@
 static int time_percent(const ab_config *cfg, const char *type, double running_s)
 {
     int lo, hi;
-    ab_trainer_expected_minutes(cfg, type, &lo, &hi);
+    ab_config_training_minutes(cfg, type, &lo, &hi);
     double pct = running_s > 0 ? running_s / ((lo + hi) / 2.0 * 60.0) * 100.0 : 0;
     return pct > 95 ? 95 : (int)pct;
 }

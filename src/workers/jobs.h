@@ -9,6 +9,7 @@
 #include "core/http_client.h"
 #include "db/db.h"
 #include "db/jobs.h"
+#include "fal/dataset.h"
 #include "storage/storage.h"
 
 typedef enum {
@@ -36,13 +37,12 @@ typedef ab_job_outcome (*ab_job_fn)(ab_job_ctx *ctx);
 typedef void (*ab_job_give_up_fn)(ab_job_ctx *ctx);
 
 typedef struct {
-    const char *kind;
     ab_job_fn run;
     ab_job_give_up_fn give_up; /* NULL: nothing to tell anyone */
-} ab_job_kind;
+} ab_job_handler;
 
-/** The row of a job kind, or NULL for a kind this build does not know. */
-const ab_job_kind *ab_job_kind_find(const char *kind);
+/** The row of a job kind (core/job_kind.h), or NULL for a kind this build does not know. */
+const ab_job_handler *ab_job_handler_for(ab_job_kind kind);
 
 /* The leases of the jobs this process runs (job_leases.c): a runner holds its job's lease
  * while it runs, and the janitor renews every held lease. */
@@ -62,6 +62,11 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx);
  * submitted again while FAL may be training it), and the user told (job_training_give_up.c). */
 void ab_job_training_give_up(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx);
+/** What training.submit stores: the dataset ZIP of the photos (entries' keys are storage keys,
+ *  read from s) built in a temporary file, then stored as key (ab_storage_put_file). *zip_len
+ *  is the stored size, 0 on failure. Errors: those of ab_dataset_build_zip and the put. */
+ab_err ab_training_dataset_store(ab_storage *s, const ab_dataset_entry *entries, size_t n,
+                                 const char *key, size_t *zip_len);
 
 /** Thread body of a job runner. */
 void *ab_job_runner_main(void *app);

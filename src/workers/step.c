@@ -12,12 +12,11 @@
 #include "db/avatars.h"
 #include "db/chat.h"
 #include "db/inbox.h"
-#include "db/jobs.h"
-#include "db/photos.h"
-#include "db/training.h"
 #include "db/outbox.h"
+#include "db/photos.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
+#include "workers/effects_apply.h"
 #include "workers/workers.h"
 
 #define MAX_ATTEMPTS 3
@@ -29,174 +28,14 @@ typedef struct {
     char error[256];
     ab_update upd; /* parsed in the transaction; kept for the failure path */
     int parsed;
-    bool calls, jobs; /* what the committed step wrote */
-    int created_portrait, created_style, deleted;
-    int trainings_started;
-    char training_type[12], training_mode[10];
+    bool calls;              /* what the committed step wrote */
+    ab_fx_apply_ctx applied; /* what its effects did (jobs queued, avatars created, ...) */
 } step_ctx;
-
-/* A received photo: its row (pending), its batch (a new batch gets its status message, whose
- * id the sender records), and the job that checks it. */
-static ab_err apply_photo_create(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, json_t *op,
-                                 step_ctx *s)
-{
-    int64_t size = 0, width = 0, height = 0, photo_id = 0, batch_id = 0;
-    ab_photo_intake in = {.file_id = ab_json_str(op, "file_id"),
-                          .file_unique_id = ab_json_str(op, "file_unique_id"),
-                          .mime_type = ab_json_str(op, "mime_type"),
-                          .media_group_id = ab_json_str(op, "media_group_id")};
-    ab_json_i64(op, "avatar_id", &in.avatar_id);
-    ab_json_i64(op, "file_size", &size);
-    ab_json_i64(op, "width", &width);
-    ab_json_i64(op, "height", &height);
-    in.file_size = size;
-    in.width = (int)width;
-    in.height = (int)height;
-    bool batch_new = false;
-    ab_err err =
-        ab_db_photo_create(db, ctx->user_id, ctx->chat_id, &in, &photo_id, &batch_id, &batch_new);
-    if (err != AB_OK)
-        return err;
-    if (batch_new) {
-        json_t *call = json_pack("{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id",
-                                 (json_int_t)ctx->chat_id, "payload",
-                                 json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "text",
-                                           ab_json_str(op, "status_text")),
-                                 "batch_id", (json_int_t)batch_id);
-        if (!call || json_array_append_new(fx->calls, call) != 0)
-            return AB_ERR_NOMEM;
-    }
-    char payload[64];
-    snprintf(payload, sizeof payload, "{\"photo_id\":%lld}", (long long)photo_id);
-    err = ab_db_job_enqueue(db, "photo.ingest", ctx->chat_id, ctx->user_id, in.avatar_id, payload);
-    if (err == AB_OK)
-        s->jobs = true;
-    return err;
-}
-
-/* A training starts: the avatar goes to 'training' (the database refuses a second training of
- * the user), its run is opened with the pressed confirm message as the progress message, and
- * the job that builds the dataset and submits it is queued. */
-static ab_err apply_training_start(ab_db *db, const ab_fsm_ctx *ctx, json_t *op, step_ctx *s)
-{
-    ab_training_start in = {.user_id = ctx->user_id,
-                            .chat_id = ctx->chat_id,
-                            .mode = ab_json_str(op, "mode"),
-                            .app_id = ab_json_str(op, "app_id"),
-                            .trigger = ab_json_str(op, "trigger"),
-                            .language = ctx->upd->language_code,
-                            .training_type = ab_json_str(op, "training_type")};
-    int64_t message_id = 0, batch_id = 0;
-    ab_json_i64(op, "avatar_id", &in.avatar_id);
-    ab_json_i64(op, "message_id", &message_id);
-    ab_err err = ab_db_training_start(db, &in, &batch_id);
-    if (err == AB_OK && message_id)
-        err = ab_db_batch_set_message(db, batch_id, message_id);
-    if (err != AB_OK)
-        return err;
-    char payload[64];
-    snprintf(payload, sizeof payload, "{\"avatar_id\":%lld}", (long long)in.avatar_id);
-    err =
-        ab_db_job_enqueue(db, "training.submit", ctx->chat_id, ctx->user_id, in.avatar_id, payload);
-    if (err != AB_OK)
-        return err;
-    s->jobs = true;
-    s->trainings_started++;
-    snprintf(s->training_type, sizeof s->training_type, "%s",
-             in.training_type ? in.training_type : "");
-    snprintf(s->training_mode, sizeof s->training_mode, "%s", in.mode ? in.mode : "");
-    AB_INFO("training started", "{s:I,s:I,s:s,s:s,s:s}", "user_id", (json_int_t)ctx->user_id,
-            "avatar_id", (json_int_t)in.avatar_id, "training_type", in.training_type, "trainer",
-            in.app_id, "mode", in.mode);
-    return AB_OK;
-}
-
-/* Data changes the handler asked for. Every one names the user, so the database itself
- * refuses an avatar that is not theirs. A new avatar's id goes into the chat data under the
- * op's "bind" key. */
-static ab_err apply_ops(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_ctx *s)
-{
-    size_t i;
-    json_t *op;
-    json_array_foreach(fx->ops, i, op)
-    {
-        const char *kind = ab_json_str(op, "op");
-        int64_t avatar_id = 0;
-        ab_json_i64(op, "avatar_id", &avatar_id);
-        ab_err err;
-        if (!kind) {
-            err = AB_ERR_INTERNAL;
-        } else if (strcmp(kind, "avatar_create") == 0) {
-            int64_t id = 0;
-            err = ab_db_avatar_create(db, ctx->user_id, ab_json_str(op, "name"),
-                                      ab_json_str(op, "gender"), ab_json_str(op, "training_type"),
-                                      &id);
-            const char *bind = ab_json_str(op, "bind");
-            if (err == AB_OK && bind && fx->data)
-                json_object_set_new(fx->data, bind, json_integer(id));
-            if (err == AB_OK) {
-                const char *type = ab_json_str(op, "training_type");
-                if (type && strcmp(type, "style") == 0)
-                    s->created_style++;
-                else
-                    s->created_portrait++;
-            }
-            if (err == AB_OK)
-                AB_INFO("avatar created", "{s:I,s:I,s:s}", "user_id", (json_int_t)ctx->user_id,
-                        "avatar_id", (json_int_t)id, "training_type",
-                        ab_json_str(op, "training_type"));
-        } else if (strcmp(kind, "training_start") == 0) {
-            err = apply_training_start(db, ctx, op, s);
-        } else if (strcmp(kind, "photo_create") == 0) {
-            err = apply_photo_create(db, ctx, fx, op, s);
-        } else if (strcmp(kind, "photo_delete") == 0) {
-            int64_t photo_id = 0;
-            char key[256];
-            ab_json_i64(op, "photo_id", &photo_id);
-            err = ab_db_photo_delete(db, ctx->user_id, photo_id, key);
-            if (err == AB_OK && key[0]) {
-                json_t *payload = json_pack("{s:s}", "key", key);
-                char *text = payload ? ab_json_dump(payload) : NULL;
-                json_decref(payload);
-                err = text ? ab_db_job_enqueue(db, "storage.delete_key", ctx->chat_id, ctx->user_id,
-                                               0, text)
-                           : AB_ERR_NOMEM;
-                free(text);
-                s->jobs = true;
-            }
-        } else if (strcmp(kind, "avatar_rename") == 0) {
-            err = ab_db_avatar_rename(db, ctx->user_id, avatar_id, ab_json_str(op, "name"));
-        } else if (strcmp(kind, "avatar_delete") == 0) {
-            err = ab_db_avatar_delete(db, ctx->user_id, avatar_id);
-            s->deleted += err == AB_OK;
-            if (err == AB_OK)
-                AB_INFO("avatar deleted", "{s:I,s:I}", "user_id", (json_int_t)ctx->user_id,
-                        "avatar_id", (json_int_t)avatar_id);
-        } else {
-            err = AB_ERR_INTERNAL;
-        }
-        if (err != AB_OK)
-            return err;
-    }
-    json_t *job;
-    json_array_foreach(fx->jobs, i, job)
-    {
-        int64_t avatar_id = 0;
-        ab_json_i64(job, "avatar_id", &avatar_id);
-        char *payload = ab_json_dump(json_object_get(job, "payload"));
-        ab_err err = payload ? ab_db_job_enqueue(db, ab_json_str(job, "kind"), ctx->chat_id,
-                                                 ctx->user_id, avatar_id, payload)
-                             : AB_ERR_NOMEM;
-        free(payload);
-        if (err != AB_OK)
-            return err;
-    }
-    return AB_OK;
-}
 
 static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_ctx *s)
 {
-    ab_err err = apply_ops(db, ctx, fx, s);
+    s->applied = (ab_fx_apply_ctx){.db = db, .ctx = ctx, .fx = fx};
+    ab_err err = ab_fx_apply_all(&s->applied);
     if (err == AB_ERR_CONFLICT || err == AB_ERR_LIMIT || err == AB_ERR_NOT_FOUND)
         /* Another chat of the same user changed the avatars since we read them: run the whole
          * step again on fresh data (the handler then answers with the right message). */
@@ -222,9 +61,8 @@ static ab_err step_tx(ab_db *db, void *arg)
 {
     step_ctx *s = arg;
     s->found = 0; /* the runner may call us again after a serialization failure */
-    s->calls = s->jobs = false;
-    s->created_portrait = s->created_style = s->deleted = 0;
-    s->trainings_started = 0;
+    s->calls = false;
+    memset(&s->applied, 0, sizeof s->applied);
     s->error[0] = '\0';
     s->update_id = s->claim->update_id;
     s->found = 1;
@@ -312,10 +150,8 @@ static ab_err step_tx(ab_db *db, void *arg)
         err = apply_effects(db, &ctx, &fx, s);
     if (err == AB_OK)
         err = ab_db_inbox_mark_done(db, s->update_id);
-    if (err == AB_OK) {
+    if (err == AB_OK)
         s->calls = json_array_size(fx.calls) > 0;
-        s->jobs = s->jobs || json_array_size(fx.jobs) > 0;
-    }
     if (err == AB_OK)
         AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id", (json_int_t)s->update_id,
                  "chat_id", (json_int_t)ctx.chat_id, "event", ab_event_name(ctx.event), "from",
@@ -377,18 +213,19 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
         if (s.found)
             ab_metrics_add(AB_M_UPDATES_HANDLED, "result=\"ok\"", 1);
         out->calls = s.calls;
-        out->jobs = s.jobs;
-        if (s.created_portrait)
-            ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"portrait\"", s.created_portrait);
-        if (s.created_style)
-            ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"style\"", s.created_style);
-        if (s.deleted)
-            ab_metrics_add(AB_M_AVATARS_DELETED, "", s.deleted);
-        if (s.trainings_started) {
+        const ab_fx_apply_ctx *a = &s.applied;
+        out->jobs = a->jobs;
+        if (a->created_portrait)
+            ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"portrait\"", a->created_portrait);
+        if (a->created_style)
+            ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"style\"", a->created_style);
+        if (a->deleted)
+            ab_metrics_add(AB_M_AVATARS_DELETED, "", a->deleted);
+        if (a->trainings_started) {
             char labels[96];
-            snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"", s.training_type,
-                     s.training_mode);
-            ab_metrics_add(AB_M_TRAININGS_STARTED, labels, s.trainings_started);
+            snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"", a->training_type,
+                     a->training_mode);
+            ab_metrics_add(AB_M_TRAININGS_STARTED, labels, a->trainings_started);
         }
     } else if (err == AB_ERR_DB_DOWN || err == AB_ERR_DB_BUSY || err == AB_ERR_DB_RETRY) {
         /* the database could not serve the step: not the update's fault, so its attempt is

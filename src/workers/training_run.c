@@ -174,7 +174,7 @@ bool ab_run_load_open(ab_job_ctx *ctx, ab_training *t, ab_job_outcome on_db_erro
     } else {
         snprintf(ctx->error, sizeof ctx->error, "loading the run failed: %s", ab_err_name(err));
         AB_WARN("training run not loaded", "{s:I,s:s,s:s}", "avatar_id", (json_int_t)avatar_id,
-                "job", ctx->job->kind, "error", ab_err_name(err));
+                "job", ctx->job->kind_name, "error", ab_err_name(err));
         ctx->again_s = ctx->app->cfg->fal_poll_seconds;
         *out = on_db_error;
     }

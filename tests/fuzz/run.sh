@@ -47,6 +47,7 @@ build_s3xml() {
     # shellcheck disable=SC2046
     clang "${cflags[@]}" -o "$out/fuzz_s3xml" "$here/fuzz_s3xml.c" "$root"/src/storage/*.c \
         "$root/src/core/http_client.c" "$root/src/core/log.c" "$root/src/core/error.c" \
+        "$root/src/core/storage_url.c" \
         $(pkg-config --cflags --libs jansson libcurl libcrypto)
 }
 

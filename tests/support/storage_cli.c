@@ -3,7 +3,7 @@
  *
  *   storage_cli put KEY FILE|- [CONTENT_TYPE]
  *   storage_cli put-file KEY FILE [CONTENT_TYPE]   (ab_storage_put_file: multipart on S3)
- *   storage_cli dataset KEY PHOTO_KEY...  (ab_dataset_store_zip of the stored photos, named
+ *   storage_cli dataset KEY PHOTO_KEY...  (ab_training_dataset_store of the stored photos, named
  *                                          photo_01.jpg...; prints "zip_bytes N")
  *   storage_cli get KEY [FILE|-]            (default: stdout)
  *   storage_cli delete KEY
@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "fal/dataset.h"
 #include "storage/storage.h"
+#include "workers/jobs.h"
 
 static int usage(void)
 {
@@ -139,7 +140,7 @@ static int dataset(ab_storage *s, const char *key, char **photo_keys, int n)
             entries[i].name = names[i];
         }
         size_t zip_len = 0;
-        rc = exit_code(ab_dataset_store_zip(s, entries, (size_t)n, key, &zip_len));
+        rc = exit_code(ab_training_dataset_store(s, entries, (size_t)n, key, &zip_len));
         printf("zip_bytes %zu\n", zip_len);
         print_peak_rss();
     }

@@ -178,7 +178,7 @@ static void test_forged_avatar_id_is_not_found(void **state)
         assert_int_equal(json_array_size(fx.calls), 1);
         assert_string_equal(json_string_value(json_object_get(call_payload(&fx, 0), "text")),
                             "Avatar not found");
-        assert_int_equal(json_array_size(fx.ops), 0);
+        assert_int_equal(fx.n_effects, 0);
         ab_fx_free(&fx);
         ab_update_free(&u);
     }
@@ -191,6 +191,52 @@ static void test_forged_avatar_id_is_not_found(void **state)
     assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
     assert_int_equal(fx.next, AB_ST_AVATAR_DETAILS);
     assert_string_equal(call_method(&fx, 1), "editMessageText");
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+}
+
+/* Pressing "Delete" for good: the handler's decision is one typed effect naming the avatar
+ * (the step runner deletes the row and queues the clean-up of its stored objects), and a
+ * training's cancel is one typed job; a training avatar cannot be deleted. */
+static void test_delete_and_cancel_are_typed_effects(void **state)
+{
+    (void)state;
+    ab_avatar mine = {.id = 11,
+                      .name = "Mine",
+                      .gender = "male",
+                      .training_type = "portrait",
+                      .status = "ready",
+                      .created = "2026-01-01"};
+    ab_update u = button("av:delok:11");
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_DELETING_AVATAR, 1);
+    ctx.avatars = &mine;
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.next, AB_ST_AVATAR_GALLERY);
+    assert_int_equal(fx.n_effects, 1);
+    assert_int_equal(fx.effects[0].kind, AB_FX_AVATAR_DELETE);
+    assert_int_equal(fx.effects[0].u.avatar_delete.avatar_id, 11);
+    ab_fx_free(&fx);
+
+    snprintf(mine.status, sizeof mine.status, "training");
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.n_effects, 0);
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+
+    u = button("tr:cancel:11");
+    ctx = ctx_for(&u, AB_ST_AVATAR_DETAILS, 1);
+    ctx.avatars = &mine;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.n_effects, 1);
+    const ab_effect *e = ab_fx_find(&fx, AB_FX_JOB);
+    assert_non_null(e);
+    assert_int_equal(e->u.job.kind, AB_JOB_KIND_TRAINING_CANCEL);
+    assert_int_equal(e->u.job.avatar_id, 11);
+    assert_int_equal(json_integer_value(json_object_get(e->u.job.payload, "avatar_id")), 11);
     ab_fx_free(&fx);
     ab_update_free(&u);
 }
@@ -269,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_stale_and_forged_buttons),
         cmocka_unit_test(test_forged_avatar_id_is_not_found),
         cmocka_unit_test(test_unexpected_text_gets_hint),
+        cmocka_unit_test(test_delete_and_cancel_are_typed_effects),
         cmocka_unit_test(test_catalogue_complete_and_consistent),
         cmocka_unit_test(test_mermaid),
     };

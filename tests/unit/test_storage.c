@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "core/storage_url.h"
 #include "storage/storage.h"
 
 static void test_key_rules(void **state)
@@ -43,10 +44,10 @@ static void test_key_rules(void **state)
 static void test_url_rules(void **state)
 {
     (void)state;
-    assert_null(ab_storage_check_url("s3://avatars-prod"));
-    assert_null(ab_storage_check_url("s3://avatars.example.com/"));
-    assert_null(ab_storage_check_url("file:///var/lib/avatarbot/objects"));
-    assert_null(ab_storage_check_url("file:///tmp/x/"));
+    assert_null(ab_storage_url_problem("s3://avatars-prod"));
+    assert_null(ab_storage_url_problem("s3://avatars.example.com/"));
+    assert_null(ab_storage_url_problem("file:///var/lib/avatarbot/objects"));
+    assert_null(ab_storage_url_problem("file:///tmp/x/"));
     const char *bad[] = {
         NULL,
         "",
@@ -67,7 +68,7 @@ static void test_url_rules(void **state)
         "/var/lib/x",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (!ab_storage_check_url(bad[i]))
+        if (!ab_storage_url_problem(bad[i]))
             fail_msg("accepted bad url %s", bad[i] ? bad[i] : "(null)");
 }
 

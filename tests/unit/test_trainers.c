@@ -93,15 +93,15 @@ static void test_expected_minutes_and_time_left(void **state)
 {
     (void)state;
     int lo, hi;
-    ab_trainer_expected_minutes(NULL, "portrait", &lo, &hi);
+    ab_config_training_minutes(NULL, "portrait", &lo, &hi);
     assert_int_equal(lo, 3);
     assert_int_equal(hi, 15);
-    ab_trainer_expected_minutes(NULL, "style", &lo, &hi);
+    ab_config_training_minutes(NULL, "style", &lo, &hi);
     assert_int_equal(lo, 5);
     assert_int_equal(hi, 30);
     ab_config cfg = {0};
     cfg.fal_style_minutes = "10-20";
-    ab_trainer_expected_minutes(&cfg, "style", &lo, &hi);
+    ab_config_training_minutes(&cfg, "style", &lo, &hi);
     assert_int_equal(lo, 10);
     assert_int_equal(hi, 20);
     /* no pace yet: from the expected duration (portrait 9 min on average) */

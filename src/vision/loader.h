@@ -1,7 +1,7 @@
 /* Loading the photo analysis module (avatarbot-vision.so) and its face model on first use.
  * A replica that never checks a photo never maps OpenCV; one that does pays once. */
-#ifndef AB_CORE_VISION_MODULE_H
-#define AB_CORE_VISION_MODULE_H
+#ifndef AB_VISION_LOADER_H
+#define AB_VISION_LOADER_H
 
 #include "vision/module_api.h"
 

@@ -1,5 +1,5 @@
 /* dlopen of avatarbot-vision.so, once, under a mutex; the model is loaded right after. */
-#include "core/vision_module.h"
+#include "vision/loader.h"
 
 #include <dlfcn.h>
 #include <libgen.h>
