@@ -2,6 +2,7 @@
  * fal.ai; anything the operator puts in FAL_PORTRAIT_INPUT / FAL_STYLE_INPUT wins over them. */
 #include "fal/trainers.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,21 @@ void ab_trainer_expected_minutes(const ab_config *cfg, const char *training_type
         *min = a;
         *max = b;
     }
+}
+
+int ab_trainer_minutes_left(const ab_config *cfg, const char *training_type, int percent,
+                            double running_s)
+{
+    int lo, hi;
+    ab_trainer_expected_minutes(cfg, training_type, &lo, &hi);
+    double expected_s = (lo + hi) / 2.0 * 60.0;
+    double left_s;
+    if (percent >= 5 && running_s > 0)
+        left_s = running_s * (100 - percent) / percent; /* the pace it has actually had */
+    else
+        left_s = expected_s * (100 - percent) / 100.0;
+    int minutes = (int)ceil(left_s / 60.0);
+    return minutes < 1 ? 1 : minutes;
 }
 
 void ab_trainer_trigger(long long avatar_id, char out[32])

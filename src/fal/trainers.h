@@ -31,6 +31,10 @@ const ab_trainer *ab_trainer_by_app(const char *app_id);
 /** Expected duration of a run in minutes (min and max), configuration first. */
 void ab_trainer_expected_minutes(const ab_config *cfg, const char *training_type, int *min,
                                  int *max);
+/** Minutes left of a run estimated from its percent and the time it has taken so far, else
+ *  from the type's expected duration (at least 1). */
+int ab_trainer_minutes_left(const ab_config *cfg, const char *training_type, int percent,
+                            double running_s);
 /**
  * The input JSON (new reference, NULL on out of memory): the trainer's defaults, the
  * operator's overrides (FAL_PORTRAIT_INPUT / FAL_STYLE_INPUT), then the per-avatar fields

@@ -1,7 +1,7 @@
 /* Collecting effects. */
 #include "fsm/effects.h"
 
-#include "telegram/keyboard.h"
+#include "telegram/wire_payload.h"
 
 void ab_fx_init(ab_effects *fx)
 {

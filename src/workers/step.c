@@ -18,6 +18,7 @@
 #include "db/outbox.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
+#include "telegram/wire_payload.h"
 #include "workers/workers.h"
 
 #define MAX_ATTEMPTS 3
@@ -58,11 +59,10 @@ static ab_err apply_photo_create(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *f
     if (err != AB_OK)
         return err;
     if (batch_new) {
-        json_t *call = json_pack("{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id",
-                                 (json_int_t)ctx->chat_id, "payload",
-                                 json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "text",
-                                           ab_json_str(op, "status_text")),
-                                 "batch_id", (json_int_t)batch_id);
+        json_t *call = json_pack(
+            "{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id", (json_int_t)ctx->chat_id,
+            "payload", ab_tg_send_message(ctx->chat_id, ab_json_str(op, "status_text"), NULL),
+            "batch_id", (json_int_t)batch_id);
         if (!call || json_array_append_new(fx->calls, call) != 0)
             return AB_ERR_NOMEM;
     }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fsm/event.h"
-#include "telegram/update.h"
+#include "telegram/wire_update.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
