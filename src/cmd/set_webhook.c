@@ -9,7 +9,7 @@
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "telegram/botapi.h"
+#include "telegram/client.h"
 
 static void usage(FILE *out)
 {

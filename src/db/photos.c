@@ -238,21 +238,19 @@ ab_err ab_db_batch_progress(ab_db *db, int64_t batch_id, ab_batch_progress *out)
  * sees the latest count, and a 10-photo album costs a few edits, not ten. */
 static const ab_db_stmt STATUS_EDIT = {
     "batch_status_edit",
-    "WITH msg AS (SELECT jsonb_strip_nulls(jsonb_build_object('chat_id', $2::bigint,"
-    "   'text', $3::text, 'reply_markup', $4::jsonb)) AS payload),"
-    " upd AS (UPDATE outbox SET payload = (SELECT payload FROM msg)"
+    "WITH upd AS (UPDATE outbox SET payload = $3::jsonb"
     "   WHERE batch_id = $1::bigint AND status = 'pending' AND method = 'editMessageText'"
     "   RETURNING 1)"
     " INSERT INTO outbox (chat_id, method, payload, batch_id)"
-    " SELECT $2::bigint, 'editMessageText', (SELECT payload FROM msg), $1::bigint"
+    " SELECT $2::bigint, 'editMessageText', $3::jsonb, $1::bigint"
     " WHERE NOT EXISTS (SELECT 1 FROM upd)",
-    4};
+    3};
 
-ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id, const char *text,
-                               const char *markup_json)
+ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id,
+                               const char *payload_json)
 {
     char bid[24], cid[24];
-    const char *params[] = {ab_db_i64(bid, batch_id), ab_db_i64(cid, chat_id), text, markup_json};
+    const char *params[] = {ab_db_i64(bid, batch_id), ab_db_i64(cid, chat_id), payload_json};
     return ab_db_exec(db, &STATUS_EDIT, params, NULL);
 }
 

@@ -77,8 +77,9 @@ typedef struct {
 /** In a transaction: locks the batch's row (until the transaction ends) and counts it, so
  *  checks of one album that end at the same moment count each other. */
 ab_err ab_db_batch_progress(ab_db *db, int64_t batch_id, ab_batch_progress *out);
-/** Queues (or, when one is still waiting, replaces) the edit of a batch's status message. */
-ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id, const char *text,
-                               const char *markup_json);
+/** Queues (or, when one is still waiting, replaces) the edit of a batch's status message:
+ *  payload_json is the editMessageText payload without its message_id (the sender adds it). */
+ab_err ab_db_batch_status_edit(ab_db *db, int64_t batch_id, int64_t chat_id,
+                               const char *payload_json);
 
 #endif

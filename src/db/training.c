@@ -174,14 +174,11 @@ static const ab_db_stmt PROGRESS = {
     4};
 
 ab_err ab_db_training_progress(ab_db *db, const ab_training *t, const char *status, int percent,
-                               const char *text, const char *markup_json)
+                               const char *text)
 {
     char pct[24];
     const char *params[] = {t->request_id, status, ab_db_i64(pct, percent), text};
-    ab_err err = ab_db_exec(db, &PROGRESS, params, NULL);
-    if (err == AB_OK && text && t->batch_id)
-        err = ab_db_batch_status_edit(db, t->batch_id, t->chat_id, text, markup_json);
-    return err;
+    return ab_db_exec(db, &PROGRESS, params, NULL);
 }
 
 static const ab_db_stmt FINISH_RUN = {

@@ -55,10 +55,10 @@ ab_err ab_db_training_open(ab_db *db, int64_t avatar_id, ab_training *out);
 ab_err ab_db_training_by_request(ab_db *db, const char *request_id, ab_training *out);
 /** Storage keys of the avatar's valid photos, oldest first (free with ab_db_strings_free). */
 ab_err ab_db_training_photo_keys(ab_db *db, int64_t avatar_id, char ***keys, size_t *n);
-/** Records progress (status in_queue | in_progress, percent); when text is not NULL the
- *  progress message is edited to it (markup_json may be NULL). */
+/** Records progress (status in_queue | in_progress, percent) and, when text is not NULL, that
+ *  the progress message now says text (the caller queues the edit). */
 ab_err ab_db_training_progress(ab_db *db, const ab_training *t, const char *status, int percent,
-                               const char *text, const char *markup_json);
+                               const char *text);
 /** How a run ended. */
 typedef struct {
     const char *run_status;    /* completed | error | cancelled */

@@ -2,6 +2,7 @@
  * fal.ai; anything the operator puts in FAL_PORTRAIT_INPUT / FAL_STYLE_INPUT wins over them. */
 #include "fal/trainers.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,21 @@ const ab_trainer *ab_trainer_for_type(const ab_config *cfg, const char *training
         return t && strcmp(t->training_type, "style") == 0 ? t : &TRAINERS[1];
     }
     return NULL;
+}
+
+int ab_trainer_minutes_left(const ab_config *cfg, const char *training_type, int percent,
+                            double running_s)
+{
+    int lo, hi;
+    ab_config_training_minutes(cfg, training_type, &lo, &hi);
+    double expected_s = (lo + hi) / 2.0 * 60.0;
+    double left_s;
+    if (percent >= 5 && running_s > 0)
+        left_s = running_s * (100 - percent) / percent; /* the pace it has actually had */
+    else
+        left_s = expected_s * (100 - percent) / 100.0;
+    int minutes = (int)ceil(left_s / 60.0);
+    return minutes < 1 ? 1 : minutes;
 }
 
 void ab_trainer_trigger(long long avatar_id, char out[32])

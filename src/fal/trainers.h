@@ -28,6 +28,10 @@ typedef struct {
 const ab_trainer *ab_trainer_for_type(const ab_config *cfg, const char *training_type);
 /** The trainer with this app id, or NULL. */
 const ab_trainer *ab_trainer_by_app(const char *app_id);
+/** Minutes left of a run estimated from its percent and the time it has taken so far, else
+ *  from the type's expected duration (at least 1). */
+int ab_trainer_minutes_left(const ab_config *cfg, const char *training_type, int percent,
+                            double running_s);
 /**
  * The input JSON (new reference, NULL on out of memory): the trainer's defaults, the
  * operator's overrides (FAL_PORTRAIT_INPUT / FAL_STYLE_INPUT), then the per-avatar fields

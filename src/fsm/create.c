@@ -9,13 +9,7 @@
 #include "fsm/event.h"
 #include "fsm/fsm.h"
 #include "fsm/names.h"
-#include "telegram/keyboard.h"
-
-static void button(json_t *kb, const ab_fsm_ctx *ctx, ab_msg_id label, ab_event ev)
-{
-    char data[65];
-    ab_kb_add(kb, ab_fsm_text(ctx, label), ab_event_callback_data(ev, 0, data));
-}
+#include "ui/create.h"
 
 static const char *chosen_type(const ab_fsm_ctx *ctx)
 {
@@ -35,22 +29,16 @@ ab_err ab_h_create(const ab_fsm_ctx *ctx, ab_effects *fx)
 
 ab_err ab_h_compare(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
-    json_t *kb = ab_kb_new();
-    button(kb, ctx, AB_MSG_BTN_PORTRAIT, AB_EV_BTN_TYPE_PORTRAIT);
-    button(kb, ctx, AB_MSG_BTN_STYLE, AB_EV_BTN_TYPE_STYLE);
-    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
-    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_COMPARE_TYPES), kb, 1);
+    ab_ui_msg m = {0};
+    ab_ui_compare_types(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, 1);
 }
 
 static ab_err show_confirm(const ab_fsm_ctx *ctx, ab_effects *fx, const char *type, int edit)
 {
-    json_t *kb = ab_kb_new();
-    button(kb, ctx, AB_MSG_BTN_CONTINUE, AB_EV_BTN_TYPE_CONFIRM);
-    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
-    return ab_screen_show(ctx, fx,
-                          ab_fsm_text(ctx, strcmp(type, "style") == 0 ? AB_MSG_CONFIRM_STYLE
-                                                                      : AB_MSG_CONFIRM_PORTRAIT),
-                          kb, edit);
+    ab_ui_msg m = {0};
+    ab_ui_confirm_type(ctx->lang, type, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 ab_err ab_h_type_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -68,22 +56,18 @@ ab_err ab_h_type_back(const ab_fsm_ctx *ctx, ab_effects *fx)
 
 ab_err ab_h_choose_gender(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
-    json_t *kb = ab_kb_new();
-    button(kb, ctx, AB_MSG_BTN_MALE, AB_EV_BTN_GENDER_MALE);
-    button(kb, ctx, AB_MSG_BTN_FEMALE, AB_EV_BTN_GENDER_FEMALE);
-    button(kb, ctx, AB_MSG_BTN_OTHER, AB_EV_BTN_GENDER_OTHER);
-    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
-    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_CHOOSE_GENDER), kb, 1);
+    ab_ui_msg m = {0};
+    ab_ui_choose_gender(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, 1);
 }
 
-static ab_err show_name_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const char *prefix, int edit)
+/* problem: why the typed name was refused (AB_MSG__COUNT: the first prompt) */
+static ab_err show_name_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, ab_msg_id problem,
+                               const char *typed, int edit)
 {
-    char text[1024];
-    snprintf(text, sizeof text, "%s%s%s", prefix ? prefix : "", prefix ? "\n" : "",
-             ab_fsm_text(ctx, prefix ? AB_MSG_NAME_AGAIN : AB_MSG_ENTER_NAME));
-    json_t *kb = ab_kb_new();
-    button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_BACK);
-    return ab_screen_show(ctx, fx, text, kb, edit);
+    ab_ui_msg m = {0};
+    ab_ui_name_prompt(ctx->lang, problem, typed, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 ab_err ab_h_gender_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -93,7 +77,7 @@ ab_err ab_h_gender_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
                                                                 : "male";
     fx->data = ab_fsm_data_copy(ctx);
     json_object_set_new(fx->data, "gender", json_string(gender));
-    return show_name_prompt(ctx, fx, NULL, 1);
+    return show_name_prompt(ctx, fx, AB_MSG__COUNT, NULL, 1);
 }
 
 ab_msg_id ab_name_problem(const ab_fsm_ctx *ctx, const char *input, char *name, int64_t except_id)
@@ -124,10 +108,8 @@ ab_err ab_h_name_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
     char name[AB_NAME_BUF];
     ab_msg_id problem = ab_name_problem(ctx, ctx->upd->text, name, 0);
     if (problem != AB_MSG__COUNT) {
-        char reason[512];
-        snprintf(reason, sizeof reason, ab_fsm_text(ctx, problem), name);
         ab_fx_goto(fx, ctx->state); /* stays in entering_name */
-        return show_name_prompt(ctx, fx, reason, 0);
+        return show_name_prompt(ctx, fx, problem, name, 0);
     }
     const char *gender = ctx->data ? ab_json_str(ctx->data, "gender") : NULL;
     if (!gender) {

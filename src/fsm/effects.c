@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "telegram/keyboard.h"
+#include "telegram/wire_payload.h"
 
 void ab_fx_init(ab_effects *fx)
 {

@@ -10,9 +10,9 @@
 
 #include "core/avatar.h"
 #include "fsm/effects.h"
-#include "fsm/messages.h"
+#include "ui/ui.h"
 #include "fsm/state.h"
-#include "telegram/update.h"
+#include "telegram/wire_update.h"
 
 typedef struct {
     const ab_update *upd;
@@ -100,11 +100,11 @@ struct ab_config;
 void ab_fsm_configure(const struct ab_config *cfg);
 const struct ab_config *ab_fsm_config(void);
 
-/* Screens shared between handler files (screens.c). prefix (may be NULL) is a line shown
- * above the screen, e.g. a validation error or a confirmation. edit: replace the message
- * holding the pressed button rather than send a new one. */
-ab_err ab_screen_show(const ab_fsm_ctx *ctx, ab_effects *fx, const char *text, json_t *kb,
-                      int edit);
+/* Screens shared between handler files (screens.c; what they say comes from src/ui). prefix
+ * (may be NULL) is a line shown above the screen, e.g. a validation error or a confirmation.
+ * edit: replace the message holding the pressed button rather than send a new one. */
+/** Shows m (its keyboard is handed on). */
+ab_err ab_screen_show(const ab_fsm_ctx *ctx, ab_effects *fx, ab_ui_msg *m, int edit);
 ab_err ab_screen_avatar_menu(const ab_fsm_ctx *ctx, ab_effects *fx, const char *prefix, int edit);
 ab_err ab_screen_choose_type(const ab_fsm_ctx *ctx, ab_effects *fx, int edit);
 ab_err ab_screen_gallery(const ab_fsm_ctx *ctx, ab_effects *fx, int page, const char *prefix,

@@ -8,7 +8,7 @@
 #include "fsm/event.h"
 #include "fsm/fsm.h"
 #include "fsm/names.h"
-#include "telegram/keyboard.h"
+#include "ui/avatars.h"
 
 static json_t *data_with_avatar(int64_t avatar_id)
 {
@@ -32,17 +32,13 @@ ab_err ab_h_details(const ab_fsm_ctx *ctx, ab_effects *fx)
     return ab_screen_details(ctx, fx, a, NULL, 1);
 }
 
+/* problem: why the typed name was refused (AB_MSG__COUNT: the first prompt) */
 static ab_err show_rename_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
-                                 const char *prefix, int edit)
+                                 ab_msg_id problem, const char *typed, int edit)
 {
-    char prompt[512], text[1024];
-    snprintf(prompt, sizeof prompt, ab_fsm_text(ctx, AB_MSG_RENAME_PROMPT), a->name);
-    snprintf(text, sizeof text, "%s%s%s", prefix ? prefix : "", prefix ? "\n" : "", prompt);
-    json_t *kb = ab_kb_new();
-    char data[65];
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
-              ab_event_callback_data(AB_EV_BTN_AVATAR_SHOW, a->id, data));
-    return ab_screen_show(ctx, fx, text, kb, edit);
+    ab_ui_msg m = {0};
+    ab_ui_rename_prompt(ctx->lang, a, problem, typed, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -52,7 +48,7 @@ ab_err ab_h_rename_start(const ab_fsm_ctx *ctx, ab_effects *fx)
     if (!a)
         return err;
     fx->data = data_with_avatar(a->id);
-    return show_rename_prompt(ctx, fx, a, NULL, 1);
+    return show_rename_prompt(ctx, fx, a, AB_MSG__COUNT, NULL, 1);
 }
 
 ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -65,10 +61,8 @@ ab_err ab_h_rename_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
     char name[AB_NAME_BUF];
     ab_msg_id problem = ab_name_problem(ctx, ctx->upd->text, name, a->id);
     if (problem != AB_MSG__COUNT) {
-        char reason[512];
-        snprintf(reason, sizeof reason, ab_fsm_text(ctx, problem), name);
         ab_fx_goto(fx, ctx->state);
-        return show_rename_prompt(ctx, fx, a, reason, 0);
+        return show_rename_prompt(ctx, fx, a, problem, name, 0);
     }
     ab_err err = ab_fx_avatar_rename_add(fx, a->id, name);
     if (err != AB_OK)
@@ -98,15 +92,9 @@ ab_err ab_h_delete_start(const ab_fsm_ctx *ctx, ab_effects *fx)
     if (!a)
         return err;
     fx->data = data_with_avatar(a->id);
-    char text[512];
-    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_DELETE_CONFIRM), a->name);
-    json_t *kb = ab_kb_new();
-    char data[65];
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_YES),
-              ab_event_callback_data(AB_EV_BTN_AVATAR_DELETE_OK, a->id, data));
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_NO),
-              ab_event_callback_data(AB_EV_BTN_AVATAR_SHOW, a->id, data));
-    return ab_screen_show(ctx, fx, text, kb, 1);
+    ab_ui_msg m = {0};
+    ab_ui_delete_confirm(ctx->lang, a, &m);
+    return ab_screen_show(ctx, fx, &m, 1);
 }
 
 ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -126,7 +114,7 @@ ab_err ab_h_delete_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
         if (ctx->avatars[i].id != a->id)
             rest[n++] = ctx->avatars[i];
     char done[256];
-    snprintf(done, sizeof done, ab_fsm_text(ctx, AB_MSG_DELETED), a->name);
+    ab_ui_named(ctx->lang, AB_MSG_DELETED, a->name, done, sizeof done);
     ab_fsm_ctx after = *ctx;
     after.avatars = rest;
     after.avatars_count = n;

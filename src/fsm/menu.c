@@ -5,28 +5,20 @@
 
 #include "fsm/event.h"
 #include "fsm/fsm.h"
-#include "telegram/keyboard.h"
-
-static void add_button(json_t *kb, const ab_fsm_ctx *ctx, ab_msg_id label, ab_event ev)
-{
-    char data[65];
-    ab_kb_add(kb, ab_fsm_text(ctx, label), ab_event_callback_data(ev, 0, data));
-}
+#include "ui/menus.h"
 
 static ab_err screen_main_menu(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
 {
-    json_t *kb = ab_kb_new();
-    add_button(kb, ctx, AB_MSG_BTN_AVATARS, AB_EV_BTN_AVATAR_MENU);
-    add_button(kb, ctx, AB_MSG_BTN_HELP, AB_EV_BTN_HELP);
-    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_MAIN_MENU), kb, edit);
+    ab_ui_msg m = {0};
+    ab_ui_main_menu(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 static ab_err screen_help(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
 {
-    json_t *kb = ab_kb_new();
-    add_button(kb, ctx, AB_MSG_BTN_CREATE, AB_EV_BTN_CREATE);
-    add_button(kb, ctx, AB_MSG_BTN_BACK, AB_EV_BTN_AVATAR_MENU);
-    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_HELP), kb, edit);
+    ab_ui_msg m = {0};
+    ab_ui_help(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)

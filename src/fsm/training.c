@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
-#include "fsm/training_text.h"
-#include "telegram/keyboard.h"
+#include "ui/training.h"
 
 static const ab_config *g_cfg;
 
@@ -39,12 +39,13 @@ static int check_startable(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avata
     int can = strcmp(a->status, "ready") == 0 || strcmp(a->status, "error") == 0 ||
               strcmp(a->status, "cancelled") == 0;
     if (busy)
-        snprintf(why, sizeof why, ab_fsm_text(ctx, AB_MSG_TRAINING_BUSY), busy->name);
+        ab_ui_training_refusal(ctx->lang, AB_MSG_TRAINING_BUSY, busy->name, 0, why, sizeof why);
     else if (!can)
-        snprintf(why, sizeof why, "%s", ab_fsm_text(ctx, AB_MSG_TRAINING_NOT_STARTABLE));
+        ab_ui_training_refusal(ctx->lang, AB_MSG_TRAINING_NOT_STARTABLE, a->name, 0, why,
+                               sizeof why);
     else if (a->photos_count < 10)
-        snprintf(why, sizeof why, ab_fsm_text(ctx, AB_MSG_TRAINING_NEED_PHOTOS), a->name,
-                 a->photos_count);
+        ab_ui_training_refusal(ctx->lang, AB_MSG_TRAINING_NEED_PHOTOS, a->name, a->photos_count,
+                               why, sizeof why);
     else
         return 1;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
@@ -58,18 +59,9 @@ ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const a
 {
     int lo, hi;
     ab_config_training_minutes(g_cfg, a->training_type, &lo, &hi);
-    char text[1024];
-    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_CONFIRM_TRAINING), a->name,
-             ab_fsm_text(ctx, strcmp(a->training_type, "style") == 0 ? AB_MSG_TYPE_STYLE
-                                                                     : AB_MSG_TYPE_PORTRAIT),
-             a->photos_count, lo, hi);
-    json_t *kb = ab_kb_new();
-    char data[65];
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_TRAIN_GO),
-              ab_event_callback_data(AB_EV_BTN_TRAIN_GO, a->id, data));
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
-              ab_event_callback_data(AB_EV_BTN_AVATAR_SHOW, a->id, data));
-    return ab_screen_show(ctx, fx, text, kb, edit);
+    ab_ui_msg m = {0};
+    ab_ui_training_confirm(ctx->lang, a, lo, hi, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 ab_err ab_h_train_confirm(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -97,9 +89,10 @@ ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
         return err;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
     /* the confirm message becomes the progress message the jobs keep editing */
-    char text[512];
-    ab_training_line(ctx->lang, AB_MSG_TRAINING_PREPARING, a->name, text, sizeof text);
-    return ab_screen_show(ctx, fx, text, ab_training_kb_running(ctx->lang, a->id), 1);
+    ab_ui_msg m = {0};
+    ab_ui_named(ctx->lang, AB_MSG_TRAINING_PREPARING, a->name, m.text, sizeof m.text);
+    m.kb = ab_ui_training_kb_running(ctx->lang, a->id);
+    return ab_screen_show(ctx, fx, &m, 1);
 }
 
 ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)

@@ -7,7 +7,8 @@
 #include "core/json.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
-#include "telegram/keyboard.h"
+#include "telegram/wire_payload.h"
+#include "ui/upload.h"
 
 static int can_upload(const ab_avatar *a)
 {
@@ -57,59 +58,29 @@ ab_err ab_h_upload_add(const ab_fsm_ctx *ctx, ab_effects *fx)
     return ab_fsm_notice(ctx, fx, AB_MSG_ADD_PHOTO_HINT);
 }
 
-#define PHOTOS_PER_PAGE 10 /* sendMediaGroup takes 2-10 items */
-
 /* A page of the accepted photos, shown again from their Telegram file_ids (nothing is
  * uploaded), then a message with a delete button per photo and the paging. */
 static ab_err show_photos(const ab_fsm_ctx *ctx, ab_effects *fx, int page)
 {
-    int n = ctx->photos_count;
-    int pages = (n + PHOTOS_PER_PAGE - 1) / PHOTOS_PER_PAGE;
-    if (page >= pages)
-        page = pages - 1;
-    if (page < 0)
-        page = 0;
-    int first = page * PHOTOS_PER_PAGE, last = first + PHOTOS_PER_PAGE;
-    if (last > n)
-        last = n;
+    ab_ui_page pg = ab_ui_photo_page_of(ctx->photos_count, page);
     ab_err err;
-    if (last - first == 1) {
+    if (pg.last - pg.first == 1) {
         err = ab_fx_call(fx, ctx->chat_id, "sendPhoto",
-                         json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "photo",
-                                   ctx->photos[first].file_id));
+                         ab_tg_send_photo(ctx->chat_id, ctx->photos[pg.first].file_id));
     } else {
-        json_t *media = json_array();
-        for (int i = first; i < last; i++)
-            json_array_append_new(
-                media, json_pack("{s:s,s:s}", "type", "photo", "media", ctx->photos[i].file_id));
-        err =
-            ab_fx_call(fx, ctx->chat_id, "sendMediaGroup",
-                       json_pack("{s:I,s:o}", "chat_id", (json_int_t)ctx->chat_id, "media", media));
+        const char *ids[AB_UI_PHOTOS_PAGE];
+        for (int i = pg.first; i < pg.last; i++)
+            ids[i - pg.first] = ctx->photos[i].file_id;
+        err = ab_fx_call(fx, ctx->chat_id, "sendMediaGroup",
+                         ab_tg_send_media_group(ctx->chat_id, ids, (size_t)(pg.last - pg.first)));
     }
     if (err != AB_OK)
         return err;
-    char text[256], label[32], data[65];
-    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_PHOTOS_PAGE), first + 1, last, n);
-    json_t *kb = ab_kb_new();
-    for (int i = first; i < last; i++) {
-        snprintf(label, sizeof label, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_N), i - first + 1);
-        ab_event_callback_data(AB_EV_BTN_PHOTO_DELETE, ctx->photos[i].id, data);
-        if ((i - first) % 5 == 0)
-            ab_kb_add(kb, label, data);
-        else
-            ab_kb_add_inline(kb, label, data);
-    }
-    if (page > 0)
-        ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_PREV),
-                  ab_event_callback_data(AB_EV_BTN_PHOTO_PAGE, page - 1, data));
-    if (page < pages - 1)
-        ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_NEXT),
-                  ab_event_callback_data(AB_EV_BTN_PHOTO_PAGE, page + 1, data));
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
-              ab_event_callback_data(AB_EV_BTN_UPLOAD_SCREEN, 0, data));
+    ab_ui_msg m = {0};
+    ab_ui_photo_page(ctx->lang, ctx->photos, pg, &m);
     fx->data = ab_fsm_data_copy(ctx);
-    json_object_set_new(fx->data, "photos_page", json_integer(page));
-    return ab_fx_send(fx, ctx->chat_id, text, kb);
+    json_object_set_new(fx->data, "photos_page", json_integer(pg.page));
+    return ab_fx_send(fx, ctx->chat_id, m.text, m.kb);
 }
 
 ab_err ab_h_upload_view(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -177,11 +148,9 @@ ab_err ab_h_photo_delete(const ab_fsm_ctx *ctx, ab_effects *fx)
 
 ab_err ab_h_upload_tips(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
-    json_t *kb = ab_kb_new();
-    char data[65];
-    ab_kb_add(kb, ab_fsm_text(ctx, AB_MSG_BTN_BACK),
-              ab_event_callback_data(AB_EV_BTN_UPLOAD_SCREEN, 0, data));
-    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_TIPS), kb, 1);
+    ab_ui_msg m = {0};
+    ab_ui_upload_tips(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, 1);
 }
 
 #define MAX_PHOTO_BYTES (10 * 1024 * 1024)

@@ -14,7 +14,7 @@
 #include "db/db.h"
 #include "db/inbox_batch.h"
 #include "http/server.h"
-#include "telegram/update.h"
+#include "telegram/wire_update.h"
 
 #define SECRET_HEADER "X-Telegram-Bot-Api-Secret-Token"
 

@@ -16,6 +16,7 @@
 #include "db/training.h"
 #include "fal/trainers.h"
 #include "storage/keys.h"
+#include "telegram/wire_payload.h"
 
 /* A job for the step's user, payload (a JSON object) stolen. */
 static ab_err enqueue(ab_fx_apply_ctx *a, ab_job_kind kind, int64_t avatar_id, json_t *payload)
@@ -93,11 +94,10 @@ static ab_err photo_create(ab_fx_apply_ctx *a, const ab_effect *e)
     if (err != AB_OK)
         return err;
     if (batch_new) {
-        json_t *call = json_pack(
-            "{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id", (json_int_t)ctx->chat_id,
-            "payload",
-            json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "text", p->status_text),
-            "batch_id", (json_int_t)batch_id);
+        json_t *call = json_pack("{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id",
+                                 (json_int_t)ctx->chat_id, "payload",
+                                 ab_tg_send_message(ctx->chat_id, p->status_text, NULL), "batch_id",
+                                 (json_int_t)batch_id);
         if (!call || json_array_append_new(a->fx->calls, call) != 0)
             return AB_ERR_NOMEM;
     }

@@ -12,44 +12,17 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/photos.h"
-#include "fsm/event.h"
-#include "fsm/messages.h"
 #include "storage/keys.h"
-#include "telegram/keyboard.h"
-#include "telegram/botapi.h"
+#include "telegram/client.h"
+#include "telegram/wire_payload.h"
+#include "ui/upload_status.h"
 #include "vision/loader.h"
+#include "workers/batch_message.h"
 #include "workers/jobs.h"
 
 #define MAX_BYTES (10u * 1024 * 1024)
 
-static ab_msg_id reason_message(const char *verdict)
-{
-    static const struct {
-        const char *name;
-        ab_msg_id msg;
-    } REASONS[] = {
-        {"unsupported_format", AB_MSG_REASON_UNSUPPORTED_FORMAT},
-        {"damaged", AB_MSG_REASON_DAMAGED},
-        {"too_small", AB_MSG_REASON_TOO_SMALL},
-        {"too_large", AB_MSG_REASON_TOO_LARGE},
-        {"too_large_to_check", AB_MSG_REASON_TOO_LARGE_TO_CHECK},
-        {"no_face", AB_MSG_REASON_NO_FACE},
-        {"many_faces", AB_MSG_REASON_MANY_FACES},
-        {"too_blurry", AB_MSG_REASON_TOO_BLURRY},
-        {"too_dark", AB_MSG_REASON_TOO_DARK},
-        {"duplicate", AB_MSG_REASON_DUPLICATE},
-        {"limit", AB_MSG_REASON_LIMIT},
-        {"download_failed", AB_MSG_REASON_DOWNLOAD_FAILED},
-        {"check_failed", AB_MSG_REASON_CHECK_FAILED},
-    };
-    for (size_t i = 0; i < sizeof REASONS / sizeof REASONS[0]; i++)
-        if (strcmp(REASONS[i].name, verdict) == 0)
-            return REASONS[i].msg;
-    return AB_MSG_REASON_DAMAGED;
-}
-
-/* "📸 3 of 5 checked: 2 accepted, 1 rejected (no face found)" and, once all are checked, the
- * avatar's count. */
+/* The batch's status message, as the ui words it for the batch's progress now. */
 static ab_err update_batch_message(ab_db *db, const ab_photo_job_info *info)
 {
     if (!info->batch_id)
@@ -58,39 +31,15 @@ static ab_err update_batch_message(ab_db *db, const ab_photo_job_info *info)
     ab_err err = ab_db_batch_progress(db, info->batch_id, &p);
     if (err != AB_OK || p.total == 0)
         return err;
-    ab_lang lang = ab_lang_from_code(info->language_code);
-    char text[1024];
-    size_t n = (size_t)snprintf(text, sizeof text, ab_msg(lang, AB_MSG_BATCH_PROGRESS), p.checked,
-                                p.total, p.accepted);
-    int rejected = p.checked - p.accepted;
-    if (rejected > 0 && n < sizeof text) {
-        char reasons[512] = "";
-        size_t r = 0;
-        char *save = NULL;
-        for (char *tok = strtok_r(p.reasons, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            r += (size_t)snprintf(reasons + r, r < sizeof reasons ? sizeof reasons - r : 0, "%s%s",
-                                  r ? ", " : "", ab_msg(lang, reason_message(tok)));
-        n += (size_t)snprintf(text + n, sizeof text - n, ab_msg(lang, AB_MSG_BATCH_REJECTED),
-                              rejected, reasons);
-    }
-    char *markup = NULL;
-    if (p.checked == p.total && n < sizeof text) {
-        n += (size_t)snprintf(text + n, sizeof text - n, ab_msg(lang, AB_MSG_BATCH_DONE),
-                              p.avatar_valid);
-        if (p.avatar_valid >= 10 && n < sizeof text) {
-            snprintf(text + n, sizeof text - n, "%s", ab_msg(lang, AB_MSG_BATCH_ENOUGH));
-            /* the way on: start training from right here */
-            json_t *kb = ab_kb_new();
-            char data[65];
-            ab_kb_add(kb, ab_msg(lang, AB_MSG_BTN_TRAIN_START),
-                      ab_event_callback_data(AB_EV_BTN_TRAIN_START, info->avatar_id, data));
-            markup = ab_json_dump(kb);
-            json_decref(kb);
-        }
-    }
-    err = ab_db_batch_status_edit(db, info->batch_id, info->chat_id, text, markup);
-    free(markup);
-    return err;
+    ab_ui_batch b = {.total = p.total,
+                     .checked = p.checked,
+                     .accepted = p.accepted,
+                     .reasons = p.reasons,
+                     .avatar_valid = p.avatar_valid,
+                     .avatar_id = info->avatar_id};
+    ab_ui_msg m = {0};
+    ab_ui_upload_status(ab_lang_from_code(info->language_code), &b, &m);
+    return ab_batch_message_edit(db, info->batch_id, info->chat_id, m.text, m.kb);
 }
 
 typedef struct {
@@ -178,7 +127,7 @@ ab_job_outcome ab_job_photo_ingest(ab_job_ctx *ctx)
     ab_photo_verdict v = {.quality = -1};
     /* getFile, then the bytes */
     char body[400]; /* getFile's file_path */
-    json_t *req = json_pack("{s:s}", "file_id", info.file_id);
+    json_t *req = ab_tg_get_file(info.file_id);
     char *req_text = req ? ab_json_dump(req) : NULL;
     json_decref(req);
     ab_tg_response resp;

@@ -12,7 +12,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
-#include "telegram/botapi.h"
+#include "telegram/client.h"
 #include "workers/jobs.h"
 #include "workers/workers.h"
 

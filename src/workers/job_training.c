@@ -26,8 +26,8 @@
 #include "fal/dataset.h"
 #include "fal/queue.h"
 #include "fal/trainers.h"
-#include "fsm/training_text.h"
 #include "storage/keys.h"
+#include "ui/training.h"
 #include "workers/fal_once.h"
 #include "workers/training_run.h"
 
@@ -67,11 +67,10 @@ static ab_job_outcome submitted(ab_job_ctx *ctx, ab_training *t, const char *req
     char text[1024];
     ab_lang lang = ab_run_lang(t);
     if (strcmp(t->mode, "simulate") == 0)
-        ab_training_progress_text(lang, t->avatar_name, 0,
-                                  (ctx->app->cfg->fal_simulate_seconds + 59) / 60, text,
-                                  sizeof text);
+        ab_ui_training_progress(lang, t->avatar_name, 0,
+                                (ctx->app->cfg->fal_simulate_seconds + 59) / 60, text, sizeof text);
     else
-        ab_training_queue_text(lang, t->avatar_name, 1, text, sizeof text);
+        ab_ui_training_queued(lang, t->avatar_name, 1, text, sizeof text);
     ab_err err = queue_poll(ctx, t, request_id);
     if (err == AB_OK)
         err = ab_run_progress(ctx, t, "submitted", 0, text, 1);
@@ -201,7 +200,7 @@ static ab_job_outcome submit_unavailable(ab_job_ctx *ctx, ab_training *t, const 
         return ab_run_end_from(ctx, t, "preparing", AB_RUN_REFUSED, NULL,
                                AB_MSG_REASON_FAL_UNAVAILABLE, detail);
     char text[1024];
-    ab_training_line(ab_run_lang(t), AB_MSG_TRAINING_WAITING, t->avatar_name, text, sizeof text);
+    ab_ui_named(ab_run_lang(t), AB_MSG_TRAINING_WAITING, t->avatar_name, text, sizeof text);
     ab_run_progress(ctx, t, "preparing", 0, text, 1);
     snprintf(ctx->error, sizeof ctx->error, "FAL unavailable: %.400s", detail);
     return AB_JOB_RETRY;
@@ -221,7 +220,7 @@ static ab_job_outcome reconcile_from(ab_job_ctx *ctx, ab_training *t, const char
             (json_int_t)t->avatar_id, "nonce", t->nonce, "why", why, "moved", moved);
     if (moved) {
         char text[1024];
-        ab_training_queue_text(ab_run_lang(t), t->avatar_name, 1, text, sizeof text);
+        ab_ui_training_queued(ab_run_lang(t), t->avatar_name, 1, text, sizeof text);
         ab_run_progress(ctx, t, "submitted", 0, text, 1);
     }
     return again_in(ctx, ctx->app->cfg->fal_poll_seconds);

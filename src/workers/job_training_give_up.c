@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "db/fal_submit.h"
 #include "db/jobs.h"
-#include "fsm/training_text.h"
+#include "ui/training.h"
 #include "workers/training_run.h"
 
 /* A poll that crashed its runners twice is queued again only after this long, so a run that
@@ -71,7 +71,7 @@ static ab_err hand_over(ab_job_ctx *ctx, ab_training *t)
         err = ab_db_fal_submit_unknown(ctx->db, t->nonce, ctx->app->cfg->fal_reconcile_s, &moved);
     if (err == AB_OK && moved) {
         char text[1024];
-        ab_training_queue_text(ab_run_lang(t), t->avatar_name, 1, text, sizeof text);
+        ab_ui_training_queued(ab_run_lang(t), t->avatar_name, 1, text, sizeof text);
         ab_run_progress(ctx, t, "submitted", 0, text, 1);
     }
     return err == AB_OK ? poll_job(ctx, t, 0.2, true) : err;

@@ -18,7 +18,7 @@
 #include "core/metrics.h"
 #include "fal/queue.h"
 #include "fal/trainers.h"
-#include "fsm/training_text.h"
+#include "ui/training.h"
 #include "workers/training_run.h"
 
 #define MAX_RUN_S (6 * 3600)
@@ -62,8 +62,8 @@ static ab_job_outcome show_progress(ab_job_ctx *ctx, const ab_training *t, const
                                     int percent, double running_s)
 {
     char text[1024];
-    int left = ab_training_minutes_left(ctx->app->cfg, t->training_type, percent, running_s);
-    ab_training_progress_text(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
+    int left = ab_trainer_minutes_left(ctx->app->cfg, t->training_type, percent, running_s);
+    ab_ui_training_progress(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
     ab_err err = ab_run_progress(ctx, t, status, percent, text, 0);
     if (err != AB_OK)
         AB_WARN("training progress not recorded", "{s:s,s:s}", "request_id", t->request_id, "error",
@@ -85,7 +85,7 @@ static ab_job_outcome poll_simulated(ab_job_ctx *ctx, const ab_training *t)
         percent = 99;
     char text[1024];
     int left = (int)((total - t->elapsed_s + 59) / 60);
-    ab_training_progress_text(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
+    ab_ui_training_progress(ab_run_lang(t), t->avatar_name, percent, left, text, sizeof text);
     ab_run_progress(ctx, t, "in_progress", percent, text, 0);
     ctx->again_s = ctx->app->cfg->fal_poll_seconds;
     if (ctx->again_s > total - t->elapsed_s + 0.05)
@@ -210,8 +210,7 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
                  "request_id", t.request_id, "http_status", (int)ferr.http_status, "detail",
                  ferr.detail);
         char text[1024];
-        ab_training_line(ab_run_lang(&t), AB_MSG_TRAINING_WAITING, t.avatar_name, text,
-                         sizeof text);
+        ab_ui_named(ab_run_lang(&t), AB_MSG_TRAINING_WAITING, t.avatar_name, text, sizeof text);
         ab_run_progress(ctx, &t, t.status, t.progress, text, 0);
         return again(ctx);
     }
@@ -228,8 +227,8 @@ ab_job_outcome ab_job_training_poll(ab_job_ctx *ctx)
     switch (st.state) {
     case AB_FAL_IN_QUEUE: {
         char text[1024];
-        ab_training_queue_text(ab_run_lang(&t), t.avatar_name, st.queue_position + 1, text,
-                               sizeof text);
+        ab_ui_training_queued(ab_run_lang(&t), t.avatar_name, st.queue_position + 1, text,
+                              sizeof text);
         ab_run_progress(ctx, &t, "in_queue", 0, text, 0);
         return again(ctx);
     }

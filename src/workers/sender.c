@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/outbox.h"
-#include "telegram/botapi.h"
+#include "telegram/client.h"
 #include "workers/ratelimit.h"
 #include "workers/workers.h"
 

@@ -13,7 +13,8 @@
 #include "fal/queue.h"
 #include "fal/trainers.h"
 #include "fsm/effects.h"
-#include "fsm/training_text.h"
+#include "ui/training.h"
+#include "workers/batch_message.h"
 
 ab_lang ab_run_lang(const ab_training *t)
 {
@@ -42,32 +43,17 @@ static ab_err end_tx(ab_db *db, void *arg)
     if (err != AB_OK || !e->ended || !t->chat_id)
         return err;
     ab_lang lang = ab_run_lang(t);
-    char line[512], text[1024];
-    ab_training_line(
+    char line[512];
+    ab_ui_named(
         lang, e->how == AB_RUN_COMPLETED ? AB_MSG_TRAINING_DONE_LINE : AB_MSG_TRAINING_STOPPED_LINE,
         t->avatar_name, line, sizeof line);
-    if (t->batch_id && (err = ab_db_batch_status_edit(db, t->batch_id, t->chat_id, line, NULL)))
+    if (t->batch_id && (err = ab_batch_message_edit(db, t->batch_id, t->chat_id, line, NULL)))
         return err;
-    switch (e->how) {
-    case AB_RUN_COMPLETED:
-        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_COMPLETED), t->avatar_name);
-        break;
-    case AB_RUN_FAILED:
-        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_FAILED), t->avatar_name,
-                 ab_msg(lang, e->reason));
-        break;
-    case AB_RUN_CANCELLED:
-        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_CANCELLED), t->avatar_name);
-        break;
-    case AB_RUN_REFUSED:
-        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_TRAINING_NOT_STARTED), t->avatar_name,
-                 ab_msg(lang, e->reason));
-        break;
-    }
+    ab_ui_msg m = {0};
+    ab_ui_training_end(lang, e->how, t->avatar_name, e->reason, t->avatar_id, &m);
     ab_effects fx;
     ab_fx_init(&fx);
-    err = ab_fx_send(&fx, t->chat_id, text,
-                     ab_training_kb_finished(lang, t->avatar_id, e->how != AB_RUN_COMPLETED));
+    err = ab_fx_send(&fx, t->chat_id, m.text, m.kb);
     char *calls = err == AB_OK ? ab_json_dump(fx.calls) : NULL;
     err = err != AB_OK ? err : calls ? ab_db_outbox_insert(db, calls, 0) : AB_ERR_NOMEM;
     free(calls);
@@ -144,14 +130,10 @@ ab_err ab_run_progress(ab_job_ctx *ctx, const ab_training *t, const char *status
     const ab_config *cfg = ctx->app->cfg;
     int edit = text && strcmp(text, t->progress_text) != 0 &&
                (force || t->since_edit_s < 0 || t->since_edit_s >= cfg->fal_progress_edit_seconds);
-    char *markup = NULL;
-    if (edit) {
-        json_t *kb = ab_training_kb_running(ab_run_lang(t), t->avatar_id);
-        markup = ab_json_dump(kb);
-        json_decref(kb);
-    }
-    ab_err err = ab_db_training_progress(ctx->db, t, status, percent, edit ? text : NULL, markup);
-    free(markup);
+    ab_err err = ab_db_training_progress(ctx->db, t, status, percent, edit ? text : NULL);
+    if (err == AB_OK && edit && t->batch_id)
+        err = ab_batch_message_edit(ctx->db, t->batch_id, t->chat_id, text,
+                                    ab_ui_training_kb_running(ab_run_lang(t), t->avatar_id));
     if (err == AB_OK && edit)
         ab_run_wake_senders(ctx->app);
     return err;
@@ -220,10 +202,9 @@ ab_job_outcome ab_run_stopping(ab_job_ctx *ctx, ab_training *t, const char *reas
             t->request_id, "avatar_id", (json_int_t)t->avatar_id, "reason", reason, "detail",
             detail ? detail : "");
     char text[1024];
-    ab_training_line(ab_run_lang(t),
-                     strcmp(reason, "user") == 0 ? AB_MSG_TRAINING_STOPPING
-                                                 : AB_MSG_TRAINING_TOO_LONG,
-                     t->avatar_name, text, sizeof text);
+    ab_ui_named(ab_run_lang(t),
+                strcmp(reason, "user") == 0 ? AB_MSG_TRAINING_STOPPING : AB_MSG_TRAINING_TOO_LONG,
+                t->avatar_name, text, sizeof text);
     ab_run_progress(ctx, t, "cancelling", t->progress, text, 1);
     return AB_JOB_DONE;
 }

@@ -7,16 +7,8 @@
 #include <jansson.h>
 
 #include "db/training.h"
-#include "fsm/messages.h"
+#include "ui/training.h"
 #include "workers/jobs.h"
-
-/** How a run ends. */
-typedef enum {
-    AB_RUN_COMPLETED, /* FAL's output holds the model */
-    AB_RUN_FAILED,    /* FAL ran it and it failed: avatar 'error', a retry button */
-    AB_RUN_CANCELLED, /* the user cancelled it */
-    AB_RUN_REFUSED,   /* FAL never accepted it (refused or unreachable): avatar back to 'ready' */
-} ab_run_end;
 
 /**
  * Ends the run t: output is FAL's result (borrowed, may be NULL), reason the plain-language

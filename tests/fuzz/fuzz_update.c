@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "fsm/event.h"
-#include "telegram/update.h"
+#include "telegram/wire_update.h"
+#include "ui/buttons.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,10 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int64_t arg = 0;
         ab_event ev = ab_event_from_update(&u, &arg);
         (void)ab_event_name(ev);
-        if (u.callback_data) {
-            char buf[65];
-            ab_event_callback_data(ab_event_from_callback(u.callback_data, &arg), arg, buf);
-        }
+        ab_button b = ab_button_parse(u.callback_data, &arg);
+        char buf[65];
+        /* the parse is strict: a button read back is written exactly as it came */
+        if (b != AB_BTN__COUNT && strcmp(ab_button_data(b, arg, buf), u.callback_data) != 0)
+            __builtin_trap();
         ab_update_free(&u);
     } else if (!why[0]) {
         __builtin_trap(); /* every refusal says why */

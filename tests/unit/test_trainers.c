@@ -11,7 +11,6 @@
 
 #include "core/config.h"
 #include "fal/trainers.h"
-#include "fsm/training_text.h"
 
 static void assert_json_eq(json_t *got, const char *want_text)
 {
@@ -105,14 +104,11 @@ static void test_expected_minutes_and_time_left(void **state)
     assert_int_equal(lo, 10);
     assert_int_equal(hi, 20);
     /* no pace yet: from the expected duration (portrait 9 min on average) */
-    assert_int_equal(ab_training_minutes_left(NULL, "portrait", 0, 0), 9);
+    assert_int_equal(ab_trainer_minutes_left(NULL, "portrait", 0, 0), 9);
     /* 50% after 4 minutes: about 4 more */
-    assert_int_equal(ab_training_minutes_left(NULL, "portrait", 50, 240), 4);
+    assert_int_equal(ab_trainer_minutes_left(NULL, "portrait", 50, 240), 4);
     /* never below one minute before the end */
-    assert_int_equal(ab_training_minutes_left(NULL, "portrait", 99, 3000), 1);
-    char text[256];
-    ab_training_progress_text(AB_LANG_EN, "Anna", 65, 4, text, sizeof text);
-    assert_string_equal(text, "🧠 Training “Anna”\n📊 65% · ⏱ about 4 min left");
+    assert_int_equal(ab_trainer_minutes_left(NULL, "portrait", 99, 3000), 1);
 }
 
 int main(void)

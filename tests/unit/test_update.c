@@ -6,7 +6,8 @@
 #include <cmocka.h>
 
 #include "fsm/event.h"
-#include "telegram/update.h"
+#include "telegram/wire_update.h"
+#include "ui/buttons.h"
 
 static ab_update parse_ok(const char *json)
 {
@@ -128,7 +129,7 @@ static void test_callback_data_strict(void **state)
         assert_int_equal(ab_event_from_callback(forged[i], &arg), AB_EV_BTN_INVALID);
     assert_int_equal(ab_event_from_callback(NULL, &arg), AB_EV_BTN_INVALID);
     char data[65];
-    assert_string_equal(ab_event_callback_data(AB_EV_BTN_LIST, 12, data), "av:list:12");
+    assert_string_equal(ab_button_data(AB_BTN_LIST, 12, data), "av:list:12");
 }
 
 static void test_blocked(void **state)

@@ -1,6 +1,6 @@
 /* The Bot API call and the decoding of its envelope. The URL carries the token, so it is built
  * here and never handed to anything that logs. */
-#include "telegram/botapi.h"
+#include "telegram/client.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,9 @@
-/* Parsing of Telegram Update JSON into the few facts the service acts on. Tolerant of real
- * payloads: 64-bit ids, update_id anywhere in the object (or 0), optional fields absent, null,
- * {} or "", and kinds of update this code has never heard of (parsed as AB_UPD_OTHER). */
-#ifndef AB_TELEGRAM_UPDATE_H
-#define AB_TELEGRAM_UPDATE_H
+/* Wire format, inbound (pure, no network): parsing of Telegram Update JSON into the few facts
+ * the service acts on. Tolerant of real payloads: 64-bit ids, update_id anywhere in the object
+ * (or 0), optional fields absent, null, {} or "", and kinds of update this code has never heard
+ * of (parsed as AB_UPD_OTHER). */
+#ifndef AB_TELEGRAM_WIRE_UPDATE_H
+#define AB_TELEGRAM_WIRE_UPDATE_H
 
 #include <jansson.h>
 #include <stdbool.h>

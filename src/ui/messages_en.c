@@ -1,5 +1,5 @@
 /* English texts (for language_code en*). */
-#include "fsm/messages.h"
+#include "ui/messages.h"
 
 const char *const ab_messages_en[AB_MSG__COUNT] = {
     [AB_MSG_MAIN_MENU] = "🏠 Main menu\n\nCreate personal AI avatars from your photos here. "

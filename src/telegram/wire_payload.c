@@ -1,5 +1,5 @@
-/* Builders for keyboards and message payloads. */
-#include "telegram/keyboard.h"
+/* Builders for keyboards and method payloads (see wire_payload.h). */
+#include "telegram/wire_payload.h"
 
 #include <assert.h>
 #include <string.h>
@@ -42,8 +42,10 @@ json_t *ab_tg_send_message(int64_t chat_id, const char *text, json_t *markup)
 
 json_t *ab_tg_edit_message(int64_t chat_id, int64_t message_id, const char *text, json_t *markup)
 {
-    json_t *p = json_pack("{s:I,s:I,s:s}", "chat_id", (json_int_t)chat_id, "message_id",
-                          (json_int_t)message_id, "text", text);
+    json_t *p = json_pack("{s:I}", "chat_id", (json_int_t)chat_id);
+    if (message_id)
+        json_object_set_new(p, "message_id", json_integer(message_id));
+    json_object_set_new(p, "text", json_string(text));
     if (markup)
         json_object_set_new(p, "reply_markup", markup);
     return p;
@@ -58,4 +60,22 @@ json_t *ab_tg_answer_callback(const char *callback_id, const char *text, int sho
             json_object_set_new(p, "show_alert", json_true());
     }
     return p;
+}
+
+json_t *ab_tg_send_photo(int64_t chat_id, const char *file_id)
+{
+    return json_pack("{s:I,s:s}", "chat_id", (json_int_t)chat_id, "photo", file_id);
+}
+
+json_t *ab_tg_send_media_group(int64_t chat_id, const char *const *file_ids, size_t n)
+{
+    json_t *media = json_array();
+    for (size_t i = 0; i < n && media; i++)
+        json_array_append_new(media, json_pack("{s:s,s:s}", "type", "photo", "media", file_ids[i]));
+    return json_pack("{s:I,s:o}", "chat_id", (json_int_t)chat_id, "media", media);
+}
+
+json_t *ab_tg_get_file(const char *file_id)
+{
+    return json_pack("{s:s}", "file_id", file_id);
 }

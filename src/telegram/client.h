@@ -1,7 +1,8 @@
-/* Bot API client: calls $TELEGRAM_API_BASE/bot<token>/<method> with a JSON body and decodes
+/* The Bot API client (the one part of telegram/ that talks to the network; the wire_* files
+ * are pure): calls $TELEGRAM_API_BASE/bot<token>/<method> with a JSON body and decodes
  * Telegram's {ok, result | error_code, description, parameters.retry_after} answer. */
-#ifndef AB_TELEGRAM_BOTAPI_H
-#define AB_TELEGRAM_BOTAPI_H
+#ifndef AB_TELEGRAM_CLIENT_H
+#define AB_TELEGRAM_CLIENT_H
 
 #include <jansson.h>
 #include <stdbool.h>

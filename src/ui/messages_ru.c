@@ -1,5 +1,5 @@
 /* Russian texts (the default language). */
-#include "fsm/messages.h"
+#include "ui/messages.h"
 
 const char *const ab_messages_ru[AB_MSG__COUNT] = {
     [AB_MSG_MAIN_MENU] = "🏠 Главное меню\n\nЗдесь вы создаёте персональные AI-аватары по своим "

@@ -1,8 +1,8 @@
 /* The message catalogue: every text the bot shows, by id, in each language. Russian is the
  * default; English for users whose language_code starts with "en". Format specifiers must
  * match between languages (a unit test checks). */
-#ifndef AB_FSM_MESSAGES_H
-#define AB_FSM_MESSAGES_H
+#ifndef AB_UI_MESSAGES_H
+#define AB_UI_MESSAGES_H
 
 typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
 

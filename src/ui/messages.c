@@ -1,5 +1,5 @@
 /* Language choice and catalogue lookup. */
-#include "fsm/messages.h"
+#include "ui/messages.h"
 
 #include <ctype.h>
 

@@ -1,6 +1,7 @@
-/* Update parsing. The kind is the first object-valued field other than update_id, so a kind
- * added to the Bot API tomorrow still yields its chat and sender for serialization. */
-#include "telegram/update.h"
+/* Update parsing (see wire_update.h). The kind is the first object-valued field other than
+ * update_id, so a kind added to the Bot API tomorrow still yields its chat and sender for
+ * serialization. */
+#include "telegram/wire_update.h"
 
 #include <ctype.h>
 #include <stdio.h>
