@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
-from test_avatar_flow import Chat  # noqa: E402
+from chat import Chat  # noqa: E402
 from test_photos import PHOTOS  # noqa: E402
 
 LEASE = 3  # JOB_LEASE_SECONDS in these tests: renewed every second, expired after three

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support" / "s3_sta
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
 from s3standin import S3Standin  # noqa: E402
-from test_avatar_flow import Chat  # noqa: E402
+from chat import Chat  # noqa: E402
 
 PHOTOS = Path(os.environ.get("AB_TEST_PHOTOS", h.BUILD_DIR / "test-photos"))
 BUILD = Path(os.environ.get("AB_BUILD_DIR") or h.BUILD_DIR)

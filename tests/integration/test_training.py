@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
 from falqueue import FalQueue  # noqa: E402
-from test_avatar_flow import Chat  # noqa: E402
+from chat import Chat  # noqa: E402
 
 
 def base36(n):
