@@ -1,7 +1,8 @@
 """The photo pipeline end to end: photos and albums sent through the webhook are downloaded
 from the Bot API stand-in (getFile + file download), checked by the real analysis on real
 photos from Debian packages, stored in object storage (the S3 stand-in, which checks every
-SigV4 signature) and reported in one status message per album."""
+SigV4 signature) and reported to the user. An album of ten as the user sees it is the
+transcript tests/transcripts/upload_album.txt."""
 import os
 import shutil
 import subprocess
@@ -76,46 +77,6 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         """The chat's current messages (after edits) that report photo checks."""
         return [m.get("text", "") for m in self.botapi.messages(uid)
                 if "checked" in m.get("text", "") or "checking" in m.get("text", "")]
-
-    def test_album_of_ten_reaches_enough_photos(self):
-        svc = self.start()
-        uid = h.user_id(1)
-        chat = Chat(self, svc, uid)
-        avatar = self.new_avatar(chat, "Style")
-        for rel in STYLE_TEN:
-            self.send_photo(svc, uid, rel, group="album-1")
-        self.wait_checked(10)
-        rows = h.psql(self.db_url, "SELECT validation_status, coalesce(validation_error, ''),"
-                                   " storage_key FROM avatar_photos ORDER BY id")
-        self.assertEqual([r[:2] for r in rows], [["valid", ""]] * 10, rows)
-        self.assertEqual(h.psql(self.db_url, "SELECT status, photos_count FROM avatars"),
-                         [["ready", "10"]])
-        stored = {o["key"] for o in self.s3.objects()}
-        self.assertEqual(stored, {r[2] for r in rows})
-        for key in stored:
-            self.assertRegex(key, r"^avatars/%d/%s/\d+\.png$" % (uid, avatar))
-        # one status message for the album, edited to the final count
-        h.wait_until(lambda: any("10 of 10 checked: 10 accepted" in t
-                                 for t in self.status_texts(uid)), timeout=30)
-        final = [t for t in self.status_texts(uid) if "10 of 10" in t][0]
-        self.assertIn("Uploaded: 10/10", final)
-        self.assertIn("Enough photos to train", final)
-        sends = [c for c in self.botapi.calls("sendMessage")
-                 if "checking" in c["params"].get("text", "")]
-        self.assertEqual(len(sends), 1)
-        # the finished album offers the way on: "Start training" opens the confirm screen
-        last = [c for c in self.botapi.calls("editMessageText")
-                if "10 of 10" in c["params"].get("text", "")][-1]
-        chat.last = last
-        chat.message_id = sends[0]["response"]["result"]["message_id"]
-        self.assertEqual(chat.buttons().get("🚀 Start training"), "tr:start:%s" % avatar)
-        chat.press("Start training")
-        self.assertIn("Photos: 10", chat.text())
-        self.assertIn("Expected time: 5–30 min", chat.text())
-        # and the upload screen has the button too
-        chat.say("/start")
-        chat.press(data="av:upload:%s" % avatar)
-        self.assertEqual(chat.buttons().get("🚀 Start training"), "tr:start:%s" % avatar)
 
     def test_each_rejection_reason_reaches_the_user(self):
         svc = self.start()

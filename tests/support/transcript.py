@@ -33,7 +33,7 @@ The format, one statement a line ('#' starts a comment line):
   < album: N              an album of N photos sent (sendMediaGroup)
   < answer: TEXT          the press is answered with this notice; without an answer line a press
                           must be answered without one
-  ...                     any number of the bot's messages here (e.g. progress edits)
+  ...                     any number of edits here (e.g. progress shown as it goes)
 
   state: NAME             the current user's chat_state
   db: SQL => VALUE        SQL's result is VALUE (columns joined by '|', rows by '; ', no row is
@@ -360,7 +360,8 @@ class Runner:
                 if i == len(want):
                     memo[i, j] = j == len(calls)
                 elif want[i].kind == "any":
-                    memo[i, j] = go(i + 1, j) or (j < len(calls) and go(i, j + 1))
+                    memo[i, j] = go(i + 1, j) or (j < len(calls) and go(i, j + 1)
+                                                  and calls[j]["method"] == "editMessageText")
                 else:
                     memo[i, j] = (j < len(calls) and self.differs(want[i], calls[j], target, sent)
                                   is None and go(i + 1, j + 1))
@@ -369,7 +370,7 @@ class Runner:
             return None
         for e, c in zip(want, calls):
             if e.kind == "any":
-                return "no way to fit the bot's messages around '...'"
+                return "no way to fit the bot's messages around '...' (edits only)"
             why = self.differs(e, c, target, sent)
             if why:
                 return "line %d: %s" % (e.lineno, why)
