@@ -22,7 +22,8 @@ The format, one statement a line ('#' starts a comment line):
   > (photo)               a photo the bot cannot download; `size=N` sets its declared size
   > (photo plasma/Books.png)            a photo from the test photo set (AB_TEST_PHOTOS)
   > (album plasma/A.png plasma/B.png)   those photos as one album
-  > (document image/gif bytes:GIF89a)   a file sent as a document (a test photo or these bytes)
+  > (document image/gif bytes:GIF89a…)  a file sent as a document (a test photo, or the bytes
+                                        written up to the closing parenthesis)
 
   After each of these comes everything the bot does in that chat, in order, and nothing else:
   < send: TEXT            a new message whose text contains TEXT (/.../ for a regular expression)
@@ -262,7 +263,8 @@ class Runner:
                 self.fail(step, str(e))
             updates = [chat.callback_update(data, target)]
         elif what.startswith("(") and what.endswith(")"):
-            updates = self.updates(step, what[1:-1].split())
+            inner, _, data = what[1:-1].partition(" bytes:")  # the bytes run to the ')'
+            updates = self.updates(step, inner.split() + (["bytes:" + data] if data else []))
             if "callback_query" in updates[0]:
                 updates[0]["callback_query"]["message"]["message_id"] = target
         else:
