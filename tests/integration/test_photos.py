@@ -52,20 +52,9 @@ class PhotoPipelineTest(h.IntegrationTestCase):
 
     def send_photo(self, svc, uid, rel, group=None, as_document=False, mime=None):
         data = (PHOTOS / rel).read_bytes() if isinstance(rel, str) else rel
-        upd_id = self.next_update_id()
-        file_id = "photo-%d" % upd_id
-        self.botapi.add_file(file_id, "u%d" % upd_id, content=data,
-                             file_path="photos/file_%d.jpg" % upd_id)
-        if as_document:
-            upd = h.document_update(upd_id, uid, file_id=file_id, file_unique_id="u%d" % upd_id,
-                                    mime_type=mime or "image/jpeg", file_size=len(data),
-                                    media_group_id=group, lang="en")
-        else:
-            upd = h.photo_update(upd_id, uid, file_id=file_id, file_unique_id="u%d" % upd_id,
-                                 width=1024, height=1024, file_size=len(data),
-                                 media_group_id=group, lang="en")
-        status, _ = svc.post_update(upd)
-        self.assertEqual(status, 200)
+        chat = Chat(self, svc, uid)
+        chat.post(chat.photo_update(data, group=group, as_document=as_document,
+                                    mime=mime or "image/jpeg"))
 
     def wait_checked(self, n, timeout=90):
         h.wait_until(lambda: h.psql_value(
