@@ -190,7 +190,8 @@ class Runner:
         try:
             return h.psql(self.test.db_url, VAR.sub(param, sql), *params)
         except h.PsqlError as e:
-            self.fail(step, str(e))
+            error = str(e)
+        self.fail(step, error)
 
     def replica(self, name):
         if name not in self.replicas:
@@ -260,7 +261,11 @@ class Runner:
             try:
                 target, data = chat.button(self.sub(what[1:-1]))
             except AssertionError as e:
-                self.fail(step, str(e))
+                missing = str(e)
+            else:
+                missing = None
+            if missing:
+                self.fail(step, missing)
             updates = [chat.callback_update(data, target)]
         elif what.startswith("(") and what.endswith(")"):
             inner, _, data = what[1:-1].partition(" bytes:")  # the bytes run to the ')'
