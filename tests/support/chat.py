@@ -116,11 +116,13 @@ class Chat:
             return self.quiet()
         h.wait_until(twice, timeout=timeout, message="the service to finish the update")
 
-    def act(self, update, callback_id=None):
-        """Delivers an update, waits until the service is quiet, returns what the bot did in
-        this chat (and the answer to the callback query, if it was one)."""
+    def act(self, updates, callback_id=None):
+        """Delivers updates (one message, or an album's), waits until the service is quiet,
+        returns what the bot did in this chat (and the answer to the callback query
+        callback_id, if one was sent)."""
         since = self.test.botapi.last_seq()
-        self.post(update)
+        for update in updates:
+            self.post(update)
         ids = (callback_id,) if callback_id else ()
         if callback_id:  # a press is always answered, whatever else happens
             h.wait_until(lambda: any(c["method"] == "answerCallbackQuery"

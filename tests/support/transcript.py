@@ -255,7 +255,7 @@ class Runner:
 
     def do_act(self, step):
         chat, what = self.chat, step.what
-        target = chat.message_id
+        target = chat.message_id   # the screen a press is on
         callback_id = None
         if what.startswith("[") and what.endswith("]"):
             try:
@@ -270,34 +270,16 @@ class Runner:
         elif what.startswith("(") and what.endswith(")"):
             inner, _, data = what[1:-1].partition(" bytes:")  # the bytes run to the ')'
             updates = self.updates(step, inner.split() + (["bytes:" + data] if data else []))
-            if "callback_query" in updates[0]:
-                updates[0]["callback_query"]["message"]["message_id"] = target
         else:
             text = json.loads(what) if what.startswith('"') else what
             updates = [chat.text_update(self.sub(text))]
         if "callback_query" in updates[0]:
             callback_id = updates[0]["callback_query"]["id"]
-        sent_before = set(chat.keyboards)
-        for u in updates:
-            chat.post(u)
-        calls = self.answer(chat, callback_id)
+        calls = chat.act(updates, callback_id)
         if self.show:
             print("%s\n%s\n" % (step.line, "\n".join(l for c in calls for l in render(c))))
             return
-        self.check(step, calls, callback_id, target, sent_before)
-
-    def answer(self, chat, callback_id):
-        since = chat.seen
-        ids = (callback_id,) if callback_id else ()
-        if callback_id:
-            h.wait_until(lambda: any(c["method"] == "answerCallbackQuery"
-                                     for c in chat.calls(since, ids)),
-                         message="the answer to the button press")
-        chat.settle()
-        calls = chat.calls(since, ids)
-        chat.seen = self.test.botapi.last_seq()
-        chat._note(calls)
-        return calls
+        self.check(step, calls, callback_id, target)
 
     def updates(self, step, words):
         chat, kind, args = self.chat, words[0], words[1:]
@@ -326,7 +308,7 @@ class Runner:
                         "(document MIME FILE)")
 
     # ---- comparing the bot's answer with the transcript --------------------------------
-    def check(self, step, calls, callback_id, target, known):
+    def check(self, step, calls, callback_id, target):
         answers = [c for c in calls if c["method"] == "answerCallbackQuery"]
         messages = [c for c in calls if c["method"] != "answerCallbackQuery"]
         want_answers = [e for e in step.expect if e.kind == "answer"]
