@@ -1,8 +1,9 @@
 """The photo pipeline end to end: photos and albums sent through the webhook are downloaded
 from the Bot API stand-in (getFile + file download), checked by the real analysis on real
 photos from Debian packages, stored in object storage (the S3 stand-in, which checks every
-SigV4 signature) and reported to the user. What the user sees of it (an album of ten, each reason a photo is
-refused) is in the transcripts tests/transcripts/upload_album.txt and photo_checks.txt."""
+SigV4 signature) and reported to the user. What the user sees of it (an album of ten, each
+reason a photo is refused) is in the transcripts tests/transcripts/upload_album.txt and
+photo_checks.txt."""
 import os
 import shutil
 import subprocess

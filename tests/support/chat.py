@@ -77,7 +77,8 @@ class Chat:
             p = c["params"]
             if c["method"] in MESSAGE_METHODS and p.get("chat_id") == self.uid:
                 out.append(c)
-            elif c["method"] == "answerCallbackQuery" and p.get("callback_query_id") in callback_ids:
+            elif (c["method"] == "answerCallbackQuery"
+                  and p.get("callback_query_id") in callback_ids):
                 out.append(c)
         return out
 

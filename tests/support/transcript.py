@@ -4,7 +4,8 @@ API stand-in and a fresh database: what the user sends, and what the bot must an
     python3 tests/support/transcript.py tests/transcripts/create_portrait.txt [--show]
 
 --show prints, after each thing the user sends, what the bot actually answered, written as a
-transcript (a start for a new one), and checks only the statements. ctest runs each transcript as transcript_<name>.
+transcript (a start for a new one), and checks only the statements. ctest runs each
+transcript as transcript_<name>.
 
 The format, one statement a line ('#' starts a comment line):
 
