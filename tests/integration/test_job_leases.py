@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
-from test_avatar_flow import Chat  # noqa: E402
+from chat import Chat  # noqa: E402
 from test_photos import PHOTOS  # noqa: E402
 
 LEASE = 3  # JOB_LEASE_SECONDS in these tests: renewed every second, expired after three
@@ -28,15 +28,8 @@ def new_avatar(test, svc, uid):
 
 def send_photo(test, svc, uid, rel="matplotlib/grace_hopper.jpg"):
     """One photo message of the user, its file served by the Bot API stand-in."""
-    upd_id = test.next_update_id()
-    file_id = "photo-%d" % upd_id
-    data = (PHOTOS / rel).read_bytes()
-    test.botapi.add_file(file_id, "u%d" % upd_id, content=data,
-                         file_path="photos/file_%d.jpg" % upd_id)
-    status, _ = svc.post_update(h.photo_update(
-        upd_id, uid, file_id=file_id, file_unique_id="u%d" % upd_id, width=1024,
-        height=1024, file_size=len(data), lang="en"))
-    test.assertEqual(status, 200)
+    chat = Chat(test, svc, uid)
+    chat.post(chat.photo_update((PHOTOS / rel).read_bytes()))
 
 
 class JobLeaseTest(h.IntegrationTestCase):

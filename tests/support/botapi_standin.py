@@ -19,7 +19,6 @@ Usage: botapi_standin.py --port 0 --port-file F [--token T] [--bind 127.0.0.1]
 Standard library only; logs one line per call to stderr and never prints the token.
 """
 
-import argparse
 import base64
 import email.parser
 import email.policy
@@ -28,14 +27,12 @@ import html
 import json
 import os
 import re
-import signal
-import socket
-import struct
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import standin_http
 
 DEFAULT_TOKEN = "123456:TEST-token-abc"
 
@@ -914,53 +911,14 @@ def params_for_record(params):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"      # keep-alive, like the real server
+class Handler(standin_http.Handler):
     server_version = "nginx/1.18.0"
-    sys_version = ""
-    timeout = 300
+    max_body = MAX_REQUEST_BODY
 
-    # The default access log would print request paths, which contain the token.
-    def log_message(self, format, *args):
-        pass
-
-    @property
-    def st(self):
-        return self.server.state
+    def body_too_large(self):
+        return ApiError(413, "Request Entity Too Large")
 
     # ---- plumbing ------------------------------------------------------------------
-    def read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            total = 0
-            while True:
-                line = self.rfile.readline(65537)
-                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                total += size
-                if total > MAX_REQUEST_BODY:
-                    raise ApiError(413, "Request Entity Too Large")
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BODY:
-            raise ApiError(413, "Request Entity Too Large")
-        return self.rfile.read(length) if length > 0 else b""
-
-    def send_bytes(self, status, body, content_type="application/json", extra_headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra_headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
     def send_json(self, status, obj):
         # Compact, with every non-ASCII character escaped as \uXXXX, as Telegram answers.
         self.send_bytes(status, json.dumps(obj, ensure_ascii=True,
@@ -1011,15 +969,6 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.flush()
 
     # ---- dispatch ------------------------------------------------------------------
-    def do_GET(self):
-        self.dispatch()
-
-    def do_POST(self):
-        self.dispatch()
-
-    def do_HEAD(self):
-        self.dispatch()
-
     def dispatch(self):
         received = time.time()
         url = urllib.parse.urlsplit(self.path)
@@ -1112,13 +1061,7 @@ class Handler(BaseHTTPRequestHandler):
             self.st.record(entry)
         self.log_call(entry)
         if status == 0:                          # "drop": close without an answer
-            self.close_connection = True
-            try:
-                # Linger 0: the close becomes a reset, as when a proxy drops the line.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-            except OSError:
-                pass
+            self.drop_connection()
             return
         if raw is not None:
             self.send_bytes(status, raw[0], raw[1])
@@ -1312,52 +1255,19 @@ class ControlApi:
             return 200, dict(self.st.webhook)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
+class Server(standin_http.Server):
     def __init__(self, addr, state):
         super().__init__(addr, Handler)
         self.state = state
 
-    def handle_error(self, request, client_address):
-        # Client went away (timeouts, dropped connections): not worth a traceback.
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
-            return
-        super().handle_error(request, client_address)
-
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Telegram Bot API stand-in for tests")
-    ap.add_argument("--port", type=int, default=0, help="port to listen on (0: any free one)")
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port-file", help="write the chosen port here once listening")
+    ap = standin_http.arguments("Telegram Bot API stand-in for tests")
     ap.add_argument("--token", default=os.environ.get("BOTAPI_STANDIN_TOKEN", DEFAULT_TOKEN),
                     help="the only bot token accepted (default: the tests' token)")
     args = ap.parse_args(argv)
-
-    server = Server((args.bind, args.port), State(args.token))
-    port = server.server_address[1]
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.port_file)
-    sys.stderr.write("botapi-standin: listening on http://%s:%d\n" % (args.bind, port))
-    sys.stderr.flush()
-
-    def on_signal(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-    return 0
+    return standin_http.serve(Server((args.bind, args.port), State(args.token)),
+                              "botapi-standin", args)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,6 @@ Standard library + python3-cryptography; logs one line per call to stderr and ne
 prints the key.
 """
 
-import argparse
 import base64
 import copy
 import hashlib
@@ -79,8 +78,6 @@ import json
 import math
 import os
 import re
-import signal
-import socket
 import struct
 import sys
 import threading
@@ -89,10 +86,11 @@ import urllib.parse
 import uuid
 import zipfile
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import standin_http
 
 DEFAULT_KEY = "test-fal-key"
 DEFAULT_USER_ID = "github|standin-user"
@@ -837,76 +835,22 @@ class ApiAnswer(Exception):
         self.headers = list(headers)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(standin_http.Handler):
     server_version = "fal-standin"
-    sys_version = ""
-    timeout = 300
+    max_body = MAX_REQUEST_BODY
 
-    def log_message(self, format, *args):
-        pass                        # the default access log is not wanted
-
-    @property
-    def st(self):
-        return self.server.state
+    def body_too_large(self):
+        return ApiAnswer(413, {"detail": "Request Entity Too Large"})
 
     @property
     def hooks(self):
         return self.server.webhooks
 
     # ---- plumbing ------------------------------------------------------------------
-    def read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks, total = [], 0
-            while True:
-                line = self.rfile.readline(65537)
-                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                total += size
-                if total > MAX_REQUEST_BODY:
-                    raise ApiAnswer(413, {"detail": "Request Entity Too Large"})
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BODY:
-            raise ApiAnswer(413, {"detail": "Request Entity Too Large"})
-        return self.rfile.read(length) if length > 0 else b""
-
-    def send_bytes(self, status, body, content_type="application/json", extra_headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra_headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
     def send_json(self, status, obj, extra_headers=()):
         self.send_bytes(status, json.dumps(obj).encode("utf-8"), extra_headers=extra_headers)
 
-    def drop_connection(self):
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-
-    def do_GET(self):
-        self.dispatch()
-
-    def do_POST(self):
-        self.dispatch()
-
     def do_PUT(self):
-        self.dispatch()
-
-    def do_HEAD(self):
         self.dispatch()
 
     def do_DELETE(self):
@@ -1536,11 +1480,7 @@ class ControlApi:
             return 200, out
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
+class Server(standin_http.Server):
     def __init__(self, addr, key):
         super().__init__(addr, Handler)
         self.state = State(key, self.server_address[1])
@@ -1566,42 +1506,13 @@ class Server(ThreadingHTTPServer):
         self._stop.set()
         super().server_close()
 
-    def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
-            return
-        super().handle_error(request, client_address)
-
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="FAL queue API stand-in for tests")
-    ap.add_argument("--port", type=int, default=0, help="port to listen on (0: any free one)")
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port-file", help="write the chosen port here once listening")
+    ap = standin_http.arguments("FAL queue API stand-in for tests")
     ap.add_argument("--key", default=os.environ.get("FAL_STANDIN_KEY", DEFAULT_KEY),
                     help="the only FAL key accepted (default: the tests' key)")
     args = ap.parse_args(argv)
-
-    server = Server((args.bind, args.port), args.key)
-    port = server.server_address[1]
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.port_file)
-    sys.stderr.write("fal-standin: listening on http://%s:%d\n" % (args.bind, port))
-    sys.stderr.flush()
-
-    def on_signal(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-    return 0
+    return standin_http.serve(Server((args.bind, args.port), args.key), "fal-standin", args)
 
 
 if __name__ == "__main__":
