@@ -106,7 +106,6 @@ const checkService = (file) => {
   const port = c.ports?.find((p) => p.name === "http")?.containerPort;
   if (String(port) !== setting("HTTP_PORT")) fail(file, "containerPort must equal HTTP_PORT");
   if (!c.resources?.requests || !c.resources?.limits) fail(file, "resources needed");
-  if ((dep.spec.replicas ?? 1) < 3) fail(file, "3 replicas expected");
 
   // Grace: the preStop pause, a request body in flight, then the longest single call.
   const preStop = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
@@ -139,6 +138,9 @@ const checkService = (file) => {
   // PostgreSQL has for them.
   const hpa = one(file, "HorizontalPodAutoscaler", "avatarbot");
   if (hpa && hpa.spec.scaleTargetRef.name !== dep.metadata.name) fail(file, "HPA targets the wrong Deployment");
+  if ((hpa?.spec?.minReplicas ?? dep.spec.replicas ?? 1) < 3) fail(file, "3 replicas expected");
+  // every apply would scale the Deployment back to its own count, whatever the HPA decided
+  if (hpa && dep.spec.replicas !== undefined) fail(file, "the HPA owns the replica count: no spec.replicas");
   const perPod = ["DB_POOL_SIZE", "WORKER_THREADS", "SENDER_THREADS", "JOB_THREADS"]
     .reduce((sum, k) => sum + Number(setting(k)), SINGLETON_CONNECTIONS);
   const surge = Number(dep.spec.strategy?.rollingUpdate?.maxSurge ?? 1);
