@@ -79,7 +79,9 @@ ab_err ab_fsm_notice(const ab_fsm_ctx *ctx, ab_effects *fx, ab_msg_id msg)
 ab_err ab_screen_avatar_menu(const ab_fsm_ctx *ctx, ab_effects *fx, const char *prefix, int edit)
 {
     char body[1024], text[1536], mine[128];
-    snprintf(body, sizeof body, ab_fsm_text(ctx, AB_MSG_AVATAR_MENU), ctx->avatars_count);
+    snprintf(body, sizeof body,
+             ab_msgn(ctx->lang, AB_MSG_AVATAR_MENU, (unsigned long)ctx->avatars_count),
+             ctx->avatars_count);
     compose(text, sizeof text, prefix, body);
     snprintf(mine, sizeof mine, ab_fsm_text(ctx, AB_MSG_BTN_MY_AVATARS), ctx->avatars_count);
     json_t *kb = ab_kb_new();

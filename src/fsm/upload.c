@@ -89,7 +89,8 @@ static ab_err show_photos(const ab_fsm_ctx *ctx, ab_effects *fx, int page)
     if (err != AB_OK)
         return err;
     char text[256], label[32], data[65];
-    snprintf(text, sizeof text, ab_fsm_text(ctx, AB_MSG_PHOTOS_PAGE), first + 1, last, n);
+    snprintf(text, sizeof text, ab_msgn(ctx->lang, AB_MSG_PHOTOS_PAGE, (unsigned long)n), first + 1,
+             last, n);
     json_t *kb = ab_kb_new();
     for (int i = first; i < last; i++) {
         snprintf(label, sizeof label, ab_fsm_text(ctx, AB_MSG_BTN_DELETE_N), i - first + 1);

@@ -59,8 +59,9 @@ static ab_err update_batch_message(ab_db *db, const ab_photo_job_info *info)
         return err;
     ab_lang lang = ab_lang_from_code(info->language_code);
     char text[1024];
-    size_t n = (size_t)snprintf(text, sizeof text, ab_msg(lang, AB_MSG_BATCH_PROGRESS), p.checked,
-                                p.total, p.accepted);
+    size_t n = (size_t)snprintf(text, sizeof text,
+                                ab_msgn(lang, AB_MSG_BATCH_PROGRESS, (unsigned long)p.total),
+                                p.checked, p.total, p.accepted);
     int rejected = p.checked - p.accepted;
     if (rejected > 0 && n < sizeof text) {
         char reasons[512] = "";

@@ -111,7 +111,7 @@ static void test_expected_minutes_and_time_left(void **state)
     /* never below one minute before the end */
     assert_int_equal(ab_training_minutes_left(NULL, "portrait", 99, 3000), 1);
     char text[256];
-    ab_training_progress_text(AB_LANG_EN, "Anna", 65, 4, text, sizeof text);
+    ab_training_progress_text(ab_lang_from_code("en"), "Anna", 65, 4, text, sizeof text);
     assert_string_equal(text, "🧠 Training “Anna”\n📊 65% · ⏱ about 4 min left");
 }
 
