@@ -92,7 +92,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
         uid = h.user_id(1)
         chat = Chat(self, svc, uid)
         chat.say("/start")
-        self.assertIn("Your avatars: 0", chat.text())
+        self.assertIn("You have 0 avatars.", chat.text())
         chat.press("Create avatar")
         self.assertIn("Choose a training type", chat.text())
         self.assertEqual(self.state(uid), "selecting_training_type")
@@ -134,7 +134,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
         self.assertEqual(self.state(uid), "avatar_details")
         # the menu now counts it
         chat.say("/start")
-        self.assertIn("Your avatars: 1", chat.text())
+        self.assertIn("You have 1 avatar.", chat.text())
         self.assertIn("🖼 My avatars (1)", chat.buttons())
 
     def test_every_name_error_is_explained_and_asked_again(self):
@@ -173,7 +173,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
             h.psql(self.db_url, "INSERT INTO avatars (user_id, name, gender, training_type) "
                                 "VALUES ($1, $2, 'male', 'portrait')", uid, "A%d" % i)
         chat.say("/start")
-        self.assertIn("Your avatars: 10", chat.text())
+        self.assertIn("You have 10 avatars.", chat.text())
         answer = chat.press("Create avatar", expect_screen=False)
         self.assertIn("10 avatars", answer["params"]["text"])
         self.assertEqual(self.state(uid), "avatar_menu")

@@ -25,7 +25,7 @@ class MenuTest(h.IntegrationTestCase):
                                                           "/start"))[0], 200)
         call = self.botapi.wait_calls(1, "sendMessage")[0]
         self.assertEqual(call["params"]["chat_id"], uid)
-        self.assertIn("Ваших аватаров: 0", call["params"]["text"])
+        self.assertIn("У вас 0 аватаров.", call["params"]["text"])
         self.assertEqual(buttons(call), [("➕ Создать аватар", "av:new"),
                                          ("🖼 Мои аватары (0)", "av:list:0"),
                                          ("❓ Помощь", "av:help"),
@@ -40,10 +40,10 @@ class MenuTest(h.IntegrationTestCase):
         uid = h.user_id(2)
         svc.post_update(h.message_update(self.next_update_id(), uid, "/start", lang="en"))
         menu = self.botapi.wait_calls(1, "sendMessage")[0]
-        self.assertIn("Your avatars: 0", menu["params"]["text"])
+        self.assertIn("You have 0 avatars.", menu["params"]["text"])
         mid = menu["response"]["result"]["message_id"]
 
-        steps = [("av:help", "help", "Help"), ("av:menu", "avatar_menu", "Your avatars"),
+        steps = [("av:help", "help", "Help"), ("av:menu", "avatar_menu", "You have 0 avatars"),
                  ("av:list:0", "avatar_gallery", "no avatars yet"),
                  ("av:new", "selecting_training_type", "Choose a training type"),
                  ("menu:main", "main_menu", "Main menu")]

@@ -95,7 +95,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         for key in stored:
             self.assertRegex(key, r"^avatars/%d/%s/\d+\.png$" % (uid, avatar))
         # one status message for the album, edited to the final count
-        h.wait_until(lambda: any("10 of 10 checked: 10 accepted" in t
+        h.wait_until(lambda: any("10 of 10 photos checked: 10 accepted" in t
                                  for t in self.status_texts(uid)), timeout=30)
         final = [t for t in self.status_texts(uid) if "10 of 10" in t][0]
         self.assertIn("Uploaded: 10/10", final)
@@ -141,7 +141,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
                                    " FROM avatar_photos ORDER BY id")
         self.assertEqual(rows, [[c[1], c[2] or ""] for c in cases])
         h.wait_until(lambda: len([t for t in self.status_texts(uid)
-                                  if "1 of 1 checked" in t]) == len(cases), timeout=30)
+                                  if "1 of 1 photo checked" in t]) == len(cases), timeout=30)
         texts = self.status_texts(uid)
         for _, status, _, reason in cases:
             if status != "valid":
@@ -271,7 +271,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         rows = h.psql(self.db_url, "SELECT validation_status, validation_error, storage_key IS "
                                    "NULL FROM avatar_photos ORDER BY id")
         self.assertEqual(rows, [["invalid", "too_large_to_check", "t"]] * 2)
-        told = "1 of 1 checked: 0 accepted, 1 rejected (too large to check — please send a " \
+        told = "1 of 1 photo checked: 0 accepted, 1 rejected (too large to check — please send a " \
                "smaller one)"
         h.wait_until(lambda: len([t for t in self.status_texts(uid) if told in t]) == 2,
                      timeout=30, message="the user is told the photos are too large to check")
