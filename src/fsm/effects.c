@@ -11,6 +11,7 @@ void ab_fx_init(ab_effects *fx)
     fx->jobs = json_array();
     fx->ops = json_array();
     fx->user_blocked = fx->user_unblocked = false;
+    fx->user_language = NULL;
 }
 
 void ab_fx_free(ab_effects *fx)

@@ -19,6 +19,7 @@ typedef struct {
                         * "avatar_delete", ...}], applied in order by the step runner */
     bool user_blocked; /* the user blocked the bot */
     bool user_unblocked;
+    const char *user_language; /* a language the user picked (a catalogue's code), or NULL */
 } ab_effects;
 
 void ab_fx_init(ab_effects *fx);

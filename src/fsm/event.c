@@ -6,11 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsm/messages.h"
+
 typedef struct {
-    const char *data; /* exact callback_data, or its prefix before ":<number>" */
+    const char *data; /* exact callback_data, or its prefix before ":<argument>" */
     ab_event event;
-    int takes_arg;
+    int takes_arg; /* 0: none, 1: a number (page, id), ARG_LANGUAGE: a catalogue's code */
 } button_def;
+
+/* "lang:ru": the code names the language, so a button stays right when languages are added;
+ * the event's argument is the language (an index into this build's catalogues). */
+#define ARG_LANGUAGE 2
 
 static const button_def BUTTONS[] = {
     {"menu:main", AB_EV_BTN_MAIN_MENU, 0},
@@ -41,16 +47,16 @@ static const button_def BUTTONS[] = {
     {"tr:start", AB_EV_BTN_TRAIN_START, 1},
     {"tr:go", AB_EV_BTN_TRAIN_GO, 1},
     {"tr:cancel", AB_EV_BTN_TRAIN_CANCEL, 1},
+    {"menu:lang", AB_EV_BTN_LANGUAGE_MENU, 0},
+    {"lang", AB_EV_BTN_LANGUAGE, ARG_LANGUAGE},
 };
 
 static const struct {
     const char *command;
     ab_event event;
 } COMMANDS[] = {
-    {"/start", AB_EV_CMD_START},
-    {"/avatar", AB_EV_CMD_AVATAR},
-    {"/help", AB_EV_CMD_HELP},
-    {"/cancel", AB_EV_CMD_CANCEL},
+    {"/start", AB_EV_CMD_START},   {"/avatar", AB_EV_CMD_AVATAR},     {"/help", AB_EV_CMD_HELP},
+    {"/cancel", AB_EV_CMD_CANCEL}, {"/language", AB_EV_CMD_LANGUAGE},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -68,6 +74,17 @@ static int parse_arg(const char *s, int64_t *out)
     return 1;
 }
 
+/* A language code this build has a catalogue for, exactly as its buttons spell it. */
+static int parse_language(const char *s, int64_t *out)
+{
+    for (ab_lang l = 0; l < ab_lang_count(); l++)
+        if (strcmp(s, ab_lang_code(l)) == 0) {
+            *out = l;
+            return 1;
+        }
+    return 0;
+}
+
 ab_event ab_event_from_callback(const char *data, int64_t *arg)
 {
     *arg = 0;
@@ -79,7 +96,10 @@ ab_event ab_event_from_callback(const char *data, int64_t *arg)
             continue;
         if (!BUTTONS[i].takes_arg && data[plen] == '\0')
             return BUTTONS[i].event;
-        if (BUTTONS[i].takes_arg && data[plen] == ':' && parse_arg(data + plen + 1, arg))
+        if (BUTTONS[i].takes_arg == 1 && data[plen] == ':' && parse_arg(data + plen + 1, arg))
+            return BUTTONS[i].event;
+        if (BUTTONS[i].takes_arg == ARG_LANGUAGE && data[plen] == ':' &&
+            parse_language(data + plen + 1, arg))
             return BUTTONS[i].event;
     }
     *arg = 0;
@@ -91,7 +111,9 @@ const char *ab_event_callback_data(ab_event e, int64_t arg, char buf[65])
     for (size_t i = 0; i < COUNT(BUTTONS); i++) {
         if (BUTTONS[i].event != e)
             continue;
-        if (BUTTONS[i].takes_arg)
+        if (BUTTONS[i].takes_arg == ARG_LANGUAGE)
+            snprintf(buf, 65, "%s:%s", BUTTONS[i].data, ab_lang_code((ab_lang)arg));
+        else if (BUTTONS[i].takes_arg)
             snprintf(buf, 65, "%s:%" PRId64, BUTTONS[i].data, arg);
         else
             snprintf(buf, 65, "%s", BUTTONS[i].data);

@@ -1,4 +1,4 @@
-/* The menus (main menu, avatar menu, help), the generic replies (unexpected input, stale
+/* The menus (main menu, avatar menu, help, language), the generic replies (unexpected input, stale
  * buttons, unknown commands), membership changes, and re-showing the current screen. */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +18,21 @@ static ab_err screen_main_menu(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
     json_t *kb = ab_kb_new();
     add_button(kb, ctx, AB_MSG_BTN_AVATARS, AB_EV_BTN_AVATAR_MENU);
     add_button(kb, ctx, AB_MSG_BTN_HELP, AB_EV_BTN_HELP);
+    add_button(kb, ctx, AB_MSG_BTN_LANGUAGE, AB_EV_BTN_LANGUAGE_MENU);
     return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_MAIN_MENU), kb, edit);
+}
+
+/* One button per language the build carries, each in its own name; the current one ticked. */
+static ab_err screen_language(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
+{
+    json_t *kb = ab_kb_new();
+    char label[128], data[65];
+    for (ab_lang l = 0; l < ab_lang_count(); l++) {
+        snprintf(label, sizeof label, "%s%s", l == ctx->lang ? "✅ " : "", ab_lang_name(l));
+        ab_kb_add(kb, label, ab_event_callback_data(AB_EV_BTN_LANGUAGE, l, data));
+    }
+    add_button(kb, ctx, AB_MSG_BTN_BACK_MAIN, AB_EV_BTN_MAIN_MENU);
+    return ab_screen_show(ctx, fx, ab_fsm_text(ctx, AB_MSG_CHOOSE_LANGUAGE), kb, edit);
 }
 
 static ab_err screen_help(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
@@ -37,6 +51,8 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
         return screen_main_menu(ctx, fx, edit);
     case AB_ST_HELP:
         return screen_help(ctx, fx, edit);
+    case AB_ST_CHOOSING_LANGUAGE:
+        return screen_language(ctx, fx, edit);
     case AB_ST_SELECTING_TRAINING_TYPE:
     case AB_ST_VIEWING_TRAINING_COMPARISON:
     case AB_ST_CONFIRMING_TRAINING_TYPE:
@@ -101,6 +117,22 @@ ab_err ab_h_main_menu(const ab_fsm_ctx *ctx, ab_effects *fx)
 ab_err ab_h_help(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     return screen_help(ctx, fx, ctx->event != AB_EV_CMD_HELP);
+}
+
+ab_err ab_h_language_menu(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    fx->data = json_object();
+    return screen_language(ctx, fx, ctx->event != AB_EV_CMD_LANGUAGE);
+}
+
+/* The pick is stored for the user and the main menu comes back in the new language. */
+ab_err ab_h_language_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_fsm_ctx in = *ctx;
+    in.lang = (ab_lang)ctx->arg;
+    fx->user_language = ab_lang_code(in.lang);
+    fx->data = json_object();
+    return screen_main_menu(&in, fx, 1);
 }
 
 ab_err ab_h_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)
