@@ -157,6 +157,35 @@ static void test_stale_and_forged_buttons(void **state)
     }
 }
 
+/* A language button names its catalogue by code; a pick is kept for the user and the main menu
+ * comes back in it. A code this build has no catalogue for is a stale button. */
+static void test_language_pick(void **state)
+{
+    (void)state;
+    int64_t arg = -1;
+    ab_lang en = ab_lang_from_code("en");
+    char data[65];
+    assert_string_equal(ab_event_callback_data(AB_EV_BTN_LANGUAGE, en, data), "lang:en");
+    assert_int_equal(ab_event_from_callback("lang:en", &arg), AB_EV_BTN_LANGUAGE);
+    assert_int_equal(arg, en);
+    const char *bad[] = {"lang:xx", "lang:", "lang", "lang:EN", "lang:en-gb", "lang:1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ab_event_from_callback(bad[i], &arg), AB_EV_BTN_INVALID);
+
+    ab_update u = button("lang:ru"); /* from an English user */
+    ab_fsm_ctx ctx = ctx_for(&u, AB_ST_CHOOSING_LANGUAGE, 0);
+    ab_effects fx;
+    ab_fx_init(&fx);
+    assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
+    assert_int_equal(fx.next, AB_ST_MAIN_MENU);
+    assert_string_equal(fx.user_language, "ru");
+    assert_string_equal(call_method(&fx, 1), "editMessageText");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(call_payload(&fx, 1), "text")), "Главное меню"));
+    ab_fx_free(&fx);
+    ab_update_free(&u);
+}
+
 static void test_forged_avatar_id_is_not_found(void **state)
 {
     (void)state;
@@ -231,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_english_user),
         cmocka_unit_test(test_button_answers_then_edits),
         cmocka_unit_test(test_stale_and_forged_buttons),
+        cmocka_unit_test(test_language_pick),
         cmocka_unit_test(test_forged_avatar_id_is_not_found),
         cmocka_unit_test(test_unexpected_text_gets_hint),
         cmocka_unit_test(test_mermaid),
