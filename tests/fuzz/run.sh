@@ -29,7 +29,8 @@ build_update() {
     # shellcheck disable=SC2046  # pkg-config output is meant to split into flags
     clang "${cflags[@]}" -o "$out/fuzz_update" "$here/fuzz_update.c" \
         "$root/src/telegram/update.c" "$root/src/core/json.c" "$root/src/fsm/event.c" \
-        "$root/src/fsm/state.c" $(pkg-config --cflags --libs jansson)
+        "$root/src/fsm/state.c" "$root/src/fsm/messages.c" "$root/src/fsm/messages_source.c" \
+        "$build/generated/catalogs.c" $(pkg-config --cflags --libs jansson)
 }
 
 # The codecs (libjpeg-turbo, libpng, libexif) are the system's, not instrumented: coverage
