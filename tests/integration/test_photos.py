@@ -149,6 +149,24 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         # only the accepted photo is in storage
         self.assertEqual(len(self.s3.objects()), 1)
 
+    def test_the_status_is_in_the_language_the_user_picked(self):
+        svc = self.start()
+        uid = h.user_id(9)
+        chat = Chat(self, svc, uid)  # Telegram says "en"
+        chat.say("/language")
+        chat.press("Русский")
+        chat.say("/start")
+        chat.press("Создать аватар")
+        chat.press("Портретный")
+        chat.press("Продолжить")
+        chat.press("Женский")
+        chat.say("Photo test")
+        self.send_photo(svc, uid, b"GIF89a not a photo at all", as_document=True)
+        self.wait_checked(1)
+        told = "📸 Проверено 1 из 1: принято 0, отклонено 1 (формат не JPEG и не PNG)"
+        h.wait_until(lambda: any(told in m.get("text", "") for m in self.botapi.messages(uid)),
+                     timeout=30, message="the photo's status in Russian")
+
     def test_a_photo_checked_after_its_avatar_was_deleted_leaves_no_object(self):
         svc = self.start()
         uid = h.user_id(9)
