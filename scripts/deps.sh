@@ -11,7 +11,8 @@ what=${1:-test}
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev
             libcurl4-openssl-dev libssl-dev libjpeg62-turbo-dev libpng-dev libexif-dev
-            libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev libcmocka-dev)
+            libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev libcmocka-dev
+            gettext python3)
 run_pkgs=(postgresql postgresql-client python3 curl)
 test_pkgs=(clang libclang-rt-14-dev python3-cryptography clang-format cppcheck)
 

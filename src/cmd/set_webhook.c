@@ -1,4 +1,5 @@
-/* `avatarbot set-webhook`: registers this service's webhook with Telegram (setWebhook). */
+/* `avatarbot set-webhook`: registers this service's webhook with Telegram (setWebhook) and the
+ * bot's command menu in every language it speaks (setMyCommands). */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "telegram/client.h"
+#include "ui/messages.h"
 
 static void usage(FILE *out)
 {
@@ -21,6 +23,63 @@ static void usage(FILE *out)
             "  --allowed-updates      default message,callback_query,my_chat_member\n"
             "  --max-connections      1-100, default 40\n"
             "  --drop-pending-updates drop updates Telegram queued while no webhook was set\n");
+}
+
+/* Sends one Bot API call; prints why it failed. */
+static int call(ab_tg_client *tg, const char *method, json_t *body)
+{
+    char *text = ab_json_dump(body);
+    json_decref(body);
+    ab_tg_response resp;
+    ab_err err = tg && text ? ab_tg_call(tg, method, text, &resp) : AB_ERR_NOMEM;
+    free(text);
+    if (err != AB_OK) {
+        fprintf(stderr, "set-webhook: Telegram could not be reached: %s\n", ab_err_name(err));
+        return 0;
+    }
+    int ok = resp.ok;
+    if (!ok)
+        fprintf(stderr, "set-webhook: Telegram refused %s: %d %s\n", method, resp.error_code,
+                resp.description);
+    ab_tg_response_free(&resp);
+    return ok;
+}
+
+/* The command menu, described in each language: first the default language's for everyone
+ * whose language has no list of its own, then one list per catalogue, under its two-letter
+ * code (Telegram takes ISO 639-1 codes only; a catalogue without one uses the default list). */
+static int set_commands(ab_tg_client *tg)
+{
+    static const struct {
+        const char *command;
+        ab_msg_id description;
+    } COMMANDS[] = {{"start", AB_MSG_CMD_START},
+                    {"help", AB_MSG_CMD_HELP},
+                    {"cancel", AB_MSG_CMD_CANCEL},
+                    {"language", AB_MSG_CMD_LANGUAGE}};
+    char done[256] = "";
+    size_t n = 0;
+    for (ab_lang l = -1; l < ab_lang_count(); l++) {
+        ab_lang lang = l < 0 ? 0 : l;
+        const char *code = ab_lang_code(lang);
+        if (l >= 0 && (strlen(code) < 2 || (code[2] && code[2] != '-')))
+            continue;
+        json_t *list = json_array();
+        for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+            json_array_append_new(list,
+                                  json_pack("{s:s,s:s}", "command", COMMANDS[i].command,
+                                            "description", ab_msg(lang, COMMANDS[i].description)));
+        json_t *body = json_pack("{s:o}", "commands", list);
+        if (l >= 0)
+            json_object_set_new(body, "language_code", json_stringn(code, 2));
+        if (!call(tg, "setMyCommands", body))
+            return 0;
+        if (n < sizeof done)
+            n += (size_t)snprintf(done + n, sizeof done - n, " %.2s%s", code,
+                                  l < 0 ? " (default)" : "");
+    }
+    printf("commands set:%s\n", done);
+    return 1;
 }
 
 int ab_cmd_set_webhook(int argc, char **argv)
@@ -91,27 +150,14 @@ int ab_cmd_set_webhook(int argc, char **argv)
     json_t *body =
         json_pack("{s:s,s:s,s:o,s:i,s:b}", "url", url, "secret_token", secret, "allowed_updates",
                   updates, "max_connections", (int)max_conn, "drop_pending_updates", drop);
-    char *text = ab_json_dump(body);
-    json_decref(body);
-
     ab_tg_client *tg =
         ab_tg_client_new(cfg.telegram_api_base, cfg.telegram_bot_token, cfg.telegram_timeout_s);
-    ab_tg_response resp;
-    ab_err err = tg && text ? ab_tg_call(tg, "setWebhook", text, &resp) : AB_ERR_NOMEM;
-    free(text);
     rc = 1;
-    if (err != AB_OK) {
-        fprintf(stderr, "set-webhook: Telegram could not be reached: %s\n", ab_err_name(err));
-    } else if (!resp.ok) {
-        fprintf(stderr, "set-webhook: Telegram refused: %d %s\n", resp.error_code,
-                resp.description);
-    } else {
+    if (call(tg, "setWebhook", body)) {
         printf("webhook set: %s (max_connections %ld, allowed_updates %s%s)\n", url, max_conn,
                allowed, drop ? ", pending updates dropped" : "");
-        rc = 0;
+        rc = set_commands(tg) ? 0 : 1;
     }
-    if (err == AB_OK)
-        ab_tg_response_free(&resp);
     ab_tg_client_free(tg);
     ab_config_free(&cfg);
     return rc;

@@ -19,9 +19,9 @@ static const ab_db_stmt USER_UPSERT = {
     "  (coalesce(nullif(EXCLUDED.first_name, ''), u.first_name),"
     "   coalesce(EXCLUDED.username, u.username),"
     "   coalesce(EXCLUDED.language_code, u.language_code))"
-    " RETURNING language_code, avatars_count)"
-    " SELECT language_code, avatars_count FROM up"
-    " UNION ALL SELECT language_code, avatars_count FROM users"
+    " RETURNING language_code, avatars_count, language)"
+    " SELECT language_code, avatars_count, language FROM up"
+    " UNION ALL SELECT language_code, avatars_count, language FROM users"
     " WHERE id = $1::bigint AND NOT EXISTS (SELECT 1 FROM up)",
     4};
 
@@ -38,9 +38,21 @@ ab_err ab_db_user_upsert(ab_db *db, int64_t user_id, const char *first_name, con
     if (PQntuples(res) >= 1) {
         snprintf(info->language_code, sizeof info->language_code, "%s", PQgetvalue(res, 0, 0));
         info->avatars_count = (int)ab_db_get_i64(res, 0, 1);
+        snprintf(info->language, sizeof info->language, "%s", PQgetvalue(res, 0, 2));
     }
     PQclear(res);
     return AB_OK;
+}
+
+static const ab_db_stmt USER_LANGUAGE = {
+    "user_set_language", "UPDATE users SET language = $2, updated_at = now() WHERE id = $1::bigint",
+    2};
+
+ab_err ab_db_user_set_language(ab_db *db, int64_t user_id, const char *language)
+{
+    char id[24];
+    const char *params[] = {ab_db_i64(id, user_id), language};
+    return ab_db_exec(db, &USER_LANGUAGE, params, NULL);
 }
 
 static const ab_db_stmt USER_BLOCKED = {

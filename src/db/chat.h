@@ -9,6 +9,7 @@
 
 typedef struct {
     char language_code[16]; /* stored or just received; "" when unknown */
+    char language[16];      /* the language the user picked in the bot; "" when none */
     int avatars_count;
 } ab_user_info;
 
@@ -16,6 +17,8 @@ typedef struct {
  *  changed); returns what the FSM needs to know about them. */
 ab_err ab_db_user_upsert(ab_db *db, int64_t user_id, const char *first_name, const char *username,
                          const char *language_code, ab_user_info *info);
+/** Stores the language the user picked (a catalogue's code; NULL: follow Telegram's). */
+ab_err ab_db_user_set_language(ab_db *db, int64_t user_id, const char *language);
 /** Marks the user as having blocked (true) or unblocked (false) the bot. */
 ab_err ab_db_user_set_blocked(ab_db *db, int64_t user_id, bool blocked);
 

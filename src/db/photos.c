@@ -66,7 +66,7 @@ static const ab_db_stmt FOR_JOB = {
     "photo_for_job",
     "SELECT p.id, p.avatar_id, p.user_id, coalesce(p.batch_id, 0), coalesce(b.chat_id, p.user_id),"
     " coalesce(p.telegram_file_id, ''), p.validation_status, a.training_type,"
-    " coalesce(u.language_code, '')"
+    " coalesce(u.language, u.language_code, '')"
     " FROM avatar_photos p JOIN avatars a ON a.id = p.avatar_id JOIN users u ON u.id = p.user_id"
     " LEFT JOIN photo_batches b ON b.id = p.batch_id WHERE p.id = $1::bigint",
     1};

@@ -35,7 +35,7 @@ typedef struct {
     char file_id[256];
     char status[12];        /* validation_status */
     char training_type[12]; /* the avatar's */
-    char language_code[16]; /* the user's */
+    char language_code[16]; /* the user's: picked in the bot, else Telegram's */
 } ab_photo_job_info;
 
 /** Loads a photo for checking; AB_ERR_NOT_FOUND when it (or its avatar) is gone. */

@@ -88,6 +88,7 @@ typedef struct {
     size_t n_strings, cap_strings;
     bool user_blocked; /* the user blocked the bot */
     bool user_unblocked;
+    const char *user_language; /* a language the user picked (a catalogue's code), or NULL */
 } ab_effects;
 
 void ab_fx_init(ab_effects *fx);

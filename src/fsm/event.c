@@ -16,10 +16,8 @@ static const struct {
     const char *command;
     ab_event event;
 } COMMANDS[] = {
-    {"/start", AB_EV_CMD_START},
-    {"/avatar", AB_EV_CMD_AVATAR},
-    {"/help", AB_EV_CMD_HELP},
-    {"/cancel", AB_EV_CMD_CANCEL},
+    {"/start", AB_EV_CMD_START},   {"/avatar", AB_EV_CMD_AVATAR},     {"/help", AB_EV_CMD_HELP},
+    {"/cancel", AB_EV_CMD_CANCEL}, {"/language", AB_EV_CMD_LANGUAGE},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

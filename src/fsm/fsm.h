@@ -64,6 +64,8 @@ ab_err ab_h_stale_button(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_blocked(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_unblocked(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_ignore(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_language_menu(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_language_chosen(const ab_fsm_ctx *ctx, ab_effects *fx);
 
 /* Handlers of the avatar conversation (create.c, gallery.c, upload.c). */
 ab_err ab_h_type_chosen(const ab_fsm_ctx *ctx, ab_effects *fx);

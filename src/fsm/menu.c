@@ -1,4 +1,4 @@
-/* The menus (main menu, avatar menu, help), the generic replies (unexpected input, stale
+/* The menus (main menu, avatar menu, help, language), the generic replies (unexpected input, stale
  * buttons, unknown commands), membership changes, and re-showing the current screen. */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,13 @@ static ab_err screen_main_menu(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
 {
     ab_ui_msg m = {0};
     ab_ui_main_menu(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
+}
+
+static ab_err screen_language(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
+{
+    ab_ui_msg m = {0};
+    ab_ui_language(ctx->lang, &m);
     return ab_screen_show(ctx, fx, &m, edit);
 }
 
@@ -29,6 +36,8 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
         return screen_main_menu(ctx, fx, edit);
     case AB_ST_HELP:
         return screen_help(ctx, fx, edit);
+    case AB_ST_CHOOSING_LANGUAGE:
+        return screen_language(ctx, fx, edit);
     case AB_ST_SELECTING_TRAINING_TYPE:
     case AB_ST_VIEWING_TRAINING_COMPARISON:
     case AB_ST_CONFIRMING_TRAINING_TYPE:
@@ -93,6 +102,22 @@ ab_err ab_h_main_menu(const ab_fsm_ctx *ctx, ab_effects *fx)
 ab_err ab_h_help(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     return screen_help(ctx, fx, ctx->event != AB_EV_CMD_HELP);
+}
+
+ab_err ab_h_language_menu(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    fx->data = json_object();
+    return screen_language(ctx, fx, ctx->event != AB_EV_CMD_LANGUAGE);
+}
+
+/* The pick is stored for the user and the main menu comes back in the new language. */
+ab_err ab_h_language_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_fsm_ctx in = *ctx;
+    in.lang = (ab_lang)ctx->arg;
+    fx->user_language = ab_lang_code(in.lang);
+    fx->data = json_object();
+    return screen_main_menu(&in, fx, 1);
 }
 
 ab_err ab_h_cancel(const ab_fsm_ctx *ctx, ab_effects *fx)

@@ -27,7 +27,8 @@
     X(AVATAR_GALLERY, "avatar_gallery")                                                            \
     X(AVATAR_DETAILS, "avatar_details")                                                            \
     X(EDITING_AVATAR, "editing_avatar")                                                            \
-    X(DELETING_AVATAR, "deleting_avatar")
+    X(DELETING_AVATAR, "deleting_avatar")                                                          \
+    X(CHOOSING_LANGUAGE, "choosing_language")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -45,6 +46,7 @@ typedef enum {
     X(CMD_AVATAR, "/avatar")                                                                       \
     X(CMD_HELP, "/help")                                                                           \
     X(CMD_CANCEL, "/cancel")                                                                       \
+    X(CMD_LANGUAGE, "/language")                                                                   \
     X(CMD_UNKNOWN, "unknown command")                                                              \
     X(TEXT, "text")                                                                                \
     X(PHOTO, "photo")                                                                              \
@@ -78,6 +80,8 @@ typedef enum {
     X(BTN_TRAIN_START, "start training")                                                           \
     X(BTN_TRAIN_GO, "confirm training")                                                            \
     X(BTN_TRAIN_CANCEL, "cancel training")                                                         \
+    X(BTN_LANGUAGE_MENU, "language menu")                                                          \
+    X(BTN_LANGUAGE, "language")                                                                    \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

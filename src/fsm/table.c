@@ -16,6 +16,10 @@ const ab_transition ab_fsm_table[] = {
     ROW(ANY, CMD_HELP, ab_h_help, HELP),
     ROW(ANY, CMD_CANCEL, ab_h_cancel, AVATAR_MENU),
     ROW(ANY, CMD_UNKNOWN, ab_h_unknown_command, AVATAR_MENU),
+    /* the language: /language or the main menu's button, then a pick from any screen */
+    ROW(ANY, CMD_LANGUAGE, ab_h_language_menu, CHOOSING_LANGUAGE),
+    ROW(ANY, BTN_LANGUAGE_MENU, ab_h_language_menu, CHOOSING_LANGUAGE),
+    ROW(ANY, BTN_LANGUAGE, ab_h_language_chosen, MAIN_MENU),
     /* navigation buttons leave any screen */
     ROW(ANY, BTN_MAIN_MENU, ab_h_main_menu, MAIN_MENU),
     ROW(ANY, BTN_AVATAR_MENU, ab_h_avatar_menu, AVATAR_MENU),

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/messages.h"
+
+#define ARG_LANGUAGE 2
+
 static const struct {
     const char *data;
     int takes_arg;
@@ -28,6 +32,17 @@ static int parse_arg(const char *s, int64_t *out)
     return 1;
 }
 
+/* A language code this build has a catalogue for, exactly as its buttons spell it. */
+static int parse_language(const char *s, int64_t *out)
+{
+    for (ab_lang l = 0; l < ab_lang_count(); l++)
+        if (strcmp(s, ab_lang_code(l)) == 0) {
+            *out = l;
+            return 1;
+        }
+    return 0;
+}
+
 ab_button ab_button_parse(const char *data, int64_t *arg)
 {
     *arg = 0;
@@ -39,7 +54,10 @@ ab_button ab_button_parse(const char *data, int64_t *arg)
             continue;
         if (!BUTTONS[i].takes_arg && data[plen] == '\0')
             return (ab_button)i;
-        if (BUTTONS[i].takes_arg && data[plen] == ':' && parse_arg(data + plen + 1, arg))
+        if (BUTTONS[i].takes_arg == 1 && data[plen] == ':' && parse_arg(data + plen + 1, arg))
+            return (ab_button)i;
+        if (BUTTONS[i].takes_arg == ARG_LANGUAGE && data[plen] == ':' &&
+            parse_language(data + plen + 1, arg))
             return (ab_button)i;
     }
     *arg = 0;
@@ -50,6 +68,8 @@ const char *ab_button_data(ab_button b, int64_t arg, char buf[65])
 {
     if ((unsigned)b >= AB_BTN__COUNT)
         buf[0] = '\0';
+    else if (BUTTONS[b].takes_arg == ARG_LANGUAGE)
+        snprintf(buf, 65, "%s:%s", BUTTONS[b].data, ab_lang_code((ab_lang)arg));
     else if (BUTTONS[b].takes_arg)
         snprintf(buf, 65, "%s:%" PRId64, BUTTONS[b].data, arg);
     else

@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 
-/* X(id, callback_data or its prefix before ":<number>", takes a number) */
+/* X(id, callback_data or its prefix before ":<argument>", its argument: 0 none, 1 a number (a
+ * page, an id), 2 a language, written as its catalogue's code ("lang:ru"), so a button stays
+ * right when languages are added; read back as the language's index in this build) */
 #define AB_BUTTONS(X)                                                                              \
     X(MAIN_MENU, "menu:main", 0)                                                                   \
     X(AVATAR_MENU, "av:menu", 0)                                                                   \
@@ -35,7 +37,9 @@
     X(PHOTO_DELETE, "ph:del", 1)                                                                   \
     X(TRAIN_START, "tr:start", 1)                                                                  \
     X(TRAIN_GO, "tr:go", 1)                                                                        \
-    X(TRAIN_CANCEL, "tr:cancel", 1)
+    X(TRAIN_CANCEL, "tr:cancel", 1)                                                                \
+    X(LANGUAGE_MENU, "menu:lang", 0)                                                               \
+    X(LANGUAGE, "lang", 2)
 
 typedef enum {
 #define AB_BUTTON_ENUM(id, data, takes_arg) AB_BTN_##id,

@@ -1,10 +1,12 @@
-/* The menus: main menu, avatar menu and help. */
+/* The menus: main menu, language choice, avatar menu and help. */
 #ifndef AB_UI_MENUS_H
 #define AB_UI_MENUS_H
 
 #include "ui/ui.h"
 
 void ab_ui_main_menu(ab_lang lang, ab_ui_msg *out);
+/** One button per language this build carries, each in its own name, the current one ticked. */
+void ab_ui_language(ab_lang lang, ab_ui_msg *out);
 void ab_ui_help(ab_lang lang, ab_ui_msg *out);
 /** The avatar menu for a user with avatars avatars; prefix (may be NULL) is a line shown above
  *  it (a confirmation, "unknown command"…). */

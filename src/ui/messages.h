@@ -1,15 +1,21 @@
-/* The message catalogue: every text the bot shows, by id, in each language. Russian is the
- * default; English for users whose language_code starts with "en". Format specifiers must
- * match between languages (a unit test checks). */
+/* The message catalogue: every text the bot shows, by id, in the user's language. The ids are
+ * listed here; their English source texts are in messages_source.c and their translations in
+ * po/<language>.po, compiled into the binary at build time (ui/catalog.h). A language is an
+ * index into the compiled catalogues, so adding one is adding a PO file. */
 #ifndef AB_UI_MESSAGES_H
 #define AB_UI_MESSAGES_H
 
-typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
+#include <stdbool.h>
+
+/** A language: an index into the compiled catalogues, 0 being the default (Russian). */
+typedef int ab_lang;
 
 #define AB_MESSAGES(X)                                                                             \
     X(MAIN_MENU)                                                                                   \
     X(BTN_AVATARS)                                                                                 \
     X(BTN_HELP)                                                                                    \
+    X(BTN_LANGUAGE)                                                                                \
+    X(CHOOSE_LANGUAGE)                                                                             \
     X(AVATAR_MENU)                                                                                 \
     X(BTN_CREATE)                                                                                  \
     X(BTN_MY_AVATARS)                                                                              \
@@ -131,6 +137,10 @@ typedef enum { AB_LANG_RU = 0, AB_LANG_EN, AB_LANG__COUNT } ab_lang;
     X(REASON_FAL_FAILED)                                                                           \
     X(REASON_FAL_UNAVAILABLE)                                                                      \
     X(REASON_FAL_TOO_LONG)                                                                         \
+    X(CMD_START)                                                                                   \
+    X(CMD_HELP)                                                                                    \
+    X(CMD_CANCEL)                                                                                  \
+    X(CMD_LANGUAGE)                                                                                \
     X(ERROR_GENERIC)
 
 typedef enum {
@@ -140,14 +150,33 @@ typedef enum {
         AB_MSG__COUNT
 } ab_msg_id;
 
-/** Language for a Telegram language_code (NULL → Russian). */
+/** A message's source text (English): the msgid, and msgid_plural when it shows a count. */
+typedef struct {
+    const char *context; /* msgctxt, when two messages share an English text; else NULL */
+    const char *msgid;
+    const char *plural; /* NULL unless the text has plural forms (use ab_msgn) */
+} ab_msg_source;
+
+extern const ab_msg_source ab_msg_sources[AB_MSG__COUNT];
+
+/** How many languages the build carries (one per PO file in po/). */
+int ab_lang_count(void);
+/** A language's code as in its PO header ("ru", "en"); "" out of range. */
+const char *ab_lang_code(ab_lang lang);
+/** A language's own name from its PO header (X-Language-Name: "Русский"). */
+const char *ab_lang_name(ab_lang lang);
+/** The language of a code, exactly or by its primary subtag ("en-GB" → en); false if none. */
+bool ab_lang_find(const char *code, ab_lang *out);
+/** Language for a Telegram language_code: ab_lang_find, else the default (NULL → default). */
 ab_lang ab_lang_from_code(const char *language_code);
-/** The text (a printf format where the message takes values). Never NULL. */
+/** The text (a printf format where the message takes values; %1$s style positions work).
+ *  Never NULL. For a text with plural forms, its form for 1. */
 const char *ab_msg(ab_lang lang, ab_msg_id id);
+/** The form of a text for the count n (ngettext): the language's Plural-Forms rule picks it. */
+const char *ab_msgn(ab_lang lang, ab_msg_id id, unsigned long n);
+/** Whether lang's catalogue has a translation of id (else ab_msg falls back to English). */
+bool ab_msg_translated(ab_lang lang, ab_msg_id id);
 /** Name of a message id, for tests and diagnostics. */
 const char *ab_msg_name(ab_msg_id id);
-
-extern const char *const ab_messages_ru[AB_MSG__COUNT];
-extern const char *const ab_messages_en[AB_MSG__COUNT];
 
 #endif

@@ -43,7 +43,8 @@ ab_ui_page ab_ui_photo_page_of(int n, int page)
 void ab_ui_photo_page(ab_lang lang, const ab_photo *photos, ab_ui_page pg, ab_ui_msg *out)
 {
     char text[256], label[32];
-    snprintf(text, sizeof text, ab_msg(lang, AB_MSG_PHOTOS_PAGE), pg.first + 1, pg.last, pg.count);
+    snprintf(text, sizeof text, ab_msgn(lang, AB_MSG_PHOTOS_PAGE, (unsigned long)pg.count),
+             pg.first + 1, pg.last, pg.count);
     ab_ui_begin(out, NULL, NULL, text);
     for (int i = pg.first; i < pg.last; i++) {
         snprintf(label, sizeof label, ab_msg(lang, AB_MSG_BTN_DELETE_N), i - pg.first + 1);

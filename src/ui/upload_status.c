@@ -37,8 +37,9 @@ void ab_ui_upload_status(ab_lang lang, const ab_ui_batch *b, ab_ui_msg *out)
     char *text = out->text;
     size_t size = sizeof out->text;
     out->kb = NULL;
-    size_t n = (size_t)snprintf(text, size, ab_msg(lang, AB_MSG_BATCH_PROGRESS), b->checked,
-                                b->total, b->accepted);
+    size_t n =
+        (size_t)snprintf(text, size, ab_msgn(lang, AB_MSG_BATCH_PROGRESS, (unsigned long)b->total),
+                         b->checked, b->total, b->accepted);
     int rejected = b->checked - b->accepted;
     if (rejected > 0 && n < size) {
         char verdicts[512], reasons[512] = "";

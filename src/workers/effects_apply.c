@@ -134,7 +134,7 @@ static ab_err training_start(ab_fx_apply_ctx *a, const ab_effect *e)
                             .mode = mode,
                             .app_id = trainer->app_id,
                             .trigger = trigger,
-                            .language = a->ctx->upd->language_code,
+                            .language = ab_lang_code(a->ctx->lang),
                             .training_type = t->training_type};
     int64_t batch_id = 0;
     ab_err err = ab_db_training_start(a->db, &in, &batch_id);

@@ -54,6 +54,8 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
     }
     if (err == AB_OK && (fx->user_blocked || fx->user_unblocked) && ctx->user_id)
         err = ab_db_user_set_blocked(db, ctx->user_id, fx->user_blocked);
+    if (err == AB_OK && fx->user_language && ctx->user_id)
+        err = ab_db_user_set_language(db, ctx->user_id, fx->user_language);
     return err;
 }
 
@@ -89,7 +91,7 @@ static ab_err step_tx(ab_db *db, void *arg)
         return AB_ERR_INTERNAL;
     }
 
-    ab_user_info user = {{0}, 0};
+    ab_user_info user = {{0}, {0}, 0};
     if (u->user_id) {
         err =
             ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code, &user);
@@ -103,13 +105,16 @@ static ab_err step_tx(ab_db *db, void *arg)
         if (err != AB_OK)
             return err;
     }
-    ab_fsm_ctx ctx = {
-        .upd = u,
-        .chat_id = u->chat_id ? u->chat_id : u->user_id,
-        .user_id = u->user_id,
-        .avatars_count = n_avatars,
-        .avatars = avatars,
-        .lang = ab_lang_from_code(u->language_code ? u->language_code : user.language_code)};
+    /* the language the user picked in the bot, else Telegram's */
+    const char *lang = user.language[0]   ? user.language
+                       : u->language_code ? u->language_code
+                                          : user.language_code;
+    ab_fsm_ctx ctx = {.upd = u,
+                      .chat_id = u->chat_id ? u->chat_id : u->user_id,
+                      .user_id = u->user_id,
+                      .avatars_count = n_avatars,
+                      .avatars = avatars,
+                      .lang = ab_lang_from_code(lang)};
     ctx.event = ab_event_from_update(u, &ctx.arg);
 
     if (ctx.chat_id == 0 || ctx.event == AB_EV_IGNORED) {

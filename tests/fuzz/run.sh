@@ -29,7 +29,9 @@ build_update() {
     # shellcheck disable=SC2046  # pkg-config output is meant to split into flags
     clang "${cflags[@]}" -o "$out/fuzz_update" "$here/fuzz_update.c" \
         "$root/src/telegram/wire_update.c" "$root/src/core/json.c" "$root/src/fsm/event.c" \
-        "$root/src/fsm/state.c" "$root/src/ui/buttons.c" $(pkg-config --cflags --libs jansson)
+        "$root/src/fsm/state.c" "$root/src/ui/buttons.c" "$root/src/ui/messages.c" \
+        "$root/src/ui/messages_source.c" "$build/generated/catalogs.c" \
+        $(pkg-config --cflags --libs jansson)
 }
 
 # The codecs (libjpeg-turbo, libpng, libexif) are the system's, not instrumented: coverage

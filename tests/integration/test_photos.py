@@ -68,6 +68,24 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         return [m.get("text", "") for m in self.botapi.messages(uid)
                 if "checked" in m.get("text", "") or "checking" in m.get("text", "")]
 
+    def test_the_status_is_in_the_language_the_user_picked(self):
+        svc = self.start()
+        uid = h.user_id(9)
+        chat = Chat(self, svc, uid)  # Telegram says "en"
+        chat.say("/language")
+        chat.press("Русский")
+        chat.say("/start")
+        chat.press("Создать аватар")
+        chat.press("Портретный")
+        chat.press("Продолжить")
+        chat.press("Женский")
+        chat.say("Photo test")
+        self.send_photo(svc, uid, b"GIF89a not a photo at all", as_document=True)
+        self.wait_checked(1)
+        told = "📸 Проверено 1 из 1: принято 0, отклонено 1 (формат не JPEG и не PNG)"
+        h.wait_until(lambda: any(told in m.get("text", "") for m in self.botapi.messages(uid)),
+                     timeout=30, message="the photo's status in Russian")
+
     def test_a_photo_checked_after_its_avatar_was_deleted_leaves_no_object(self):
         svc = self.start()
         uid = h.user_id(9)
@@ -178,7 +196,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         rows = h.psql(self.db_url, "SELECT validation_status, validation_error, storage_key IS "
                                    "NULL FROM avatar_photos ORDER BY id")
         self.assertEqual(rows, [["invalid", "too_large_to_check", "t"]] * 2)
-        told = "1 of 1 checked: 0 accepted, 1 rejected (too large to check — please send a " \
+        told = "1 of 1 photo checked: 0 accepted, 1 rejected (too large to check — please send a " \
                "smaller one)"
         h.wait_until(lambda: len([t for t in self.status_texts(uid) if told in t]) == 2,
                      timeout=30, message="the user is told the photos are too large to check")

@@ -192,9 +192,11 @@ class ReplicasTest(h.IntegrationTestCase):
         rate = (len(got) - 1) / span
         print("32 replies from two replicas at TELEGRAM_RATE_GLOBAL=4: %.1f s, %.2f/s"
               % (span, rate))
-        # a burst of 4 (2 each), then 4 per second together: ~7 s; unshared it would be ~3.5 s
+        # a burst of 4 (2 each), then 4 per second together: ~7 s; unshared it would be ~3.5 s.
+        # Below the rate is allowed (a replica paces the rows it claimed at its half even when
+        # the other has none; a loaded machine is slower): the limit is what must hold.
         self.assertLess(rate, 5.0)
-        self.assertGreater(rate, 2.5)
+        self.assertGreater(rate, 1.0)
         # one replica gone: the other takes the whole rate again
         b.stop()
         h.wait_until(lambda: a.metric("avatarbot_replicas_alive") == 1, timeout=h.scaled(15),

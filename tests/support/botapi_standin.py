@@ -426,6 +426,7 @@ class State:
         self.media_group_counter = 0
         self.webhook = {"url": "", "secret_token": "", "max_connections": 40,
                         "allowed_updates": None, "ip_address": "", "set_at": None}
+        self.commands = {}         # (scope type, language_code) -> [BotCommand]
 
     def bot_user(self):
         return {"id": self.bot_id, "is_bot": True, "first_name": "Avatar Test Bot",
@@ -739,14 +740,45 @@ def _true(st, params):
     return True
 
 
-for _name in ("setMyCommands", "deleteMyCommands", "setMyDescription", "setMyShortDescription",
-              "setMyName", "setChatMenuButton", "close", "logOut"):
+for _name in ("setMyDescription", "setMyShortDescription", "setMyName", "setChatMenuButton",
+              "close", "logOut"):
     method(_name)(_true)
+
+
+def commands_key(params):
+    """Which list of commands: the scope's type and the language (two letters, or '' for all)."""
+    scope = decode_json_param(params.get("scope"), "scope") if params.get("scope") else {}
+    lang = param_str(params, "language_code")
+    if lang and not re.fullmatch(r"[a-z]{2}", lang):
+        raise bad_request("language code is invalid")
+    return (scope.get("type", "default") if isinstance(scope, dict) else "default", lang)
+
+
+@method("setMyCommands")
+def m_set_my_commands(st, params):
+    commands = decode_json_param(params.get("commands"), "commands")
+    if not isinstance(commands, list) or len(commands) > 100:
+        raise bad_request("commands must be an array of at most 100 BotCommand")
+    for c in commands:
+        if not isinstance(c, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command"))):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not isinstance(c.get("description"), str) or not 1 <= len(c["description"]) <= 256:
+            raise bad_request("command description must be 1-256 characters")
+    st.commands[commands_key(params)] = [{"command": c["command"],
+                                          "description": c["description"]} for c in commands]
+    return True
+
+
+@method("deleteMyCommands")
+def m_delete_my_commands(st, params):
+    st.commands.pop(commands_key(params), None)
+    return True
 
 
 @method("getMyCommands")
 def m_get_my_commands(st, params):
-    return []
+    scope, lang = commands_key(params)
+    return st.commands.get((scope, lang)) or st.commands.get((scope, ""), [])
 
 
 def photo_sizes(st, file_id, file_unique_id, size):

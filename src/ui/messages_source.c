@@ -1,0 +1,234 @@
+/* The source texts: every message the bot shows, in English, next to its id. They are the
+ * msgids of the gettext catalogues: `cmake --build build --target pot` extracts
+ * po/avatarbot.pot from this file with xgettext (keywords N_, NP_ and NC_ below) and merges it
+ * into the PO files in po/, where translators work; the build compiles each PO into a table (see
+ * ui/catalog.h). A text that shows a count has a plural pair (NP_), chosen with ab_msgn. Two
+ * messages with the same English text need a context (NC_) to be translated apart. */
+#include "ui/messages.h"
+
+#include <stddef.h>
+
+#define N_(text) {NULL, text, NULL}
+#define NP_(one, many) {NULL, one, many}
+#define NC_(context, text) {context, text, NULL}
+
+const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
+    [AB_MSG_MAIN_MENU] = N_("🏠 Main menu\n"
+                            "\n"
+                            "Create personal AI avatars from your photos here. Choose a section:"),
+    [AB_MSG_BTN_AVATARS] = N_("🎭 Avatars"),
+    [AB_MSG_BTN_HELP] = N_("❓ Help"),
+    [AB_MSG_BTN_LANGUAGE] = N_("🌐 Language"),
+    [AB_MSG_CHOOSE_LANGUAGE] = N_("🌐 Choose the bot's language:"),
+    [AB_MSG_AVATAR_MENU] = NP_("🎭 Avatars\n"
+                               "\n"
+                               "An avatar is your personal AI model: upload 10–50 photos and it learns to picture you in any style.\n"
+                               "\n"
+                               "You have %d avatar.",
+                               "🎭 Avatars\n"
+                               "\n"
+                               "An avatar is your personal AI model: upload 10–50 photos and it learns to picture you in any style.\n"
+                               "\n"
+                               "You have %d avatars."),
+    [AB_MSG_BTN_CREATE] = N_("➕ Create avatar"),
+    [AB_MSG_BTN_MY_AVATARS] = N_("🖼 My avatars (%d)"),
+    [AB_MSG_BTN_BACK_MAIN] = N_("⬅️ Main menu"),
+    [AB_MSG_BTN_BACK] = N_("⬅️ Back"),
+    [AB_MSG_HELP] = N_("❓ Help\n"
+                       "\n"
+                       "1. Tap “Create avatar” and choose a training type.\n"
+                       "2. Pick a gender and a name.\n"
+                       "3. Upload 10 to 50 photos: face clearly visible, different angles, good light, no filters.\n"
+                       "4. Start training — it takes 3 to 30 minutes, and you will see the progress right here.\n"
+                       "\n"
+                       "Commands: /start — menu, /cancel — cancel input, /help — this help."),
+    [AB_MSG_CHOOSE_TYPE] = N_("🎯 Choose a training type\n"
+                              "\n"
+                              "👤 Portrait (recommended) — for faces: Flux LoRA Portrait Trainer, 3–15 min.\n"
+                              "🎨 Style — universal: styles, objects, concepts; Flux Pro Trainer, 5–30 min."),
+    [AB_MSG_BTN_PORTRAIT] = N_("👤 Portrait"),
+    [AB_MSG_BTN_STYLE] = N_("🎨 Style"),
+    [AB_MSG_BTN_COMPARE] = N_("📊 Compare types"),
+    [AB_MSG_GALLERY_EMPTY] = N_("🖼 My avatars\n"
+                                "\n"
+                                "You have no avatars yet. Create your first one — it takes a couple of minutes."),
+    [AB_MSG_HINT_MENU] = N_("Please use the buttons below."),
+    [AB_MSG_UNKNOWN_COMMAND] = N_("I don't know that command. Here is the menu:"),
+    [AB_MSG_STALE_BUTTON] = N_("This button is out of date"),
+    [AB_MSG_COMPARE_TYPES] = N_("📊 Training types compared\n"
+                                "\n"
+                                "👤 Portrait\n"
+                                "• best for faces and portraits\n"
+                                "• Flux LoRA Portrait Trainer\n"
+                                "• 3–15 min\n"
+                                "• needs photos where the face is clearly visible\n"
+                                "\n"
+                                "🎨 Style\n"
+                                "• styles, objects, concepts — and people too\n"
+                                "• Flux Pro Trainer\n"
+                                "• 5–30 min\n"
+                                "• needs varied photos of one subject or style"),
+    [AB_MSG_CONFIRM_PORTRAIT] = N_("👤 Portrait avatar\n"
+                                   "\n"
+                                   "Flux LoRA Portrait Trainer learns from photos of your face and gives the closest likeness. Training takes 3–15 minutes.\n"
+                                   "\n"
+                                   "Continue with this type?"),
+    [AB_MSG_CONFIRM_STYLE] = N_("🎨 Style avatar\n"
+                                "\n"
+                                "Flux Pro Trainer learns a whole style, object or look. Training takes 5–30 minutes.\n"
+                                "\n"
+                                "Continue with this type?"),
+    [AB_MSG_BTN_CONTINUE] = N_("✅ Continue"),
+    [AB_MSG_CHOOSE_GENDER] = N_("👤 Choose the avatar's gender — it makes the pictures more accurate."),
+    [AB_MSG_BTN_MALE] = N_("👨 Male"),
+    [AB_MSG_BTN_FEMALE] = N_("👩 Female"),
+    [AB_MSG_BTN_OTHER] = N_("🧑 Other"),
+    [AB_MSG_ENTER_NAME] = N_("✏️ Name your avatar: up to 40 characters — letters, digits, spaces, “-” and “_”. For example: Anna or Me_in_the_mountains."),
+    [AB_MSG_NAME_EMPTY] = N_("The name cannot be empty."),
+    [AB_MSG_NAME_TOO_LONG] = N_("The name is longer than 40 characters — please shorten it."),
+    [AB_MSG_NAME_BAD_CHARS] = N_("A name may only contain letters, digits, spaces, “-” and “_”."),
+    [AB_MSG_NAME_TAKEN] = N_("You already have an avatar named “%s” — please choose another name."),
+    [AB_MSG_NAME_AGAIN] = N_("Try again:"),
+    [AB_MSG_AVATAR_LIMIT] = N_("You already have 10 avatars, the maximum. Delete one you no longer need to create a new one."),
+    [AB_MSG_UPLOAD_SCREEN] = N_("📸 Photos for “%s”\n"
+                                "\n"
+                                "Uploaded: %d/10 (minimum 10, maximum 50).\n"
+                                "\n"
+                                "Send photos to this chat — one by one or as an album."),
+    [AB_MSG_BTN_ADD_PHOTO] = N_("➕ Add photo"),
+    [AB_MSG_BTN_VIEW_PHOTOS] = N_("👀 View (%d)"),
+    [AB_MSG_BTN_TIPS] = N_("💡 Quality tips"),
+    [AB_MSG_ADD_PHOTO_HINT] = N_("Send photos to this chat — an album works too"),
+    [AB_MSG_NO_PHOTOS_YET] = N_("No accepted photos yet"),
+    [AB_MSG_TIPS] = N_("💡 What makes good training photos\n"
+                       "\n"
+                       "• 10–50 photos, the more varied the better\n"
+                       "• the face clearly visible, no sunglasses or masks\n"
+                       "• different angles, expressions and backgrounds\n"
+                       "• daylight, no harsh shadows\n"
+                       "• no filters, retouching or other people in the frame\n"
+                       "• sharp, not blurry, at least 512×512 pixels"),
+    [AB_MSG_GALLERY_TITLE] = N_("🖼 My avatars (%d)\n"),
+    [AB_MSG_GALLERY_LINE] = N_("\n"
+                               "%d. %s — %s, %s"),
+    [AB_MSG_GALLERY_PAGE] = N_("\n"
+                               "\n"
+                               "Page %d of %d"),
+    [AB_MSG_BTN_PREV] = N_("◀️ Previous"),
+    [AB_MSG_BTN_NEXT] = N_("Next ▶️"),
+    [AB_MSG_TYPE_PORTRAIT] = N_("portrait"),
+    [AB_MSG_TYPE_STYLE] = N_("style"),
+    [AB_MSG_GENDER_MALE] = N_("male"),
+    [AB_MSG_GENDER_FEMALE] = N_("female"),
+    [AB_MSG_GENDER_OTHER] = N_("other"),
+    [AB_MSG_STATUS_DRAFT] = N_("draft"),
+    [AB_MSG_STATUS_UPLOADING] = N_("uploading photos"),
+    [AB_MSG_STATUS_READY] = N_("ready to train"),
+    [AB_MSG_STATUS_TRAINING] = N_("training"),
+    [AB_MSG_STATUS_COMPLETED] = N_("ready"),
+    [AB_MSG_STATUS_ERROR] = N_("training failed"),
+    [AB_MSG_STATUS_CANCELLED] = N_("training cancelled"),
+    [AB_MSG_DETAILS] = N_("🎭 %s\n"
+                          "\n"
+                          "Type: %s\n"
+                          "Gender: %s\n"
+                          "Status: %s\n"
+                          "Photos: %d\n"
+                          "Training progress: %d%%\n"
+                          "Created: %s"),
+    [AB_MSG_BTN_CONTINUE_UPLOAD] = N_("📸 Continue upload"),
+    [AB_MSG_BTN_RENAME] = N_("✏️ Rename"),
+    [AB_MSG_BTN_DELETE] = N_("🗑 Delete"),
+    [AB_MSG_RENAME_PROMPT] = N_("✏️ New name for “%s” (up to 40 characters):"),
+    [AB_MSG_RENAMED] = N_("✅ Renamed."),
+    [AB_MSG_DELETE_CONFIRM] = N_("🗑 Delete the avatar “%s”?\n"
+                                 "\n"
+                                 "Its photos and trained model will be removed. This cannot be undone."),
+    [AB_MSG_BTN_DELETE_YES] = N_("🗑 Yes, delete"),
+    [AB_MSG_BTN_DELETE_NO] = N_("Cancel"),
+    [AB_MSG_DELETED] = N_("The avatar “%s” was deleted."),
+    [AB_MSG_AVATAR_NOT_FOUND] = N_("Avatar not found"),
+    [AB_MSG_CANNOT_DELETE_TRAINING] = N_("This avatar is training — cancel the training first"),
+    [AB_MSG_CANCELLED] = N_("OK, cancelled."),
+    [AB_MSG_HINT_TEXT_NAME] = N_("Please send the avatar's name as text, or /cancel."),
+    [AB_MSG_HINT_UPLOAD] = N_("I'm waiting for photos for this avatar: send a photo or a JPEG/PNG file."),
+    [AB_MSG_PHOTO_CHECKING] = N_("📥 Got it, checking the photos…"),
+    [AB_MSG_PHOTO_BAD_TYPE] = N_("This file won't do: send a photo or a JPEG/PNG image."),
+    [AB_MSG_PHOTO_TOO_LARGE] = N_("The photo is over 10 MB — please send a smaller file."),
+    [AB_MSG_PHOTO_LIMIT] = N_("This avatar already has 50 photos, the maximum."),
+    [AB_MSG_BATCH_PROGRESS] = NP_("📸 %d of %d photo checked: %d accepted",
+                                  "📸 %d of %d photos checked: %d accepted"),
+    [AB_MSG_BATCH_REJECTED] = N_(", %d rejected (%s)"),
+    [AB_MSG_BATCH_DONE] = N_("\n"
+                             "\n"
+                             "Uploaded: %d/10 (minimum 10, maximum 50)."),
+    [AB_MSG_BATCH_ENOUGH] = N_("\n"
+                               "✅ Enough photos to train."),
+    [AB_MSG_REASON_UNSUPPORTED_FORMAT] = N_("not a JPEG or PNG"),
+    [AB_MSG_REASON_DAMAGED] = N_("the file is damaged"),
+    [AB_MSG_REASON_TOO_SMALL] = N_("smaller than 512×512"),
+    [AB_MSG_REASON_TOO_LARGE] = N_("over 10 MB"),
+    [AB_MSG_REASON_TOO_LARGE_TO_CHECK] = N_("too large to check — please send a smaller one"),
+    [AB_MSG_REASON_NO_FACE] = N_("no face found"),
+    [AB_MSG_REASON_MANY_FACES] = N_("several faces — one person per photo"),
+    [AB_MSG_REASON_TOO_BLURRY] = N_("too blurry"),
+    [AB_MSG_REASON_TOO_DARK] = N_("too dark"),
+    [AB_MSG_REASON_DUPLICATE] = N_("already uploaded"),
+    [AB_MSG_REASON_LIMIT] = N_("already 50 photos"),
+    [AB_MSG_REASON_DOWNLOAD_FAILED] = N_("could not be downloaded"),
+    [AB_MSG_REASON_CHECK_FAILED] = N_("could not be checked — please send another photo"),
+    [AB_MSG_PHOTOS_PAGE] = NP_("🖼 Photo %d–%d of %d (above). To delete it, tap 🗑 with its number.",
+                               "🖼 Photos %d–%d of %d (above). To delete one, tap 🗑 with its number."),
+    [AB_MSG_BTN_DELETE_N] = N_("🗑 %d"),
+    [AB_MSG_PHOTO_DELETED] = N_("Photo deleted"),
+    [AB_MSG_PHOTO_NOT_FOUND] = N_("Photo not found"),
+    [AB_MSG_BTN_TRAIN_START] = N_("🚀 Start training"),
+    [AB_MSG_BTN_TRAIN_RETRY] = N_("🔁 Train again"),
+    [AB_MSG_BTN_TRAIN_GO] = N_("✅ Start"),
+    [AB_MSG_BTN_TRAIN_CANCEL] = N_("⏹ Cancel training"),
+    [AB_MSG_BTN_TRAIN_PROGRESS] = N_("📊 Progress"),
+    [AB_MSG_BTN_OPEN_AVATAR] = N_("🎭 Open avatar"),
+    [AB_MSG_CONFIRM_TRAINING] = N_("🚀 Training avatar “%s”\n"
+                                   "\n"
+                                   "Type: %s\n"
+                                   "Photos: %d\n"
+                                   "Expected time: %d–%d min\n"
+                                   "\n"
+                                   "I'll send a message when it's done. You can keep using the bot meanwhile."),
+    [AB_MSG_TRAINING_BUSY] = N_("⏳ Avatar “%s” is training right now. One training at a time: wait for it to finish or cancel it."),
+    [AB_MSG_TRAINING_NEED_PHOTOS] = N_("Training needs at least 10 accepted photos; “%s” has %d."),
+    [AB_MSG_TRAINING_NOT_STARTABLE] = N_("This avatar can't be trained right now."),
+    [AB_MSG_TRAINING_PREPARING] = N_("🧠 Training “%s”\n"
+                                     "⏳ Preparing the photos…"),
+    [AB_MSG_TRAINING_QUEUED] = N_("🧠 Training “%s”\n"
+                                  "⏳ Waiting in the queue (position %d)…"),
+    [AB_MSG_TRAINING_PROGRESS] = N_("🧠 Training “%s”\n"
+                                    "📊 %d%% · ⏱ about %d min left"),
+    [AB_MSG_TRAINING_WAITING] = N_("🧠 Training “%s”\n"
+                                   "⏳ Waiting for the training service — it is unavailable for the moment. I'll keep trying; nothing to do on your side."),
+    [AB_MSG_TRAINING_STOPPING] = N_("🧠 Training “%s”\n"
+                                    "⏹ Stopping it — the training service has not confirmed the stop yet. I'll tell you as soon as it has; until then this avatar cannot be trained again."),
+    [AB_MSG_TRAINING_TOO_LONG] = N_("🧠 Training “%s”\n"
+                                    "⏹ It is taking far longer than it should, so I am stopping it. I'll tell you as soon as the training service confirms."),
+    [AB_MSG_TRAINING_DONE_LINE] = N_("🧠 Training “%s”\n"
+                                     "✅ 100%% · done"),
+    [AB_MSG_TRAINING_STOPPED_LINE] = N_("🧠 Training “%s”\n"
+                                        "⏹ stopped"),
+    [AB_MSG_TRAINING_COMPLETED] = N_("🎉 Your avatar “%s” is ready!"),
+    [AB_MSG_TRAINING_FAILED] = N_("😔 Training of “%s” failed: %s.\n"
+                                  "Your photos are kept — you can try again."),
+    [AB_MSG_TRAINING_NOT_STARTED] = N_("😔 Could not start training “%s”: %s.\n"
+                                       "Your photos are kept — please try again later."),
+    [AB_MSG_TRAINING_CANCELLED] = N_("⏹ Training of “%s” cancelled. Your photos are kept — you can start it again."),
+    [AB_MSG_TRAINING_CANCELLING] = N_("Cancelling the training…"),
+    [AB_MSG_TRAINING_NOT_RUNNING] = N_("This avatar is not training"),
+    [AB_MSG_REASON_FAL_REFUSED] = N_("the training service refused the job"),
+    [AB_MSG_REASON_FAL_FAILED] = N_("the training service reported an error"),
+    [AB_MSG_REASON_FAL_UNAVAILABLE] = N_("the training service is unavailable right now"),
+    [AB_MSG_REASON_FAL_TOO_LONG] = N_("it took far longer than it should and was stopped"),
+    [AB_MSG_CMD_START] = N_("Avatar menu"),
+    [AB_MSG_CMD_HELP] = N_("How it works"),
+    [AB_MSG_CMD_CANCEL] = N_("Cancel input"),
+    [AB_MSG_CMD_LANGUAGE] = N_("Choose the language"),
+    [AB_MSG_ERROR_GENERIC] = N_("😔 Something went wrong on our side. Please try again in a moment or send /start."),
+};
