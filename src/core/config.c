@@ -94,7 +94,8 @@ static const config_var VARS[] = {
      "apply pending migrations when serve starts"},
     {"FACE_MODEL_PATH", T_STRING, OFF(face_model_path),
      "/usr/share/avatarbot/blazeface_short_128.onnx", 0, 0, 0, false, V_NONE,
-     "BlazeFace short-range ONNX model used to find faces in uploaded photos"},
+     "BlazeFace short-range ONNX model used to find faces in uploaded photos; when it cannot "
+     "be read, the same file in models/ next to the binary (a build tree)"},
     {"VISION_MODULE_PATH", T_STRING, OFF(vision_module_path), NULL, 0, 0, 0, false, V_NONE,
      "the photo analysis module; default: avatarbot-vision.so next to the binary, then in "
      "/usr/lib/avatarbot"},

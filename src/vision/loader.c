@@ -23,20 +23,39 @@ static int readable(const char *path)
     return path[0] && access(path, R_OK) == 0;
 }
 
+/* The folder of the running binary ("" when unknown). */
+static void exe_dir(char out[PATH_MAX])
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    out[0] = '\0';
+    if (n > 0) {
+        exe[n] = '\0';
+        snprintf(out, PATH_MAX, "%s", dirname(exe));
+    }
+}
+
 const char *ab_vision_module_configure(const char *module_path, const char *model_path)
 {
     pthread_mutex_lock(&lock);
+    char here[PATH_MAX];
+    exe_dir(here);
     snprintf(model_file, sizeof model_file, "%s", model_path ? model_path : "");
+    if (!readable(model_file) && here[0] && model_path && *model_path) {
+        /* a build tree keeps the model in models/ beside the binary: ./build/avatarbot serve
+         * works there without FACE_MODEL_PATH, as the module is found beside it too */
+        char name[PATH_MAX];
+        snprintf(name, sizeof name, "%s", model_path);
+        snprintf(model_file, sizeof model_file, "%s/models/%s", here, basename(name));
+        if (!readable(model_file))
+            snprintf(model_file, sizeof model_file, "%s", model_path);
+    }
     module_file[0] = '\0';
     if (module_path && *module_path) {
         snprintf(module_file, sizeof module_file, "%s", module_path);
     } else {
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n > 0) {
-            exe[n] = '\0';
-            snprintf(module_file, sizeof module_file, "%s/avatarbot-vision.so", dirname(exe));
-        }
+        if (here[0])
+            snprintf(module_file, sizeof module_file, "%s/avatarbot-vision.so", here);
         if (!readable(module_file))
             snprintf(module_file, sizeof module_file, "/usr/lib/avatarbot/avatarbot-vision.so");
     }
@@ -63,7 +82,7 @@ const ab_vision_api *ab_vision_module_get(void)
             failed = 1;
         } else {
             api = loaded; /* the handle stays open for the life of the process */
-            AB_INFO("vision module loaded", "{s:s}", "path", module_file);
+            AB_INFO("vision module loaded", "{s:s,s:s}", "path", module_file, "model", model_file);
         }
     }
     const ab_vision_api *out = api;

@@ -104,6 +104,20 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         self.assertEqual(len(puts), 1)
         self.assertEqual(self.s3.objects(), [])
 
+    def test_face_model_found_beside_the_binary(self):
+        """A build tree runs without FACE_MODEL_PATH: the installed path does not exist there,
+        and the model in models/ beside the binary is used (a portrait photo finds its face)."""
+        svc = self.start_service("a", extra_env=dict(
+            self.s3.env(), FACE_MODEL_PATH="/nonexistent/blazeface_short_128.onnx"))
+        uid = h.user_id(7)
+        chat = Chat(self, svc, uid)
+        self.new_avatar(chat, "Portrait")
+        self.send_photo(svc, uid, "matplotlib/grace_hopper.jpg")
+        self.wait_checked(1)
+        self.assertEqual(h.psql_value(self.db_url, "SELECT validation_status FROM avatar_photos"),
+                         "accepted")
+        self.assertIn("models/blazeface_short_128.onnx", svc.log_text())
+
     def test_view_the_accepted_photos_and_delete_one(self):
         svc = self.start()
         uid, other = h.user_id(5), h.user_id(6)
