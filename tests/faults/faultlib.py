@@ -27,6 +27,8 @@ How the figures are counted (bench/RESULTS.md quotes this):
 import collections
 import os
 import random
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -92,6 +94,35 @@ class Deliverer:
                 raise AssertionError("update %d not acknowledged in %.0fs (last answer %s)"
                                      % (update_id, h.scaled(self.give_up), status))
             time.sleep(self.pause)
+
+
+def private_cluster(test, name, fast=True):
+    """A PostgreSQL cluster of the scenario's own under the build tree (the suite's shared one
+    is busy with other tests), destroyed at the test's end: (cluster, admin URL). fast=False
+    keeps fsync and synchronous commits, for scenarios about what a crash loses."""
+    build = Path(os.environ.get("AB_BUILD_DIR") or h.BUILD_DIR)
+    pg = h.PgCluster(build / name)
+
+    def start():
+        old = os.environ.get("PGCLUSTER_FAST")
+        os.environ["PGCLUSTER_FAST"] = "1" if fast else "0"
+        try:
+            return pg.start()
+        finally:
+            if old is None:
+                del os.environ["PGCLUSTER_FAST"]
+            else:
+                os.environ["PGCLUSTER_FAST"] = old
+
+    def destroy():
+        subprocess.run(["bash", str(h.PGCLUSTER_SCRIPT), "destroy", str(pg.dir)],
+                       stdin=subprocess.DEVNULL, timeout=h.scaled(120), check=False)
+        shutil.rmtree(pg.dir, ignore_errors=True)
+
+    test.addCleanup(destroy)
+    pg.start_again = start  # the same settings when a scenario restarts it
+    start()
+    return pg
 
 
 def run_chats(scripts):

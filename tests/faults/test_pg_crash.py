@@ -11,8 +11,6 @@ real flushes (not the suite's fsync-off mode) and wal_writer_delay = 10 s, so no
 synchronous commit puts the step on disk; the Bot API stand-in holds the reply for a few
 seconds, the cluster is stopped with an immediate (crash) shutdown while it does, and started
 again. The user must see the reply once, and the step must have run once."""
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -31,25 +29,10 @@ class PgCrashFault(h.IntegrationTestCase):
 
     def setUp(self):
         super().setUp()
-        build = Path(os.environ.get("AB_BUILD_DIR") or h.BUILD_DIR)
-        self.pg = h.PgCluster(build / "faults-pg-crash")
-        self.addCleanup(self.destroy_cluster)
-        self.start_cluster()
+        self.pg = f.private_cluster(self, "faults-pg-crash", fast=False)
         h.psql(self.pg.url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
         h.psql(self.pg.url, "SELECT pg_reload_conf()")
         self.db_url = self.pg.new_database("ab_pg_crash")
-
-    def start_cluster(self):
-        os.environ["PGCLUSTER_FAST"] = "0"      # real flushes: what a crash loses is real
-        try:
-            return self.pg.start()
-        finally:
-            del os.environ["PGCLUSTER_FAST"]
-
-    def destroy_cluster(self):
-        subprocess.run(["bash", str(h.PGCLUSTER_SCRIPT), "destroy", str(self.pg.dir)],
-                       stdin=subprocess.DEVNULL, timeout=h.scaled(120), check=False)
-        shutil.rmtree(self.pg.dir, ignore_errors=True)
 
     def crash_and_restart(self):
         url = self.pg.url
@@ -57,7 +40,7 @@ class PgCrashFault(h.IntegrationTestCase):
                        stdin=subprocess.DEVNULL, timeout=h.scaled(60))
         self.pg.url = None
         time.sleep(1)
-        self.assertEqual(self.start_cluster(), url)
+        self.assertEqual(self.pg.start_again(), url)
 
     def test_a_reply_in_flight_survives_a_database_crash_once(self):
         svc = self.start_service("a", extra_env=ENV)

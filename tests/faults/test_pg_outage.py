@@ -6,9 +6,6 @@ whole time, delivered like Telegram (faultlib.Deliverer: an update not answered 
 again). While the database is down the webhook must answer 503 (never 200: nothing can be
 stored) and /readyz must say not ready; once it is back the service recovers on its own: every
 acknowledged update handled exactly once and answered, nothing left pending."""
-import os
-import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -28,16 +25,8 @@ class PgOutageFault(h.IntegrationTestCase):
 
     def setUp(self):
         super().setUp()
-        build = Path(os.environ.get("AB_BUILD_DIR") or h.BUILD_DIR)
-        self.pg = h.PgCluster(build / "faults-pg")
-        self.addCleanup(self.destroy_cluster)
-        self.pg.start()
+        self.pg = f.private_cluster(self, "faults-pg")
         self.db_url = self.pg.new_database("ab_pg_outage")
-
-    def destroy_cluster(self):
-        subprocess.run(["bash", str(h.PGCLUSTER_SCRIPT), "destroy", str(self.pg.dir)],
-                         stdin=subprocess.DEVNULL, timeout=h.scaled(120), check=False)
-        shutil.rmtree(self.pg.dir, ignore_errors=True)
 
     def test_database_stopped_ten_seconds_under_load(self):
         svc = self.start_service("a", extra_env=ENV)
@@ -76,7 +65,7 @@ class PgOutageFault(h.IntegrationTestCase):
             down_at = time.monotonic()    # stopped: nothing can be stored from here
             time.sleep(OUTAGE_S)
             up_at = time.monotonic()      # starting again
-            self.assertEqual(self.pg.start(), url)  # the same port: the service's URL holds
+            self.assertEqual(self.pg.start_again(), url)  # the same port: the service's URL holds
             started = time.monotonic()
             recovered_at = h.wait_until(
                 lambda: next((t for t, s in list(deliver.log) if t > up_at and s == 200), None),

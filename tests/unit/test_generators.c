@@ -10,21 +10,9 @@
 
 #include <cmocka.h>
 
-#include "fal/generators.h"
+#include "assert_json.h"
 
-static void assert_json_eq(json_t *got, const char *want_text)
-{
-    json_t *want = json_loads(want_text, 0, NULL);
-    assert_non_null(want);
-    assert_non_null(got);
-    if (!json_equal(got, want)) {
-        char *g = json_dumps(got, JSON_SORT_KEYS);
-        print_error("got %s\n", g);
-        free(g);
-        fail();
-    }
-    json_decref(want);
-}
+#include "fal/generators.h"
 
 static void test_lora_input(void **state)
 {

@@ -9,21 +9,10 @@
 
 #include <cmocka.h>
 
+#include "assert_json.h"
+
 #include "core/config.h"
 #include "fal/trainers.h"
-
-static void assert_json_eq(json_t *got, const char *want_text)
-{
-    json_t *want = json_loads(want_text, 0, NULL);
-    assert_non_null(want);
-    if (!json_equal(got, want)) {
-        char *g = json_dumps(got, JSON_SORT_KEYS);
-        print_error("got %s\n", g);
-        free(g);
-        fail();
-    }
-    json_decref(want);
-}
 
 static void test_type_to_app(void **state)
 {
