@@ -115,7 +115,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         self.send_photo(svc, uid, "matplotlib/grace_hopper.jpg")
         self.wait_checked(1)
         self.assertEqual(h.psql_value(self.db_url, "SELECT validation_status FROM avatar_photos"),
-                         "accepted")
+                         "valid")
         self.assertIn("models/blazeface_short_128.onnx", svc.log_text())
 
     def test_view_the_accepted_photos_and_delete_one(self):
