@@ -46,17 +46,17 @@ const char *ab_vision_module_configure(const char *module_path, const char *mode
          * works there without FACE_MODEL_PATH, as the module is found beside it too */
         char name[PATH_MAX];
         snprintf(name, sizeof name, "%s", model_path);
-        snprintf(model_file, sizeof model_file, "%s/models/%s", here, basename(name));
-        if (!readable(model_file))
+        int n = snprintf(model_file, sizeof model_file, "%s/models/%s", here, basename(name));
+        if (n < 0 || (size_t)n >= sizeof model_file || !readable(model_file))
             snprintf(model_file, sizeof model_file, "%s", model_path);
     }
     module_file[0] = '\0';
     if (module_path && *module_path) {
         snprintf(module_file, sizeof module_file, "%s", module_path);
     } else {
-        if (here[0])
-            snprintf(module_file, sizeof module_file, "%s/avatarbot-vision.so", here);
-        if (!readable(module_file))
+        int n =
+            here[0] ? snprintf(module_file, sizeof module_file, "%s/avatarbot-vision.so", here) : 0;
+        if (n <= 0 || (size_t)n >= sizeof module_file || !readable(module_file))
             snprintf(module_file, sizeof module_file, "/usr/lib/avatarbot/avatarbot-vision.so");
     }
     const char *why = !readable(module_file)  ? "the vision module cannot be read"
