@@ -18,7 +18,7 @@ static void usage(FILE *out)
             "  set-webhook   register the webhook with Telegram (see set-webhook --help)\n"
             "  fsm-graph     print the conversation state machine as a Mermaid diagram\n"
             "  healthcheck   exit 0 when this machine's service answers /healthz\n"
-            "  admin         the operator's commands: jobs, inbox, user, stats (admin --help)\n"
+            "  admin         the operator's commands: jobs, inbox, user, stats, webhook-info\n"
             "  version       print the version\n\n",
             AB_VERSION);
     ab_config_print_help(out);

@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/commands.h"
 #include "core/config.h"
 #include "db/admin.h"
 #include "db/db.h"
+#include "telegram/client.h"
 
 typedef struct {
+    const ab_config *cfg;
     ab_db *db;
     const char *arg; /* the command's argument (an id, a user, a day), or NULL */
     bool json;
@@ -200,21 +203,96 @@ static int cmd_stats(admin_ctx *a)
     return 0;
 }
 
+/* One WebhookInfo field as words: absent fields are left out. */
+static void info_line(const json_t *info, const char *field, const char *label)
+{
+    const json_t *v = json_object_get(info, field);
+    if (json_is_string(v) && *json_string_value(v))
+        printf("  %-28s %s\n", label, json_string_value(v));
+    else if (json_is_integer(v))
+        printf("  %-28s %lld\n", label, (long long)json_integer_value(v));
+}
+
+/* A WebhookInfo date (Unix time) as UTC text, with what Telegram said went wrong. */
+static void info_error(const json_t *info, const char *date_field, const char *msg_field,
+                       const char *label)
+{
+    json_int_t when = json_integer_value(json_object_get(info, date_field));
+    const char *msg = json_string_value(json_object_get(info, msg_field));
+    char at[32] = "";
+    time_t t = (time_t)when;
+    struct tm tm;
+    if (when > 0 && gmtime_r(&t, &tm))
+        strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    if (when > 0 || msg)
+        printf("  %-28s %s%s%s\n", label, at, msg ? ": " : "", msg ? msg : "");
+    else
+        printf("  %-28s none\n", label);
+}
+
+/* What Telegram knows of our webhook (getWebhookInfo): where it delivers, how many updates
+ * wait, and the last error it met delivering them. */
+static int cmd_webhook_info(admin_ctx *a)
+{
+    ab_tg_client *tg = ab_tg_client_new(a->cfg->telegram_api_base, a->cfg->telegram_bot_token,
+                                        a->cfg->telegram_timeout_s);
+    if (!tg)
+        return 1;
+    ab_tg_response resp;
+    ab_err err = ab_tg_call(tg, "getWebhookInfo", "{}", &resp);
+    int rc = 0;
+    if (err != AB_OK || !resp.ok) {
+        fprintf(stderr, "avatarbot admin: getWebhookInfo failed: %s\n", resp.description);
+        rc = 1;
+    } else if (a->json) {
+        char *text = json_dumps(resp.result, JSON_INDENT(2) | JSON_SORT_KEYS);
+        printf("%s\n", text ? text : "{}");
+        free(text);
+    } else {
+        const char *url = json_string_value(json_object_get(resp.result, "url"));
+        printf("webhook\n  %-28s %s\n", "url",
+               url && *url ? url : "none: Telegram delivers no updates (run set-webhook)");
+        info_line(resp.result, "pending_update_count", "updates waiting at Telegram");
+        info_error(resp.result, "last_error_date", "last_error_message", "last delivery error");
+        info_error(resp.result, "last_synchronization_error_date", NULL,
+                   "last synchronization error");
+        info_line(resp.result, "max_connections", "max connections");
+        info_line(resp.result, "ip_address", "IP address it resolves to");
+        const json_t *allowed = json_object_get(resp.result, "allowed_updates");
+        if (json_is_array(allowed)) {
+            char *text = json_dumps(allowed, JSON_COMPACT);
+            printf("  %-28s %s\n", "allowed updates", text ? text : "");
+            free(text);
+        }
+    }
+    ab_tg_response_free(&resp);
+    ab_tg_client_free(tg);
+    return rc;
+}
+
 static const struct {
     const char *name, *sub; /* "jobs" and NULL, or "jobs" and "requeue" */
     const char *args;       /* what the argument is, NULL for none */
     bool arg_optional;
     const char *help;
     int (*run)(admin_ctx *a);
+    bool bot_api; /* asks Telegram (the bot's token), not the database */
 } COMMANDS[] = {
-    {"jobs", NULL, NULL, false, "jobs that are dead, stuck (lease expired) or failing", cmd_jobs},
+    {"jobs", NULL, NULL, false, "jobs that are dead, stuck (lease expired) or failing", cmd_jobs,
+     false},
     {"jobs", "requeue", "ID|--dead", false, "queue a dead or pending job (or every dead one) again",
-     cmd_jobs_requeue},
-    {"jobs", "cancel", "ID", false, "give up a job that has not finished", cmd_jobs_cancel},
-    {"inbox", NULL, NULL, false, "updates set aside after failing every attempt", cmd_inbox},
-    {"inbox", "requeue", "UPDATE_ID", false, "handle a failed update again", cmd_inbox_requeue},
-    {"user", NULL, "ID|@username", false, "a user's avatars, photos and trainings", cmd_user},
-    {"stats", NULL, "YYYY-MM-DD", true, "the day's figures (default: today, UTC)", cmd_stats},
+     cmd_jobs_requeue, false},
+    {"jobs", "cancel", "ID", false, "give up a job that has not finished", cmd_jobs_cancel, false},
+    {"inbox", NULL, NULL, false, "updates set aside after failing every attempt", cmd_inbox, false},
+    {"inbox", "requeue", "UPDATE_ID", false, "handle a failed update again", cmd_inbox_requeue,
+     false},
+    {"user", NULL, "ID|@username", false, "a user's avatars, photos and trainings", cmd_user,
+     false},
+    {"stats", NULL, "YYYY-MM-DD", true, "the day's figures (default: today, UTC)", cmd_stats,
+     false},
+    {"webhook-info", NULL, NULL, false,
+     "Telegram's view of the webhook: URL, updates waiting, last delivery error", cmd_webhook_info,
+     true},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -227,8 +305,8 @@ static void usage(FILE *out)
                  COMMANDS[i].sub ? COMMANDS[i].sub : "", COMMANDS[i].args ? COMMANDS[i].args : "");
         fprintf(out, "  %-28s %s\n", words, COMMANDS[i].help);
     }
-    fprintf(out, "\nIt reads DATABASE_URL like `serve`. Exit status: 0 done, 1 nothing matched "
-                 "or the database failed, 2 bad usage.\n");
+    fprintf(out, "\nIt reads the configuration like `serve` (DATABASE_URL; webhook-info the bot's "
+                 "token). Exit status: 0 done, 1 nothing matched or a call failed, 2 bad usage.\n");
 }
 
 int ab_cmd_admin(int argc, char **argv)
@@ -277,10 +355,16 @@ int ab_cmd_admin(int argc, char **argv)
         return 2;
     }
     ab_config cfg;
-    int rc = ab_cmd_load_config(&cfg, AB_CMD_MIGRATE);
+    int rc =
+        ab_cmd_load_config(&cfg, COMMANDS[found].bot_api ? AB_CMD_SET_WEBHOOK : AB_CMD_MIGRATE);
     if (rc)
         return rc;
-    admin_ctx a = {NULL, arg, json};
+    admin_ctx a = {&cfg, NULL, arg, json};
+    if (COMMANDS[found].bot_api) {
+        rc = COMMANDS[found].run(&a);
+        ab_config_free(&cfg);
+        return rc;
+    }
     if (ab_db_connect(cfg.database_url, &a.db) != AB_OK) {
         fprintf(stderr, "avatarbot admin: cannot reach the database\n");
         ab_config_free(&cfg);

@@ -94,6 +94,26 @@ class AdminTest(h.IntegrationTestCase):
         self.assertGreaterEqual(stats["updates handled"], 1)
         self.assertEqual(self.admin_json("stats", "2001-01-01")["users new"], 0)
 
+    def test_webhook_info_in_plain_words(self):
+        def admin_bot(*args):
+            return h.run_avatarbot(["admin", "webhook-info", *args], botapi=self.botapi,
+                                   timeout=30)
+        r = admin_bot()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("none: Telegram delivers no updates (run set-webhook)", r.stdout)
+        r = h.run_avatarbot(["set-webhook"], botapi=self.botapi, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = admin_bot()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        url = self.botapi.calls("setWebhook")[-1]["params"]["url"]
+        self.assertIn(url, r.stdout)
+        self.assertRegex(r.stdout, r"updates waiting at Telegram +0\n")
+        self.assertRegex(r.stdout, r"last delivery error +none\n")
+        info = json.loads(admin_bot("--json").stdout)
+        self.assertEqual(info["url"], url)
+        self.assertEqual(info["pending_update_count"], 0)
+        self.assertEqual(len(self.botapi.calls("getWebhookInfo")), 3)
+
 
 if __name__ == "__main__":
     h.main()
