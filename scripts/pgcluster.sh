@@ -290,14 +290,16 @@ cmd_start() {
     die "could not start PostgreSQL in $DATA (see $LOGFILE)"
 }
 
-cmd_stop() {
+# MODE: fast (a clean shutdown) or immediate (as a crash: WAL not yet written is lost).
+stop_cluster() {
     if is_running; then
         local bindir
         bindir=$(find_bindir "$(cat "$DATA/PG_VERSION")")
-        as_pg "$bindir/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
-        note "stopped the cluster in $DATA"
+        as_pg "$bindir/pg_ctl" -D "$DATA" -m "$1" -w -t 60 stop >/dev/null
+        note "stopped the cluster in $DATA ($1)"
     fi
 }
+cmd_stop() { stop_cluster fast; }
 
 cmd_url() {
     [ -f "$DIR/url" ] || die "no cluster was started in $DIR"
@@ -313,14 +315,7 @@ cmd_status() {
     fi
 }
 
-cmd_crash() {
-    if is_running; then
-        local bindir
-        bindir=$(find_bindir "$(cat "$DATA/PG_VERSION")")
-        as_pg "$bindir/pg_ctl" -D "$DATA" -m immediate -w -t 60 stop >/dev/null
-        note "crashed the cluster in $DATA (immediate stop)"
-    fi
-}
+cmd_crash() { stop_cluster immediate; }
 
 cmd_destroy() {
     cmd_stop
