@@ -341,15 +341,12 @@ int ab_cmd_admin(int argc, char **argv)
         } else if (nwords >= 2 && !COMMANDS[i].args) {
             continue; /* "jobs requeue …" is not "jobs" */
         }
-        /* "--dead" is an argument that looks like an option: take it back from the words */
-        arg = nwords > used ? words[used] : NULL;
+        arg =
+            nwords > used ? words[used] : NULL; /* "--dead" too: only --json, --help are options */
         if (nwords > used + 1)
             continue;
         found = i;
     }
-    for (int i = 1; found < NCOMMANDS && !arg && i < argc; i++)
-        if (strcmp(argv[i], "--dead") == 0)
-            arg = argv[i];
     if (found == NCOMMANDS || (COMMANDS[found].args && !arg && !COMMANDS[found].arg_optional)) {
         usage(stderr);
         return 2;
