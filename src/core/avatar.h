@@ -17,6 +17,8 @@ typedef struct {
     int photos_count; /* valid photos */
     int photos_total; /* valid and still being checked (what counts against 50) */
     int progress;     /* training progress 0-100 */
+    int model_kind;   /* what a completed training left, so pictures can be made: 0 nothing yet,
+                       * 1 a LoRA file, 2 a finetune id (fal/trainers.h AB_RESULT_* + 1) */
     char created[11]; /* YYYY-MM-DD */
 } ab_avatar;
 

@@ -1,6 +1,8 @@
 /* Avatar and job statements used by the FSM step. */
 #include "db/avatars.h"
 
+#include "db/fal_submit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +11,8 @@ static const ab_db_stmt LIST = {
     "SELECT id, name, gender, training_type, status, photos_count, training_progress,"
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
     " (SELECT count(*) FROM avatar_photos p WHERE p.avatar_id = a.id"
-    "  AND p.validation_status IN ('pending', 'valid'))"
+    "  AND p.validation_status IN ('pending', 'valid')),"
+    " CASE WHEN a.lora_url IS NOT NULL THEN 1 WHEN a.finetune_id IS NOT NULL THEN 2 ELSE 0 END"
     " FROM avatars a WHERE user_id = $1::bigint ORDER BY created_at, id LIMIT $2::int",
     2};
 
@@ -34,6 +37,7 @@ ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, i
         a->progress = (int)ab_db_get_i64(res, r, 6);
         snprintf(a->created, sizeof a->created, "%s", PQgetvalue(res, r, 7));
         a->photos_total = (int)ab_db_get_i64(res, r, 8);
+        a->model_kind = (int)ab_db_get_i64(res, r, 9);
         (*n)++;
     }
     PQclear(res);
@@ -77,10 +81,19 @@ ab_err ab_db_avatar_rename(ab_db *db, int64_t user_id, int64_t avatar_id, const 
     return found ? AB_OK : AB_ERR_NOT_FOUND;
 }
 
+/* Its generations go with it (their rows by the foreign key, their pictures with the avatar's
+ * stored objects); a generation still running is ended here, or its open run would keep the
+ * user from making any other picture. A request FAL is still working on is then an extra whose
+ * webhook finds nothing open. */
 static const ab_db_stmt DELETE = {
     "avatar_delete",
-    "DELETE FROM avatars WHERE id = $2::bigint AND user_id = $1::bigint"
-    " AND status <> 'training' RETURNING id",
+    "WITH d AS (DELETE FROM avatars WHERE id = $2::bigint AND user_id = $1::bigint"
+    "   AND status <> 'training' RETURNING id),"
+    " r AS (UPDATE fal_requests f SET status = 'cancelled', error = 'avatar deleted',"
+    "   completed_at = now(), updated_at = now() FROM d"
+    "   WHERE f.avatar_id = d.id AND f.kind = 'generation' AND f.status IN "
+    AB_DB_FAL_OPEN_STATES ")"
+    " SELECT id FROM d",
     2};
 
 ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id)

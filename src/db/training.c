@@ -1,14 +1,14 @@
 /* Training run statements (see training.h). */
 #include "db/training.h"
+
+#include "db/fal_submit.h"
 #include "db/photos.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define OPEN_STATES                                                                                \
-    "('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue', 'in_progress',"           \
-    " 'cancelling')"
+#define OPEN_STATES AB_DB_FAL_OPEN_STATES
 
 static const ab_db_stmt RETRYABLE = {
     "training_back_to_ready",
@@ -81,9 +81,10 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
 
 static const ab_db_stmt BY_AVATAR = {
     "training_by_avatar",
-    "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.status IN" OPEN_STATES, 1};
+    "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.kind = 'training'"
+    " AND r.status IN" OPEN_STATES, 1};
 static const ab_db_stmt BY_REQUEST = {"training_by_request",
-                                      "SELECT" RUN_COLUMNS " WHERE r.request_id = $1", 1};
+                                      "SELECT" RUN_COLUMNS " WHERE r.request_id = $1 AND r.kind = 'training'", 1};
 
 static void copy(char *dst, size_t n, const PGresult *res, int c)
 {
@@ -222,30 +223,6 @@ ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_trainin
     const char *p2[] = {ab_db_i64(aid, avatar_id), end->avatar_status, end->lora_url,
                         end->finetune_id};
     return ab_db_exec(db, &FINISH_AVATAR, p2, NULL);
-}
-
-static const ab_db_stmt EVENT = {
-    "training_event",
-    "UPDATE fal_requests SET events = CASE WHEN EXISTS (SELECT 1 FROM"
-    "   jsonb_array_elements(events) e WHERE e = $2::jsonb) THEN events"
-    "   ELSE events || jsonb_build_array($2::jsonb) END, updated_at = now()"
-    " WHERE request_id = $1 RETURNING (status IN " OPEN_STATES ")::int",
-    2};
-
-ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json, bool *open)
-{
-    const char *params[] = {request_id, event_json};
-    PGresult *res = NULL;
-    *open = false;
-    ab_err err = ab_db_exec(db, &EVENT, params, &res);
-    if (err != AB_OK)
-        return err;
-    if (PQntuples(res) != 1)
-        err = AB_ERR_NOT_FOUND;
-    else
-        *open = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
-    PQclear(res);
-    return err;
 }
 
 static const ab_db_stmt CANCELLING = {
