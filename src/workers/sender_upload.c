@@ -5,6 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *limit_reason(const ab_tg_upload *u, size_t max)
+{
+    if (max < u->limit)
+        return "what is left of the 50 MB one call may upload";
+    return u->limit == AB_TG_UPLOAD_PHOTO_MAX ? "Telegram's limit for a photo"
+                                              : "Telegram's limit for a file";
+}
+
 ab_err ab_upload_files_read(ab_storage *s, const json_t *payload, ab_upload_files *out, char *why,
                             size_t why_len)
 {
@@ -25,15 +33,8 @@ ab_err ab_upload_files_read(ab_storage *s, const json_t *payload, ab_upload_file
         ab_err err = max ? ab_storage_get_max(s, u->key, max, &data, &len) : AB_ERR_LIMIT;
         if (err != AB_OK) {
             if (err == AB_ERR_LIMIT)
-                snprintf(why, why_len,
-                         "%s (%s) is larger than %zu bytes (%s, with %zu bytes of this call's "
-                         "%zu already read)",
-                         u->field, u->key, max,
-                         u->limit == AB_TG_UPLOAD_PHOTO_MAX ? "Telegram's limit for a photo "
-                                                              "is 10 MB"
-                                                            : "Telegram's limit for a file is "
-                                                              "50 MB",
-                         held, AB_TG_UPLOAD_CALL_MAX);
+                snprintf(why, why_len, "%s (%s) is larger than %zu bytes (%s)", u->field, u->key,
+                         max, limit_reason(u, max));
             else
                 snprintf(why, why_len, "%s (%s): storage: %s", u->field, u->key,
                          err == AB_ERR_NOT_FOUND ? "no such object" : ab_err_name(err));

@@ -130,8 +130,8 @@ static void test_url_refusals(void **state)
         "Bad Request: wrong type of the web page content",
         "Bad Request: WEBPAGE_CURL_FAILED",
         "Bad Request: WEBPAGE_MEDIA_EMPTY",
-        "Bad Request: failed to send message #1 with the error message \"Wrong file "
-        "identifier/HTTP URL specified\"",
+        ("Bad Request: failed to send message #1 with the error message \"Wrong file "
+         "identifier/HTTP URL specified\""),
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         assert_true(ab_tg_url_refused(refused[i]));
@@ -187,8 +187,8 @@ static void test_unusable_fallbacks_change_nothing(void **state)
         "{\"type\":\"photo\",\"media\":\"https://a.test/2.jpg\"}],"
         "\"_fallback_upload\":{\"p0\":{\"key\":\"g/1.jpg\"},\"p2\":{\"key\":\"g/3.jpg\"}}}",
         /* already uploading */
-        "{\"chat_id\":1,\"_upload\":{\"photo\":{\"key\":\"g/1.jpg\"}},"
-        "\"_fallback_upload\":{\"photo\":{\"key\":\"g/1.jpg\"}}}",
+        ("{\"chat_id\":1,\"_upload\":{\"photo\":{\"key\":\"g/1.jpg\"}},"
+         "\"_fallback_upload\":{\"photo\":{\"key\":\"g/1.jpg\"}}}"),
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *p = load(cases[i]);
