@@ -77,6 +77,7 @@ import io
 import json
 import math
 import os
+import random
 import re
 import struct
 import sys
@@ -85,6 +86,7 @@ import time
 import urllib.parse
 import uuid
 import zipfile
+import zlib
 from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives import serialization
@@ -103,34 +105,74 @@ NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".tif", ".tiff")
 
-# The apps the stand-in knows: required inputs (name -> type), the input holding the
-# dataset URL, the step count's input and default, the kind of output.
+# Sizes of flux-lora's image_size names (FAL's ImageSize presets), and the 4 MP sizes the
+# ultra model makes for its aspect ratios (FLUX1.1 [pro] ultra: 2752x1536 for 16:9).
+IMAGE_SIZES = {
+    "square_hd": (1024, 1024), "square": (512, 512),
+    "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576),
+}
+ULTRA_ASPECTS = {
+    "21:9": (3136, 1344), "16:9": (2752, 1536), "4:3": (2368, 1792), "3:2": (2496, 1664),
+    "1:1": (2048, 2048), "2:3": (1664, 2496), "3:4": (1792, 2368), "9:16": (1536, 2752),
+    "9:21": (1344, 3136),
+}
+MAX_IMAGE_SIDE = 14142
+
+# The apps the stand-in knows: kind (training | generation), the inputs FAL's published
+# schema documents (name -> check, see check_field; others are ignored, as FAL does) and
+# which are required, the input holding the dataset URL, the step count's input and
+# default, the kind of output; generation apps also their default duration in seconds.
 APPS = {
     "fal-ai/flux-lora-portrait-trainer": {
-        "required": {"images_data_url": str},
+        "kind": "training", "required": ("images_data_url",),
+        "fields": {"images_data_url": ("str",), "steps": ("int", 1, 10000)},
         "dataset_field": "images_data_url",
         "steps_field": "steps", "default_steps": 2500,
-        "ints": {"steps": (1, 10000)},
         "output": "lora",
     },
     "fal-ai/flux-lora-fast-training": {
-        "required": {"images_data_url": str},
+        "kind": "training", "required": ("images_data_url",),
+        "fields": {"images_data_url": ("str",), "steps": ("int", 1, 10000)},
         "dataset_field": "images_data_url",
         "steps_field": "steps", "default_steps": 1000,
-        "ints": {"steps": (1, 10000)},
         "output": "lora",
     },
     "fal-ai/flux-pro-trainer": {
-        "required": {"data_url": str, "finetune_comment": str},
+        "kind": "training", "required": ("data_url", "finetune_comment"),
+        "fields": {"data_url": ("str",), "finetune_comment": ("str",),
+                   "iterations": ("int", 100, 10000)},
         "dataset_field": "data_url",
         "steps_field": "iterations", "default_steps": 300,
-        "ints": {"iterations": (100, 10000)},
         "output": "finetune",
+    },
+    "fal-ai/flux-lora": {
+        "kind": "generation", "required": ("prompt",),
+        "fields": {"prompt": ("str",), "image_size": ("image_size",),
+                   "num_inference_steps": ("int", 1, 50), "seed": ("int", None, None),
+                   "loras": ("loras",), "guidance_scale": ("float", 0, 35),
+                   "sync_mode": ("bool",), "num_images": ("int", 1, 4),
+                   "enable_safety_checker": ("bool",),
+                   "output_format": ("literal", ("jpeg", "png"))},
+        "steps_field": "num_inference_steps", "default_steps": 28,
+        "output": "images", "default_duration": 1.0,
+    },
+    "fal-ai/flux-pro/v1.1-ultra-finetuned": {
+        "kind": "generation", "required": ("prompt", "finetune_id", "finetune_strength"),
+        "fields": {"prompt": ("str",), "seed": ("int", None, None), "sync_mode": ("bool",),
+                   "num_images": ("int", 1, 4), "enable_safety_checker": ("bool",),
+                   "output_format": ("literal", ("jpeg", "png")),
+                   "safety_tolerance": ("literal", ("1", "2", "3", "4", "5", "6")),
+                   "aspect_ratio": ("aspect_ratio",), "raw": ("bool",),
+                   "finetune_id": ("str",), "finetune_strength": ("float", 0, 2)},
+        "steps_field": None, "default_steps": 20,
+        "output": "images", "default_duration": 1.0,
     },
 }
 
 DEFAULT_CONFIG = {
-    "duration": 3.0,            # seconds from submit to COMPLETED
+    "duration": 3.0,            # seconds from submit to COMPLETED (trainings)
+    "generation_duration": None,  # the same for generations (None: the app's, 1 s)
     "queue_seconds": None,      # time IN_QUEUE (None: a quarter of duration)
     "queue_position": 2,        # initial queue position, counts down to 0
     "log_lines": 10,            # step log lines over the IN_PROGRESS phase
@@ -152,6 +194,8 @@ DEFAULT_CONFIG = {
     "lora_file_size": 262144,   # bytes of the served pytorch_lora_weights.safetensors
     "public_base_url": None,    # base of response/status/cancel/file URLs
     "listing_lag": 0.0,         # seconds before a submitted request shows in the listing
+    "nsfw": 0,                  # generations: images flagged NSFW, a count (the first N)
+                                # or a list of flags by index (when the checker is on)
 }
 
 ENDPOINT_FAULTS = ("500", "502", "503", "504", "429", "stall", "drop", "http", "malformed")
@@ -187,31 +231,110 @@ def validation_error(loc, msg, type_, input_value):
     return {"loc": loc, "msg": msg, "type": type_, "input": input_value}
 
 
+def literal_msg(values):
+    quoted = ["'%s'" % v for v in values]
+    return "Input should be " + (" or ".join(quoted) if len(quoted) < 3 else
+                                 ", ".join(quoted[:-1]) + " or " + quoted[-1])
+
+
+def ratio_size(text):
+    """The ultra model's size for an aspect ratio: a listed one, or a "W:H" between 21:9 and
+    9:21 at about 4 MP (sides multiples of 32); None for anything else."""
+    if text in ULTRA_ASPECTS:
+        return ULTRA_ASPECTS[text]
+    m = re.fullmatch(r"([1-9][0-9]{0,3}):([1-9][0-9]{0,3})", text)
+    if not m:
+        return None
+    r = int(m.group(1)) / int(m.group(2))
+    if not 9 / 21 - 1e-9 <= r <= 21 / 9 + 1e-9:
+        return None
+    return (int(round(math.sqrt(4194304 * r) / 32)) * 32,
+            int(round(math.sqrt(4194304 / r) / 32)) * 32)
+
+
+def check_number(loc, v, kind, lo, hi):
+    if kind == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+        return [validation_error(loc, "Input should be a valid integer", "int_type", v)]
+    if kind == "float" and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        return [validation_error(loc, "Input should be a valid number", "float_type", v)]
+    if lo is not None and v < lo:
+        return [validation_error(loc, "Input should be greater than or equal to %g" % lo,
+                                 "greater_than_equal", v)]
+    if hi is not None and v > hi:
+        return [validation_error(loc, "Input should be less than or equal to %g" % hi,
+                                 "less_than_equal", v)]
+    return []
+
+
+def check_field(loc, v, check, required=False):
+    """Pydantic-style errors of one input against its check from APPS."""
+    kind = check[0]
+    if kind == "str":
+        if not isinstance(v, str) or (required and v.strip() == ""):
+            return [validation_error(loc, "Input should be a valid string", "string_type", v)]
+        return []
+    if kind in ("int", "float"):
+        return check_number(loc, v, kind, check[1], check[2])
+    if kind == "bool":
+        if not isinstance(v, bool):
+            return [validation_error(loc, "Input should be a valid boolean", "bool_type", v)]
+        return []
+    if kind == "literal":
+        if v not in check[1] or not isinstance(v, str):
+            return [validation_error(loc, literal_msg(check[1]), "literal_error", v)]
+        return []
+    if kind == "image_size":
+        if isinstance(v, str):
+            if v not in IMAGE_SIZES:
+                return [validation_error(loc, literal_msg(IMAGE_SIZES), "literal_error", v)]
+            return []
+        if not isinstance(v, dict):
+            return [validation_error(loc, "Input should be an image size name or an object "
+                                     "with width and height", "model_type", v)]
+        return [e for side in ("width", "height") if side in v
+                for e in check_number(loc + [side], v[side], "int", 1, MAX_IMAGE_SIDE)]
+    if kind == "aspect_ratio":
+        if not isinstance(v, str):
+            return [validation_error(loc, "Input should be a valid string", "string_type", v)]
+        if ratio_size(v) is None:
+            return [validation_error(loc, literal_msg(ULTRA_ASPECTS), "literal_error", v)]
+        return []
+    if kind == "loras":
+        if not isinstance(v, list):
+            return [validation_error(loc, "Input should be a valid list", "list_type", v)]
+        errors = []
+        for i, item in enumerate(v):
+            if not isinstance(item, dict):
+                errors.append(validation_error(loc + [i], "Input should be a valid dictionary",
+                                               "dict_type", item))
+                continue
+            if "path" not in item:
+                errors.append(validation_error(loc + [i, "path"], "Field required", "missing",
+                                               item))
+            else:
+                errors += check_field(loc + [i, "path"], item["path"], ("str",), True)
+            if "scale" in item:
+                errors += check_number(loc + [i, "scale"], item["scale"], "float", 0, 4)
+        return errors
+    raise ValueError("unknown check %r" % (check,))
+
+
 def validate_input(app, body):
-    """Pydantic-style validation errors of a model input (empty list when valid)."""
+    """Pydantic-style validation errors of a model input (empty list when valid): the
+    documented inputs are checked, others ignored."""
     spec = APPS[app]
     if not isinstance(body, dict):
         return [validation_error(["body"], "Input should be a valid dictionary", "dict_type",
                                  body)]
     errors = []
-    for name, typ in spec["required"].items():
+    for name, check in spec["fields"].items():
+        required = name in spec["required"]
         if name not in body:
-            errors.append(validation_error(["body", name], "Field required", "missing", body))
-        elif not isinstance(body[name], typ) or (typ is str and body[name].strip() == ""):
-            errors.append(validation_error(["body", name], "Input should be a valid string",
-                                           "string_type", body[name]))
-    for name, (lo, hi) in spec.get("ints", {}).items():
-        if name in body:
-            v = body[name]
-            if isinstance(v, bool) or not isinstance(v, int):
-                errors.append(validation_error(["body", name], "Input should be a valid integer",
-                                               "int_type", v))
-            elif v < lo:
-                errors.append(validation_error(["body", name], "Input should be greater than or "
-                                               "equal to %d" % lo, "greater_than_equal", v))
-            elif v > hi:
-                errors.append(validation_error(["body", name], "Input should be less than or "
-                                               "equal to %d" % hi, "less_than_equal", v))
+            if required:
+                errors.append(validation_error(["body", name], "Field required", "missing",
+                                               body))
+            continue
+        errors += check_field(["body", name], body[name], check, required)
     return errors
 
 
@@ -230,6 +353,102 @@ def make_safetensors(size):
     pattern = hashlib.sha256(b"fal-standin-lora").digest()
     data = (pattern * (length // len(pattern) + 1))[:length]
     return struct.pack("<Q", len(header)) + header + data
+
+
+# --------------------------------------------------------------------------------------
+# Generated pictures
+
+# The luminance DC table of the JPEG standard (ITU T.81 Annex K, table K.3): code lengths
+# 1..16 and the difference categories 0..11 they encode.
+JPEG_DC_BITS = (0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0)
+
+
+def _jpeg_dc_codes():
+    codes, code, cat = [], 0, 0
+    for length, count in enumerate(JPEG_DC_BITS, start=1):
+        for _ in range(count):
+            codes.append(format(code, "0%db" % length))
+            code += 1
+            cat += 1
+        code <<= 1
+    return codes
+
+
+JPEG_DC_CODES = _jpeg_dc_codes()
+
+
+def _jpeg_segment(marker, payload):
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def _jpeg_dc(diff):
+    """The bits of one DC difference: its category's code, then the value's low bits."""
+    cat = abs(diff).bit_length()
+    extra = format(diff if diff >= 0 else diff + (1 << cat) - 1, "0%db" % cat) if cat else ""
+    return JPEG_DC_CODES[cat] + extra
+
+
+def make_jpeg(width, height, top, bottom, cb=128, cr=128):
+    """A baseline JFIF of width x height that any decoder reads: every 8x8 block is flat
+    (DC only; the AC table holds nothing but end-of-block), shading from luma `top` in the
+    first block row to `bottom` in the last, with constant chroma. A few kB per megapixel,
+    made in milliseconds, so the stand-in needs no imaging library."""
+    bw, bh = (width + 7) // 8, (height + 7) // 8
+    eob = "0"                            # the AC table's only code
+    same = (JPEG_DC_CODES[0] + eob) * 3  # a block like the one before it, in Y, Cb and Cr
+    prev = [0, 0, 0]
+    rows = []
+    for by in range(bh):
+        first = ""
+        for c, v in enumerate((top + (bottom - top) * by // max(bh - 1, 1), cb, cr)):
+            dc = max(min(int(v), 255), 0) - 128     # quantizer 8: the DC is the level
+            first += _jpeg_dc(dc - prev[c]) + eob
+            prev[c] = dc
+        rows.append(first + same * (bw - 1))
+    bits = "".join(rows)
+    bits += "1" * (-len(bits) % 8)
+    scan = int(bits, 2).to_bytes(len(bits) // 8, "big").replace(b"\xff", b"\xff\x00")
+    components = (1, 2, 3)
+    return (b"\xff\xd8"
+            + _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+            + _jpeg_segment(0xDB, b"\x00" + bytes([8] * 64))
+            + _jpeg_segment(0xC0, struct.pack(">BHHB", 8, height, width, 3)
+                            + b"".join(struct.pack(">BBB", i, 0x11, 0) for i in components))
+            + _jpeg_segment(0xC4, b"\x00" + bytes(JPEG_DC_BITS) + bytes(range(12)))
+            + _jpeg_segment(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\x00")
+            + _jpeg_segment(0xDA, b"\x03" + b"".join(struct.pack(">BB", i, 0) for i in components)
+                            + b"\x00\x3f\x00")
+            + scan + b"\xff\xd9")
+
+
+def make_png(width, height, top, bottom, rgb=(128, 128, 128)):
+    """A PNG of width x height shading like make_jpeg (grey levels tinted by rgb)."""
+    raw = bytearray()
+    for y in range(height):
+        v = top + (bottom - top) * y // max(height - 1, 1)
+        px = bytes(max(min(v + c - 128, 255), 0) for c in rgb)
+        raw += b"\x00" + px * width
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
+
+
+def picture(width, height, fmt, seed, index, black):
+    """The bytes of one generated picture: a shade that differs with seed and index, or
+    black for an image the safety checker flagged (FAL sends those black)."""
+    if black:
+        top = bottom = 0
+    else:
+        top, bottom = 200 + (seed + index) % 40, 40 + (seed * 7 + index * 13) % 60
+    cb, cr = 96 + (seed + 3 * index) % 64, 96 + (seed * 5 + index) % 64
+    if fmt == "png":
+        return make_png(width, height, top, bottom, (cr, 128, cb))
+    return make_jpeg(width, height, top, bottom, cb if not black else 128,
+                     cr if not black else 128)
 
 
 # --------------------------------------------------------------------------------------
@@ -388,14 +607,19 @@ class State:
     def new_request(self, app_id, body, webhook_url):
         cfg = self.config
         rid = str(uuid.uuid4())
-        duration = max(float(cfg["duration"]), 0.0)
+        spec = APPS[app_id]
+        duration = cfg["duration"]
+        if spec["kind"] == "generation":
+            duration = cfg["generation_duration"]
+            duration = spec["default_duration"] if duration is None else duration
+        duration = max(float(duration), 0.0)
         queue_s = cfg["queue_seconds"]
         queue_s = duration * 0.25 if queue_s is None else min(max(float(queue_s), 0.0), duration)
-        spec = APPS[app_id]
-        steps = body.get(spec["steps_field"]) if isinstance(body, dict) else None
+        inp = body if isinstance(body, dict) else {}
+        steps = inp.get(spec["steps_field"]) if spec["steps_field"] else None
         if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
             steps = spec["default_steps"]
-        dataset_url = body.get(spec["dataset_field"]) if isinstance(body, dict) else None
+        dataset_url = inp.get(spec["dataset_field"]) if spec.get("dataset_field") else None
         rec = {
             "request_id": rid, "gateway_request_id": rid, "app_id": app_id,
             "owner_name": "/".join(app_id.split("/")[:2]),
@@ -415,6 +639,7 @@ class State:
             "cancel_requested": False, "_cancel_at": None,
             "_fail": None, "_fail_at": "end", "inference_time": None,
             "webhook_sent": False,
+            "_plan": self.generation_plan(spec, inp) if spec["kind"] == "generation" else None,
         }
         if cfg["validation"] == "runner":
             errors = validate_input(app_id, body)
@@ -433,6 +658,37 @@ class State:
             threading.Thread(target=self._run_dataset_check, args=(rid, rec["dataset_url"], gen),
                              daemon=True).start()
         return rec
+
+    def generation_plan(self, spec, inp):
+        """What a generation will make, fixed at submit: the seed, each image's size, the
+        format and the NSFW flags (config nsfw, when the input keeps the safety checker on).
+        Invalid inputs (accepted with validation "runner") fall back to the defaults."""
+        n = inp.get("num_images")
+        n = n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 4 else 1
+        seed = inp.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            seed = random.randint(0, 2**31 - 1)
+        if "aspect_ratio" in spec["fields"]:
+            ratio = inp.get("aspect_ratio")
+            size = (ratio_size(ratio) if isinstance(ratio, str) else None) or ULTRA_ASPECTS["16:9"]
+        else:
+            size = inp.get("image_size", "landscape_4_3")
+            if isinstance(size, dict):
+                size = tuple(size.get(k, 512) for k in ("width", "height"))
+                if not all(isinstance(v, int) and 1 <= v <= MAX_IMAGE_SIDE for v in size):
+                    size = None
+            else:
+                size = IMAGE_SIZES.get(size) if isinstance(size, str) else None
+            size = size or IMAGE_SIZES["landscape_4_3"]
+        fmt = inp.get("output_format") if inp.get("output_format") in ("jpeg", "png") else "jpeg"
+        knob = self.config["nsfw"]
+        flags = [bool(knob[i]) if i < len(knob) else False for i in range(n)] \
+            if isinstance(knob, list) else [i < int(knob) for i in range(n)]
+        if inp.get("enable_safety_checker") is False:
+            flags = [False] * n
+        return {"seed": seed, "width": size[0], "height": size[1], "format": fmt,
+                "nsfw": flags, "prompt": inp.get("prompt") if isinstance(inp.get("prompt"), str)
+                else ""}
 
     def _run_dataset_check(self, rid, url, gen):
         res = check_dataset(url)
@@ -465,6 +721,8 @@ class State:
 
     def step_log(self, rec, step):
         total = rec["steps_total"]
+        if APPS[rec["app_id"]]["kind"] == "generation":
+            return "Generating: step %d/%d" % (step, total)
         if APPS[rec["app_id"]]["output"] == "finetune":
             return "Finetuning progress: step %d/%d" % (step, total)
         loss = 0.12 * math.exp(-2.0 * step / total) + 0.03
@@ -475,6 +733,13 @@ class State:
         rec["queue_position"] = None
         rec["started_at"] = time.time()
         rec["_t_start"] = time.monotonic()
+        if APPS[rec["app_id"]]["kind"] == "generation":
+            inp = rec["input"] if isinstance(rec["input"], dict) else {}
+            self.add_log(rec, "Loading the finetune" if "finetune_id" in inp
+                         else "Loading %d LoRA(s)" % len(inp.get("loras") or []))
+            self.add_log(rec, "Generating %d image(s) of %dx%d" % (
+                len(rec["_plan"]["nsfw"]), rec["_plan"]["width"], rec["_plan"]["height"]))
+            return
         self.add_log(rec, "Downloading the training data")
         ds = rec.get("dataset")
         if ds and ds.get("ok"):
@@ -502,22 +767,27 @@ class State:
         if rec["status"] == "IN_QUEUE":
             if outcome != "cancelled":
                 self.start_progress(rec)
+        generation = APPS[rec["app_id"]]["kind"] == "generation"
         if outcome == "ok":
             self.set_progress(rec, 1.0)
             kind = APPS[rec["app_id"]]["output"]
-            self.add_log(rec, "Uploading the finetune" if kind == "finetune"
-                         else "Saving LoRA weights")
+            self.add_log(rec, {"finetune": "Uploading the finetune", "lora": "Saving LoRA weights",
+                               "images": "Uploading the images"}[kind])
             rec["output"] = self.make_output(rec)
-            self.add_log(rec, "Training completed")
+            self.add_log(rec, "Generation completed" if generation else "Training completed")
         elif outcome == "error":
             detail = fail["detail"]
-            if detail is None:
+            if detail is None and generation:
+                detail = [validation_error(["body"], "Image generation failed", "value_error",
+                                           None)]
+            elif detail is None:
                 detail = [validation_error(["body"], "Training failed: no faces were found in "
                                            "the training images", "value_error", None)]
             rec["error"] = {"status": fail["status"], "detail": detail,
                             "error_type": fail.get("error_type")}
-            self.add_log(rec, "Training failed: %s" % (detail if isinstance(detail, str)
-                                                       else json.dumps(detail)[:200]), "ERROR")
+            self.add_log(rec, "%s failed: %s" % ("Generation" if generation else "Training",
+                                                 detail if isinstance(detail, str)
+                                                 else json.dumps(detail)[:200]), "ERROR")
         else:
             rec["error"] = {"status": 499, "detail": "Request cancelled",
                             "error_type": "request_cancelled"}
@@ -540,6 +810,8 @@ class State:
     def make_output(self, rec):
         if APPS[rec["app_id"]]["output"] == "finetune":
             return {"finetune_id": str(uuid.uuid4())}
+        if APPS[rec["app_id"]]["output"] == "images":
+            return self.make_images(rec)
         base = self.base_url()
         lora_id = uuid.uuid4().hex[:20]
         lora = make_safetensors(self.config["lora_file_size"])
@@ -565,6 +837,27 @@ class State:
                             "content_type": "application/json", "file_name": "config.json",
                             "file_size": len(cfg_bytes)},
         }
+
+    def make_images(self, rec):
+        """FAL's text-to-image output: the pictures (served under /files/), the seed, one NSFW
+        flag per image, the prompt and the timings."""
+        plan = rec["_plan"]
+        base = self.base_url()
+        ext, ctype = (("png", "image/png") if plan["format"] == "png" else ("jpg", "image/jpeg"))
+        images = []
+        for i, flagged in enumerate(plan["nsfw"]):
+            data = picture(plan["width"], plan["height"], plan["format"], plan["seed"], i, flagged)
+            file_id = uuid.uuid4().hex[:20]
+            name = "%s.%s" % (uuid.uuid4().hex[:21], ext)
+            self.files[file_id] = {"name": name, "content_type": ctype, "data": data}
+            images.append({"url": "%s/files/%s/%s" % (base, file_id, name),
+                           "width": plan["width"], "height": plan["height"],
+                           "content_type": ctype})
+        started = rec.get("_t_start")
+        elapsed = time.monotonic() - started if started is not None else 0.0
+        return {"images": images, "timings": {"inference": round(elapsed, 3)},
+                "seed": plan["seed"], "has_nsfw_concepts": list(plan["nsfw"]),
+                "prompt": plan["prompt"]}
 
     def advance_locked(self):
         """Move every running request along its timeline; returns webhook jobs to start."""
@@ -813,6 +1106,8 @@ def tamper_body(body):
     payload = obj.get("payload")
     if isinstance(payload, dict) and isinstance(payload.get("diffusers_lora_file"), dict):
         payload["diffusers_lora_file"]["url"] = "https://attacker.example/lora.safetensors"
+    elif isinstance(payload, dict) and payload.get("images"):
+        payload["images"][0]["url"] = "https://attacker.example/image.jpg"
     elif isinstance(payload, dict) and "finetune_id" in payload:
         payload["finetune_id"] = "00000000-0000-0000-0000-000000000000"
     elif obj.get("status") == "ERROR":
@@ -1036,6 +1331,15 @@ class Handler(standin_http.Handler):
             entry["endpoint"] = {"": "result", "/status": "status", "/cancel": "cancel",
                                  "/status/stream": "status_stream"}[tail]
             return self.request_op(entry, entry["endpoint"], owner_name, rid, query)
+        m = re.fullmatch(r"/[^/]+/[^/]+/.+/requests/([^/]+)(/status|/cancel|/status/stream)?",
+                         path)
+        if m:
+            # a request's URLs name owner/name only, never the app's subpath
+            entry["request_id"] = m.group(1)
+            entry["endpoint"] = {"": "result", "/status": "status", "/cancel": "cancel",
+                                 "/status/stream": "status_stream"}[m.group(2) or ""]
+            self.check_auth(entry)
+            raise ApiAnswer(404, {"detail": "Not Found"})
         parts = [p for p in path.split("/") if p]
         if len(parts) >= 2:
             entry["endpoint"] = "submit"
@@ -1337,6 +1641,13 @@ class ControlApi:
                     if k == "jwks_keys" and (not isinstance(v, list)
                                              or any(x not in ("k1", "k2") for x in v)):
                         raise BadControl("jwks_keys is a list of k1/k2")
+                    if k == "nsfw" and not (
+                            (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+                            or (isinstance(v, list) and all(isinstance(x, bool) for x in v))):
+                        raise BadControl("nsfw is a count or a list of booleans")
+                    if k == "generation_duration" and v is not None and (
+                            isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
+                        raise BadControl("generation_duration is null or seconds")
                 for k, v in args.items():
                     self.st.config[k] = v
             return 200, dict(self.st.config)
