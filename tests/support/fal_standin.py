@@ -2,9 +2,12 @@
 """Stand-in for the FAL AI queue API (queue.fal.run), for avatarbot's integration tests.
 
 It speaks FAL's queue wire format for the three trainers avatarbot uses
-(fal-ai/flux-lora-portrait-trainer, fal-ai/flux-pro-trainer, fal-ai/flux-lora-fast-training),
-simulates training (IN_QUEUE -> IN_PROGRESS with step logs -> COMPLETED) and calls the
-submitter's webhook, signed with ED25519 like FAL, when a request ends. Every call is
+(fal-ai/flux-lora-portrait-trainer, fal-ai/flux-pro-trainer, fal-ai/flux-lora-fast-training)
+and the two image generators it calls with their results (fal-ai/flux-lora with a trained
+LoRA, fal-ai/flux-pro/v1.1-ultra-finetuned with a flux-pro-trainer finetune_id), simulates
+each request (IN_QUEUE with a queue position -> IN_PROGRESS with step logs -> COMPLETED;
+trainings take config duration, generations generation_duration, 1 s by default) and calls
+the submitter's webhook, signed with ED25519 like FAL, when a request ends. Every call is
 recorded; tests read the record and steer the stand-in through a JSON control API under
 /_control/ (see ControlApi below).
 
@@ -12,6 +15,19 @@ Wire format, as documented by FAL (checked against):
   https://fal.ai/docs/api-reference/inference-api          (auth, model ids, 202/200 status)
   https://docs.fal.ai/documentation/model-apis/inference/queue  (lifecycle, logs, metrics)
   https://docs.fal.ai/model-endpoints/queue                (endpoints; subpath not in URLs)
+  https://fal.ai/docs/model-api-reference/image-generation-api/flux-pro-v1.1-ultra-finetuned.md
+  https://fal.ai/models/fal-ai/flux-lora/stream/llms.txt and
+  https://fal.ai/models/fal-ai/flux-pro/v1.1-ultra/llms.txt (the generators' input and
+      output schemas; the same schemas as generated into the fal crate on docs.rs,
+      src/endpoints/fal_ai/flux_lora/mod.rs and flux_pro/v1_1_ultra_finetuned/mod.rs:
+      flux-lora: prompt*, image_size (a size name or {width, height}), num_inference_steps,
+      seed, loras [{path*, scale}], guidance_scale, sync_mode, num_images,
+      enable_safety_checker, output_format jpeg|png; ultra-finetuned: prompt*, finetune_id*,
+      finetune_strength* (0..2), aspect_ratio, num_images, seed, safety_tolerance "1".."6",
+      output_format, enable_safety_checker, raw, sync_mode; output {images [{url, width,
+      height, content_type}], timings, seed, has_nsfw_concepts, prompt})
+  https://docs.bfl.ai/api-reference/models/generate-an-image-with-flux-11-%5Bpro%5D-finetune-with-ultra-mode
+      (the ultra finetuned model's own API: finetune_strength 0..2, ratios 21:9 to 9:21)
   https://fal.ai/docs/inference-api/queue/cancel           (cancel and its status values)
   https://docs.fal.ai/documentation/model-apis/inference/webhooks and
   https://docs.fal.ai/model-endpoints/webhooks             (fal_webhook, webhook bodies)
@@ -25,13 +41,17 @@ Wire format, as documented by FAL (checked against):
   documentation and the public verifiers built on it.
 
 Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
-  POST /{owner}/{name}[?fal_webhook=URL]      submit; body = model input (JSON object)
+  POST /{owner}/{name}[/{path}][?fal_webhook=URL]   submit; body = model input (JSON object)
       200 {status:"IN_QUEUE", request_id, gateway_request_id, response_url, status_url,
            cancel_url, queue_position}
       401 {"detail": ...}  missing/wrong key;  404 {"detail": ...} unknown app;
       422 {"detail": [{"loc","msg","type","input"}]} invalid input (config validation
           "submit"; with "runner" the request is accepted and fails asynchronously, which is
-          what FAL's hosted models do: the 422 then shows in the result and the webhook)
+          what FAL's hosted models do: the 422 then shows in the result and the webhook).
+          The documented inputs are checked (see APPS), others ignored as FAL does.
+      The request URLs below name the app by owner/name only: a submit to
+      fal-ai/flux-pro/v1.1-ultra-finetuned is polled at /fal-ai/flux-pro/requests/{id}/status,
+      and the URLs with the subpath answer 404.
   GET  /{owner}/{name}/requests/{id}/status[?logs=1]
       202 {status:"IN_QUEUE", queue_position, response_url, status_url, cancel_url, logs:null}
       202 {status:"IN_PROGRESS", ..., logs:[{message, level, source, timestamp}] | null}
@@ -39,6 +59,14 @@ Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
           when the request failed or was cancelled)
   GET  /{owner}/{name}/requests/{id}          200 output | 400 still running |
                                               <error status> {"detail": ...} when failed
+      outputs: LoRA trainers {diffusers_lora_file, config_file}; flux-pro-trainer
+      {finetune_id}; generators {images: [{url, width, height, content_type}], timings:
+      {inference}, seed (the input's, or a random one), has_nsfw_concepts: [bool per image],
+      prompt}. Sizes: flux-lora's image_size names (square_hd 1024x1024, square 512x512,
+      portrait_4_3 768x1024, portrait_16_9 576x1024, landscape_4_3 1024x768 (default),
+      landscape_16_9 1024x576) or {width, height}; the ultra model about 4 MP per aspect
+      ratio (16:9 2752x1536 (default), 21:9 3136x1344, 4:3 2368x1792, 3:2 2496x1664, 1:1
+      2048x2048, and the portrait ones turned).
   PUT  /{owner}/{name}/requests/{id}/cancel   202 {"status":"CANCELLATION_REQUESTED"} |
                                               400 {"status":"ALREADY_COMPLETED"} |
                                               404 {"status":"NOT_FOUND"}
@@ -47,7 +75,10 @@ Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
            duration, json_input, json_output}], "next_cursor", "has_more"}  (FAL's platform
            API, api.fal.ai/v1; https://fal.ai/docs/platform-apis/v1/models/requests/by-endpoint)
   GET  /.well-known/jwks.json                 {"keys":[{kty:"OKP",crv:"Ed25519",x,kid}]}
-  GET  /files/{id}/{name}                     the output files (LoRA, config)
+  GET  /files/{id}/{name}                     the output files (LoRA, config, pictures: real
+                                              JPEGs (or PNGs with output_format png) of the
+                                              stated size, a vertical shade of flat 8x8
+                                              blocks, black for an image flagged NSFW)
 
 Webhook (POST to fal_webhook when a request ends), body compact-sorted like FAL's
 (`{"error": null, "gateway_request_id": ..., "payload": ..., "request_id": ..., "status": "OK"}`,
@@ -62,7 +93,14 @@ Stand-in choices that FAL's documentation does not pin down (keep receivers tole
   webhook_on_cancel is off); cancel of a queued request answering 202 (FAL's cancel page
   also lists a plain "OK" status for a request removed from the queue); the wording of the
   log lines ("Training step 150/1000, loss: ..." and, for flux-pro-trainer,
-  "Finetuning progress: step 120/300").
+  "Finetuning progress: step 120/300"; generators "Generating: step 14/28", the ultra model
+  20 steps); the failure detail of a generation failed by the fail fault without a detail
+  ([{"loc": ["body"], "msg": "Image generation failed", "type": "value_error"}]); the
+  ultra model's sizes (2752x1536 for 16:9 as FAL's examples have it, the others at the same
+  4 MP in multiples of 32; any other "W:H" from 21:9 to 9:21 is taken too, as BFL's API
+  takes it, at about 4 MP); the order of the 422 items (by the order of
+  APPS' fields); images flagged NSFW are served black, and none is flagged when the input
+  turns enable_safety_checker off.
 
 Usage: fal_standin.py --port 0 --port-file F [--key K] [--bind 127.0.0.1]
 Standard library + python3-cryptography; logs one line per call to stderr and never
@@ -1507,7 +1545,10 @@ class ControlApi:
     GET  requests                          -> [request, ...] in submit order
     GET  request?id=ID                     -> request (404 unknown)
     GET  wait_request?id=ID&status=S&outcome=O&timeout=T   -> request; 408 on timeout
-    GET  config / POST config {k: v}       -> the configuration (POST merges, see DEFAULT_CONFIG)
+    GET  config / POST config {k: v}       -> the configuration (POST merges, see DEFAULT_CONFIG;
+                                              for generations: generation_duration, and nsfw,
+                                              a count (the first N images of each generation
+                                              flagged) or a list of flags by image index)
     POST fault {"kind", "count", "endpoint", "app_id", "request_id", "status", "detail",
                 "error_type", "retry_after", "seconds", "times", "process", "at"}
          kind: 500 | 502 | 503 | 504 | 429 | stall | drop | http | malformed (endpoint:
@@ -1518,7 +1559,9 @@ class ControlApi:
                webhook_drop | webhook_duplicate (times) | webhook_delay (seconds) |
                webhook_reorder (seconds: longest wait) | webhook_tamper | webhook_forge |
                webhook_expired (seconds, default 600) | webhook_unsigned
-               fail (status default 422, detail, error_type, at: end|start)
+               fail (status default 422, detail, error_type, at: end|start): fails the next
+               submit (of app_id, when given: trainers and generators alike) or request_id
+               Every fault takes app_id, so it can aim at one generator or trainer.
     GET  faults                            -> armed faults
     POST reset                             -> forget everything, default configuration
     POST complete {"request_id", "outcome": ok|error, "status", "detail", "error_type"}
