@@ -402,12 +402,12 @@ JPEG_DC_BITS = (0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0)
 
 
 def _jpeg_dc_codes():
-    codes, code, cat = [], 0, 0
+    """The canonical Huffman codes of JPEG_DC_BITS, by category (T.81 Annex C)."""
+    codes, code = [], 0
     for length, count in enumerate(JPEG_DC_BITS, start=1):
         for _ in range(count):
             codes.append(format(code, "0%db" % length))
             code += 1
-            cat += 1
         code <<= 1
     return codes
 
@@ -477,7 +477,7 @@ def make_png(width, height, top, bottom, rgb=(128, 128, 128)):
 
 def picture(width, height, fmt, seed, index, black):
     """The bytes of one generated picture: a shade that differs with seed and index, or
-    black for an image the safety checker flagged (FAL sends those black)."""
+    black for an image the safety checker flagged."""
     if black:
         top = bottom = 0
     else:
@@ -1560,8 +1560,8 @@ class ControlApi:
                webhook_reorder (seconds: longest wait) | webhook_tamper | webhook_forge |
                webhook_expired (seconds, default 600) | webhook_unsigned
                fail (status default 422, detail, error_type, at: end|start): fails the next
-               submit (of app_id, when given: trainers and generators alike) or request_id
-               Every fault takes app_id, so it can aim at one generator or trainer.
+               submit (of app_id, when given: trainers and generators alike) or
+               request_id. Every fault takes app_id, to aim at one generator or trainer.
     GET  faults                            -> armed faults
     POST reset                             -> forget everything, default configuration
     POST complete {"request_id", "outcome": ok|error, "status", "detail", "error_type"}
