@@ -15,6 +15,14 @@ Calls are dicts {seq, time, method, path, query, headers (Authorization value re
 body, endpoint, app_id, request_id, auth_present, auth_ok, http_status (0: connection
 dropped), fault, response}; requests, webhook attempts and the configuration are described
 in fal_standin.py (ControlApi and DEFAULT_CONFIG). Logs go to <logdir>/<name>-fal.log.
+
+Generations (LORA_GENERATOR, FINETUNE_GENERATOR) end with FAL's text-to-image output; its
+image URLs serve real JPEGs, whose size jpeg_size(bytes) reads:
+
+        fal.set_config(generation_duration=0.3, nsfw=[False, True])
+        out = fal.wait_request(rid, outcome="ok")["output"]
+        status, _, data = h.http_request("GET", out["images"][0]["url"])
+        assert jpeg_size(data) == (out["images"][0]["width"], out["images"][0]["height"])
 """
 
 import base64
