@@ -146,6 +146,8 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    /* a response whose Content-Length is already too large is refused before its body */
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(req->timeout_s > 0 ? req->timeout_s : 30));
@@ -201,7 +203,7 @@ ab_err ab_http_perform(ab_http_client *c, const ab_http_request *req, ab_http_re
     }
     if (rc == CURLE_OK)
         return AB_OK;
-    if (s.overflow) {
+    if (s.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
         resp->too_large = 1;
         snprintf(resp->error, sizeof resp->error, "response larger than %zu bytes", s.max);
         return AB_ERR_HTTP;

@@ -13,7 +13,8 @@
  *       instead (ab_tg_use_fallback_upload says how the names map to the URL fields).
  *
  * Telegram's limits for multipart uploads (Bot API, "Sending files"): 10 MB for a photo, 50 MB
- * for any other file; an album holds 2-10 items. */
+ * for any other file; an album holds 2-10 items. The documentation does not say whether a MB is
+ * 10^6 or 2^20 bytes: 10^6 is the side on which Telegram never refuses what we send. */
 #ifndef AB_TELEGRAM_WIRE_UPLOAD_H
 #define AB_TELEGRAM_WIRE_UPLOAD_H
 
