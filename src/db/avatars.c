@@ -82,18 +82,29 @@ ab_err ab_db_avatar_rename(ab_db *db, int64_t user_id, int64_t avatar_id, const 
 }
 
 /* Its generations go with it (their rows by the foreign key, their pictures with the avatar's
- * stored objects); a generation still running is ended here, or its open run would keep the
- * user from making any other picture. A request FAL is still working on is then an extra whose
- * webhook finds nothing open. */
+ * stored objects); a generation still running is ended first, or its open run would keep the
+ * user from making any other picture (a request FAL is still working on is then an extra whose
+ * webhook finds nothing open). Its runs, trainings included, are detached first, as the record
+ * of what was paid for: left to the foreign keys, the avatar's delete would empty their avatar
+ * and their status message (a photo batch of the avatar) in two cascades of one statement,
+ * which PostgreSQL refuses. Both run in the step's transaction: when the avatar cannot be
+ * deleted (it is training), the step, and this, is rolled back. */
+static const ab_db_stmt DETACH_RUNS = {
+    "avatar_delete_runs",
+    "UPDATE fal_requests SET avatar_id = NULL, status_batch_id = NULL, updated_at = now(),"
+    " status = CASE WHEN kind = 'generation' AND status IN " AB_DB_FAL_OPEN_STATES
+    "   THEN 'cancelled' ELSE status END,"
+    " error = CASE WHEN kind = 'generation' AND status IN " AB_DB_FAL_OPEN_STATES
+    "   THEN 'avatar deleted' ELSE error END,"
+    " completed_at = CASE WHEN kind = 'generation' AND status IN " AB_DB_FAL_OPEN_STATES
+    "   THEN now() ELSE completed_at END"
+    " WHERE avatar_id = $2::bigint AND user_id = $1::bigint",
+    2};
+
 static const ab_db_stmt DELETE = {
     "avatar_delete",
-    "WITH d AS (DELETE FROM avatars WHERE id = $2::bigint AND user_id = $1::bigint"
-    "   AND status <> 'training' RETURNING id),"
-    " r AS (UPDATE fal_requests f SET status = 'cancelled', error = 'avatar deleted',"
-    "   completed_at = now(), updated_at = now() FROM d"
-    "   WHERE f.avatar_id = d.id AND f.kind = 'generation' AND f.status IN "
-    AB_DB_FAL_OPEN_STATES ")"
-    " SELECT id FROM d",
+    "DELETE FROM avatars WHERE id = $2::bigint AND user_id = $1::bigint"
+    " AND status <> 'training' RETURNING id",
     2};
 
 ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id)
@@ -101,7 +112,9 @@ ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id)
     char uid[24], aid[24];
     const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(aid, avatar_id)};
     PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &DELETE, params, &res);
+    ab_err err = ab_db_exec(db, &DETACH_RUNS, params, NULL);
+    if (err == AB_OK)
+        err = ab_db_exec(db, &DELETE, params, &res);
     if (err != AB_OK)
         return err;
     int found = PQntuples(res) == 1;

@@ -244,7 +244,7 @@ ab_err ab_h_gen_files(const ab_fsm_ctx *ctx, ab_effects *fx)
     for (int i = 0; err == AB_OK && i < g->n_keys; i++) {
         char name[48];
         snprintf(name, sizeof name, "picture-%lld-%d.jpg", (long long)g->id, i + 1);
-        /* the sender uploads the stored copy (telegram/wire_payload.h: "_upload") */
+        /* the sender uploads the stored copy (telegram/wire_upload.h: "_upload") */
         json_t *p = json_pack("{s:I,s:{s:{s:s,s:s,s:s}}}", "chat_id", (json_int_t)ctx->chat_id,
                               "_upload", "document", "key", g->keys[i], "filename", name,
                               "content_type", "image/jpeg");

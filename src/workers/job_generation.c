@@ -368,9 +368,14 @@ static ab_job_outcome take_answer(ab_job_ctx *ctx, ab_generation *g, const char 
         snprintf(g->request_id, sizeof g->request_id, "%s", sub->request_id);
         AB_INFO("generation submitted", "{s:s,s:I,s:s,s:s}", "request_id", sub->request_id,
                 "generation_id", (json_int_t)g->id, "app_id", g->app_id, "mode", g->mode);
+        if (simulated(g)) {
+            double left = ctx->app->cfg->fal_simulate_generation_seconds - g->elapsed_s;
+            if (left <= 0)
+                return complete_simulated(ctx, g);
+            show_status(ctx, g, "in_progress", AB_MSG_GEN_RUNNING, 0);
+            return again_in(ctx, left);
+        }
         show_status(ctx, g, "submitted", AB_MSG_GEN_QUEUED, 1);
-        if (simulated(g))
-            return again_in(ctx, ctx->app->cfg->fal_simulate_generation_seconds - g->elapsed_s);
         return again(ctx);
     }
     if (!simulated(g))

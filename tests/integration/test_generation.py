@@ -265,6 +265,68 @@ class GenerationLiveTest(GenerationCase):
         self.assertEqual(self.deliveries(714), [])
         self.assertEqual(len(self.fal.requests()), 1)  # one paid request for one press
 
+    def test_flagged_pictures_are_withheld(self):
+        svc = self.live()
+        self.fal.set_config(nsfw=1)  # the first picture of each request is flagged
+        chat = Chat(self, svc, 715)
+        aid = self.trained_avatar(chat)
+        self.choose(chat, aid, count="2")
+        g = self.wait_generation("delivered")
+        self.assertEqual([i["nsfw"] for i in g["images"]], [True, False])
+        self.assertIsNone(g["images"][0]["key"])  # a flagged picture is not even stored
+        h.wait_until(lambda: self.deliveries(715), message="the picture")
+        call = self.deliveries(715)[0]
+        self.assertEqual(call["method"], "sendPhoto")  # the one picture left, alone
+        self.assertEqual(call["params"]["photo"], g["images"][1]["url"])
+        said = self.wait_sent(715, "1 picture is not shown")
+        self.assertIn("safety check", said[0]["params"]["text"])
+        # all of them flagged: nothing shown, said calmly, no files offered
+        self.choose(chat, aid, count="1")
+        self.wait_generation("delivered", n=2)
+        said = self.wait_sent(715, "flagged these pictures")
+        self.assertNotIn("Full-quality", json.dumps(said[0]["params"]["reply_markup"]))
+        self.assertEqual(len(self.deliveries(715)), 1)
+        m = self.metrics(svc)
+        self.assertIn('avatarbot_generation_images_total{result="withheld"} 2', m)
+        self.assertIn('avatarbot_generations_finished_total{kind="lora",result="withheld"} 1', m)
+
+    def test_a_refused_url_is_uploaded_from_the_stored_copy(self):
+        svc = self.live()
+        self.botapi.refuse_urls()
+        chat = Chat(self, svc, 716)
+        aid = self.trained_avatar(chat)
+        self.choose(chat, aid, count="2")
+        g = self.wait_generation("delivered")
+        h.wait_until(lambda: self.deliveries(716), message="the pictures, uploaded")
+        albums = [c for c in self.botapi.calls("sendMediaGroup")
+                  if str(c["params"].get("chat_id")) == "716"]
+        self.assertEqual([c["http_status"] for c in albums], [400, 200])  # URL refused, upload
+        storage = Path(svc.env["STORAGE_URL"][len("file://"):])
+        import hashlib
+        sent = [albums[1]["params"][name]["_upload"]["sha256"] for name in ("p0", "p1")]
+        stored = [hashlib.sha256((storage / i["key"]).read_bytes()).hexdigest()
+                  for i in g["images"]]
+        self.assertEqual(sent, stored)
+        h.wait_until(lambda: len(self.generation(g["id"])["file_ids"]) == 2,
+                     message="the file_ids recorded")
+
+    def test_deleting_the_avatar_ends_its_running_generation(self):
+        svc = self.live()
+        self.fal.set_config(generation_duration=30)
+        chat = Chat(self, svc, 717)
+        aid = self.trained_avatar(chat)
+        other = self.trained_avatar(chat, name="Bea")
+        self.choose(chat, aid, count="1")
+        self.gen_request(app=LORA_APP)
+        self.open_details(chat, aid)
+        chat.press("Delete")
+        chat.press("Yes")
+        self.assertEqual(self.generation(), [])  # its records go with it
+        self.assertEqual(h.psql_value(self.db_url, "SELECT status FROM fal_requests"
+                                                   " WHERE kind = 'generation'"), "cancelled")
+        self.choose(chat, other, count="1")  # the user is not left "busy"
+        self.assertEqual(self.generation()[0]["status"], "running")
+
 
 if __name__ == "__main__":
     h.main()
