@@ -9,7 +9,7 @@
 
 typedef struct {
     int64_t id, avatar_id;
-    char preset[24];  /* a preset's stored name, "" for the user's own prompt */
+    char preset[24];   /* a preset's stored name, "" for the user's own prompt */
     char prompt[2048]; /* the scene as sent (GENERATION_PROMPT_MAX characters at most) */
     char aspect[8];
     int count;

@@ -9,91 +9,91 @@
 /* X(id, stored name, prompt for a man, for a woman, for anyone else) */
 #define AB_PRESETS(X)                                                                              \
     X(BUSINESS, "business",                                                                        \
-      "professional business headshot of a man in a tailored navy suit and white shirt, modern "  \
-      "office background softly blurred, natural window light, confident friendly expression, "   \
+      "professional business headshot of a man in a tailored navy suit and white shirt, modern "   \
+      "office background softly blurred, natural window light, confident friendly expression, "    \
       "85mm lens, sharp focus",                                                                    \
-      "professional business headshot of a woman in a tailored blazer and silk blouse, modern "   \
-      "office background softly blurred, natural window light, confident friendly expression, "   \
+      "professional business headshot of a woman in a tailored blazer and silk blouse, modern "    \
+      "office background softly blurred, natural window light, confident friendly expression, "    \
       "85mm lens, sharp focus",                                                                    \
-      "professional business headshot of a person in a tailored dark jacket, modern office "      \
-      "background softly blurred, natural window light, confident friendly expression, 85mm "     \
+      "professional business headshot of a person in a tailored dark jacket, modern office "       \
+      "background softly blurred, natural window light, confident friendly expression, 85mm "      \
       "lens, sharp focus")                                                                         \
     X(STUDIO, "studio",                                                                            \
-      "studio portrait of a man, seamless grey backdrop, soft key light and rim light, crisp "    \
+      "studio portrait of a man, seamless grey backdrop, soft key light and rim light, crisp "     \
       "details, magazine quality photograph",                                                      \
-      "studio portrait of a woman, seamless grey backdrop, soft key light and rim light, crisp "  \
+      "studio portrait of a woman, seamless grey backdrop, soft key light and rim light, crisp "   \
       "details, magazine quality photograph",                                                      \
-      "studio portrait of a person, seamless grey backdrop, soft key light and rim light, crisp " \
+      "studio portrait of a person, seamless grey backdrop, soft key light and rim light, crisp "  \
       "details, magazine quality photograph")                                                      \
     X(NOIR, "noir",                                                                                \
-      "black and white film noir portrait of a man in a fedora and trench coat, venetian blind "  \
-      "shadows, cigarette smoke, 1940s detective movie still, high contrast",                     \
-      "black and white film noir portrait of a woman in a 1940s evening dress, venetian blind "   \
-      "shadows, finger waves hairstyle, detective movie still, high contrast",                    \
-      "black and white film noir portrait of a person in a trench coat, venetian blind shadows, " \
+      "black and white film noir portrait of a man in a fedora and trench coat, venetian blind "   \
+      "shadows, cigarette smoke, 1940s detective movie still, high contrast",                      \
+      "black and white film noir portrait of a woman in a 1940s evening dress, venetian blind "    \
+      "shadows, finger waves hairstyle, detective movie still, high contrast",                     \
+      "black and white film noir portrait of a person in a trench coat, venetian blind shadows, "  \
       "1940s detective movie still, high contrast")                                                \
     X(PARIS, "paris",                                                                              \
-      "travel photo of a man in a casual linen shirt on a Paris street, Eiffel Tower in the "     \
+      "travel photo of a man in a casual linen shirt on a Paris street, Eiffel Tower in the "      \
       "background, golden hour, candid smile, 35mm film look",                                     \
-      "travel photo of a woman in a light summer dress on a Paris street, Eiffel Tower in the "   \
+      "travel photo of a woman in a light summer dress on a Paris street, Eiffel Tower in the "    \
       "background, golden hour, candid smile, 35mm film look",                                     \
-      "travel photo of a person in casual summer clothes on a Paris street, Eiffel Tower in the " \
+      "travel photo of a person in casual summer clothes on a Paris street, Eiffel Tower in the "  \
       "background, golden hour, candid smile, 35mm film look")                                     \
     X(MOUNTAINS, "mountains",                                                                      \
-      "adventure photo of a man in a hiking jacket on a mountain summit at sunrise, dramatic "    \
+      "adventure photo of a man in a hiking jacket on a mountain summit at sunrise, dramatic "     \
       "alpine peaks and clouds below, wind in the hair, wide angle",                               \
-      "adventure photo of a woman in a hiking jacket on a mountain summit at sunrise, dramatic "  \
+      "adventure photo of a woman in a hiking jacket on a mountain summit at sunrise, dramatic "   \
       "alpine peaks and clouds below, wind in the hair, wide angle",                               \
-      "adventure photo of a person in a hiking jacket on a mountain summit at sunrise, dramatic " \
+      "adventure photo of a person in a hiking jacket on a mountain summit at sunrise, dramatic "  \
       "alpine peaks and clouds below, wind in the hair, wide angle")                               \
     X(BEACH, "beach",                                                                              \
-      "relaxed photo of a man in a white linen shirt on a tropical beach at sunset, turquoise "   \
+      "relaxed photo of a man in a white linen shirt on a tropical beach at sunset, turquoise "    \
       "water, palm trees, warm light, shallow depth of field",                                     \
-      "relaxed photo of a woman in a flowing white sundress on a tropical beach at sunset, "      \
+      "relaxed photo of a woman in a flowing white sundress on a tropical beach at sunset, "       \
       "turquoise water, palm trees, warm light, shallow depth of field",                           \
       "relaxed photo of a person in white linen clothes on a tropical beach at sunset, turquoise " \
       "water, palm trees, warm light, shallow depth of field")                                     \
     X(ELF, "elf",                                                                                  \
-      "fantasy portrait of a man as an elven ranger with pointed ears, leather armour and a "     \
+      "fantasy portrait of a man as an elven ranger with pointed ears, leather armour and a "      \
       "bow, enchanted forest with glowing lights, cinematic, highly detailed",                     \
-      "fantasy portrait of a woman as an elven sorceress with pointed ears, flowing robes and a " \
-      "silver circlet, enchanted forest with glowing lights, cinematic, highly detailed",         \
-      "fantasy portrait of a person as an elf with pointed ears and a hooded cloak, enchanted "   \
+      "fantasy portrait of a woman as an elven sorceress with pointed ears, flowing robes and a "  \
+      "silver circlet, enchanted forest with glowing lights, cinematic, highly detailed",          \
+      "fantasy portrait of a person as an elf with pointed ears and a hooded cloak, enchanted "    \
       "forest with glowing lights, cinematic, highly detailed")                                    \
     X(KNIGHT, "knight",                                                                            \
-      "epic portrait of a man as a medieval knight in polished plate armour, castle courtyard, "  \
+      "epic portrait of a man as a medieval knight in polished plate armour, castle courtyard, "   \
       "banners in the wind, dramatic sky, oil painting realism",                                   \
-      "epic portrait of a woman as a medieval knight in polished plate armour, castle "           \
+      "epic portrait of a woman as a medieval knight in polished plate armour, castle "            \
       "courtyard, banners in the wind, dramatic sky, oil painting realism",                        \
-      "epic portrait of a person as a medieval knight in polished plate armour, castle "          \
+      "epic portrait of a person as a medieval knight in polished plate armour, castle "           \
       "courtyard, banners in the wind, dramatic sky, oil painting realism")                        \
     X(ASTRONAUT, "astronaut",                                                                      \
-      "cinematic photo of a man as an astronaut in a white spacesuit, helmet under the arm, "     \
+      "cinematic photo of a man as an astronaut in a white spacesuit, helmet under the arm, "      \
       "inside a spacecraft with Earth in the window, soft blue light",                             \
-      "cinematic photo of a woman as an astronaut in a white spacesuit, helmet under the arm, "   \
+      "cinematic photo of a woman as an astronaut in a white spacesuit, helmet under the arm, "    \
       "inside a spacecraft with Earth in the window, soft blue light",                             \
-      "cinematic photo of a person as an astronaut in a white spacesuit, helmet under the arm, "  \
+      "cinematic photo of a person as an astronaut in a white spacesuit, helmet under the arm, "   \
       "inside a spacecraft with Earth in the window, soft blue light")                             \
     X(CYBERPUNK, "cyberpunk",                                                                      \
-      "cyberpunk portrait of a man in a futuristic jacket, neon-lit rainy city street at night, " \
+      "cyberpunk portrait of a man in a futuristic jacket, neon-lit rainy city street at night, "  \
       "reflections, pink and teal light, blade runner mood",                                       \
-      "cyberpunk portrait of a woman in a futuristic jacket, neon-lit rainy city street at "      \
+      "cyberpunk portrait of a woman in a futuristic jacket, neon-lit rainy city street at "       \
       "night, reflections, pink and teal light, blade runner mood",                                \
-      "cyberpunk portrait of a person in a futuristic jacket, neon-lit rainy city street at "     \
+      "cyberpunk portrait of a person in a futuristic jacket, neon-lit rainy city street at "      \
       "night, reflections, pink and teal light, blade runner mood")                                \
     X(WATERCOLOR, "watercolor",                                                                    \
-      "delicate watercolor painting of a man, loose brush strokes, soft pastel colours, white "   \
+      "delicate watercolor painting of a man, loose brush strokes, soft pastel colours, white "    \
       "paper texture, artistic portrait",                                                          \
-      "delicate watercolor painting of a woman, loose brush strokes, soft pastel colours, white " \
+      "delicate watercolor painting of a woman, loose brush strokes, soft pastel colours, white "  \
       "paper texture, artistic portrait",                                                          \
-      "delicate watercolor painting of a person, loose brush strokes, soft pastel colours, "      \
+      "delicate watercolor painting of a person, loose brush strokes, soft pastel colours, "       \
       "white paper texture, artistic portrait")                                                    \
     X(OIL, "oil",                                                                                  \
-      "classical oil painting portrait of a man in renaissance clothing, rich dark background, " \
+      "classical oil painting portrait of a man in renaissance clothing, rich dark background, "   \
       "Rembrandt lighting, visible brush strokes, museum piece",                                   \
-      "classical oil painting portrait of a woman in renaissance clothing, rich dark "            \
+      "classical oil painting portrait of a woman in renaissance clothing, rich dark "             \
       "background, Rembrandt lighting, visible brush strokes, museum piece",                       \
-      "classical oil painting portrait of a person in renaissance clothing, rich dark "           \
+      "classical oil painting portrait of a person in renaissance clothing, rich dark "            \
       "background, Rembrandt lighting, visible brush strokes, museum piece")
 
 typedef enum {

@@ -34,7 +34,7 @@ ab_err ab_db_generation_start(ab_db *db, const ab_generation_start *in, int64_t 
 /* A generation and its run, as the jobs need them. */
 typedef struct {
     int64_t id, user_id, avatar_id, chat_id, batch_id;
-    char status[12];     /* running | delivered | failed | cancelled */
+    char status[12]; /* running | delivered | failed | cancelled */
     char request_id[128];
     char run_status[16]; /* the run's (db/fal_submit.h), "" when it has none any more */
     char mode[10], app_id[96], language[12];

@@ -79,12 +79,14 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
     " coalesce(r.cancel_reason, '')"                                                               \
     " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
 
-static const ab_db_stmt BY_AVATAR = {
-    "training_by_avatar",
-    "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.kind = 'training'"
-    " AND r.status IN" OPEN_STATES, 1};
-static const ab_db_stmt BY_REQUEST = {"training_by_request",
-                                      "SELECT" RUN_COLUMNS " WHERE r.request_id = $1 AND r.kind = 'training'", 1};
+static const ab_db_stmt BY_AVATAR = {"training_by_avatar",
+                                     "SELECT" RUN_COLUMNS
+                                     " WHERE r.avatar_id = $1::bigint AND r.kind = 'training'"
+                                     " AND r.status IN" OPEN_STATES,
+                                     1};
+static const ab_db_stmt BY_REQUEST = {
+    "training_by_request", "SELECT" RUN_COLUMNS " WHERE r.request_id = $1 AND r.kind = 'training'",
+    1};
 
 static void copy(char *dst, size_t n, const PGresult *res, int c)
 {

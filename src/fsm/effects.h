@@ -16,14 +16,14 @@
 #include "fsm/state.h"
 
 typedef enum {
-    AB_FX_AVATAR_CREATE,  /* a new avatar; its id goes into the chat data under bind */
-    AB_FX_AVATAR_RENAME,  /* an avatar gets a new name */
-    AB_FX_AVATAR_DELETE,  /* an avatar goes, its stored objects after it (a job) */
-    AB_FX_PHOTO_CREATE,   /* a received photo: its row, its batch, the job that checks it */
-    AB_FX_PHOTO_DELETE,   /* an accepted photo goes, its stored object after it (a job) */
-    AB_FX_TRAINING_START, /* a training run opens and its submit job is queued */
+    AB_FX_AVATAR_CREATE,    /* a new avatar; its id goes into the chat data under bind */
+    AB_FX_AVATAR_RENAME,    /* an avatar gets a new name */
+    AB_FX_AVATAR_DELETE,    /* an avatar goes, its stored objects after it (a job) */
+    AB_FX_PHOTO_CREATE,     /* a received photo: its row, its batch, the job that checks it */
+    AB_FX_PHOTO_DELETE,     /* an accepted photo goes, its stored object after it (a job) */
+    AB_FX_TRAINING_START,   /* a training run opens and its submit job is queued */
     AB_FX_GENERATION_START, /* a generation opens and its job is queued */
-    AB_FX_JOB,            /* a job of any kind, queued as it is */
+    AB_FX_JOB,              /* a job of any kind, queued as it is */
     AB_FX__COUNT
 } ab_fx_kind;
 

@@ -122,9 +122,9 @@ ab_err ab_h_gen_text(const ab_fsm_ctx *ctx, ab_effects *fx)
     const char *text = ctx->upd && ctx->upd->text ? ctx->upd->text : "";
     int blank;
     size_t n = code_points(text, &blank);
-    ab_msg_id problem = blank                        ? AB_MSG_GEN_PROMPT_EMPTY
+    ab_msg_id problem = blank                      ? AB_MSG_GEN_PROMPT_EMPTY
                         : n > (size_t)prompt_max() ? AB_MSG_GEN_PROMPT_TOO_LONG
-                                                     : AB_MSG__COUNT;
+                                                   : AB_MSG__COUNT;
     if (problem != AB_MSG__COUNT) {
         ab_fx_goto(fx, ctx->state);
         ab_ui_msg m = {0};

@@ -1,8 +1,8 @@
-/* POST /fal/webhook[?run=<nonce>]: FAL tells us a request (a training or a generation) ended. Nothing is trusted
- * before the ED25519 signature over (request id, user id, timestamp, body hash) verifies
- * against FAL's published keys: forged, tampered or stale calls get 401 and change nothing,
- * and when the keys cannot be fetched we answer 503 (never fail open) so FAL delivers again
- * later. A valid call is stored on its run and, if the run is still open, its kind's finish
+/* POST /fal/webhook[?run=<nonce>]: FAL tells us a request (a training or a generation) ended.
+ * Nothing is trusted before the ED25519 signature over (request id, user id, timestamp, body hash)
+ * verifies against FAL's published keys: forged, tampered or stale calls get 401 and change
+ * nothing, and when the keys cannot be fetched we answer 503 (never fail open) so FAL delivers
+ * again later. A valid call is stored on its run and, if the run is still open, its kind's finish
  * job is queued (one per request id, so FAL's repeated deliveries end a run once); then 200 at
  * once.
  *
@@ -85,10 +85,10 @@ static ab_err webhook_tx(ab_db *db, void *arg)
         return AB_OK;
     char dedup[200];
     snprintf(dedup, sizeof dedup, "finish:%s", w->request_id);
-    ab_job_spec spec = {
-        .kind = generation ? AB_JOB_KIND_GENERATION_FINISH : AB_JOB_KIND_TRAINING_FINISH,
-        .payload_json = w->finish,
-        .dedup_key = dedup};
+    ab_job_spec spec = {.kind = generation ? AB_JOB_KIND_GENERATION_FINISH
+                                           : AB_JOB_KIND_TRAINING_FINISH,
+                        .payload_json = w->finish,
+                        .dedup_key = dedup};
     return ab_db_job_enqueue_spec(db, &spec);
 }
 

@@ -108,9 +108,8 @@ void ab_ui_gen_ready(ab_lang lang, int64_t generation_id, int64_t avatar_id, int
 {
     char flagged[512];
     if (withheld)
-        snprintf(flagged, sizeof flagged, ab_msgn(lang, AB_MSG_GEN_SOME_WITHHELD,
-                                                  (unsigned long)withheld),
-                 withheld);
+        snprintf(flagged, sizeof flagged,
+                 ab_msgn(lang, AB_MSG_GEN_SOME_WITHHELD, (unsigned long)withheld), withheld);
     ab_ui_begin(out, shown && withheld ? flagged : NULL, "\n",
                 ab_msg(lang, shown ? AB_MSG_GEN_READY : AB_MSG_GEN_ALL_WITHHELD));
     ab_ui_button(out->kb, lang, AB_MSG_BTN_GEN_MORE, AB_BTN_GEN_AGAIN, generation_id, 0);

@@ -208,8 +208,8 @@ static ab_err generation_start(ab_fx_apply_ctx *a, const ab_effect *e)
     snprintf(a->generation_mode, sizeof a->generation_mode, "%s", mode);
     AB_INFO("generation started", "{s:I,s:I,s:I,s:s,s:s,s:s,s:i,s:s}", "user_id",
             (json_int_t)a->ctx->user_id, "avatar_id", (json_int_t)g->avatar_id, "generation_id",
-            (json_int_t)id, "app_id", gen->app_id, "preset", g->preset ? g->preset : "",
-            "aspect", g->aspect, "count", g->count, "mode", mode);
+            (json_int_t)id, "app_id", gen->app_id, "preset", g->preset ? g->preset : "", "aspect",
+            g->aspect, "count", g->count, "mode", mode);
     return AB_OK;
 }
 
@@ -219,14 +219,10 @@ static ab_err job(ab_fx_apply_ctx *a, const ab_effect *e)
 }
 
 static const ab_fx_apply_fn APPLY[AB_FX__COUNT] = {
-    [AB_FX_AVATAR_CREATE] = avatar_create,
-    [AB_FX_AVATAR_RENAME] = avatar_rename,
-    [AB_FX_AVATAR_DELETE] = avatar_delete,
-    [AB_FX_PHOTO_CREATE] = photo_create,
-    [AB_FX_PHOTO_DELETE] = photo_delete,
-    [AB_FX_TRAINING_START] = training_start,
-    [AB_FX_GENERATION_START] = generation_start,
-    [AB_FX_JOB] = job,
+    [AB_FX_AVATAR_CREATE] = avatar_create,       [AB_FX_AVATAR_RENAME] = avatar_rename,
+    [AB_FX_AVATAR_DELETE] = avatar_delete,       [AB_FX_PHOTO_CREATE] = photo_create,
+    [AB_FX_PHOTO_DELETE] = photo_delete,         [AB_FX_TRAINING_START] = training_start,
+    [AB_FX_GENERATION_START] = generation_start, [AB_FX_JOB] = job,
 };
 
 ab_fx_apply_fn ab_fx_apply_for(ab_fx_kind kind)

@@ -82,8 +82,8 @@ static void show_status(ab_job_ctx *ctx, ab_generation *g, const char *run_statu
 {
     char text[1024];
     ab_ui_gen_status(lang_of(g), id, g->count, g->avatar_name, position, text, sizeof text);
-    int edit = strcmp(text, g->progress_text) != 0 &&
-               (g->since_edit_s < 0 || g->since_edit_s >= 2.0);
+    int edit =
+        strcmp(text, g->progress_text) != 0 && (g->since_edit_s < 0 || g->since_edit_s >= 2.0);
     ab_err err = ab_db_generation_progress(ctx->db, g, run_status, edit ? text : NULL);
     if (err == AB_OK && edit && g->batch_id)
         err = ab_batch_message_edit(ctx->db, g->batch_id, g->chat_id, text, NULL);
@@ -178,8 +178,8 @@ static json_t *delivery_call(const ab_generation *g, const picture *pics, int n)
         json_object_set_new(files, name,
                             json_pack("{s:s,s:s,s:s}", "key", pics[i].key, "filename", file,
                                       "content_type", "image/jpeg"));
-        json_array_append_new(media, json_pack("{s:s,s:s}", "type", "photo", "media",
-                                               by_url ? pics[i].url : attach));
+        json_array_append_new(
+            media, json_pack("{s:s,s:s}", "type", "photo", "media", by_url ? pics[i].url : attach));
         shown++;
     }
     json_t *payload = json_pack("{s:I}", "chat_id", (json_int_t)g->chat_id);
@@ -187,8 +187,7 @@ static json_t *delivery_call(const ab_generation *g, const picture *pics, int n)
     if (shown == 1) {
         /* a lone picture: its URL in the photo field, or its upload under that name */
         if (by_url)
-            json_object_set(payload, "photo",
-                            json_object_get(json_array_get(media, 0), "media"));
+            json_object_set(payload, "photo", json_object_get(json_array_get(media, 0), "media"));
         json_object_set(files, "photo", json_object_get(files, "p0"));
         json_object_del(files, "p0");
     } else {
@@ -239,9 +238,9 @@ static ab_err deliver_tx(ab_db *db, void *arg)
         json_array_append_new(calls, delivery_call(g, d->pics, d->n));
     ab_ui_msg m = {0};
     ab_ui_gen_ready(lang, g->id, g->avatar_id, d->shown, d->n - d->shown, &m);
-    json_t *after = json_pack("{s:s,s:I,s:o}", "method", "sendMessage", "chat_id",
-                              (json_int_t)g->chat_id, "payload",
-                              ab_tg_send_message(g->chat_id, m.text, m.kb));
+    json_t *after =
+        json_pack("{s:s,s:I,s:o}", "method", "sendMessage", "chat_id", (json_int_t)g->chat_id,
+                  "payload", ab_tg_send_message(g->chat_id, m.text, m.kb));
     json_array_append_new(calls, after);
     char *text = ab_json_dump(calls);
     json_decref(calls);
@@ -339,14 +338,14 @@ static ab_job_outcome complete_simulated(ab_job_ctx *ctx, const ab_generation *g
     unsigned char *bytes[AB_GENERATION_MAX_IMAGES] = {0};
     size_t lens[AB_GENERATION_MAX_IMAGES] = {0};
     memset(pics, 0, sizeof pics);
-    int n = g->count < 1 ? 1 : g->count > AB_GENERATION_MAX_IMAGES ? AB_GENERATION_MAX_IMAGES
-                                                                     : g->count;
+    int n = g->count < 1                          ? 1
+            : g->count > AB_GENERATION_MAX_IMAGES ? AB_GENERATION_MAX_IMAGES
+                                                  : g->count;
     ab_err err = AB_OK;
     for (int i = 0; i < n && err == AB_OK; i++) {
         pics[i].url = "";
         ab_simulated_picture_size(g->aspect, &pics[i].width, &pics[i].height);
-        err = ab_simulated_picture(g->aspect, (uint32_t)g->seed + (uint32_t)i, &bytes[i],
-                                   &lens[i]);
+        err = ab_simulated_picture(g->aspect, (uint32_t)g->seed + (uint32_t)i, &bytes[i], &lens[i]);
     }
     ab_job_outcome out = err == AB_OK ? deliver(ctx, g, pics, n, bytes, lens, NULL)
                                       : end_failed(ctx, g, AB_MSG_REASON_GEN_FAILED,
@@ -387,9 +386,8 @@ static ab_job_outcome reconcile_from(ab_job_ctx *ctx, ab_generation *g, const ch
 {
     int window = ctx->app->cfg->fal_reconcile_s;
     bool moved = false;
-    ab_err err = ab_db_fal_submit_unknown(ctx->db, g->nonce,
-                                          window < RECONCILE_MAX_S ? window : RECONCILE_MAX_S,
-                                          &moved);
+    ab_err err = ab_db_fal_submit_unknown(
+        ctx->db, g->nonce, window < RECONCILE_MAX_S ? window : RECONCILE_MAX_S, &moved);
     if (err != AB_OK)
         return db_retry(ctx, "recording the unknown submit failed", err);
     ab_run_fal_error("unknown");
@@ -539,8 +537,8 @@ static ab_job_outcome poll(ab_job_ctx *ctx, ab_generation *g)
     }
     if (err != AB_OK) {
         ab_run_fal_error(err == AB_ERR_REMOTE ? "auth" : "unavailable");
-        AB_WARN("generation status unavailable", "{s:s,s:s}", "request_id", g->request_id,
-                "detail", ferr.detail[0] ? ferr.detail : ab_err_name(err));
+        AB_WARN("generation status unavailable", "{s:s,s:s}", "request_id", g->request_id, "detail",
+                ferr.detail[0] ? ferr.detail : ab_err_name(err));
         return again(ctx);
     }
     switch (st.state) {
