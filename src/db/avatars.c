@@ -12,7 +12,9 @@ static const ab_db_stmt LIST = {
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
     " (SELECT count(*) FROM avatar_photos p WHERE p.avatar_id = a.id"
     "  AND p.validation_status IN ('pending', 'valid')),"
-    " CASE WHEN a.lora_url IS NOT NULL THEN 1 WHEN a.finetune_id IS NOT NULL THEN 2 ELSE 0 END"
+    " CASE WHEN a.lora_url IS NOT NULL THEN 1 WHEN a.finetune_id IS NOT NULL THEN 2 ELSE 0 END,"
+    " (SELECT coalesce(sum(jsonb_array_length(g.file_ids)), 0) FROM generations g"
+    "  WHERE g.avatar_id = a.id)"
     " FROM avatars a WHERE user_id = $1::bigint ORDER BY created_at, id LIMIT $2::int",
     2};
 
@@ -38,6 +40,7 @@ ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, i
         snprintf(a->created, sizeof a->created, "%s", PQgetvalue(res, r, 7));
         a->photos_total = (int)ab_db_get_i64(res, r, 8);
         a->model_kind = (int)ab_db_get_i64(res, r, 9);
+        a->pictures = (int)ab_db_get_i64(res, r, 10);
         (*n)++;
     }
     PQclear(res);

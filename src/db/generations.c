@@ -257,3 +257,33 @@ ab_err ab_db_generation_usage(ab_db *db, int64_t user_id, bool *running, int *im
     PQclear(res);
     return AB_OK;
 }
+
+static const ab_db_stmt PICTURES = {
+    "generation_pictures",
+    "SELECT f.file_id, count(*) OVER () FROM generations g,"
+    " jsonb_array_elements_text(g.file_ids) WITH ORDINALITY AS f(file_id, n)"
+    " WHERE g.avatar_id = $2::bigint AND g.user_id = $1::bigint"
+    " ORDER BY g.id DESC, f.n LIMIT $3::int OFFSET $4::int",
+    4};
+
+ab_err ab_db_generation_pictures(ab_db *db, int64_t user_id, int64_t avatar_id, int page,
+                                 ab_photo *out, int *n, int *total)
+{
+    char uid[24], aid[24], lim[24], off[24];
+    const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(aid, avatar_id),
+                            ab_db_i64(lim, AB_PICTURES_PAGE),
+                            ab_db_i64(off, (int64_t)(page < 0 ? 0 : page) * AB_PICTURES_PAGE)};
+    PGresult *res = NULL;
+    *n = *total = 0;
+    ab_err err = ab_db_exec(db, &PICTURES, params, &res);
+    if (err != AB_OK)
+        return err;
+    for (int r = 0; r < PQntuples(res) && r < AB_PICTURES_PAGE; r++) {
+        out[r].id = r;
+        snprintf(out[r].file_id, sizeof out[r].file_id, "%s", PQgetvalue(res, r, 0));
+        *total = (int)ab_db_get_i64(res, r, 1);
+        (*n)++;
+    }
+    PQclear(res);
+    return AB_OK;
+}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/avatar.h"
 #include "core/generation.h"
 #include "db/db.h"
 
@@ -79,5 +80,10 @@ ab_err ab_db_generation_view(ab_db *db, int64_t user_id, int64_t id, ab_generati
 /** Whether the user has a generation running, and how many pictures were asked for today (UTC,
  *  failed ones not counted). */
 ab_err ab_db_generation_usage(ab_db *db, int64_t user_id, bool *running, int *images_today);
+
+/** Page page of the pictures delivered with the user's avatar, newest first: their file_ids
+ *  into out (AB_PICTURES_PAGE at most), *total all of them. */
+ab_err ab_db_generation_pictures(ab_db *db, int64_t user_id, int64_t avatar_id, int page,
+                                 ab_photo *out, int *n, int *total);
 
 #endif

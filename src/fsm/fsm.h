@@ -33,6 +33,10 @@ typedef struct {
     const ab_generation_view *generation;
     int gen_running;
     int gen_images_today;
+    /* "My pictures" (loaded for its buttons): a page of the avatar's pictures, and how many
+     * it has in all */
+    const ab_photo *pictures;
+    int pictures_count, pictures_total;
 } ab_fsm_ctx;
 
 typedef ab_err (*ab_fsm_handler)(const ab_fsm_ctx *ctx, ab_effects *fx);
@@ -110,6 +114,7 @@ ab_err ab_h_gen_back_to_aspect(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_gen_count(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_gen_again(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_gen_files(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_pictures(const ab_fsm_ctx *ctx, ab_effects *fx);
 /** The style / own description screen of a (the chat data becomes {avatar_id}). */
 ab_err ab_screen_gen_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, int edit);
 struct ab_config;

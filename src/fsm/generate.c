@@ -252,3 +252,33 @@ ab_err ab_h_gen_files(const ab_fsm_ctx *ctx, ab_effects *fx)
     }
     return err;
 }
+
+ab_err ab_h_gen_pictures(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_err err = AB_OK;
+    int paging = ctx->event == AB_EV_BTN_GEN_PICTURES_PAGE;
+    const ab_avatar *a = paging ? ab_fsm_data_avatar(ctx) : ab_fsm_pressed_avatar(ctx, fx, &err);
+    if (!a)
+        return paging ? ab_fsm_show_current(ctx, fx, 0) : err;
+    int page = paging ? (int)ctx->arg : 0;
+    fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
+    /* the page as one album (a lone picture as a photo), by file_id: nothing is uploaded */
+    json_t *media = json_array();
+    for (int i = 0; i < ctx->pictures_count; i++)
+        json_array_append_new(media, json_pack("{s:s,s:s}", "type", "photo", "media",
+                                               ctx->pictures[i].file_id));
+    if (ctx->pictures_count == 1)
+        err = ab_fx_call(fx, ctx->chat_id, "sendPhoto",
+                         json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "photo",
+                                   ctx->pictures[0].file_id));
+    else if (ctx->pictures_count > 1)
+        err = ab_fx_call(fx, ctx->chat_id, "sendMediaGroup",
+                         json_pack("{s:I,s:O}", "chat_id", (json_int_t)ctx->chat_id, "media",
+                                   media));
+    json_decref(media);
+    if (err != AB_OK)
+        return err;
+    ab_ui_msg m = {0};
+    ab_ui_gen_pictures(ctx->lang, a->name, a->id, page, ctx->pictures_total, &m);
+    return ab_screen_show(ctx, fx, &m, 0);
+}

@@ -78,6 +78,7 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
         }
         break;
     case AB_ST_GENERATING:
+    case AB_ST_GEN_PICTURES:
     case AB_ST_TRAINING_IN_PROGRESS:
     case AB_ST_AVATAR_DETAILS:
     case AB_ST_EDITING_AVATAR:

@@ -32,7 +32,8 @@
     X(GEN_PROMPT, "generation_prompt")                                                             \
     X(GEN_ASPECT, "generation_aspect")                                                             \
     X(GEN_COUNT, "generation_count")                                                               \
-    X(GENERATING, "generating")
+    X(GENERATING, "generating")                                                                    \
+    X(GEN_PICTURES, "generation_pictures")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -92,6 +93,8 @@ typedef enum {
     X(BTN_GEN_COUNT, "picture count")                                                              \
     X(BTN_GEN_AGAIN, "more like this")                                                             \
     X(BTN_GEN_FILES, "full-quality files")                                                         \
+    X(BTN_GEN_PICTURES, "my pictures")                                                             \
+    X(BTN_GEN_PICTURES_PAGE, "pictures page")                                                      \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

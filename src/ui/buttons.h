@@ -45,7 +45,9 @@
     X(GEN_ASPECT, "gen:ar", 1)                                                                     \
     X(GEN_COUNT, "gen:n", 1)                                                                       \
     X(GEN_AGAIN, "gen:again", 1)                                                                   \
-    X(GEN_FILES, "gen:files", 1)
+    X(GEN_FILES, "gen:files", 1)                                                                   \
+    X(GEN_PICTURES, "gen:pics", 1)                                                                 \
+    X(GEN_PICTURES_PAGE, "gen:pg", 1)
 
 typedef enum {
 #define AB_BUTTON_ENUM(id, data, takes_arg) AB_BTN_##id,

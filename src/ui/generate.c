@@ -1,6 +1,8 @@
 /* Generation screens (see generate.h). */
 #include "ui/generate.h"
 
+#include "core/avatar.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -126,5 +128,24 @@ void ab_ui_gen_failed(ab_lang lang, int64_t generation_id, int64_t avatar_id, ab
     snprintf(text, sizeof text, ab_msg(lang, AB_MSG_GEN_FAILED), ab_msg(lang, reason));
     ab_ui_begin(out, NULL, NULL, text);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_GEN_MORE, AB_BTN_GEN_AGAIN, generation_id, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_GEN_BACK, AB_BTN_AVATAR_SHOW, avatar_id, 0);
+}
+
+void ab_ui_gen_pictures(ab_lang lang, const char *avatar_name, int64_t avatar_id, int page,
+                        int total, ab_ui_msg *out)
+{
+    char text[512];
+    int first = page * AB_PICTURES_PAGE + 1;
+    int last = first + AB_PICTURES_PAGE - 1 < total ? first + AB_PICTURES_PAGE - 1 : total;
+    if (total > 0)
+        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_GEN_PICTURES), avatar_name, first, last,
+                 total);
+    else
+        snprintf(text, sizeof text, ab_msg(lang, AB_MSG_GEN_PICTURES_NONE), avatar_name);
+    ab_ui_begin(out, NULL, NULL, text);
+    if (page > 0)
+        ab_ui_button(out->kb, lang, AB_MSG_BTN_PREV, AB_BTN_GEN_PICTURES_PAGE, page - 1, 0);
+    if (last < total) /* beside "previous" when there is one */
+        ab_ui_button(out->kb, lang, AB_MSG_BTN_NEXT, AB_BTN_GEN_PICTURES_PAGE, page + 1, page > 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_GEN_BACK, AB_BTN_AVATAR_SHOW, avatar_id, 0);
 }

@@ -42,4 +42,9 @@ void ab_ui_gen_ready(ab_lang lang, int64_t generation_id, int64_t avatar_id, int
 void ab_ui_gen_failed(ab_lang lang, int64_t generation_id, int64_t avatar_id, ab_msg_id reason,
                       ab_ui_msg *out);
 
+/** The message under a page of "My pictures": which of them these are, with older / newer and
+ *  back to the avatar (page of total, AB_PICTURES_PAGE a page; total 0: none yet). */
+void ab_ui_gen_pictures(ab_lang lang, const char *avatar_name, int64_t avatar_id, int page,
+                        int total, ab_ui_msg *out);
+
 #endif

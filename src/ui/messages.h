@@ -187,7 +187,10 @@ typedef int ab_lang;
     X(BTN_GEN_MORE)                                                                                \
     X(BTN_GEN_NEW)                                                                                 \
     X(BTN_GEN_FILES)                                                                               \
-    X(BTN_GEN_BACK)
+    X(BTN_GEN_BACK)                                                                                \
+    X(BTN_MY_PICTURES)                                                                             \
+    X(GEN_PICTURES)                                                                                \
+    X(GEN_PICTURES_NONE)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

@@ -295,4 +295,7 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_BTN_GEN_NEW] = N_("✍️ New description"),
     [AB_MSG_BTN_GEN_FILES] = N_("📎 Full-quality files"),
     [AB_MSG_BTN_GEN_BACK] = N_("◀️ Back to the avatar"),
+    [AB_MSG_BTN_MY_PICTURES] = N_("🖼 My pictures (%d)"),
+    [AB_MSG_GEN_PICTURES] = N_("🖼 Pictures with “%s”: %d–%d of %d, newest first"),
+    [AB_MSG_GEN_PICTURES_NONE] = N_("🖼 No pictures with “%s” yet."),
 };

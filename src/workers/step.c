@@ -172,6 +172,18 @@ static ab_err step_tx(ab_db *db, void *arg)
     ab_generation_view generation;
     if (err == AB_OK && is_generation_event(ctx.event))
         err = load_generation(db, &ctx, &generation);
+    /* "My pictures": the page the button asks for, of the avatar it (or the chat) names */
+    ab_photo pictures[AB_PICTURES_PAGE];
+    int64_t pictures_avatar = ctx.arg;
+    if (err == AB_OK && (ctx.event == AB_EV_BTN_GEN_PICTURES ||
+                         (ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE && data &&
+                          ab_json_i64(data, "avatar_id", &pictures_avatar)))) {
+        err = ab_db_generation_pictures(
+            db, u->user_id, pictures_avatar,
+            ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE ? (int)ctx.arg : 0, pictures,
+            &ctx.pictures_count, &ctx.pictures_total);
+        ctx.pictures = pictures;
+    }
     if (err != AB_OK) {
         json_decref(data);
         return err;
