@@ -19,9 +19,10 @@ static const ab_db_stmt RETRYABLE = {
 static const ab_db_stmt START = {
     "training_start",
     "UPDATE avatars SET status = 'training', training_progress = 0,"
-    " training_started_at = now(), training_completed_at = NULL, fal_mode = $3, trainer = $4,"
-    " trigger_phrase = $5, fal_request_id = NULL, lora_url = NULL, finetune_id = NULL"
-    " WHERE id = $1::bigint AND user_id = $2::bigint AND status = 'ready' AND photos_count >= 10"
+    " training_started_at = now(), fal_mode = $3, trainer = $4,"
+    " trigger_phrase = $5, fal_request_id = NULL"
+    " WHERE id = $1::bigint AND user_id = $2::bigint AND status IN ('ready', 'completed')"
+    " AND photos_count >= 10"
     " RETURNING id",
     5};
 
@@ -193,13 +194,20 @@ static const ab_db_stmt FINISH_RUN = {
     " RETURNING coalesce(avatar_id, 0)",
     5};
 
+/* A training that completes replaces the model; one that does not leaves the model of an
+ * earlier training in place, and its avatar completed with it (a retrain that failed). */
 static const ab_db_stmt FINISH_AVATAR = {
     "training_finish_avatar",
-    "UPDATE avatars SET status = $2,"
+    "UPDATE avatars SET"
+    " status = CASE WHEN $2 <> 'completed' AND (lora_url IS NOT NULL OR finetune_id IS NOT NULL)"
+    "   THEN 'completed' ELSE $2 END,"
     " training_progress = CASE WHEN $2 = 'completed' THEN 100"
+    "   WHEN lora_url IS NOT NULL OR finetune_id IS NOT NULL THEN 100"
     "   WHEN $2 = 'ready' THEN 0 ELSE training_progress END,"
-    " training_completed_at = CASE WHEN $2 = 'completed' THEN now() ELSE NULL END,"
-    " lora_url = $3, finetune_id = $4"
+    " training_completed_at = CASE WHEN $2 = 'completed' THEN now()"
+    "   WHEN lora_url IS NOT NULL OR finetune_id IS NOT NULL THEN training_completed_at END,"
+    " lora_url = CASE WHEN $2 = 'completed' THEN $3 ELSE lora_url END,"
+    " finetune_id = CASE WHEN $2 = 'completed' THEN $4 ELSE finetune_id END"
     " WHERE id = $1::bigint AND status = 'training'",
     4};
 

@@ -190,7 +190,9 @@ typedef int ab_lang;
     X(BTN_GEN_BACK)                                                                                \
     X(BTN_MY_PICTURES)                                                                             \
     X(GEN_PICTURES)                                                                                \
-    X(GEN_PICTURES_NONE)
+    X(GEN_PICTURES_NONE)                                                                           \
+    X(BTN_RETRAIN)                                                                                 \
+    X(BTN_TRAINING_PHOTOS)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

@@ -298,4 +298,6 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_BTN_MY_PICTURES] = N_("🖼 My pictures (%d)"),
     [AB_MSG_GEN_PICTURES] = N_("🖼 Pictures with “%s”: %d–%d of %d, newest first"),
     [AB_MSG_GEN_PICTURES_NONE] = N_("🖼 No pictures with “%s” yet."),
+    [AB_MSG_BTN_RETRAIN] = N_("🔁 Retrain"),
+    [AB_MSG_BTN_TRAINING_PHOTOS] = N_("📸 Training photos (%d)"),
 };

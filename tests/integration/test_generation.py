@@ -327,6 +327,39 @@ class GenerationLiveTest(GenerationCase):
         self.choose(chat, other, count="1")  # the user is not left "busy"
         self.assertEqual(self.generation()[0]["status"], "running")
 
+    def test_retrain_keeps_the_old_model_until_the_new_one_completes(self):
+        svc = self.live(FAL_POLL_SECONDS=30)  # few progress edits: the webhook ends it
+        self.fal.set_config(duration=12)
+        chat = Chat(self, svc, 718)
+        aid = self.trained_avatar(chat)
+        old = self.avatar(aid)["lora_url"]
+        self.open_details(chat, aid)
+        self.assertIn("📸 Training photos (10)", json.dumps(chat.last["params"]["reply_markup"],
+                                                            ensure_ascii=False))
+        chat.press("Retrain")
+        chat.press("✅ Start")
+        training = self.submitted()
+        self.assertEqual(self.avatar(aid)["status"], "training")
+        # pictures meanwhile come from the model it has
+        self.choose(chat, aid, count="1")
+        self.assertEqual(self.gen_request(app=LORA_APP)["input"]["loras"][0]["path"], old)
+        self.wait_generation("delivered")
+        a = self.wait_avatar(aid, "completed")
+        new = self.fal.request(training["request_id"])["output"]["diffusers_lora_file"]["url"]
+        self.assertEqual(a["lora_url"], new)
+        self.assertNotEqual(new, old)
+        self.choose(chat, aid, count="1")
+        self.assertEqual(self.gen_request(n=2, app=LORA_APP)["input"]["loras"][0]["path"], new)
+        # a retrain that fails leaves the model it had, and the avatar completed
+        self.wait_generation("delivered", n=2)
+        self.fal.fault("fail", app_id=training["app_id"])
+        self.open_details(chat, aid)
+        chat.press("Retrain")
+        chat.press("✅ Start")
+        self.wait_sent(718, "failed")
+        a = self.wait_avatar(aid, "completed")
+        self.assertEqual((a["lora_url"], a["training_progress"]), (new, 100))
+
 
 if __name__ == "__main__":
     h.main()
