@@ -265,16 +265,16 @@ ab_err ab_h_gen_pictures(const ab_fsm_ctx *ctx, ab_effects *fx)
     /* the page as one album (a lone picture as a photo), by file_id: nothing is uploaded */
     json_t *media = json_array();
     for (int i = 0; i < ctx->pictures_count; i++)
-        json_array_append_new(media, json_pack("{s:s,s:s}", "type", "photo", "media",
-                                               ctx->pictures[i].file_id));
+        json_array_append_new(
+            media, json_pack("{s:s,s:s}", "type", "photo", "media", ctx->pictures[i].file_id));
     if (ctx->pictures_count == 1)
         err = ab_fx_call(fx, ctx->chat_id, "sendPhoto",
                          json_pack("{s:I,s:s}", "chat_id", (json_int_t)ctx->chat_id, "photo",
                                    ctx->pictures[0].file_id));
     else if (ctx->pictures_count > 1)
-        err = ab_fx_call(fx, ctx->chat_id, "sendMediaGroup",
-                         json_pack("{s:I,s:O}", "chat_id", (json_int_t)ctx->chat_id, "media",
-                                   media));
+        err =
+            ab_fx_call(fx, ctx->chat_id, "sendMediaGroup",
+                       json_pack("{s:I,s:O}", "chat_id", (json_int_t)ctx->chat_id, "media", media));
     json_decref(media);
     if (err != AB_OK)
         return err;

@@ -178,10 +178,9 @@ static ab_err step_tx(ab_db *db, void *arg)
     if (err == AB_OK && (ctx.event == AB_EV_BTN_GEN_PICTURES ||
                          (ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE && data &&
                           ab_json_i64(data, "avatar_id", &pictures_avatar)))) {
-        err = ab_db_generation_pictures(
-            db, u->user_id, pictures_avatar,
-            ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE ? (int)ctx.arg : 0, pictures,
-            &ctx.pictures_count, &ctx.pictures_total);
+        err = ab_db_generation_pictures(db, u->user_id, pictures_avatar,
+                                        ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE ? (int)ctx.arg : 0,
+                                        pictures, &ctx.pictures_count, &ctx.pictures_total);
         ctx.pictures = pictures;
     }
     if (err != AB_OK) {
