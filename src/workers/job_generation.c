@@ -32,9 +32,10 @@
 #include "workers/training_run.h"
 
 #define MAX_GENERATION_S (15 * 60) /* past this FAL is asked to stop it and the user told */
-/* an unknown submit waits at most this long for a sign of its request before it is sent
- * again: a generation takes seconds, and its user is waiting */
-#define RECONCILE_MAX_S 300
+/* an unknown submit waits at most this long for a sign of its request (its webhook comes
+ * seconds after a generation) before it is sent again: its user is waiting, and a second
+ * picture request costs cents where a second training costs dollars */
+#define RECONCILE_MAX_S 90
 #define PICTURE_MAX_BYTES (25u * 1024 * 1024)
 #define GIVE_UP_AGAIN_S 60.0
 

@@ -360,6 +360,69 @@ class GenerationLiveTest(GenerationCase):
         a = self.wait_avatar(aid, "completed")
         self.assertEqual((a["lora_url"], a["training_progress"]), (new, 100))
 
+    def test_style_lora_avatar_input(self):
+        """A Style avatar trained by flux-lora-fast-training leaves a LoRA file too: its
+        pictures come from fal-ai/flux-lora, with its own trigger."""
+        svc = self.live()
+        chat = Chat(self, svc, 719)
+        aid = self.trained_avatar(chat, name="Sketch", kind="Style", gender="other")
+        self.choose(chat, aid, preset="Oil painting", aspect="9:16", count="4")
+        req = self.gen_request(app=LORA_APP)
+        g = self.generation()[0]
+        self.assertIn(" person ", " " + g["prompt"] + " ")  # neither a man nor a woman
+        self.assertEqual((req["input"]["prompt"], req["input"]["image_size"],
+                          req["input"]["num_images"], req["input"]["loras"][0]["path"]),
+                         ("abv%s, %s" % (base36(aid), g["prompt"]), "portrait_16_9", 4,
+                          "https://fal.example/files/lora-%d.safetensors" % aid))
+        self.wait_generation("delivered")
+
+    def test_fal_5xx_at_submit_is_retried_and_4xx_is_not(self):
+        svc = self.live()
+        self.fal.fault("503", endpoint="submit")  # certainly not taken (a 500 may have been)
+        chat = Chat(self, svc, 720)
+        aid = self.trained_avatar(chat)
+        self.choose(chat, aid, count="1")
+        g = self.wait_generation("delivered")
+        attempts = h.psql_json(self.db_url, "SELECT attempt, outcome FROM fal_submits"
+                                            " WHERE run_id = $1 ORDER BY attempt", g["request_id"])
+        self.assertEqual([a["outcome"] for a in attempts], ["refused", "accepted"])
+        self.assertEqual(len(self.fal.requests()), 1)
+        # FAL refuses the input itself (422): told at once, not sent again
+        self.fal.fault("http", endpoint="submit", status=422, detail="prompt: too long")
+        self.choose(chat, aid, count="1")
+        g = self.wait_generation("failed", n=2)
+        self.wait_sent(720, "the picture service refused the request")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM fal_submits"
+                                                   " WHERE run_id = $1", g["request_id"]), "1")
+
+    def test_trained_in_the_chat_then_pictures_from_the_completion_message(self):
+        """The whole product in simulate mode, as `make run` shows it: a training, then
+        pictures from the button of the message that says the avatar is ready."""
+        svc = self.start(mode="simulate", FAL_SIMULATE_SECONDS=2,
+                         FAL_SIMULATE_GENERATION_SECONDS=1)
+        chat = Chat(self, svc, 721)
+        aid = self.ready_avatar(chat)
+        self.start_training(chat, aid)
+        self.wait_avatar(aid, "completed")
+        ready = self.wait_sent(721, "is ready")[0]
+        chat.keyboards[ready["response"]["result"]["message_id"]] = [
+            [(b["text"], b["callback_data"]) for b in row]
+            for row in ready["params"]["reply_markup"]["inline_keyboard"]]
+        chat.last = ready
+        chat.press("Create pictures")
+        chat.press("Paris")
+        chat.press("1:1")
+        chat.press("3")
+        g = self.wait_generation("delivered")
+        h.wait_until(lambda: self.deliveries(721), message="the album")
+        self.assertEqual(len(json.loads(self.deliveries(721)[0]["params"]["media"])
+                             if isinstance(self.deliveries(721)[0]["params"]["media"], str)
+                             else self.deliveries(721)[0]["params"]["media"]), 3)
+        self.assertEqual(g["count"], 3)
+        seconds = float(svc.metric("avatarbot_generation_duration_seconds_sum"))
+        print("simulate: press to pictures handed to the senders in %.2f s (1 s simulated)"
+              % seconds, file=sys.stderr)
+
 
 if __name__ == "__main__":
     h.main()
