@@ -17,6 +17,7 @@ Typing:
     :log                                   the last lines of the service log
     :quit                                  stop everything (Ctrl-D too)
 """
+import json
 import argparse
 import os
 import shutil
@@ -82,10 +83,17 @@ class Screen:
             self.show(head, p.get("text", ""), p.get("reply_markup"), mid)
         elif method == "answerCallbackQuery" and p.get("text"):
             print("      ⓘ %s" % p["text"])
-        elif method in ("sendPhoto", "sendMediaGroup", "sendDocument"):
-            n = len(p.get("media", [])) if method == "sendMediaGroup" else 1
+        elif method in ("sendPhoto", "sendMediaGroup"):
+            media = p.get("media", [])
+            if isinstance(media, str):  # an upload's fields arrive as form text
+                media = json.loads(media)
+            n = len(media) if method == "sendMediaGroup" else 1
             print("bot › [%d photo%s]%s" % (n, "" if n == 1 else "s",
                                             " " + p["caption"] if p.get("caption") else ""))
+        elif method == "sendDocument":
+            doc = p.get("document")
+            name = doc.get("_upload", {}).get("filename") if isinstance(doc, dict) else doc
+            print("bot › [file %s]" % (name or "?"))
 
     def show(self, head, text, markup, message_id):
         print(head)
