@@ -1,6 +1,7 @@
 /* FAL's webhook body (see webhook_body.h). */
 #include "fal/webhook_body.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,4 +43,13 @@ void ab_fal_webhook_body_free(ab_fal_webhook_body *b)
     free(b->event);
     json_decref(b->body);
     memset(b, 0, sizeof *b);
+}
+
+void ab_fal_finish_detail(const json_t *finish, char *out, size_t n)
+{
+    const char *error = json_string_value(json_object_get(finish, "error"));
+    json_t *d = json_object_get(json_object_get(finish, "payload"), "detail");
+    char *dtext = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    snprintf(out, n, "%s%s%.800s", error ? error : "ERROR", dtext ? ": " : "", dtext ? dtext : "");
+    free(dtext);
 }

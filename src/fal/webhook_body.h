@@ -13,8 +13,8 @@ typedef struct {
     json_t *body;           /* the whole body (owned) */
     const char *request_id; /* borrowed from body: non-empty, the signed request id */
     const char *status;     /* borrowed from body: "OK" or "ERROR" */
-    char *finish;           /* the training.finish job's payload: {request_id, status, payload,
-                             * error} as JSON text */
+    char *finish;           /* the finish job's payload (a training's or a generation's):
+                             * {request_id, status, payload, error} as JSON text */
     char *event;            /* the body as a run's event: re-serialized, so jsonb takes it */
 } ab_fal_webhook_body;
 
@@ -27,6 +27,9 @@ typedef struct {
  */
 ab_err ab_fal_webhook_parse(const char *data, size_t len, const char *signed_request_id,
                             ab_fal_webhook_body *out);
+/** Why a request failed, from a finish job's payload: FAL's "error" (or "ERROR") and the
+ *  payload's "detail" as JSON, for the operator's logs and records (never shown to users). */
+void ab_fal_finish_detail(const json_t *finish, char *out, size_t n);
 /** Frees what ab_fal_webhook_parse filled; a zeroed body is fine. */
 void ab_fal_webhook_body_free(ab_fal_webhook_body *b);
 

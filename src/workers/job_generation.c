@@ -22,6 +22,7 @@
 #include "db/outbox.h"
 #include "fal/generators.h"
 #include "fal/queue.h"
+#include "fal/webhook_body.h"
 #include "fal/simulated_picture.h"
 #include "fsm/effects.h"
 #include "storage/keys.h"
@@ -622,12 +623,7 @@ ab_job_outcome ab_job_generation_finish(ab_job_ctx *ctx)
         /* OK without a payload (FAL could not serialize it): fetch it */
         return json_is_object(payload) ? complete(ctx, &g, payload) : take_result(ctx, &g);
     char detail[1024];
-    const char *error = ab_json_str(ctx->payload, "error");
-    json_t *d = json_object_get(payload, "detail");
-    char *dtext = d ? ab_json_dump(d) : NULL;
-    snprintf(detail, sizeof detail, "%s%s%.800s", error ? error : "ERROR", dtext ? ": " : "",
-             dtext ? dtext : "");
-    free(dtext);
+    ab_fal_finish_detail(ctx->payload, detail, sizeof detail);
     ab_run_fal_error("failed");
     return end_failed(ctx, &g, AB_MSG_REASON_GEN_FAILED, detail);
 }

@@ -25,6 +25,7 @@
 #include "db/jobs.h"
 #include "fal/dataset.h"
 #include "fal/queue.h"
+#include "fal/webhook_body.h"
 #include "fal/trainers.h"
 #include "storage/keys.h"
 #include "ui/training.h"
@@ -388,12 +389,7 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx)
         return ab_run_take_result(ctx, &t, &out) == AB_OK ? out : AB_JOB_RETRY;
     }
     char detail[1024];
-    const char *error = ab_json_str(ctx->payload, "error");
-    json_t *d = json_object_get(payload, "detail");
-    char *dtext = d ? ab_json_dump(d) : NULL;
-    snprintf(detail, sizeof detail, "%s%s%.800s", error ? error : "ERROR", dtext ? ": " : "",
-             dtext ? dtext : "");
-    free(dtext);
+    ab_fal_finish_detail(ctx->payload, detail, sizeof detail);
     if (strcmp(t.status, "cancelling") == 0)
         return ab_run_end_stopped(ctx, &t, detail); /* the stop we asked for, confirmed */
     ab_run_fal_error("failed");

@@ -98,12 +98,28 @@ static void test_refused(void **state)
     assert_int_equal(ab_fal_webhook_parse(NULL, 0, "r1", &b), AB_ERR_INVALID);
 }
 
+static void test_finish_detail(void **state)
+{
+    (void)state;
+    char out[256];
+    json_t *f = json_pack("{s:s,s:s,s:{s:[{s:s}]}}", "request_id", "r", "error",
+                          "Invalid status code: 422", "payload", "detail", "msg", "bad prompt");
+    ab_fal_finish_detail(f, out, sizeof out);
+    assert_string_equal(out, "Invalid status code: 422: [{\"msg\":\"bad prompt\"}]");
+    json_decref(f);
+    f = json_pack("{s:s,s:n}", "request_id", "r", "error");
+    ab_fal_finish_detail(f, out, sizeof out);
+    assert_string_equal(out, "ERROR");
+    json_decref(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ok_with_output),
         cmocka_unit_test(test_error_and_missing_payload),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_finish_detail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
