@@ -34,6 +34,11 @@ typedef int ab_lang;
     X(CONFIRM_PORTRAIT)                                                                            \
     X(CONFIRM_STYLE)                                                                               \
     X(BTN_CONTINUE)                                                                                \
+    X(CHOOSE_AVATAR_TYPE)                                                                          \
+    X(BTN_AVTYPE_CHARACTER)                                                                        \
+    X(BTN_AVTYPE_STYLE)                                                                            \
+    X(BTN_AVTYPE_PRODUCT)                                                                          \
+    X(BTN_AVTYPE_GENERAL)                                                                          \
     X(CHOOSE_GENDER)                                                                               \
     X(BTN_MALE)                                                                                    \
     X(BTN_FEMALE)                                                                                  \

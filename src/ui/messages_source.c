@@ -79,6 +79,17 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
                                 "\n"
                                 "Continue with this type?"),
     [AB_MSG_BTN_CONTINUE] = N_("✅ Continue"),
+    [AB_MSG_CHOOSE_AVATAR_TYPE] = N_("🎨 What will this avatar depict?\n"
+                                     "\n"
+                                     "The training focuses on it, so the pictures come out more accurate:\n"
+                                     "• a person or character — one face and figure\n"
+                                     "• an art style — the look of your pictures rather than a subject\n"
+                                     "• a product or object — one thing, from every side\n"
+                                     "• something else — no particular focus"),
+    [AB_MSG_BTN_AVTYPE_CHARACTER] = N_("🧑 A person or character"),
+    [AB_MSG_BTN_AVTYPE_STYLE] = N_("🖌 An art style"),
+    [AB_MSG_BTN_AVTYPE_PRODUCT] = N_("📦 A product or object"),
+    [AB_MSG_BTN_AVTYPE_GENERAL] = N_("✨ Something else"),
     [AB_MSG_CHOOSE_GENDER] = N_("👤 Choose the avatar's gender — it makes the pictures more accurate."),
     [AB_MSG_BTN_MALE] = N_("👨 Male"),
     [AB_MSG_BTN_FEMALE] = N_("👩 Female"),

@@ -21,6 +21,8 @@ class AvatarFlowTest(h.IntegrationTestCase):
         chat.press("Create avatar")
         chat.press(kind)
         chat.press("Continue")
+        if kind != "Portrait":
+            chat.press("person")  # what a style avatar depicts
         chat.press(gender)
         return chat.say(name)
 

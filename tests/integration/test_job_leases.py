@@ -22,6 +22,7 @@ def new_avatar(test, svc, uid):
     chat.press("Create avatar")
     chat.press("Style")
     chat.press("Continue")
+    chat.press("person")  # what it depicts
     chat.press("Female")
     chat.say("Lease test")
 

@@ -58,13 +58,16 @@ class TrainingCase(h.IntegrationTestCase):
                                                  "the FAL key leaked into the log"))
         return svc
 
-    def ready_avatar(self, chat, name="Anna", kind="Portrait", photos=10):
+    def ready_avatar(self, chat, name="Anna", kind="Portrait", photos=10, depicts="person"):
         """An avatar created through the conversation, with `photos` valid photos stored in
-        object storage (the photo pipeline has its own tests)."""
+        object storage (the photo pipeline has its own tests). A style avatar depicts what the
+        button labelled with `depicts` says."""
         chat.say("/start")
         chat.press("Create avatar")
         chat.press(kind)
         chat.press("Continue")
+        if kind != "Portrait":
+            chat.press(depicts)
         chat.press("Female")
         chat.say(name)
         avatar_id = int(h.psql_value(self.db_url, "SELECT id FROM avatars WHERE user_id = $1 "
@@ -147,7 +150,7 @@ class TrainingTest(TrainingCase):
         url = inp.pop("images_data_url")
         self.assertEqual(inp, {"trigger_phrase": "abv" + base36(aid), "steps": 2500,
                                "learning_rate": 0.00009, "multiresolution_training": True,
-                               "subject_crop": True, "create_masks": False})
+                               "subject_crop": True, "create_masks": True})
         self.assertIn("/avatars/501/%d/dataset-" % aid, url)
         self.assertTrue(url.endswith(".zip"), url)
         submit = [c for c in self.fal.calls(endpoint="submit")][0]
@@ -185,15 +188,18 @@ class TrainingTest(TrainingCase):
         self.assertIn("avatarbot_training_duration_seconds_count", m)
 
     def test_style_flux_pro_trainer_input_and_finetune_id(self):
+        # what the avatar depicts (its screen: tests/transcripts/create_style.txt) is the mode
         svc = self.start()
         chat = Chat(self, svc, 502)
-        aid = self.ready_avatar(chat, "Pro", kind="Style")
+        aid = self.ready_avatar(chat, "Pro", kind="Style", depicts="product")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT avatar_type FROM avatars WHERE id = $1",
+                                      aid), "product")
         self.start_training(chat, aid)
         req = self.submitted()
         self.assertEqual(req["app_id"], "fal-ai/flux-pro-trainer")
         inp = req["input"]
         self.assertTrue(inp.pop("data_url").endswith(".zip"))
-        self.assertEqual(inp, {"mode": "character", "iterations": 300, "learning_rate": 0.00001,
+        self.assertEqual(inp, {"mode": "product", "iterations": 300, "learning_rate": 0.00001,
                                "priority": "quality", "captioning": True,
                                "trigger_word": "abv" + base36(aid), "finetune_type": "full",
                                "lora_rank": 32, "finetune_comment": "avatarbot: Pro"})
