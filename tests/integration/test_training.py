@@ -172,7 +172,7 @@ class TrainingTest(TrainingCase):
         edits = [c for c in self.botapi.calls("editMessageText")
                  if c["params"].get("message_id") == confirm_message and c["http_status"] == 200]
         texts = [c["params"]["text"] for c in edits]
-        self.assertTrue(any("%" in t and "min left" in t for t in texts), texts)
+        self.assertTrue(any("%" in t and "⏱️ About" in t for t in texts), texts)
         self.assertTrue(any("100%" in t for t in texts), texts)
         self.assertEqual(len(texts), len(set(texts)), "the same text was sent twice: %s" % texts)
         row = h.psql_json(self.db_url, "SELECT status, dataset_key, jsonb_array_length(events) "
@@ -191,7 +191,7 @@ class TrainingTest(TrainingCase):
         # what the avatar depicts (its screen: tests/transcripts/create_style.txt) is the mode
         svc = self.start()
         chat = Chat(self, svc, 502)
-        aid = self.ready_avatar(chat, "Pro", kind="Style", depicts="product")
+        aid = self.ready_avatar(chat, "Pro", kind="Artistic", depicts="product")
         self.assertEqual(h.psql_value(self.db_url, "SELECT avatar_type FROM avatars WHERE id = $1",
                                       aid), "product")
         self.start_training(chat, aid)
@@ -212,7 +212,7 @@ class TrainingTest(TrainingCase):
         svc = self.start(FAL_STYLE_TRAINER="fal-ai/flux-lora-fast-training",
                          FAL_STYLE_INPUT='{"steps": 1200}')
         chat = Chat(self, svc, 503)
-        aid = self.ready_avatar(chat, "Fast", kind="Style")
+        aid = self.ready_avatar(chat, "Fast", kind="Artistic")
         self.start_training(chat, aid)
         req = self.submitted()
         self.assertEqual(req["app_id"], "fal-ai/flux-lora-fast-training")
@@ -348,7 +348,7 @@ class TrainingTest(TrainingCase):
         self.start_training(chat, aid)
         req = self.submitted()
         self.fal.wait_request(req["request_id"], status="IN_PROGRESS", timeout=10)
-        chat.press("Cancel training", expect_screen=False)
+        chat.press("⏸️ Cancel", expect_screen=False)
         self.wait_avatar(aid, "cancelled")
         self.assertTrue(self.fal.calls(endpoint="cancel"))
         msg = self.wait_sent(507, "cancelled")[-1]
@@ -413,7 +413,7 @@ class TrainingTest(TrainingCase):
         self.assertEqual(a["fal_mode"], "simulate")
         self.assertTrue(a["lora_url"].endswith("pytorch_lora_weights.safetensors"))
         self.assertEqual(len(self.wait_sent(512, "is ready")), 1)
-        self.assertTrue(self.sent(512, "min left"))
+        self.assertTrue(self.sent(512, "⏱️ About"))
         self.assertEqual(self.fal.calls(), [])  # no FAL call at all
         self.assertIn('"training simulated"', svc.log_text())
         # the dataset is built and stored as in live mode, and the input that would have

@@ -75,7 +75,7 @@ static void test_start_shows_avatar_menu(void **state)
     assert_string_equal(call_method(&fx, 0), "sendMessage");
     json_t *p = call_payload(&fx, 0);
     assert_int_equal(json_integer_value(json_object_get(p, "chat_id")), 42);
-    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "У вас 2 аватара."));
+    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Ваши аватары: 2"));
     json_t *rows = json_object_get(json_object_get(p, "reply_markup"), "inline_keyboard");
     assert_int_equal(json_array_size(rows), 4);
     const char *expected[] = {"av:new", "av:list:0", "av:help", "menu:main"};
@@ -84,8 +84,7 @@ static void test_start_shows_avatar_menu(void **state)
         assert_string_equal(json_string_value(json_object_get(b, "callback_data")), expected[i]);
     }
     json_t *mine = json_array_get(json_array_get(rows, 1), 0);
-    assert_string_equal(json_string_value(json_object_get(mine, "text")),
-                        "🖼 Мои аватары (2)");
+    assert_string_equal(json_string_value(json_object_get(mine, "text")), "📁 Мои аватары (2)");
     ab_fx_free(&fx);
     ab_update_free(&u);
 }
@@ -99,11 +98,11 @@ static void test_english_user(void **state)
     ab_fx_init(&fx);
     assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
     json_t *p = call_payload(&fx, 0);
-    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "You have 0 avatars."));
+    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Your avatars: 0"));
     json_t *b = json_array_get(
         json_array_get(json_object_get(json_object_get(p, "reply_markup"), "inline_keyboard"), 0),
         0);
-    assert_string_equal(json_string_value(json_object_get(b, "text")), "➕ Create avatar");
+    assert_string_equal(json_string_value(json_object_get(b, "text")), "🆕 Create avatar");
     ab_fx_free(&fx);
     ab_update_free(&u);
 }
