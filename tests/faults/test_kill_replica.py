@@ -169,7 +169,7 @@ class KillReplicaFault(h.IntegrationTestCase):
                     checked,
                     UPLOAD_CHATS * len(STYLE_PHOTOS), trained, TRAINING_CHATS, fig["dead"]))
         expected_updates = (MENU_CHATS * MENU_UPDATES
-                            + UPLOAD_CHATS * (6 + len(STYLE_PHOTOS) + 1)
+                            + UPLOAD_CHATS * (7 + len(STYLE_PHOTOS) + 1)  # style: + depicts
                             + TRAINING_CHATS * (6 + 3 + 3))
         self.assertEqual(fig["acked"], expected_updates)
         self.assertGreaterEqual(len(self.kills), MIN_KILLS)
