@@ -167,7 +167,7 @@ static int cmd_user(admin_ctx *a)
         } else {
             print_result(res[0], false, "user");
             print_result(res[1], false, "avatars");
-            print_result(res[2], false, "trainings (FAL requests)");
+            print_result(res[2], false, "FAL requests (trainings and generations)");
         }
     }
     for (int i = 0; i < 3; i++)
@@ -286,8 +286,8 @@ static const struct {
     {"inbox", NULL, NULL, false, "updates set aside after failing every attempt", cmd_inbox, false},
     {"inbox", "requeue", "UPDATE_ID", false, "handle a failed update again", cmd_inbox_requeue,
      false},
-    {"user", NULL, "ID|@username", false, "a user's avatars, photos and trainings", cmd_user,
-     false},
+    {"user", NULL, "ID|@username", false, "a user's avatars, photos, trainings and generations",
+     cmd_user, false},
     {"stats", NULL, "YYYY-MM-DD", true, "the day's figures (default: today, UTC)", cmd_stats,
      false},
     {"webhook-info", NULL, NULL, false,

@@ -17,10 +17,15 @@ typedef struct {
     int photos_count; /* valid photos */
     int photos_total; /* valid and still being checked (what counts against 50) */
     int progress;     /* training progress 0-100 */
+    int pictures;     /* pictures delivered with it ("My pictures") */
+    int model_kind;   /* what a completed training left, so pictures can be made: 0 nothing yet,
+                       * 1 a LoRA file, 2 a finetune id (fal/trainers.h AB_RESULT_* + 1) */
     char created[11]; /* YYYY-MM-DD */
 } ab_avatar;
 
 #define AB_MAX_PHOTOS 50
+/* pictures per page of "My pictures" (one album) */
+#define AB_PICTURES_PAGE 6
 
 /* An accepted photo of the avatar being uploaded to (for "View (N)" and deleting one). */
 typedef struct {

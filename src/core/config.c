@@ -164,6 +164,24 @@ static const config_var VARS[] = {
      "endpoint with their inputs)"},
     {"FAL_PLATFORM_API_BASE", T_STRING, OFF(fal_platform_api_base), "https://api.fal.ai/v1", 0, 0,
      0, false, V_URL, "FAL platform API base URL (the request listing)"},
+    {"FAL_LORA_GENERATION_INPUT", T_STRING, OFF(fal_lora_generation_input), NULL, 0, 0, 0, false,
+     V_JSON_OBJECT,
+     "JSON object merged over the default inputs of pictures from a LoRA avatar "
+     "(fal-ai/flux-lora), e.g. {\"num_inference_steps\": 35}"},
+    {"FAL_FINETUNE_GENERATION_INPUT", T_STRING, OFF(fal_finetune_generation_input), NULL, 0, 0, 0,
+     false, V_JSON_OBJECT,
+     "JSON object merged over the default inputs of pictures from a finetuned avatar "
+     "(fal-ai/flux-pro/v1.1-ultra-finetuned)"},
+    {"FAL_GENERATION_POLL_SECONDS", T_INT, OFF(fal_generation_poll_seconds), "5", 1, 600, 0, false,
+     V_NONE,
+     "pause between two status polls of a running generation (its webhook usually "
+     "comes first)"},
+    {"FAL_SIMULATE_GENERATION_SECONDS", T_INT, OFF(fal_simulate_generation_seconds), "3", 0, 600, 0,
+     false, V_NONE, "how long a simulated generation takes"},
+    {"GENERATION_PROMPT_MAX", T_INT, OFF(generation_prompt_max), "500", 10, 2000, 0, false, V_NONE,
+     "longest description a user may type for pictures, in characters"},
+    {"GENERATION_DAILY_IMAGES", T_INT, OFF(generation_daily_images), "40", 0, 100000, 0, false,
+     V_NONE, "pictures one user may have made per UTC day (0: no limit)"},
 };
 #define NVARS (sizeof VARS / sizeof VARS[0])
 

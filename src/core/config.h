@@ -69,6 +69,12 @@ typedef struct ab_config {
     int fal_reconcile_s;
     bool fal_reconcile_listing;
     char *fal_platform_api_base;
+    char *fal_lora_generation_input; /* JSON objects merged over the generators' defaults */
+    char *fal_finetune_generation_input;
+    int fal_generation_poll_seconds;
+    int fal_simulate_generation_seconds;
+    int generation_prompt_max;   /* characters */
+    int generation_daily_images; /* per user and UTC day; 0: no limit */
 } ab_config;
 
 /** FAL_MODE=simulate: the same jobs and messages, no calls to FAL. */

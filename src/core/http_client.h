@@ -9,12 +9,25 @@
 
 typedef struct ab_http_client ab_http_client;
 
+/* One part of a multipart/form-data body (libcurl's curl_mime builds the body). */
+typedef struct {
+    const char *name; /* the form field */
+    const char *data; /* borrowed until ab_http_perform returns; not copied */
+    size_t len;
+    const char *filename;     /* a file part's name; NULL for a plain field */
+    const char *content_type; /* a file part's type; NULL = application/octet-stream */
+} ab_http_part;
+
 typedef struct {
     const char *method;         /* "GET", "POST", "PUT", "DELETE" */
     const char *url;            /* may hold secrets (the bot token): never logged here */
     const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
     const char *body;           /* may be NULL */
     size_t body_len;
+    /* a multipart/form-data POST of these parts instead of body (the Content-Type with its
+     * boundary is set here: headers must not name one) */
+    const ab_http_part *parts;
+    size_t n_parts;
     int timeout_s;       /* whole request; 0 = 30 s */
     size_t max_response; /* 0 = 8 MiB */
     /* AWS Signature V4 by libcurl (CURLOPT_AWS_SIGV4), e.g. "aws:amz:us-east-1:s3"; NULL = none.

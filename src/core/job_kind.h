@@ -11,7 +11,9 @@
     X(AB_JOB_KIND_TRAINING_SUBMIT, "training.submit")                                              \
     X(AB_JOB_KIND_TRAINING_POLL, "training.poll")                                                  \
     X(AB_JOB_KIND_TRAINING_FINISH, "training.finish")                                              \
-    X(AB_JOB_KIND_TRAINING_CANCEL, "training.cancel")
+    X(AB_JOB_KIND_TRAINING_CANCEL, "training.cancel")                                              \
+    X(AB_JOB_KIND_GENERATION_RUN, "generation.run")                                                \
+    X(AB_JOB_KIND_GENERATION_FINISH, "generation.finish")
 
 typedef enum {
 #define AB_JOB_KIND_ENUM(id, name) id,

@@ -29,6 +29,10 @@ typedef enum {
     AB_M_TRAININGS_FINISHED,    /* counter {training_type, result: completed|error|cancelled|
                                  * refused} */
     AB_M_TRAINING_SECONDS,      /* histogram {training_type} start to completion */
+    AB_M_GENERATIONS_STARTED,   /* counter {kind: lora|finetune, mode} */
+    AB_M_GENERATIONS_FINISHED,  /* counter {kind, result: delivered|withheld|failed} */
+    AB_M_GENERATION_SECONDS,    /* histogram  press to pictures handed to the senders */
+    AB_M_GENERATION_IMAGES,     /* counter {result: delivered|withheld} */
     AB_M_FAL_ERRORS,            /* counter {kind: unavailable|refused|failed|webhook_rejected|
                                  * unknown|extra} */
     AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|adopted|duplicate|extra|unknown|

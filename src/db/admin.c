@@ -97,7 +97,7 @@ static const ab_db_stmt USER_AVATARS = {
 
 static const ab_db_stmt USER_TRAININGS = {
     "admin_user_trainings",
-    "SELECT request_id, coalesce(avatar_id::text, '') AS avatar_id, app_id, status, mode,"
+    "SELECT request_id, kind, coalesce(avatar_id::text, '') AS avatar_id, app_id, status, mode,"
     " to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS opened_utc"
     " FROM fal_requests WHERE user_id = $1::bigint ORDER BY opened_at",
     1};
@@ -134,9 +134,18 @@ static const ab_db_stmt STATS = {
     " UNION ALL SELECT 'trainings ' || s, count(f.request_id)::text"
     "  FROM unnest(ARRAY['completed', 'error', 'cancelled']) AS s"
     "  LEFT JOIN (SELECT f.* FROM fal_requests f, r WHERE f.completed_at >= r.since"
-    "             AND f.completed_at < r.until) f ON f.status = s GROUP BY s"
+    "             AND f.completed_at < r.until AND f.kind = 'training') f ON f.status = s"
+    "  GROUP BY s"
     " UNION ALL SELECT 'trainings started', count(*)::text FROM fal_requests, r"
-    "  WHERE opened_at >= since AND opened_at < until"
+    "  WHERE opened_at >= since AND opened_at < until AND kind = 'training'"
+    " UNION ALL SELECT 'generations ' || s, count(g.id)::text"
+    "  FROM unnest(ARRAY['delivered', 'failed', 'cancelled']) AS s"
+    "  LEFT JOIN (SELECT g.* FROM generations g, r WHERE g.finished_at >= r.since"
+    "             AND g.finished_at < r.until) g ON g.status = s GROUP BY s"
+    " UNION ALL SELECT 'generations started', count(*)::text FROM generations, r"
+    "  WHERE created_at >= since AND created_at < until"
+    " UNION ALL SELECT 'pictures delivered', coalesce(sum(jsonb_array_length(file_ids)), 0)::text"
+    "  FROM generations, r WHERE finished_at >= since AND finished_at < until"
     " UNION ALL SELECT 'fal requests extra (cancelled duplicates)',"
     "  coalesce(sum(cardinality(extra_requests)), 0)::text FROM fal_requests, r"
     "  WHERE opened_at >= since AND opened_at < until"

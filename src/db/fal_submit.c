@@ -72,8 +72,9 @@ static const ab_db_stmt ADOPT_RUN = {
     "   response_url = $4, cancel_url = $5, submitted_at = now(), reconcile_until = NULL,"
     "   updated_at = now()"
     "   WHERE request_id = $1 AND status IN ('preparing', 'submitting', 'reconciling')"
-    "   RETURNING avatar_id),"
-    " a AS (UPDATE avatars SET fal_request_id = $2 FROM r WHERE avatars.id = r.avatar_id)"
+    "   RETURNING avatar_id, kind),"
+    " a AS (UPDATE avatars SET fal_request_id = $2 FROM r WHERE avatars.id = r.avatar_id"
+    "   AND r.kind = 'training')"
     " SELECT count(*) FROM r",
     5};
 
@@ -232,4 +233,32 @@ ab_err ab_db_fal_submit_inputs(ab_db *db, const char *run_id, char ***inputs, si
 {
     const char *params[] = {run_id};
     return ab_db_exec_strings(db, &INPUTS, params, inputs, n);
+}
+
+static const ab_db_stmt EVENT = {
+    "fal_event",
+    "UPDATE fal_requests SET events = CASE WHEN EXISTS (SELECT 1 FROM"
+    "   jsonb_array_elements(events) e WHERE e = $2::jsonb) THEN events"
+    "   ELSE events || jsonb_build_array($2::jsonb) END, updated_at = now()"
+    " WHERE request_id = $1"
+    " RETURNING (status IN " AB_DB_FAL_OPEN_STATES ")::int, (kind = 'generation')::int",
+    2};
+
+ab_err ab_db_fal_event(ab_db *db, const char *request_id, const char *event_json, bool *open,
+                       bool *generation)
+{
+    const char *params[] = {request_id, event_json};
+    PGresult *res = NULL;
+    *open = *generation = false;
+    ab_err err = ab_db_exec(db, &EVENT, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) != 1) {
+        err = AB_ERR_NOT_FOUND;
+    } else {
+        *open = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+        *generation = strcmp(PQgetvalue(res, 0, 1), "1") == 0;
+    }
+    PQclear(res);
+    return err;
 }

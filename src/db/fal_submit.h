@@ -17,6 +17,11 @@
 
 #include "db/db.h"
 
+/* The states of a run that is not over (SQL, for "status IN " AB_DB_FAL_OPEN_STATES). */
+#define AB_DB_FAL_OPEN_STATES                                                                      \
+    "('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue', 'in_progress',"           \
+    " 'cancelling')"
+
 /**
  * Records a new attempt of run run_id (which must be 'preparing') under nonce and moves the
  * run to 'submitting', with a synchronous commit: on return the attempt is on disk. input_json
@@ -73,5 +78,12 @@ ab_err ab_db_fal_submit_supersede(ab_db *db, const char *nonce, bool *moved);
 ab_err ab_db_fal_submit_inputs(ab_db *db, const char *run_id, char ***inputs, size_t *n);
 /** Records request_id as an extra of run run_id (once). */
 ab_err ab_db_fal_submit_extra(ab_db *db, const char *run_id, const char *request_id);
+
+/** Appends a webhook delivery to the run's events, once per distinct body (FAL re-delivers the
+ *  same webhook up to ~10 times: replays do not grow the row); *open says whether the run is
+ *  still open, *generation whether it is a generation's (else a training's); AB_ERR_NOT_FOUND
+ *  for an unknown request id. */
+ab_err ab_db_fal_event(ab_db *db, const char *request_id, const char *event_json, bool *open,
+                       bool *generation);
 
 #endif

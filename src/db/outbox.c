@@ -11,9 +11,9 @@
 
 static const ab_db_stmt INSERT = {
     "outbox_insert",
-    "INSERT INTO outbox (chat_id, method, payload, source_update_id, batch_id)"
+    "INSERT INTO outbox (chat_id, method, payload, source_update_id, batch_id, generation_id)"
     " SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', $2::bigint,"
-    " (c->>'batch_id')::bigint"
+    " (c->>'batch_id')::bigint, (c->>'generation_id')::bigint"
     " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(c, n) ORDER BY n",
     2};
 
@@ -107,10 +107,18 @@ void ab_outbox_batch_free(ab_outbox_batch *batch)
     batch->n = 0;
 }
 
+/* A delivery of generated pictures (generation_id) records the file_ids Telegram gave them:
+ * the largest size of each message's photo (sendPhoto answers one message, sendMediaGroup an
+ * array of them), so "more like this" and the pictures' history can show them again. */
 static const ab_db_stmt SENT = {
     "outbox_sent",
-    "UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
-    " result = $2::jsonb, error_code = NULL, last_error = NULL WHERE id = $1::bigint",
+    "WITH o AS (UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
+    "   result = $2::jsonb, error_code = NULL, last_error = NULL WHERE id = $1::bigint"
+    "   RETURNING generation_id)"
+    " UPDATE generations g SET file_ids = (SELECT coalesce(jsonb_agg(m->'photo'->-1->'file_id'),"
+    "   '[]') FROM jsonb_array_elements(CASE jsonb_typeof($2::jsonb) WHEN 'array' THEN $2::jsonb"
+    "   ELSE jsonb_build_array($2::jsonb) END) m WHERE m->'photo'->-1 ? 'file_id')"
+    " FROM o WHERE g.id = o.generation_id",
     2};
 
 ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json)

@@ -1,14 +1,14 @@
 /* Training run statements (see training.h). */
 #include "db/training.h"
+
+#include "db/fal_submit.h"
 #include "db/photos.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define OPEN_STATES                                                                                \
-    "('preparing', 'submitting', 'reconciling', 'submitted', 'in_queue', 'in_progress',"           \
-    " 'cancelling')"
+#define OPEN_STATES AB_DB_FAL_OPEN_STATES
 
 static const ab_db_stmt RETRYABLE = {
     "training_back_to_ready",
@@ -19,9 +19,10 @@ static const ab_db_stmt RETRYABLE = {
 static const ab_db_stmt START = {
     "training_start",
     "UPDATE avatars SET status = 'training', training_progress = 0,"
-    " training_started_at = now(), training_completed_at = NULL, fal_mode = $3, trainer = $4,"
-    " trigger_phrase = $5, fal_request_id = NULL, lora_url = NULL, finetune_id = NULL"
-    " WHERE id = $1::bigint AND user_id = $2::bigint AND status = 'ready' AND photos_count >= 10"
+    " training_started_at = now(), fal_mode = $3, trainer = $4,"
+    " trigger_phrase = $5, fal_request_id = NULL"
+    " WHERE id = $1::bigint AND user_id = $2::bigint AND status IN ('ready', 'completed')"
+    " AND photos_count >= 10"
     " RETURNING id",
     5};
 
@@ -79,11 +80,14 @@ ab_err ab_db_training_start(ab_db *db, const ab_training_start *in, int64_t *bat
     " coalesce(r.cancel_reason, '')"                                                               \
     " FROM fal_requests r LEFT JOIN avatars a ON a.id = r.avatar_id"
 
-static const ab_db_stmt BY_AVATAR = {
-    "training_by_avatar",
-    "SELECT" RUN_COLUMNS " WHERE r.avatar_id = $1::bigint AND r.status IN" OPEN_STATES, 1};
-static const ab_db_stmt BY_REQUEST = {"training_by_request",
-                                      "SELECT" RUN_COLUMNS " WHERE r.request_id = $1", 1};
+static const ab_db_stmt BY_AVATAR = {"training_by_avatar",
+                                     "SELECT" RUN_COLUMNS
+                                     " WHERE r.avatar_id = $1::bigint AND r.kind = 'training'"
+                                     " AND r.status IN" OPEN_STATES,
+                                     1};
+static const ab_db_stmt BY_REQUEST = {
+    "training_by_request", "SELECT" RUN_COLUMNS " WHERE r.request_id = $1 AND r.kind = 'training'",
+    1};
 
 static void copy(char *dst, size_t n, const PGresult *res, int c)
 {
@@ -190,13 +194,20 @@ static const ab_db_stmt FINISH_RUN = {
     " RETURNING coalesce(avatar_id, 0)",
     5};
 
+/* A training that completes replaces the model; one that does not leaves the model of an
+ * earlier training in place, and its avatar completed with it (a retrain that failed). */
 static const ab_db_stmt FINISH_AVATAR = {
     "training_finish_avatar",
-    "UPDATE avatars SET status = $2,"
+    "UPDATE avatars SET"
+    " status = CASE WHEN $2 <> 'completed' AND (lora_url IS NOT NULL OR finetune_id IS NOT NULL)"
+    "   THEN 'completed' ELSE $2 END,"
     " training_progress = CASE WHEN $2 = 'completed' THEN 100"
+    "   WHEN lora_url IS NOT NULL OR finetune_id IS NOT NULL THEN 100"
     "   WHEN $2 = 'ready' THEN 0 ELSE training_progress END,"
-    " training_completed_at = CASE WHEN $2 = 'completed' THEN now() ELSE NULL END,"
-    " lora_url = $3, finetune_id = $4"
+    " training_completed_at = CASE WHEN $2 = 'completed' THEN now()"
+    "   WHEN lora_url IS NOT NULL OR finetune_id IS NOT NULL THEN training_completed_at END,"
+    " lora_url = CASE WHEN $2 = 'completed' THEN $3 ELSE lora_url END,"
+    " finetune_id = CASE WHEN $2 = 'completed' THEN $4 ELSE finetune_id END"
     " WHERE id = $1::bigint AND status = 'training'",
     4};
 
@@ -222,30 +233,6 @@ ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_trainin
     const char *p2[] = {ab_db_i64(aid, avatar_id), end->avatar_status, end->lora_url,
                         end->finetune_id};
     return ab_db_exec(db, &FINISH_AVATAR, p2, NULL);
-}
-
-static const ab_db_stmt EVENT = {
-    "training_event",
-    "UPDATE fal_requests SET events = CASE WHEN EXISTS (SELECT 1 FROM"
-    "   jsonb_array_elements(events) e WHERE e = $2::jsonb) THEN events"
-    "   ELSE events || jsonb_build_array($2::jsonb) END, updated_at = now()"
-    " WHERE request_id = $1 RETURNING (status IN " OPEN_STATES ")::int",
-    2};
-
-ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json, bool *open)
-{
-    const char *params[] = {request_id, event_json};
-    PGresult *res = NULL;
-    *open = false;
-    ab_err err = ab_db_exec(db, &EVENT, params, &res);
-    if (err != AB_OK)
-        return err;
-    if (PQntuples(res) != 1)
-        err = AB_ERR_NOT_FOUND;
-    else
-        *open = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
-    PQclear(res);
-    return err;
 }
 
 static const ab_db_stmt CANCELLING = {

@@ -72,10 +72,6 @@ typedef struct {
  *  had already ended (a duplicate). */
 ab_err ab_db_training_finish(ab_db *db, const char *request_id, const ab_training_end *end,
                              bool *ended);
-/** Appends a webhook delivery to the run's events, once per distinct body (FAL re-delivers the
- *  same webhook up to ~10 times: replays do not grow the row); *open says whether the run is
- *  still open (AB_ERR_NOT_FOUND for an unknown request id). */
-ab_err ab_db_training_event(ab_db *db, const char *request_id, const char *event_json, bool *open);
 /** A submitted run FAL is asked to stop moves to 'cancelling' (reason user | time_limit) and
  *  stays open until FAL reports the request ended; *moved false when it was not submitted and
  *  open (already cancelling, ended, or not at FAL yet). */

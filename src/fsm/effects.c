@@ -146,6 +146,18 @@ ab_err ab_fx_training_start_add(ab_effects *fx, const ab_fx_training_start *in)
     return ok ? push(fx, &e) : AB_ERR_NOMEM;
 }
 
+ab_err ab_fx_generation_start_add(ab_effects *fx, const ab_fx_generation_start *in)
+{
+    bool ok = true;
+    ab_effect e = {.kind = AB_FX_GENERATION_START, .u.generation_start = *in};
+    ab_fx_generation_start *g = &e.u.generation_start;
+    g->preset = keep(fx, in->preset, &ok);
+    g->prompt = keep(fx, in->prompt, &ok);
+    g->aspect = keep(fx, in->aspect, &ok);
+    g->status_text = keep(fx, in->status_text, &ok);
+    return ok ? push(fx, &e) : AB_ERR_NOMEM;
+}
+
 ab_err ab_fx_job_add(ab_effects *fx, ab_job_kind kind, int64_t avatar_id, json_t *payload)
 {
     ab_effect e = {.kind = AB_FX_JOB,

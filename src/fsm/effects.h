@@ -16,13 +16,14 @@
 #include "fsm/state.h"
 
 typedef enum {
-    AB_FX_AVATAR_CREATE,  /* a new avatar; its id goes into the chat data under bind */
-    AB_FX_AVATAR_RENAME,  /* an avatar gets a new name */
-    AB_FX_AVATAR_DELETE,  /* an avatar goes, its stored objects after it (a job) */
-    AB_FX_PHOTO_CREATE,   /* a received photo: its row, its batch, the job that checks it */
-    AB_FX_PHOTO_DELETE,   /* an accepted photo goes, its stored object after it (a job) */
-    AB_FX_TRAINING_START, /* a training run opens and its submit job is queued */
-    AB_FX_JOB,            /* a job of any kind, queued as it is */
+    AB_FX_AVATAR_CREATE,    /* a new avatar; its id goes into the chat data under bind */
+    AB_FX_AVATAR_RENAME,    /* an avatar gets a new name */
+    AB_FX_AVATAR_DELETE,    /* an avatar goes, its stored objects after it (a job) */
+    AB_FX_PHOTO_CREATE,     /* a received photo: its row, its batch, the job that checks it */
+    AB_FX_PHOTO_DELETE,     /* an accepted photo goes, its stored object after it (a job) */
+    AB_FX_TRAINING_START,   /* a training run opens and its submit job is queued */
+    AB_FX_GENERATION_START, /* a generation opens and its job is queued */
+    AB_FX_JOB,              /* a job of any kind, queued as it is */
     AB_FX__COUNT
 } ab_fx_kind;
 
@@ -61,6 +62,17 @@ typedef struct {
 } ab_fx_training_start;
 
 typedef struct {
+    int64_t avatar_id;
+    int model_kind;     /* the avatar's (core/avatar.h): which app makes its pictures */
+    const char *preset; /* the preset's stored name, NULL for an own description */
+    const char *prompt, *aspect;
+    int count;
+    int64_t message_id;      /* the pressed message, which becomes the status message; 0: the
+                              * status is sent as a new message */
+    const char *status_text; /* what the status message says at first */
+} ab_fx_generation_start;
+
+typedef struct {
     ab_job_kind kind;
     int64_t avatar_id;
     json_t *payload; /* owned */
@@ -75,6 +87,7 @@ typedef struct {
         ab_fx_photo_create photo_create;
         ab_fx_photo_delete photo_delete;
         ab_fx_training_start training_start;
+        ab_fx_generation_start generation_start;
         ab_fx_job job;
     } u;
 } ab_effect;
@@ -111,6 +124,7 @@ ab_err ab_fx_avatar_delete_add(ab_effects *fx, int64_t avatar_id);
 ab_err ab_fx_photo_create_add(ab_effects *fx, const ab_fx_photo_create *e);
 ab_err ab_fx_photo_delete_add(ab_effects *fx, int64_t photo_id);
 ab_err ab_fx_training_start_add(ab_effects *fx, const ab_fx_training_start *e);
+ab_err ab_fx_generation_start_add(ab_effects *fx, const ab_fx_generation_start *e);
 /** Queues a job of kind for avatar_id with a payload (stolen, may be NULL). */
 ab_err ab_fx_job_add(ab_effects *fx, ab_job_kind kind, int64_t avatar_id, json_t *payload);
 /** The first effect of kind, or NULL (for tests and logs). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/avatar.h"
+#include "core/generation.h"
 #include "fsm/effects.h"
 #include "ui/ui.h"
 #include "fsm/state.h"
@@ -27,6 +28,15 @@ typedef struct {
     const ab_avatar *avatars; /* all of them, oldest first (at most AB_MAX_AVATARS) */
     const ab_photo *photos;   /* accepted photos of the avatar being uploaded to (upload screens) */
     int photos_count;
+    /* loaded for the generation buttons only: the pressed button's generation when it is the
+     * caller's (else NULL), whether the user has one running, pictures asked for today (UTC) */
+    const ab_generation_view *generation;
+    int gen_running;
+    int gen_images_today;
+    /* "My pictures" (loaded for its buttons): a page of the avatar's pictures, and how many
+     * it has in all */
+    const ab_photo *pictures;
+    int pictures_count, pictures_total;
 } ab_fsm_ctx;
 
 typedef ab_err (*ab_fsm_handler)(const ab_fsm_ctx *ctx, ab_effects *fx);
@@ -98,6 +108,18 @@ ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_train_cancel(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a,
                                   int edit);
+/* Generation (generate.c). */
+ab_err ab_h_gen_start(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_preset(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_text(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_aspect(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_back_to_aspect(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_count(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_again(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_files(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_gen_pictures(const ab_fsm_ctx *ctx, ab_effects *fx);
+/** The style / own description screen of a (the chat data becomes {avatar_id}). */
+ab_err ab_screen_gen_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, int edit);
 struct ab_config;
 /** The training settings: the expected durations handlers show, the FAL mode and trainers the
  *  step runner applies a training start with. Set once at start-up, NULL (defaults, simulated)

@@ -65,6 +65,21 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
             return ab_screen_details(ctx, fx, a, NULL, edit);
         }
         break;
+    case AB_ST_GEN_PROMPT:
+    case AB_ST_GEN_ASPECT:
+    case AB_ST_GEN_COUNT:
+        /* the picture choices: start them again from the first */
+        if (a && a->model_kind) {
+            ab_fx_goto(fx, AB_ST_GEN_PROMPT);
+            return ab_screen_gen_prompt(ctx, fx, a, edit);
+        }
+        if (a) {
+            ab_fx_goto(fx, AB_ST_AVATAR_DETAILS);
+            return ab_screen_details(ctx, fx, a, NULL, edit);
+        }
+        break;
+    case AB_ST_GENERATING:
+    case AB_ST_GEN_PICTURES:
     case AB_ST_TRAINING_IN_PROGRESS:
     case AB_ST_AVATAR_DETAILS:
     case AB_ST_EDITING_AVATAR:

@@ -29,7 +29,12 @@
     X(AVATAR_DETAILS, "avatar_details")                                                            \
     X(EDITING_AVATAR, "editing_avatar")                                                            \
     X(DELETING_AVATAR, "deleting_avatar")                                                          \
-    X(CHOOSING_LANGUAGE, "choosing_language")
+    X(CHOOSING_LANGUAGE, "choosing_language")                                                      \
+    X(GEN_PROMPT, "generation_prompt")                                                             \
+    X(GEN_ASPECT, "generation_aspect")                                                             \
+    X(GEN_COUNT, "generation_count")                                                               \
+    X(GENERATING, "generating")                                                                    \
+    X(GEN_PICTURES, "generation_pictures")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -87,6 +92,14 @@ typedef enum {
     X(BTN_TRAIN_CANCEL, "cancel training")                                                         \
     X(BTN_LANGUAGE_MENU, "language menu")                                                          \
     X(BTN_LANGUAGE, "language")                                                                    \
+    X(BTN_GEN_START, "create pictures")                                                            \
+    X(BTN_GEN_PRESET, "picture style")                                                             \
+    X(BTN_GEN_ASPECT, "picture shape")                                                             \
+    X(BTN_GEN_COUNT, "picture count")                                                              \
+    X(BTN_GEN_AGAIN, "more like this")                                                             \
+    X(BTN_GEN_FILES, "full-quality files")                                                         \
+    X(BTN_GEN_PICTURES, "my pictures")                                                             \
+    X(BTN_GEN_PICTURES_PAGE, "pictures page")                                                      \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

@@ -77,6 +77,19 @@ const ab_transition ab_fsm_table[] = {
     ROW(ANY, BTN_TRAIN_START, ab_h_train_confirm, CONFIRMING_TRAINING),
     ROW(CONFIRMING_TRAINING, BTN_TRAIN_GO, ab_h_train_go, TRAINING_IN_PROGRESS),
     ROW(ANY, BTN_TRAIN_CANCEL, ab_h_train_cancel, SAME),
+    /* pictures: a style or an own description, the shape, how many; more like one made, its
+     * files, and the avatar's pictures so far */
+    ROW(ANY, BTN_GEN_START, ab_h_gen_start, GEN_PROMPT),
+    ROW(GEN_PROMPT, BTN_GEN_PRESET, ab_h_gen_preset, GEN_ASPECT),
+    ROW(GEN_PROMPT, TEXT, ab_h_gen_text, GEN_ASPECT), /* stays while invalid */
+    ROW(GEN_ASPECT, BTN_GEN_ASPECT, ab_h_gen_aspect, GEN_COUNT),
+    ROW(GEN_ASPECT, BTN_BACK, ab_h_gen_start, GEN_PROMPT),
+    ROW(GEN_COUNT, BTN_GEN_COUNT, ab_h_gen_count, GENERATING),
+    ROW(GEN_COUNT, BTN_BACK, ab_h_gen_back_to_aspect, GEN_ASPECT),
+    ROW(ANY, BTN_GEN_AGAIN, ab_h_gen_again, GENERATING),
+    ROW(ANY, BTN_GEN_FILES, ab_h_gen_files, SAME),
+    ROW(ANY, BTN_GEN_PICTURES, ab_h_gen_pictures, GEN_PICTURES),
+    ROW(GEN_PICTURES, BTN_GEN_PICTURES_PAGE, ab_h_gen_pictures, SAME),
     /* the chat's membership: the user blocked or unblocked the bot */
     ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME),
     ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),

@@ -37,7 +37,7 @@ static int check_startable(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avata
     char why[512];
     const ab_avatar *busy = training_avatar(ctx);
     int can = strcmp(a->status, "ready") == 0 || strcmp(a->status, "error") == 0 ||
-              strcmp(a->status, "cancelled") == 0;
+              strcmp(a->status, "cancelled") == 0 || strcmp(a->status, "completed") == 0;
     if (busy)
         ab_ui_training_refusal(ctx->lang, AB_MSG_TRAINING_BUSY, busy->name, 0, why, sizeof why);
     else if (!can)

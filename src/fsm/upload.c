@@ -12,8 +12,9 @@
 
 static int can_upload(const ab_avatar *a)
 {
+    /* a completed avatar takes photos for its next training (its model stays meanwhile) */
     return strcmp(a->status, "draft") == 0 || strcmp(a->status, "uploading") == 0 ||
-           strcmp(a->status, "ready") == 0;
+           strcmp(a->status, "ready") == 0 || strcmp(a->status, "completed") == 0;
 }
 
 ab_err ab_h_continue_upload(const ab_fsm_ctx *ctx, ab_effects *fx)

@@ -1,8 +1,8 @@
-/* POST /fal/webhook[?run=<nonce>]: FAL tells us a training request ended. Nothing is trusted
- * before the ED25519 signature over (request id, user id, timestamp, body hash) verifies
- * against FAL's published keys: forged, tampered or stale calls get 401 and change nothing,
- * and when the keys cannot be fetched we answer 503 (never fail open) so FAL delivers again
- * later. A valid call is stored on its run and, if the run is still open, a training.finish
+/* POST /fal/webhook[?run=<nonce>]: FAL tells us a request (a training or a generation) ended.
+ * Nothing is trusted before the ED25519 signature over (request id, user id, timestamp, body hash)
+ * verifies against FAL's published keys: forged, tampered or stale calls get 401 and change
+ * nothing, and when the keys cannot be fetched we answer 503 (never fail open) so FAL delivers
+ * again later. A valid call is stored on its run and, if the run is still open, its kind's finish
  * job is queued (one per request id, so FAL's repeated deliveries end a run once); then 200 at
  * once.
  *
@@ -65,7 +65,7 @@ static ab_err adopt(ab_db *db, webhook_tx_ctx *w)
 static ab_err webhook_tx(ab_db *db, void *arg)
 {
     webhook_tx_ctx *w = arg;
-    bool open = false;
+    bool open = false, generation = false;
     w->found = w->open = w->adopted = w->extra = 0;
     ab_err err = w->nonce ? adopt(db, w) : AB_OK;
     if (err != AB_OK)
@@ -74,7 +74,7 @@ static ab_err webhook_tx(ab_db *db, void *arg)
         w->found = 1;
         return AB_OK;
     }
-    err = ab_db_training_event(db, w->request_id, w->event, &open);
+    err = ab_db_fal_event(db, w->request_id, w->event, &open, &generation);
     if (err == AB_ERR_NOT_FOUND)
         return AB_OK; /* not one of ours (or not recorded yet: the poll will find it) */
     if (err != AB_OK)
@@ -85,8 +85,10 @@ static ab_err webhook_tx(ab_db *db, void *arg)
         return AB_OK;
     char dedup[200];
     snprintf(dedup, sizeof dedup, "finish:%s", w->request_id);
-    ab_job_spec spec = {
-        .kind = AB_JOB_KIND_TRAINING_FINISH, .payload_json = w->finish, .dedup_key = dedup};
+    ab_job_spec spec = {.kind = generation ? AB_JOB_KIND_GENERATION_FINISH
+                                           : AB_JOB_KIND_TRAINING_FINISH,
+                        .payload_json = w->finish,
+                        .dedup_key = dedup};
     return ab_db_job_enqueue_spec(db, &spec);
 }
 

@@ -192,8 +192,11 @@ static ab_err file_put_file(ab_storage_backend *b, const char *key, int fd, size
     return store(b, key, &src);
 }
 
-static ab_err file_get(ab_storage_backend *b, const char *key, unsigned char **data, size_t *len)
+static ab_err file_get(ab_storage_backend *b, const char *key, size_t max, unsigned char **data,
+                       size_t *len)
 {
+    if (max == 0 || max > b->max_object_size)
+        max = b->max_object_size;
     char path[PATH_MAX];
     if (!join(path, sizeof path, b->root, key))
         return AB_ERR_INVALID;
@@ -213,7 +216,7 @@ static ab_err file_get(ab_storage_backend *b, const char *key, unsigned char **d
         close(fd);
         return AB_ERR_NOT_FOUND; /* a directory of other objects is not an object */
     }
-    if ((unsigned long long)st.st_size > b->max_object_size) {
+    if ((unsigned long long)st.st_size > max) {
         close(fd);
         return AB_ERR_LIMIT;
     }

@@ -16,7 +16,9 @@ typedef struct {
     /* fd, size and content_type checked by storage.c */
     ab_err (*put_file)(ab_storage_backend *b, const char *key, int fd, size_t size,
                        const char *content_type);
-    ab_err (*get)(ab_storage_backend *b, const char *key, unsigned char **data, size_t *len);
+    /* max: the largest object to read, at most the backend's max_object_size (0 = that) */
+    ab_err (*get)(ab_storage_backend *b, const char *key, size_t max, unsigned char **data,
+                  size_t *len);
     ab_err (*del)(ab_storage_backend *b, const char *key);
     ab_err (*list)(ab_storage_backend *b, const char *prefix, ab_storage_keys *out);
     ab_err (*presign_get)(ab_storage_backend *b, const char *key, int expires_s, char **url);

@@ -32,6 +32,14 @@ bool ab_key_dataset(char *out, size_t n, int64_t user_id, int64_t avatar_id, int
                 n);
 }
 
+bool ab_key_generation_image(char *out, size_t n, int64_t user_id, int64_t avatar_id,
+                             int64_t generation_id, int index)
+{
+    return fits(snprintf(out, n, AVATARS "%lld/%lld/pictures/%lld-%d.jpg", (long long)user_id,
+                         (long long)avatar_id, (long long)generation_id, index + 1),
+                n);
+}
+
 /* "<digits>/" at s; the position after it, or NULL. */
 static const char *id_segment(const char *s)
 {

@@ -4,6 +4,7 @@
  *   avatars/<user>/<avatar>/                 everything of one avatar (deleted with it)
  *   avatars/<user>/<avatar>/<photo>.<ext>    an accepted photo, ext "jpg" or "png"
  *   avatars/<user>/<avatar>/dataset-<run>.zip  the training dataset of a run (its batch)
+ *   avatars/<user>/<avatar>/pictures/<generation>-<n>.jpg  a picture made with the avatar
  *
  * Pure functions: no storage handle, no I/O. Each returns false when out is too small. */
 #ifndef AB_STORAGE_KEYS_H
@@ -23,6 +24,9 @@ bool ab_key_photo(char *out, size_t n, int64_t user_id, int64_t avatar_id, int64
                   bool png);
 /** The dataset ZIP of a training run. */
 bool ab_key_dataset(char *out, size_t n, int64_t user_id, int64_t avatar_id, int64_t run_id);
+/** The stored copy of picture index (0-based) of a generation. */
+bool ab_key_generation_image(char *out, size_t n, int64_t user_id, int64_t avatar_id,
+                             int64_t generation_id, int index);
 /** True for an avatar prefix as ab_key_avatar_prefix makes it: a clean-up job deletes only
  *  these, never the bucket or a user's whole tree. */
 bool ab_key_is_avatar_prefix(const char *prefix);

@@ -327,19 +327,22 @@ ab_err ab_s3_put(ab_storage_backend *b, const char *key, const void *data, size_
     return err;
 }
 
-static ab_err s3_get(ab_storage_backend *b, const char *key, unsigned char **data, size_t *len)
+static ab_err s3_get(ab_storage_backend *b, const char *key, size_t max, unsigned char **data,
+                     size_t *len)
 {
+    if (max == 0 || max > b->max_object_size)
+        max = b->max_object_size;
     char *url = ab_s3_object_url(b, key, NULL);
     if (!url)
         return AB_ERR_NOMEM;
     const char *headers[] = {"x-amz-content-sha256: " AB_S3_EMPTY_SHA256, NULL};
     ab_http_response resp;
     bool too_large;
-    ab_err err = perform(b, "GET", url, headers, NULL, 0, b->max_object_size, &resp, &too_large);
+    ab_err err = perform(b, "GET", url, headers, NULL, 0, max, &resp, &too_large);
     free(url);
     if (too_large) {
         AB_WARN("storage: object larger than the limit", "{s:s,s:i}", "key", key, "limit",
-                (int)(b->max_object_size > 0x7fffffff ? 0x7fffffff : b->max_object_size));
+                (int)(max > 0x7fffffff ? 0x7fffffff : max));
         ab_http_response_free(&resp);
         return AB_ERR_LIMIT;
     }

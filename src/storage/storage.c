@@ -157,11 +157,17 @@ ab_err ab_storage_put_file(ab_storage *s, const char *key, int fd, size_t size,
 
 ab_err ab_storage_get(ab_storage *s, const char *key, unsigned char **data, size_t *len)
 {
+    return ab_storage_get_max(s, key, 0, data, len);
+}
+
+ab_err ab_storage_get_max(ab_storage *s, const char *key, size_t max, unsigned char **data,
+                          size_t *len)
+{
     *data = NULL;
     *len = 0;
     if (ab_storage_check_key(key) != AB_OK)
         return AB_ERR_INVALID;
-    return s->ops->get(s->backend, key, data, len);
+    return s->ops->get(s->backend, key, max, data, len);
 }
 
 ab_err ab_storage_delete(ab_storage *s, const char *key)

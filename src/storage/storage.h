@@ -99,6 +99,11 @@ ab_err ab_storage_put_file(ab_storage *s, const char *key, int fd, size_t size,
                            const char *content_type);
 /** Reads an object. *data is malloc'd (caller frees) and NUL-terminated past *len. */
 ab_err ab_storage_get(ab_storage *s, const char *key, unsigned char **data, size_t *len);
+/** ab_storage_get of an object of at most max bytes (0 = max_object_size; a larger max counts as
+ *  max_object_size): AB_ERR_LIMIT past it, from the file's size before reading (file backend)
+ *  or once the download passes max (S3: no more than max bytes are held). */
+ab_err ab_storage_get_max(ab_storage *s, const char *key, size_t max, unsigned char **data,
+                          size_t *len);
 /** Deletes an object; AB_OK when it did not exist. */
 ab_err ab_storage_delete(ab_storage *s, const char *key);
 /**

@@ -10,6 +10,7 @@
 #include "core/http_client.h"
 #include "core/json.h"
 #include "core/metrics.h"
+#include "telegram/wire_upload.h"
 
 struct ab_tg_client {
     ab_http_client *http;
@@ -55,7 +56,8 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab_tg_response *resp)
+/* The request to method (body or parts filled in by the caller) and Telegram's answer. */
+static ab_err call(ab_tg_client *c, const char *method, ab_http_request *req, ab_tg_response *resp)
 {
     memset(resp, 0, sizeof *resp);
     size_t url_len = strlen(c->base) + strlen(c->token) + strlen(method) + 8;
@@ -63,18 +65,13 @@ ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab
     if (!url)
         return AB_ERR_NOMEM;
     snprintf(url, url_len, "%s/bot%s/%s", c->base, c->token, method);
-
-    static const char *const HEADERS[] = {"Content-Type: application/json", NULL};
-    ab_http_request req = {.method = "POST",
-                           .url = url,
-                           .headers = HEADERS,
-                           .body = json_body,
-                           .body_len = strlen(json_body),
-                           .timeout_s = c->timeout_s,
-                           .max_response = 4u << 20};
+    req->method = "POST";
+    req->url = url;
+    req->timeout_s = c->timeout_s;
+    req->max_response = 4u << 20;
     ab_http_response http;
     double started = now_s();
-    ab_err err = ab_http_perform(c->http, &req, &http);
+    ab_err err = ab_http_perform(c->http, req, &http);
     ab_metrics_observe(AB_M_TELEGRAM_API_SECONDS, "", now_s() - started);
     free(url);
     resp->http_status = http.status;
@@ -109,6 +106,63 @@ ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab
     }
     json_decref(root);
     return AB_OK;
+}
+
+ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab_tg_response *resp)
+{
+    static const char *const HEADERS[] = {"Content-Type: application/json", NULL};
+    ab_http_request req = {.headers = HEADERS, .body = json_body, .body_len = strlen(json_body)};
+    return call(c, method, &req, resp);
+}
+
+static bool replaced_by_file(const char *field, const ab_tg_file *files, size_t n_files)
+{
+    for (size_t i = 0; i < n_files; i++)
+        if (strcmp(files[i].field, field) == 0)
+            return true;
+    return false;
+}
+
+ab_err ab_tg_call_multipart(ab_tg_client *c, const char *method, const json_t *payload,
+                            const ab_tg_file *files, size_t n_files, ab_tg_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    size_t cap = json_object_size(payload) + n_files, n = 0;
+    ab_http_part *parts = calloc(cap ? cap : 1, sizeof *parts);
+    char **values = calloc(cap ? cap : 1, sizeof *values);
+    ab_err err = parts && values ? AB_OK : AB_ERR_NOMEM;
+    const char *field;
+    json_t *value;
+    json_object_foreach((json_t *)payload, field, value)
+    {
+        if (err != AB_OK || field[0] == '_' || replaced_by_file(field, files, n_files) ||
+            json_is_null(value))
+            continue;
+        char *text = ab_tg_form_value(value);
+        if (!text) {
+            err = AB_ERR_NOMEM;
+            break;
+        }
+        values[n] = text;
+        parts[n++] = (ab_http_part){.name = field, .data = text, .len = strlen(text)};
+    }
+    for (size_t i = 0; i < n_files && err == AB_OK; i++)
+        parts[n++] = (ab_http_part){.name = files[i].field,
+                                    .data = (const char *)files[i].data,
+                                    .len = files[i].len,
+                                    .filename = files[i].filename,
+                                    .content_type = files[i].content_type};
+    if (err == AB_OK) {
+        ab_http_request req = {.parts = parts, .n_parts = n};
+        err = call(c, method, &req, resp);
+    } else {
+        snprintf(resp->description, sizeof resp->description, "out of memory");
+    }
+    for (size_t i = 0; values && i < cap; i++)
+        free(values[i]);
+    free(values);
+    free(parts);
+    return err;
 }
 
 ab_err ab_tg_download(ab_tg_client *c, const char *file_path, size_t max_bytes,

@@ -1,5 +1,6 @@
 /* The Bot API client (the one part of telegram/ that talks to the network; the wire_* files
- * are pure): calls $TELEGRAM_API_BASE/bot<token>/<method> with a JSON body and decodes
+ * are pure): calls $TELEGRAM_API_BASE/bot<token>/<method> with a JSON or a multipart/form-data
+ * (file upload) body and decodes
  * Telegram's {ok, result | error_code, description, parameters.retry_after} answer. */
 #ifndef AB_TELEGRAM_CLIENT_H
 #define AB_TELEGRAM_CLIENT_H
@@ -28,6 +29,23 @@ void ab_tg_client_free(ab_tg_client *c);
  * AB_ERR_TIMEOUT / AB_ERR_HTTP when no usable answer came (resp->description says why).
  */
 ab_err ab_tg_call(ab_tg_client *c, const char *method, const char *json_body, ab_tg_response *resp);
+
+/* A file sent with ab_tg_call_multipart; all borrowed. */
+typedef struct {
+    const char *field; /* the multipart field (sendPhoto: "photo"; an album: its attach:// name) */
+    const unsigned char *data;
+    size_t len;
+    const char *filename;
+    const char *content_type;
+} ab_tg_file;
+
+/**
+ * Like ab_tg_call, as multipart/form-data: payload's public fields as form fields
+ * (ab_tg_form_value; its private "_" keys and any field a file replaces are left out), then
+ * the files as file parts.
+ */
+ab_err ab_tg_call_multipart(ab_tg_client *c, const char *method, const json_t *payload,
+                            const ab_tg_file *files, size_t n_files, ab_tg_response *resp);
 void ab_tg_response_free(ab_tg_response *resp);
 /**
  * Downloads a file by the file_path getFile returned, from $TELEGRAM_API_BASE/file/bot<token>/.

@@ -65,6 +65,21 @@ void ab_ui_details(ab_lang lang, const ab_avatar *a, const char *prefix, ab_ui_m
     if (uploading)
         ab_ui_button(kb, lang, AB_MSG_BTN_CONTINUE_UPLOAD, AB_BTN_AVATAR_UPLOAD, a->id, 0);
     int training = strcmp(a->status, "training") == 0;
+    if (a->model_kind)
+        ab_ui_button(kb, lang, AB_MSG_BTN_GENERATE, AB_BTN_GEN_START, a->id, 0);
+    if (a->pictures) {
+        char label[128];
+        snprintf(label, sizeof label, ab_msg(lang, AB_MSG_BTN_MY_PICTURES), a->pictures);
+        ab_ui_button_label(kb, label, AB_BTN_GEN_PICTURES, a->id, a->model_kind != 0);
+    }
+    if (strcmp(a->status, "completed") == 0) {
+        /* the next training's photos, and the training itself: the model stays until then */
+        char label[128];
+        snprintf(label, sizeof label, ab_msg(lang, AB_MSG_BTN_TRAINING_PHOTOS), a->photos_count);
+        ab_ui_button_label(kb, label, AB_BTN_AVATAR_UPLOAD, a->id, 0);
+        if (a->photos_count >= 10)
+            ab_ui_button(kb, lang, AB_MSG_BTN_RETRAIN, AB_BTN_TRAIN_START, a->id, 1);
+    }
     if (strcmp(a->status, "ready") == 0 && a->photos_count >= 10)
         ab_ui_button(kb, lang, AB_MSG_BTN_TRAIN_START, AB_BTN_TRAIN_START, a->id, 0);
     if (strcmp(a->status, "error") == 0 || strcmp(a->status, "cancelled") == 0)

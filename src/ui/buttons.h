@@ -43,7 +43,15 @@
     X(TRAIN_GO, "tr:go", 1)                                                                        \
     X(TRAIN_CANCEL, "tr:cancel", 1)                                                                \
     X(LANGUAGE_MENU, "menu:lang", 0)                                                               \
-    X(LANGUAGE, "lang", 2)
+    X(LANGUAGE, "lang", 2)                                                                         \
+    X(GEN_START, "gen:new", 1)                                                                     \
+    X(GEN_PRESET, "gen:p", 1)                                                                      \
+    X(GEN_ASPECT, "gen:ar", 1)                                                                     \
+    X(GEN_COUNT, "gen:n", 1)                                                                       \
+    X(GEN_AGAIN, "gen:again", 1)                                                                   \
+    X(GEN_FILES, "gen:files", 1)                                                                   \
+    X(GEN_PICTURES, "gen:pics", 1)                                                                 \
+    X(GEN_PICTURES_PAGE, "gen:pg", 1)
 
 typedef enum {
 #define AB_BUTTON_ENUM(id, data, takes_arg) AB_BTN_##id,

@@ -149,7 +149,58 @@ typedef int ab_lang;
     X(CMD_HELP)                                                                                    \
     X(CMD_CANCEL)                                                                                  \
     X(CMD_LANGUAGE)                                                                                \
-    X(ERROR_GENERIC)
+    X(ERROR_GENERIC)                                                                               \
+    X(BTN_GENERATE)                                                                                \
+    X(GEN_PROMPT)                                                                                  \
+    X(GEN_PROMPT_EMPTY)                                                                            \
+    X(GEN_PROMPT_TOO_LONG)                                                                         \
+    X(PRESET_BUSINESS)                                                                             \
+    X(PRESET_STUDIO)                                                                               \
+    X(PRESET_NOIR)                                                                                 \
+    X(PRESET_PARIS)                                                                                \
+    X(PRESET_MOUNTAINS)                                                                            \
+    X(PRESET_BEACH)                                                                                \
+    X(PRESET_ELF)                                                                                  \
+    X(PRESET_KNIGHT)                                                                               \
+    X(PRESET_ASTRONAUT)                                                                            \
+    X(PRESET_CYBERPUNK)                                                                            \
+    X(PRESET_WATERCOLOR)                                                                           \
+    X(PRESET_OIL)                                                                                  \
+    X(GEN_ASPECT)                                                                                  \
+    X(ASPECT_1_1)                                                                                  \
+    X(ASPECT_3_4)                                                                                  \
+    X(ASPECT_4_3)                                                                                  \
+    X(ASPECT_9_16)                                                                                 \
+    X(ASPECT_16_9)                                                                                 \
+    X(GEN_COUNT)                                                                                   \
+    X(GEN_WAITING)                                                                                 \
+    X(GEN_QUEUED)                                                                                  \
+    X(GEN_RUNNING)                                                                                 \
+    X(GEN_DONE_LINE)                                                                               \
+    X(GEN_FAILED_LINE)                                                                             \
+    X(GEN_READY)                                                                                   \
+    X(GEN_SOME_WITHHELD)                                                                           \
+    X(GEN_ALL_WITHHELD)                                                                            \
+    X(GEN_FAILED)                                                                                  \
+    X(REASON_GEN_REFUSED)                                                                          \
+    X(REASON_GEN_FAILED)                                                                           \
+    X(REASON_GEN_UNAVAILABLE)                                                                      \
+    X(REASON_GEN_TOO_LONG)                                                                         \
+    X(GEN_BUSY)                                                                                    \
+    X(GEN_LIMIT)                                                                                   \
+    X(GEN_NO_MODEL)                                                                                \
+    X(GEN_NOT_FOUND)                                                                               \
+    X(GEN_FILES_SENDING)                                                                           \
+    X(GEN_FILES_NONE)                                                                              \
+    X(BTN_GEN_MORE)                                                                                \
+    X(BTN_GEN_NEW)                                                                                 \
+    X(BTN_GEN_FILES)                                                                               \
+    X(BTN_GEN_BACK)                                                                                \
+    X(BTN_MY_PICTURES)                                                                             \
+    X(GEN_PICTURES)                                                                                \
+    X(GEN_PICTURES_NONE)                                                                           \
+    X(BTN_RETRAIN)                                                                                 \
+    X(BTN_TRAINING_PHOTOS)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

@@ -279,4 +279,73 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_CMD_CANCEL] = N_("Cancel input"),
     [AB_MSG_CMD_LANGUAGE] = N_("Choose the language"),
     [AB_MSG_ERROR_GENERIC] = N_("😔 Something went wrong on our side. Please try again in a moment or send /start."),
+    [AB_MSG_BTN_GENERATE] = N_("🎨 Create pictures"),
+    [AB_MSG_GEN_PROMPT] = N_("🎨 New pictures of “%s”\n"
+                             "\n"
+                             "Pick a style below, or type in your own words what you want to see (up to %d characters), for example: “reading a book in a cozy café”."),
+    [AB_MSG_GEN_PROMPT_EMPTY] = N_("✍️ The description is empty. Type what you want to see, or pick a style."),
+    [AB_MSG_GEN_PROMPT_TOO_LONG] = N_("✍️ That description has %d characters; the limit is %d. Please make it shorter."),
+    [AB_MSG_PRESET_BUSINESS] = N_("💼 Business portrait"),
+    [AB_MSG_PRESET_STUDIO] = N_("📸 Studio"),
+    [AB_MSG_PRESET_NOIR] = N_("🎬 Film noir"),
+    [AB_MSG_PRESET_PARIS] = N_("🗼 Paris"),
+    [AB_MSG_PRESET_MOUNTAINS] = N_("🏔 Mountains"),
+    [AB_MSG_PRESET_BEACH] = N_("🏝 Beach"),
+    [AB_MSG_PRESET_ELF] = N_("🧝 Elf"),
+    [AB_MSG_PRESET_KNIGHT] = N_("🛡 Knight"),
+    [AB_MSG_PRESET_ASTRONAUT] = N_("🚀 Astronaut"),
+    [AB_MSG_PRESET_CYBERPUNK] = N_("🌃 Cyberpunk"),
+    [AB_MSG_PRESET_WATERCOLOR] = N_("🎨 Watercolor"),
+    [AB_MSG_PRESET_OIL] = N_("🖼 Oil painting"),
+    [AB_MSG_GEN_ASPECT] = N_("🎨 %s\n"
+                             "\n"
+                             "📐 Choose the shape of the pictures:"),
+    [AB_MSG_ASPECT_1_1] = N_("⬜ 1:1 square"),
+    [AB_MSG_ASPECT_3_4] = N_("📱 3:4 portrait"),
+    [AB_MSG_ASPECT_4_3] = N_("🖼 4:3 landscape"),
+    [AB_MSG_ASPECT_9_16] = N_("📲 9:16 story"),
+    [AB_MSG_ASPECT_16_9] = N_("🖥 16:9 wide"),
+    [AB_MSG_GEN_COUNT] = N_("🎨 %s · %s\n"
+                            "\n"
+                            "🔢 How many pictures?"),
+    [AB_MSG_GEN_WAITING] = NP_("🎨 Creating %d picture with “%s”…\n"
+                               "⏳ Getting ready",
+                               "🎨 Creating %d pictures with “%s”…\n"
+                               "⏳ Getting ready"),
+    [AB_MSG_GEN_QUEUED] = NP_("🎨 Creating %d picture with “%s”…\n"
+                              "⏳ Place in the queue: %d",
+                              "🎨 Creating %d pictures with “%s”…\n"
+                              "⏳ Place in the queue: %d"),
+    [AB_MSG_GEN_RUNNING] = NP_("🎨 Creating %d picture with “%s”…\n"
+                               "🖌 Drawing — almost there",
+                               "🎨 Creating %d pictures with “%s”…\n"
+                               "🖌 Drawing — almost there"),
+    [AB_MSG_GEN_DONE_LINE] = NP_("🎨 %d picture with “%s” · ✅ done",
+                                 "🎨 %d pictures with “%s” · ✅ done"),
+    [AB_MSG_GEN_FAILED_LINE] = N_("🎨 Pictures with “%s” · ❌ not made"),
+    [AB_MSG_GEN_READY] = N_("✨ Here they are! What next?"),
+    [AB_MSG_GEN_SOME_WITHHELD] = NP_("🙈 %d picture is not shown: our safety check flagged it.",
+                                     "🙈 %d pictures are not shown: our safety check flagged them."),
+    [AB_MSG_GEN_ALL_WITHHELD] = N_("🙈 Our safety check flagged these pictures, so I can't show them. Try another description."),
+    [AB_MSG_GEN_FAILED] = N_("😔 I couldn't make the pictures: %s. Please try again."),
+    [AB_MSG_REASON_GEN_REFUSED] = N_("the picture service refused the request"),
+    [AB_MSG_REASON_GEN_FAILED] = N_("the picture service reported an error"),
+    [AB_MSG_REASON_GEN_UNAVAILABLE] = N_("the picture service is unavailable right now"),
+    [AB_MSG_REASON_GEN_TOO_LONG] = N_("it took far longer than it should"),
+    [AB_MSG_GEN_BUSY] = N_("⏳ Your previous pictures are still being made — wait for them, then ask for more."),
+    [AB_MSG_GEN_LIMIT] = NP_("📅 Today's limit of %d picture is used up. Come back tomorrow!",
+                             "📅 Today's limit of %d pictures is used up. Come back tomorrow!"),
+    [AB_MSG_GEN_NO_MODEL] = N_("This avatar is not trained yet — train it first."),
+    [AB_MSG_GEN_NOT_FOUND] = N_("These pictures are no longer available."),
+    [AB_MSG_GEN_FILES_SENDING] = N_("📎 Sending the full-quality files…"),
+    [AB_MSG_GEN_FILES_NONE] = N_("There are no files to send for these pictures."),
+    [AB_MSG_BTN_GEN_MORE] = N_("🔁 More like this"),
+    [AB_MSG_BTN_GEN_NEW] = N_("✍️ New description"),
+    [AB_MSG_BTN_GEN_FILES] = N_("📎 Full-quality files"),
+    [AB_MSG_BTN_GEN_BACK] = N_("◀️ Back to the avatar"),
+    [AB_MSG_BTN_MY_PICTURES] = N_("🖼 My pictures (%d)"),
+    [AB_MSG_GEN_PICTURES] = N_("🖼 Pictures with “%s”: %d–%d of %d, newest first"),
+    [AB_MSG_GEN_PICTURES_NONE] = N_("🖼 No pictures with “%s” yet."),
+    [AB_MSG_BTN_RETRAIN] = N_("🔁 Retrain"),
+    [AB_MSG_BTN_TRAINING_PHOTOS] = N_("📸 Training photos (%d)"),
 };

@@ -68,7 +68,9 @@ void ab_ui_training_end(ab_lang lang, ab_run_end how, const char *name, ab_msg_i
         break;
     }
     ab_ui_begin(out, NULL, NULL, text);
-    if (how != AB_RUN_COMPLETED)
+    if (how == AB_RUN_COMPLETED)
+        ab_ui_button(out->kb, lang, AB_MSG_BTN_GENERATE, AB_BTN_GEN_START, avatar_id, 0);
+    else
         ab_ui_button(out->kb, lang, AB_MSG_BTN_TRAIN_RETRY, AB_BTN_TRAIN_START, avatar_id, 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_OPEN_AVATAR, AB_BTN_AVATAR_SHOW, avatar_id, 0);
 }

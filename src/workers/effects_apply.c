@@ -3,6 +3,7 @@
  * effect, and the row of that effect's kind here says what happens to it. */
 #include "workers/effects_apply.h"
 
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,12 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "db/avatars.h"
+#include "db/generations.h"
 #include "db/jobs.h"
 #include "db/outbox.h"
 #include "db/photos.h"
 #include "db/training.h"
+#include "fal/generators.h"
 #include "fal/trainers.h"
 #include "storage/keys.h"
 #include "telegram/wire_payload.h"
@@ -156,19 +159,71 @@ static ab_err training_start(ab_fx_apply_ctx *a, const ab_effect *e)
     return AB_OK;
 }
 
+/* A generation opens: its run with the app that makes pictures from the avatar's kind of model
+ * (the database refuses a second running one of the user), a fresh seed, the status message
+ * (the pressed one, or a new one the sender registers), and the job that submits and follows
+ * it. */
+static ab_err generation_start(ab_fx_apply_ctx *a, const ab_effect *e)
+{
+    const ab_fx_generation_start *g = &e->u.generation_start;
+    const ab_generator *gen =
+        g->model_kind > 0 ? ab_generator_for((ab_result_kind)(g->model_kind - 1)) : NULL;
+    if (!gen)
+        return AB_ERR_INTERNAL;
+    const ab_config *cfg = ab_fsm_config();
+    const char *mode = cfg && !ab_config_fal_simulated(cfg) ? "live" : "simulate";
+    uint32_t seed = 0;
+    if (RAND_bytes((unsigned char *)&seed, sizeof seed) != 1)
+        return AB_ERR_INTERNAL;
+    ab_generation_start in = {.user_id = a->ctx->user_id,
+                              .chat_id = a->ctx->chat_id,
+                              .avatar_id = g->avatar_id,
+                              .mode = mode,
+                              .app_id = gen->app_id,
+                              .language = ab_lang_code(a->ctx->lang),
+                              .preset = g->preset,
+                              .prompt = g->prompt,
+                              .aspect = g->aspect,
+                              .count = g->count,
+                              .seed = seed & 0x7fffffff};
+    int64_t id = 0, batch_id = 0;
+    ab_err err = ab_db_generation_start(a->db, &in, &id, &batch_id);
+    if (err == AB_OK && g->message_id)
+        err = ab_db_batch_set_message(a->db, batch_id, g->message_id);
+    if (err == AB_OK && !g->message_id) {
+        json_t *call = json_pack("{s:s,s:I,s:o,s:I}", "method", "sendMessage", "chat_id",
+                                 (json_int_t)a->ctx->chat_id, "payload",
+                                 ab_tg_send_message(a->ctx->chat_id, g->status_text, NULL),
+                                 "batch_id", (json_int_t)batch_id);
+        if (!call || json_array_append_new(a->fx->calls, call) != 0)
+            return AB_ERR_NOMEM;
+    }
+    if (err == AB_OK)
+        err = enqueue(a, AB_JOB_KIND_GENERATION_RUN, g->avatar_id,
+                      json_pack("{s:I}", "generation_id", (json_int_t)id));
+    if (err != AB_OK)
+        return err;
+    a->generations_started++;
+    snprintf(a->generation_kind, sizeof a->generation_kind, "%s",
+             g->model_kind == 2 ? "finetune" : "lora");
+    snprintf(a->generation_mode, sizeof a->generation_mode, "%s", mode);
+    AB_INFO("generation started", "{s:I,s:I,s:I,s:s,s:s,s:s,s:i,s:s}", "user_id",
+            (json_int_t)a->ctx->user_id, "avatar_id", (json_int_t)g->avatar_id, "generation_id",
+            (json_int_t)id, "app_id", gen->app_id, "preset", g->preset ? g->preset : "", "aspect",
+            g->aspect, "count", g->count, "mode", mode);
+    return AB_OK;
+}
+
 static ab_err job(ab_fx_apply_ctx *a, const ab_effect *e)
 {
     return enqueue(a, e->u.job.kind, e->u.job.avatar_id, json_incref(e->u.job.payload));
 }
 
 static const ab_fx_apply_fn APPLY[AB_FX__COUNT] = {
-    [AB_FX_AVATAR_CREATE] = avatar_create,
-    [AB_FX_AVATAR_RENAME] = avatar_rename,
-    [AB_FX_AVATAR_DELETE] = avatar_delete,
-    [AB_FX_PHOTO_CREATE] = photo_create,
-    [AB_FX_PHOTO_DELETE] = photo_delete,
-    [AB_FX_TRAINING_START] = training_start,
-    [AB_FX_JOB] = job,
+    [AB_FX_AVATAR_CREATE] = avatar_create,       [AB_FX_AVATAR_RENAME] = avatar_rename,
+    [AB_FX_AVATAR_DELETE] = avatar_delete,       [AB_FX_PHOTO_CREATE] = photo_create,
+    [AB_FX_PHOTO_DELETE] = photo_delete,         [AB_FX_TRAINING_START] = training_start,
+    [AB_FX_GENERATION_START] = generation_start, [AB_FX_JOB] = job,
 };
 
 ab_fx_apply_fn ab_fx_apply_for(ab_fx_kind kind)

@@ -17,6 +17,8 @@ typedef struct {
     bool jobs;
     int created_portrait, created_style, deleted, trainings_started;
     char training_type[12], training_mode[10];
+    int generations_started;
+    char generation_kind[12], generation_mode[10];
 } ab_fx_apply_ctx;
 
 typedef ab_err (*ab_fx_apply_fn)(ab_fx_apply_ctx *a, const ab_effect *e);

@@ -62,6 +62,11 @@ ab_job_outcome ab_job_training_finish(ab_job_ctx *ctx);
  * submitted again while FAL may be training it), and the user told (job_training_give_up.c). */
 void ab_job_training_give_up(ab_job_ctx *ctx);
 ab_job_outcome ab_job_training_cancel(ab_job_ctx *ctx);
+ab_job_outcome ab_job_generation_run(ab_job_ctx *ctx);
+ab_job_outcome ab_job_generation_finish(ab_job_ctx *ctx);
+/* Every generation kind's: one that never reached FAL ends (the user told); one FAL may have is
+ * followed by a new generation.run (job_generation.c). */
+void ab_job_generation_give_up(ab_job_ctx *ctx);
 /** What training.submit stores: the dataset ZIP of the photos (entries' keys are storage keys,
  *  read from s) built in a temporary file, then stored as key (ab_storage_put_file). *zip_len
  *  is the stored size, 0 on failure. Errors: those of ab_dataset_build_zip and the put. */

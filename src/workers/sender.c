@@ -5,7 +5,12 @@
  *  - 400 "message is not modified": the screen already shows this, so it is delivered;
  *  - 400 on an edit whose message is gone or too old: send it as a new message instead;
  *  - 403: the user blocked the bot: drop the chat's queue and remember it;
- *  - other 4xx: our request is wrong; retrying cannot help: fail and log it. */
+ *  - 400 "could not fetch the URL" on a call that names pictures by URL and carries a
+ *    fallback: rewrite it once to upload them from object storage instead;
+ *  - other 4xx: our request is wrong; retrying cannot help: fail and log it.
+ * A row whose files come from object storage ("_upload", telegram/wire_upload.h) goes as
+ * multipart/form-data: a missing or oversized object fails it, storage that is away is retried
+ * with the same back-off as the Bot API. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,8 +22,11 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/outbox.h"
+#include "storage/storage.h"
 #include "telegram/client.h"
+#include "telegram/wire_upload.h"
 #include "workers/ratelimit.h"
+#include "workers/sender_upload.h"
 #include "workers/workers.h"
 
 static double mono_now(void)
@@ -59,6 +67,22 @@ static int rewrite_as_send(ab_db *db, const ab_outbox_row *row)
     char *text = ab_json_dump(p);
     json_decref(p);
     int ok = text && ab_db_outbox_rewrite(db, row->id, "sendMessage", text) == AB_OK;
+    free(text);
+    return ok;
+}
+
+/* Telegram could not fetch a picture by its URL → the same call uploading it from storage. The
+ * rewritten row has no fallback left, so this happens once. */
+static int rewrite_as_upload(ab_db *db, const ab_outbox_row *row, json_t *payload)
+{
+    char why[160];
+    if (!ab_tg_use_fallback_upload(payload, why, sizeof why)) {
+        AB_WARN("url refused and no fallback upload usable", "{s:I,s:s}", "outbox_id",
+                (json_int_t)row->id, "error", why);
+        return 0;
+    }
+    char *text = ab_json_dump(payload);
+    int ok = text && ab_db_outbox_rewrite(db, row->id, row->method, text) == AB_OK;
     free(text);
     return ok;
 }
@@ -181,9 +205,85 @@ static int resolve_batch_message(ab_db *db, ab_outbox_row *row)
     return 1;
 }
 
+/* The files of a row could not be read: storage that is away is tried again like a Bot API
+ * fault; a missing object, one too large or a malformed "_upload" cannot get better. */
+static void record_storage_problem(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_err err,
+                                   const char *why)
+{
+    if (ab_storage_err_retryable(err) && row->attempts < app->cfg->outbox_max_attempts) {
+        double delay = backoff_s(row->attempts);
+        ab_db_outbox_retry(db, row->id, delay, 0, why, false);
+        AB_WARN("files to upload unreadable, will retry", "{s:I,s:s,s:i,s:s,s:f}", "outbox_id",
+                (json_int_t)row->id, "method", row->method, "attempts", row->attempts, "error", why,
+                "retry_in_s", delay);
+        return;
+    }
+    ab_db_outbox_fail(db, row->id, 0, why);
+    ab_metrics_add(AB_M_OUTBOX_FAILED, "code=\"storage\"", 1);
+    AB_ERROR("files to upload unusable, call given up", "{s:I,s:s,s:i,s:s}", "outbox_id",
+             (json_int_t)row->id, "method", row->method, "attempts", row->attempts, "error", why);
+}
+
+typedef enum { CALL_MADE, CALL_RECORDED, CALL_GIVEN_BACK } call_made;
+
+/* A row with "_upload": its files from storage (opened on first use into *storage), then the
+ * call as multipart/form-data. Anything but CALL_MADE has already been recorded. */
+static call_made call_with_uploads(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
+                                   const ab_outbox_row *row, const json_t *payload,
+                                   double lease_end, ab_tg_response *resp, ab_err *err)
+{
+    char why[300];
+    if (!*storage && ab_storage_open_configured(app->cfg, storage, why, sizeof why) != AB_OK) {
+        record_storage_problem(app, db, row, AB_ERR_HTTP, why); /* retried: maybe it comes back */
+        return CALL_RECORDED;
+    }
+    ab_upload_files files;
+    ab_err read = ab_upload_files_read(*storage, payload, &files, why, sizeof why);
+    if (read != AB_OK) {
+        record_storage_problem(app, db, row, read, why);
+        return CALL_RECORDED;
+    }
+    /* the reading took time: the call must still end within the lease, or another sender
+     * could send it too */
+    if (mono_now() + app->cfg->telegram_timeout_s + 1 > lease_end) {
+        ab_upload_files_free(&files);
+        ab_db_outbox_retry(db, row->id, 0, 0, "given back", true);
+        return CALL_GIVEN_BACK;
+    }
+    *err = ab_tg_call_multipart(tg, row->method, payload, files.files, files.n, resp);
+    ab_upload_files_free(&files);
+    return CALL_MADE;
+}
+
+/* The call of a row: as it is, without its private keys, or uploading files. */
+static call_made call_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
+                          const ab_outbox_row *row, const json_t *payload, double lease_end,
+                          ab_tg_response *resp, ab_err *err)
+{
+    if (!payload) {
+        *err = ab_tg_call(tg, row->method, row->payload, resp);
+        return CALL_MADE;
+    }
+    if (json_object_get(payload, "_upload"))
+        return call_with_uploads(app, db, storage, tg, row, payload, lease_end, resp, err);
+    json_t *public = ab_tg_public_payload(payload);
+    char *body = public ? ab_json_dump(public) : NULL;
+    json_decref(public);
+    if (body) {
+        *err = ab_tg_call(tg, row->method, body, resp);
+    } else {
+        memset(resp, 0, sizeof *resp);
+        snprintf(resp->description, sizeof resp->description, "out of memory");
+        *err = AB_ERR_NOMEM;
+    }
+    free(body);
+    return CALL_MADE;
+}
+
 /* One row: paced, completed when it is an edit of a batch's status message, sent, recorded.
  * Returns false when the row was given back without a call. */
-static bool deliver(ab_app *app, ab_db *db, ab_tg_client *tg, ab_outbox_row *row, double lease_end)
+static bool deliver(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
+                    ab_outbox_row *row, double lease_end)
 {
     if (is_paced(row->method)) {
         double wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
@@ -201,15 +301,35 @@ static bool deliver(ab_app *app, ab_db *db, ab_tg_client *tg, ab_outbox_row *row
     if (row->batch_id && strcmp(row->method, "editMessageText") == 0 &&
         !resolve_batch_message(db, row))
         return false;
+    /* private keys ("_upload", "_fallback_upload") are what makes a payload need reading */
+    json_t *payload = strstr(row->payload, "\"_") ? json_loads(row->payload, 0, NULL) : NULL;
+    if (payload && !ab_tg_has_private(payload)) {
+        json_decref(payload);
+        payload = NULL;
+    }
     ab_tg_response resp;
-    ab_err err = ab_tg_call(tg, row->method, row->payload, &resp);
+    ab_err err = AB_OK;
+    call_made made = call_row(app, db, storage, tg, row, payload, lease_end, &resp, &err);
+    if (made != CALL_MADE) {
+        json_decref(payload);
+        return made == CALL_RECORDED;
+    }
     if (err == AB_OK && resp.ok && row->batch_id && strcmp(row->method, "sendMessage") == 0) {
         int64_t mid = 0;
         if (ab_json_i64(resp.result, "message_id", &mid))
             ab_db_batch_set_message(db, row->batch_id, mid);
     }
-    record_outcome(app, db, row, err, &resp, lease_end);
+    if (err == AB_OK && !resp.ok && resp.error_code == 400 && payload &&
+        json_object_get(payload, "_fallback_upload") && ab_tg_url_refused(resp.description) &&
+        rewrite_as_upload(db, row, payload)) {
+        ab_metrics_add(AB_M_TELEGRAM_API_ERRORS, "code=\"400\"", 1);
+        AB_INFO("telegram could not fetch a file by its URL, uploading it instead", "{s:I,s:s,s:s}",
+                "outbox_id", (json_int_t)row->id, "method", row->method, "error", resp.description);
+    } else {
+        record_outcome(app, db, row, err, &resp, lease_end);
+    }
     ab_tg_response_free(&resp);
+    json_decref(payload);
     return true;
 }
 
@@ -224,6 +344,7 @@ void *ab_sender_main(void *arg)
     ab_tg_client *tg =
         ab_tg_client_new(cfg->telegram_api_base, cfg->telegram_bot_token, cfg->telegram_timeout_s);
     ab_db *db = NULL;
+    ab_storage *storage = NULL;                /* opened when a row first uploads files */
     int lease_s = cfg->telegram_timeout_s + 5; /* a lease outlives the call it covers */
     int64_t last_sent = 0; /* a row whose outcome was recorded since the last flush */
     ab_outbox_batch batch;
@@ -259,12 +380,13 @@ void *ab_sender_main(void *arg)
                 ab_db_outbox_retry(db, row->id, 0, 0, "given back", true);
                 continue;
             }
-            if (deliver(app, db, tg, row, lease_end))
+            if (deliver(app, db, &storage, tg, row, lease_end))
                 last_sent = row->id;
         }
         ab_outbox_batch_free(&batch);
     }
     ab_db_close(db);
+    ab_storage_close(storage);
     ab_tg_client_free(tg);
     return NULL;
 }

@@ -11,6 +11,7 @@
 #include "core/metrics.h"
 #include "db/avatars.h"
 #include "db/chat.h"
+#include "db/generations.h"
 #include "db/inbox.h"
 #include "db/outbox.h"
 #include "db/photos.h"
@@ -57,6 +58,27 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
     if (err == AB_OK && fx->user_language && ctx->user_id)
         err = ab_db_user_set_language(db, ctx->user_id, fx->user_language);
     return err;
+}
+
+static bool is_generation_event(ab_event e)
+{
+    return e == AB_EV_BTN_GEN_START || e == AB_EV_BTN_GEN_ASPECT || e == AB_EV_BTN_GEN_COUNT ||
+           e == AB_EV_BTN_GEN_AGAIN || e == AB_EV_BTN_GEN_FILES;
+}
+
+/* What the generation buttons decide on: the user's running generation and today's pictures,
+ * and the generation a button names when it is the caller's. */
+static ab_err load_generation(ab_db *db, ab_fsm_ctx *ctx, ab_generation_view *g)
+{
+    bool running = false;
+    ab_err err = ab_db_generation_usage(db, ctx->user_id, &running, &ctx->gen_images_today);
+    ctx->gen_running = running;
+    if (err != AB_OK || (ctx->event != AB_EV_BTN_GEN_AGAIN && ctx->event != AB_EV_BTN_GEN_FILES))
+        return err;
+    err = ab_db_generation_view(db, ctx->user_id, ctx->arg, g);
+    if (err == AB_OK)
+        ctx->generation = g;
+    return err == AB_ERR_NOT_FOUND ? AB_OK : err;
 }
 
 static ab_err step_tx(ab_db *db, void *arg)
@@ -147,6 +169,24 @@ static ab_err step_tx(ab_db *db, void *arg)
     }
     free(state_name);
     free(data_text);
+    ab_generation_view generation;
+    if (err == AB_OK && is_generation_event(ctx.event))
+        err = load_generation(db, &ctx, &generation);
+    /* "My pictures": the page the button asks for, of the avatar it (or the chat) names */
+    ab_photo pictures[AB_PICTURES_PAGE];
+    int64_t pictures_avatar = ctx.arg;
+    if (err == AB_OK && (ctx.event == AB_EV_BTN_GEN_PICTURES ||
+                         (ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE && data &&
+                          ab_json_i64(data, "avatar_id", &pictures_avatar)))) {
+        err = ab_db_generation_pictures(db, u->user_id, pictures_avatar,
+                                        ctx.event == AB_EV_BTN_GEN_PICTURES_PAGE ? (int)ctx.arg : 0,
+                                        pictures, &ctx.pictures_count, &ctx.pictures_total);
+        ctx.pictures = pictures;
+    }
+    if (err != AB_OK) {
+        json_decref(data);
+        return err;
+    }
 
     ab_effects fx;
     ab_fx_init(&fx);
@@ -226,6 +266,12 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
             ab_metrics_add(AB_M_AVATARS_CREATED, "training_type=\"style\"", a->created_style);
         if (a->deleted)
             ab_metrics_add(AB_M_AVATARS_DELETED, "", a->deleted);
+        if (a->generations_started) {
+            char labels[96];
+            snprintf(labels, sizeof labels, "kind=\"%s\",mode=\"%s\"", a->generation_kind,
+                     a->generation_mode);
+            ab_metrics_add(AB_M_GENERATIONS_STARTED, labels, a->generations_started);
+        }
         if (a->trainings_started) {
             char labels[96];
             snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"", a->training_type,

@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 import harness as h  # noqa: E402
-from falqueue import (FAST_TRAINER, PORTRAIT_TRAINER, PRO_TRAINER,  # noqa: E402
-                      FalQueue, verify_webhook)
+from falqueue import (FAST_TRAINER, FINETUNE_GENERATOR, LORA_GENERATOR,  # noqa: E402
+                      PORTRAIT_TRAINER, PRO_TRAINER, FalQueue, jpeg_size, verify_webhook)
 
 from cryptography.exceptions import InvalidSignature  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
@@ -491,6 +491,254 @@ class FalStandinTest(unittest.TestCase):
         self.fal.fault("504", endpoint="result", request_id=ans["request_id"])
         self.assertEqual(self.fal.api("GET", ans["response_url"])[0], 504)
         self.assertEqual(self.fal.api("GET", ans["response_url"])[0], 200)
+
+    # ---- generation ----------------------------------------------------------------
+    # The inputs avatarbot sends (src/fal/generators.c: the table's defaults, then prompt,
+    # num_images, seed and the size, LoRA or finetune).
+    def lora_input(self, **kw):
+        body = {"num_inference_steps": 28, "guidance_scale": 3.5, "enable_safety_checker": True,
+                "output_format": "jpeg", "prompt": "TOK, a studio portrait", "num_images": 2,
+                "seed": 1234, "image_size": "portrait_4_3",
+                "loras": [{"path": self.fal.base_url + "/files/abc/pytorch_lora_weights"
+                                                      ".safetensors", "scale": 1.0}]}
+        body.update(kw)
+        return body
+
+    def ultra_input(self, **kw):
+        body = {"finetune_strength": 1.0, "safety_tolerance": "2", "enable_safety_checker": True,
+                "output_format": "jpeg", "raw": False, "prompt": "TOK, on a beach",
+                "num_images": 1, "seed": 99, "aspect_ratio": "16:9",
+                "finetune_id": "3f1b7c52-6c9e-4c1e-9d0e-2b1a2c3d4e5f"}
+        body.update(kw)
+        return body
+
+    def fetch_image(self, image):
+        status, hdrs, data = h.http_request("GET", image["url"])
+        self.assertEqual((status, hdrs["content-type"]), (200, image["content_type"]))
+        return data
+
+    def test_generation_lora(self):
+        self.fal.set_config(queue_seconds=0.3, queue_position=3)
+        body = self.lora_input()
+        ans = self.submit(LORA_GENERATOR, body)
+        rid = ans["request_id"]
+        base = "%s/%s/requests/%s" % (self.fal.base_url, LORA_GENERATOR, rid)
+        self.assertEqual((ans["status_url"], ans["response_url"], ans["queue_position"]),
+                         (base + "/status", base, 3))
+        seen = []
+        while True:
+            status, st = self.fal.api("GET", ans["status_url"], query={"logs": "1"})
+            if not seen or seen[-1][0] != st["status"]:
+                seen.append((st["status"], status, st.get("queue_position")))
+            if st["status"] == "COMPLETED":
+                break
+            time.sleep(0.03)
+        self.assertEqual([s[0] for s in seen], ["IN_QUEUE", "IN_PROGRESS", "COMPLETED"])
+        self.assertEqual([s[1] for s in seen], [202, 202, 200])
+        self.assertIn(seen[0][2], (1, 2, 3))
+        self.assertIn("Generating: step 28/28", [l["message"] for l in st["logs"]])
+        req = self.fal.request(rid)
+        # a generation takes about a second by default, whatever the trainings' duration
+        self.assertGreaterEqual(req["completed_at"] - req["submitted_at"], 0.95)
+        self.assertLess(req["completed_at"] - req["submitted_at"], 2.5)
+
+        status, out = self.fal.api("GET", ans["response_url"])
+        self.assertEqual(status, 200)
+        self.assertEqual(set(out), {"images", "timings", "seed", "has_nsfw_concepts", "prompt"})
+        self.assertEqual((out["seed"], out["prompt"], out["has_nsfw_concepts"]),
+                         (1234, "TOK, a studio portrait", [False, False]))
+        self.assertGreater(out["timings"]["inference"], 0)
+        self.assertEqual([{k: v for k, v in i.items() if k != "url"} for i in out["images"]],
+                         [{"width": 768, "height": 1024, "content_type": "image/jpeg"}] * 2)
+        datas = [self.fetch_image(i) for i in out["images"]]
+        for data in datas:
+            self.assertEqual(jpeg_size(data), (768, 1024))
+            self.assertTrue(data.endswith(b"\xff\xd9"))
+        self.assertNotEqual(datas[0], datas[1])
+        self.assertLess(len(datas[0]), 64 * 1024)
+
+        post = self.rx.wait(self.hook_path, 1)[0]
+        self.assertTrue(verify_webhook(self.fal.jwks(), post["headers"], post["body"])[0])
+        self.assertEqual(json.loads(post["body"]),
+                         {"error": None, "gateway_request_id": rid, "payload": out,
+                          "request_id": rid, "status": "OK"})
+
+        # every image_size name, a custom size; a seed is made up when none is given
+        self.fal.set_config(generation_duration=0.2, queue_seconds=0.05)
+        sizes = {"square_hd": (1024, 1024), "portrait_16_9": (576, 1024),
+                 "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576),
+                 "square": (512, 512)}
+        cases = [(n, self.submit(LORA_GENERATOR, self.lora_input(image_size=n, num_images=1),
+                                 webhook=False)) for n in sizes]
+        custom = self.submit(LORA_GENERATOR, {"prompt": "TOK",
+                                              "image_size": {"width": 640, "height": 480}},
+                             webhook=False)
+        for name, a in cases:
+            img = self.fal.wait_request(a["request_id"], outcome="ok")["output"]["images"][0]
+            self.assertEqual((img["width"], img["height"]), sizes[name], name)
+            self.assertEqual(jpeg_size(self.fetch_image(img)), sizes[name], name)
+        out = self.fal.wait_request(custom["request_id"], outcome="ok")["output"]
+        self.assertEqual(jpeg_size(self.fetch_image(out["images"][0])), (640, 480))
+        self.assertEqual(len(out["images"]), 1)          # num_images defaults to 1
+        self.assertIsInstance(out["seed"], int)
+
+    def test_generation_finetuned_subpath_urls(self):
+        self.fal.set_config(generation_duration=0.4)
+        body = self.ultra_input()
+        ans = self.submit(FINETUNE_GENERATOR, body)
+        rid = ans["request_id"]
+        call = self.fal.wait_calls(1, endpoint="submit")[0]
+        self.assertEqual((call["path"], call["app_id"]), ("/" + FINETUNE_GENERATOR,
+                                                          FINETUNE_GENERATOR))
+        # FAL's request URLs name owner/name only, without the app's subpath
+        base = "%s/fal-ai/flux-pro/requests/%s" % (self.fal.base_url, rid)
+        self.assertEqual((ans["response_url"], ans["status_url"], ans["cancel_url"]),
+                         (base, base + "/status", base + "/cancel"))
+        self.assertIn(self.fal.api("GET", ans["status_url"])[0], (200, 202))
+        with_subpath = "%s/%s/requests/%s" % (self.fal.base_url, FINETUNE_GENERATOR, rid)
+        for method, url in (("GET", with_subpath + "/status"), ("GET", with_subpath),
+                            ("PUT", with_subpath + "/cancel")):
+            self.assertEqual(self.fal.api(method, url)[0], 404, url)
+        req = self.fal.wait_request(rid, outcome="ok")
+        self.assertEqual(req["app_id"], FINETUNE_GENERATOR)
+        status, out = self.fal.api("GET", ans["response_url"])
+        self.assertEqual(status, 200)
+        self.assertEqual([(i["width"], i["height"], i["content_type"]) for i in out["images"]],
+                         [(2752, 1536, "image/jpeg")])
+        self.assertEqual((out["seed"], out["prompt"], out["has_nsfw_concepts"]),
+                         (99, "TOK, on a beach", [False]))
+        self.assertEqual(jpeg_size(self.fetch_image(out["images"][0])), (2752, 1536))
+        post = self.rx.wait(self.hook_path, 1)[0]
+        self.assertEqual(post["headers"]["X-Fal-Webhook-Request-Id"], rid)
+        self.assertTrue(verify_manually(self.fal.jwks(), post["headers"], post["body"]))
+        self.assertEqual(json.loads(post["body"])["payload"], out)
+
+        # about 4 MP in every aspect ratio avatarbot offers
+        ratios = {"1:1": (2048, 2048), "3:4": (1792, 2368), "4:3": (2368, 1792),
+                  "9:16": (1536, 2752)}
+        subs = {r: self.submit(FINETUNE_GENERATOR, self.ultra_input(aspect_ratio=r),
+                               webhook=False) for r in ratios}
+        for r, a in subs.items():
+            img = self.fal.wait_request(a["request_id"], outcome="ok")["output"]["images"][0]
+            self.assertEqual(jpeg_size(self.fetch_image(img)), ratios[r], r)
+
+        # cancel under owner/name; the listing names the full endpoint id with the input
+        self.fal.set_config(generation_duration=5, queue_seconds=4)
+        queued = self.submit(FINETUNE_GENERATOR, self.ultra_input(seed=5), webhook=False)
+        self.assertEqual(self.fal.api("PUT", queued["cancel_url"]),
+                         (202, {"status": "CANCELLATION_REQUESTED"}))
+        self.fal.wait_request(queued["request_id"], outcome="cancelled", timeout=2)
+        status, listing = self.fal.listing(FINETUNE_GENERATOR, expand="payloads")
+        self.assertEqual(status, 200)
+        items = {i["request_id"]: i for i in listing["items"]}
+        self.assertEqual(len(items), 6)
+        self.assertEqual(items[rid]["json_input"], body)
+        self.assertEqual(items[rid]["endpoint_id"], FINETUNE_GENERATOR)
+        self.assertEqual(items[rid]["json_output"], out)
+        self.assertEqual(items[queued["request_id"]]["json_input"]["seed"], 5)
+        self.assertEqual(self.fal.listing(LORA_GENERATOR)[1]["items"], [])
+
+    def test_generation_validation_422(self):
+        lora, ultra = self.lora_input, self.ultra_input
+        no_id = ultra()
+        del no_id["finetune_id"]
+        cases = [(FINETUNE_GENERATOR, ultra(aspect_ratio="32:9"), [["body", "aspect_ratio"]]),
+                 (FINETUNE_GENERATOR, ultra(aspect_ratio="square_hd"),
+                  [["body", "aspect_ratio"]]),
+                 (FINETUNE_GENERATOR, ultra(num_images=5), [["body", "num_images"]]),
+                 (FINETUNE_GENERATOR, ultra(num_images=0), [["body", "num_images"]]),
+                 (FINETUNE_GENERATOR, no_id, [["body", "finetune_id"]]),
+                 (FINETUNE_GENERATOR, ultra(finetune_strength=2.5),
+                  [["body", "finetune_strength"]]),
+                 (FINETUNE_GENERATOR, ultra(safety_tolerance=2), [["body", "safety_tolerance"]]),
+                 (FINETUNE_GENERATOR, ultra(raw="no"), [["body", "raw"]]),
+                 (LORA_GENERATOR, lora(num_images=5), [["body", "num_images"]]),
+                 (LORA_GENERATOR, lora(num_images="2"), [["body", "num_images"]]),
+                 (LORA_GENERATOR, lora(image_size="huge"), [["body", "image_size"]]),
+                 (LORA_GENERATOR, lora(image_size={"width": 0, "height": 512}),
+                  [["body", "image_size", "width"]]),
+                 (LORA_GENERATOR, lora(loras=[{"scale": 1.0}]), [["body", "loras", 0, "path"]]),
+                 (LORA_GENERATOR, lora(loras=[{"path": "u", "scale": 5}]),
+                  [["body", "loras", 0, "scale"]]),
+                 (LORA_GENERATOR, lora(output_format="webp"), [["body", "output_format"]]),
+                 (LORA_GENERATOR, lora(prompt=None, seed="x"),
+                  [["body", "prompt"], ["body", "seed"]]),
+                 (LORA_GENERATOR, {"image_size": "square_hd"}, [["body", "prompt"]])]
+        for app, body, locs in cases:
+            status, ans = self.fal.submit(app, body)
+            self.assertEqual(status, 422, (app, body))
+            self.assertEqual([e["loc"] for e in ans["detail"]], locs, body)
+        status, ans = self.fal.submit(FINETUNE_GENERATOR, ultra(aspect_ratio="32:9"))
+        self.assertEqual(ans["detail"][0]["type"], "literal_error")
+        self.assertIn("'16:9'", ans["detail"][0]["msg"])
+        self.assertEqual(self.fal.requests(), [])
+        # fields outside the schema are ignored, as FAL does; PNG when asked for
+        ans = self.submit(LORA_GENERATOR, lora(num_images=1, output_format="png",
+                                               unknown_knob=[1, 2]), webhook=False)
+        img = self.fal.wait_request(ans["request_id"], outcome="ok")["output"]["images"][0]
+        self.assertEqual(img["content_type"], "image/png")
+        data = self.fetch_image(img)
+        self.assertEqual((data[:8], data[12:16], struct.unpack(">II", data[16:24])),
+                         (b"\x89PNG\r\n\x1a\n", b"IHDR", (768, 1024)))
+
+    def test_generation_nsfw(self):
+        self.fal.set_config(generation_duration=0.3, nsfw=[False, True])
+        flagged = self.submit(LORA_GENERATOR, self.lora_input(num_images=3))
+        self.fal.set_config(nsfw=1)
+        first = self.submit(FINETUNE_GENERATOR, self.ultra_input(num_images=2), webhook=False)
+        unchecked = self.submit(LORA_GENERATOR, self.lora_input(enable_safety_checker=False),
+                                webhook=False)
+        out = self.fal.wait_request(flagged["request_id"], outcome="ok")["output"]
+        self.assertEqual(out["has_nsfw_concepts"], [False, True, False])
+        datas = [self.fetch_image(i) for i in out["images"]]
+        self.assertEqual({jpeg_size(d) for d in datas}, {(768, 1024)})
+        self.assertNotEqual(datas[0], datas[1])          # the flagged one is blacked out
+        post = self.rx.wait(self.hook_path, 1)[0]
+        self.assertEqual(json.loads(post["body"])["payload"]["has_nsfw_concepts"],
+                         [False, True, False])
+        self.assertEqual(self.fal.wait_request(first["request_id"], outcome="ok")
+                         ["output"]["has_nsfw_concepts"], [True, False])
+        self.assertEqual(self.fal.wait_request(unchecked["request_id"], outcome="ok")
+                         ["output"]["has_nsfw_concepts"], [False, False])
+        with self.assertRaises(RuntimeError):
+            self.fal.set_config(nsfw="yes")
+
+    def test_generation_failures_and_faults(self):
+        self.fal.set_config(generation_duration=0.3)
+        detail = [{"loc": ["body", "prompt"], "msg": "content policy", "type": "value_error"}]
+        self.fal.fault("fail", app_id=LORA_GENERATOR, detail=detail)
+        trainer = self.submit(body={"images_data_url": "https://s3.example/ds.zip"},
+                              webhook=False)
+        ultra = self.submit(FINETUNE_GENERATOR, self.ultra_input(), webhook=False)
+        failed = self.submit(LORA_GENERATOR, self.lora_input())
+        self.fal.wait_request(failed["request_id"], outcome="error")
+        self.assertEqual(self.fal.api("GET", failed["response_url"]), (422, {"detail": detail}))
+        body = json.loads(self.rx.wait(self.hook_path, 1)[0]["body"])
+        self.assertEqual((body["status"], body["error"], body["payload"]),
+                         ("ERROR", "Invalid status code: 422", {"detail": detail}))
+        self.fal.wait_request(ultra["request_id"], outcome="ok")
+        self.fal.wait_request(trainer["request_id"], outcome="ok")
+        self.fal.fault("fail", app_id=FINETUNE_GENERATOR, status=500)
+        ans = self.submit(FINETUNE_GENERATOR, self.ultra_input(), webhook=False)
+        req = self.fal.wait_request(ans["request_id"], outcome="error")
+        self.assertEqual(req["error"]["detail"][0]["msg"], "Image generation failed")
+        self.assertEqual(self.fal.api("GET", ans["response_url"])[0], 500)
+
+        # endpoint and webhook faults reach the generators too
+        self.fal.fault("503", app_id=FINETUNE_GENERATOR)
+        self.assertEqual(self.fal.submit(LORA_GENERATOR, self.lora_input())[0], 200)
+        self.assertEqual(self.fal.submit(FINETUNE_GENERATOR, self.ultra_input())[0], 503)
+        ans = self.submit(FINETUNE_GENERATOR, self.ultra_input(), webhook=False)
+        self.fal.fault("500", endpoint="status", request_id=ans["request_id"])
+        self.assertEqual(self.fal.api("GET", ans["status_url"])[0], 500)
+        self.assertIn(self.fal.api("GET", ans["status_url"])[0], (200, 202))
+        tampered = self.submit(LORA_GENERATOR, self.lora_input())
+        self.fal.fault("webhook_tamper", request_id=tampered["request_id"])
+        self.fal.wait_request(tampered["request_id"], status="COMPLETED")
+        d = self.fal.wait_webhooks(1, request_id=tampered["request_id"])[0]
+        self.assertTrue(d["tampered"])
+        self.assertEqual(json.loads(d["body_text"])["payload"]["images"][0]["url"],
+                         "https://attacker.example/image.jpg")
 
     # ---- webhooks ------------------------------------------------------------------
     def test_webhook_retries_on_non_2xx(self):

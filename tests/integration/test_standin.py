@@ -5,16 +5,37 @@ Runs the stand-in alone, with no avatarbot binary and no database:
     python3 tests/integration/test_standin.py
 """
 
+import hashlib
 import socket
+import struct
 import sys
 import unittest
 import urllib.parse
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 import harness as h  # noqa: E402
 
 CHAT = h.user_id(1)          # above 2^32
+
+
+def jpeg_header(width, height):
+    """The start of a JPEG declaring width x height (SOI, a baseline frame header, EOI): what
+    the stand-in reads a photo's size from."""
+    return (b"\xff\xd8\xff\xc0\x00\x11\x08" + struct.pack(">HH", height, width)
+            + b"\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9")
+
+
+def png_image(width, height):
+    """A valid PNG of width x height, gray."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    rows = (b"\x00" + b"\x80" * width) * height
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 class StandinTest(unittest.TestCase):
@@ -234,6 +255,69 @@ class StandinTest(unittest.TestCase):
     def test_callback_answer(self):
         status, body = self.api.api("answerCallbackQuery", {"callback_query_id": "123456789"})
         self.assertEqual((status, body), (200, {"ok": True, "result": True}))
+
+    def test_uploads_are_recorded_and_answered_like_telegram(self):
+        jpeg = jpeg_header(1000, 700)
+        png = png_image(300, 2000)
+        status, body = self.api.api_multipart("sendPhoto", {"chat_id": CHAT, "caption": "Одна"},
+                                              {"photo": ("picture_1.jpg", "image/jpeg", jpeg)})
+        self.assertEqual(status, 200, body)
+        sizes = body["result"]["photo"]
+        self.assertEqual([(p["width"], p["height"]) for p in sizes],
+                         [(90, 63), (320, 224), (800, 560), (1000, 700)])
+        self.assertEqual(sizes[-1]["file_size"], len(jpeg))
+        self.assertEqual(body["result"]["caption"], "Одна")
+        call = self.api.calls("sendPhoto")[-1]
+        self.assertEqual(call["params"]["photo"], {"_upload": {
+            "filename": "picture_1.jpg", "size": len(jpeg), "content_type": "image/jpeg",
+            "sha256": hashlib.sha256(jpeg).hexdigest()}})
+        self.assertEqual(call["params"]["chat_id"], str(CHAT))
+        # the file_id Telegram gave is good for sending the photo again
+        status, again = self.api.api("sendPhoto", {"chat_id": CHAT, "photo": sizes[-1]["file_id"]})
+        self.assertEqual((status, again["result"]["photo"][-1]["file_id"]),
+                         (200, sizes[-1]["file_id"]))
+
+        media = [{"type": "photo", "media": "attach://p0", "caption": "Две"},
+                 {"type": "photo", "media": "attach://p1"}]
+        status, body = self.api.api_multipart(
+            "sendMediaGroup", {"chat_id": CHAT, "media": media},
+            {"p0": ("a.jpg", "image/jpeg", jpeg), "p1": ("b.png", "image/png", png)})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(len({m["media_group_id"] for m in body["result"]}), 1)
+        self.assertEqual([(m["photo"][-1]["width"], m["photo"][-1]["height"])
+                          for m in body["result"]], [(1000, 700), (300, 2000)])
+        self.assertEqual(self.api.calls("sendMediaGroup")[-1]["params"]["p1"]["_upload"]["sha256"],
+                         hashlib.sha256(png).hexdigest())
+
+        status, body = self.api.api_multipart("sendDocument", {"chat_id": CHAT},
+                                              {"document": ("all.zip", "application/zip", b"PK")})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["result"]["document"]["file_name"], "all.zip")
+        self.assertEqual(body["result"]["document"]["mime_type"], "application/zip")
+        # a "photo" that is no picture
+        status, body = self.api.api_multipart("sendPhoto", {"chat_id": CHAT},
+                                              {"photo": ("x.jpg", "image/jpeg", b"not a jpeg")})
+        self.assertEqual((status, body["description"]), (400, "Bad Request: IMAGE_PROCESS_FAILED"))
+
+    def test_urls_can_be_refused(self):
+        url = "https://fal.example.test/files/picture.jpg"
+        status, body = self.api.api("sendPhoto", {"chat_id": CHAT, "photo": url})
+        self.assertEqual(status, 200)     # nothing is fetched: accepted
+        self.api.refuse_urls()
+        status, body = self.api.api("sendPhoto", {"chat_id": CHAT, "photo": url})
+        self.assertEqual((status, body["description"]),
+                         (400, "Bad Request: wrong file identifier/HTTP URL specified"))
+        status, body = self.api.api("sendMediaGroup", {"chat_id": CHAT, "media": [
+            {"type": "photo", "media": "AgACAgIAAxkBAAIB"}, {"type": "photo", "media": url}]})
+        self.assertEqual((status, body["description"]), (400, (
+            'Bad Request: failed to send message #2 with the error message "Wrong file '
+            'identifier/HTTP URL specified"')))
+        self.assertEqual(self.api.messages(CHAT)[-1]["photo"][-1]["file_size"], 102400)
+        self.assertEqual(len(self.api.messages(CHAT)), 1)    # the refused album left nothing
+        status, _ = self.api.api("sendPhoto", {"chat_id": CHAT, "photo": "AgACAgIAAxkBAAIB"})
+        self.assertEqual(status, 200)     # a file_id is still fine
+        self.api.refuse_urls(False)
+        self.assertEqual(self.api.api("sendPhoto", {"chat_id": CHAT, "photo": url})[0], 200)
 
     def test_update_builders(self):
         big = 2 ** 32 + 77

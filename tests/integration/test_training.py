@@ -183,6 +183,14 @@ class TrainingTest(TrainingCase):
         self.assertGreaterEqual(row["events"], 1)  # the webhook arrived and was recorded
         m = self.metrics(svc)
         self.assertIn('avatarbot_trainings_started_total{training_type="portrait",mode="live"} 1', m)
+        # a trained avatar can be deleted; its run stays as the record of what was paid for
+        self.open_details(chat, aid)
+        chat.press("Delete")
+        chat.press("Yes")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM avatars"), "0")
+        self.assertEqual(h.psql_json(self.db_url, "SELECT status, avatar_id, status_batch_id"
+                                                  " FROM fal_requests"),
+                         [{"status": "completed", "avatar_id": None, "status_batch_id": None}])
         self.assertIn('avatarbot_trainings_finished_total{training_type="portrait",'
                       'result="completed"} 1', m)
         self.assertIn("avatarbot_training_duration_seconds_count", m)

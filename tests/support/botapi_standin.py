@@ -13,7 +13,13 @@ Files registered through the control API are served by getFile and
 Every call is recorded; tests read the record and steer the stand-in through a JSON
 control API under /_control/ (see ControlApi below): list or wait for calls, inject
 faults (429, 500, 502, 403, stalls, dropped connections), mark chats as having blocked
-the bot, register downloadable files, reset everything.
+the bot, register downloadable files, refuse files given by URL, reset everything.
+
+Files sent with multipart/form-data are recorded per part (file name, size, content type,
+SHA-256) and answered like Telegram does: sendPhoto with PhotoSizes derived from the JPEG's or
+PNG's own dimensions (an upload that is neither is IMAGE_PROCESS_FAILED), sendDocument with the
+file's name and type. Files given by URL are accepted without fetching anything, unless
+refused (control "config"), and files given by a file_id are always accepted.
 
 Usage: botapi_standin.py --port 0 --port-file F [--token T] [--bind 127.0.0.1]
 Standard library only; logs one line per call to stderr and never prints the token.
@@ -60,6 +66,15 @@ JSON_PARAMS = {"reply_markup", "media", "entities", "caption_entities", "allowed
 
 # Pseudo-method name under which file downloads are recorded (and can be faulted).
 DOWNLOAD_METHOD = "downloadFile"
+
+# What Telegram answers when it cannot fetch a file given by URL; inside an album it names the
+# item (1-based), as in "failed to send message #1 with the error message ...".
+URL_REFUSED = "wrong file identifier/HTTP URL specified"
+URL_REFUSED_IN_ALBUM = "failed to send message #%d with the error message \"Wrong file " \
+                       "identifier/HTTP URL specified\""
+
+# Telegram stores a photo in these sizes (the longer side), each no larger than the original.
+PHOTO_BOXES = (90, 320, 800, 1280, 2560)
 
 
 class ApiError(Exception):
@@ -427,6 +442,8 @@ class State:
         self.webhook = {"url": "", "secret_token": "", "max_connections": 40,
                         "allowed_updates": None, "ip_address": "", "set_at": None}
         self.commands = {}         # (scope type, language_code) -> [BotCommand]
+        self.refuse_urls = False   # answer files given by URL as Telegram does when it
+                                   # cannot fetch them
 
     def bot_user(self):
         return {"id": self.bot_id, "is_bot": True, "first_name": "Avatar Test Bot",
@@ -781,6 +798,53 @@ def m_get_my_commands(st, params):
     return st.commands.get((scope, lang)) or st.commands.get((scope, ""), [])
 
 
+def image_dimensions(data):
+    """(width, height) of a JPEG (its SOFn segment) or PNG (IHDR), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:                     # fill byte
+            i += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
+            i += 2                             # markers without a length
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if i + 9 > len(data):
+                return None
+            h = int.from_bytes(data[i + 5:i + 7], "big")
+            w = int.from_bytes(data[i + 7:i + 9], "big")
+            return (w, h) if w and h else None
+        if marker == 0xDA or length < 2:       # image data before any frame header
+            return None
+        i += 2 + length
+    return None
+
+
+def uploaded_photo_sizes(file_id, file_unique_id, size, dims):
+    """PhotoSize array for an uploaded photo of dims: one per box the photo is larger than
+    (scaled to fit it), then the photo itself at most 2560 on its longer side; largest last."""
+    w, h = dims
+    longest = max(w, h)
+    boxes = [b for b in PHOTO_BOXES if b < longest][:4] + [min(longest, PHOTO_BOXES[-1])]
+    sizes = []
+    for i, box in enumerate(boxes):
+        last = i == len(boxes) - 1
+        scale = box / longest
+        sizes.append({"file_id": file_id if last else "%s_s%d" % (file_id, i),
+                      "file_unique_id": file_unique_id if last else "%s%d" % (file_unique_id, i),
+                      "file_size": size if last else max(1, size * (i + 1) // 16),
+                      "width": max(1, round(w * scale)), "height": max(1, round(h * scale))})
+    return sizes
+
+
 def photo_sizes(st, file_id, file_unique_id, size):
     """PhotoSize array for a sent photo: thumbnails plus the full size, largest last."""
     sizes = []
@@ -799,13 +863,24 @@ def new_file_ids(st, prefix):
     return ("%sAAMCAgADGQEAA%06d" % (prefix, n), "AQAD%06d" % n)
 
 
+def is_url(value):
+    return isinstance(value, str) and re.match(r"https?://", value.strip()) is not None
+
+
 def input_file(st, value, kind):
-    """Resolve an InputFile parameter: (file_id, file_unique_id, size)."""
+    """Resolve an InputFile parameter: (file_id, file_unique_id, size, details), details being
+    what the stand-in knows of the file: "dims" of an uploaded photo, "file_name" and
+    "mime_type" of an uploaded file or the name at the end of a URL."""
     if isinstance(value, dict) and "_upload" in value:
-        data = value["_upload"].pop("_data", b"")
+        up = value["_upload"]
+        data = up.pop("_data", b"")
+        dims = image_dimensions(data) if kind == "photo" else None
+        if kind == "photo" and dims is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
         fid, fuid = new_file_ids(st, "Ag" if kind == "photo" else "BQ")
         st.register_file(fid, fuid, data=data)
-        return fid, fuid, len(data)
+        return fid, fuid, len(data), {"dims": dims, "file_name": up.get("filename") or "file",
+                                      "mime_type": up.get("content_type")}
     s = param_str({"v": value}, "v").strip()
     if s == "":
         raise bad_request("there is no %s in the request" % kind)
@@ -813,26 +888,32 @@ def input_file(st, value, kind):
         raise bad_request("can't find the attached file \"%s\"" % s[len("attach://"):])
     if s in st.files:
         rec = st.files[s]
-        return rec["file_id"], rec["file_unique_id"], rec["file_size"]
-    if re.match(r"https?://", s):
+        return rec["file_id"], rec["file_unique_id"], rec["file_size"], {}
+    if is_url(s):
+        if st.refuse_urls:
+            raise bad_request(URL_REFUSED)
         fid, fuid = new_file_ids(st, "Ag" if kind == "photo" else "BQ")
-        return fid, fuid, 102400
+        name = urllib.parse.urlsplit(s).path.rsplit("/", 1)[-1] or "file"
+        return fid, fuid, 102400, {"file_name": name}
     if re.search(r"\s", s):
         raise bad_request("wrong remote file identifier specified: Wrong character in the string")
     # A file_id the stand-in did not issue (e.g. one a test put in an update): accept it.
-    return s, "AQAD" + hashlib.sha1(s.encode()).hexdigest()[:12], 102400
+    return s, "AQAD" + hashlib.sha1(s.encode()).hexdigest()[:12], 102400, {}
 
 
 def media_content(st, kind, value, params_for_caption):
-    fid, fuid, size = input_file(st, value, kind)
     raw, parse_mode, caption = checked_text(params_for_caption, "caption", MAX_CAPTION_LENGTH,
                                             None, "message caption is too long")
+    fid, fuid, size, details = input_file(st, value, kind)
     content = {"caption": caption or None, "_raw": raw, "_parse_mode": parse_mode}
-    if kind == "photo":
+    if kind == "photo" and details.get("dims"):
+        content["photo"] = uploaded_photo_sizes(fid, fuid, size, details["dims"])
+    elif kind == "photo":
         content["photo"] = photo_sizes(st, fid, fuid, size)
     else:
         content[kind] = {"file_id": fid, "file_unique_id": fuid, "file_size": size,
-                         "file_name": "file", "mime_type": "application/octet-stream"}
+                         "file_name": details.get("file_name") or "file",
+                         "mime_type": details.get("mime_type") or "application/octet-stream"}
     return content
 
 
@@ -875,6 +956,9 @@ def m_send_media_group(st, params):
         prepared.append((kind, value, item))
     if len(kinds) > 1 and ("document" in kinds or "audio" in kinds):
         raise bad_request("Can't use the media of the specified type in the album")
+    for i, (_, value, _) in enumerate(prepared):   # before any message of the album exists
+        if st.refuse_urls and is_url(value):
+            raise bad_request(URL_REFUSED_IN_ALBUM % (i + 1))
     st.media_group_counter += 1
     group_id = str(13000000000000000 + st.media_group_counter)
     out = []
@@ -1153,6 +1237,8 @@ class ControlApi:
                                              finds it; it shares the chat's id sequence)
     GET  webhook                          -> webhook settings incl. secret_token
     GET  faults                           -> armed faults
+    POST config {"refuse_urls": bool}     -> files given by URL are refused (400 "wrong file
+                                             identifier/HTTP URL specified") until set false
     """
 
     def __init__(self, handler):
@@ -1281,6 +1367,12 @@ class ControlApi:
         with self.st.lock:
             msgs = self.st.chats.get(chat, {}).get("messages", {})
             return 200, [public_message(msgs[k]) for k in sorted(msgs)]
+
+    def c_config(self, q, args):
+        with self.st.lock:
+            if "refuse_urls" in args:
+                self.st.refuse_urls = bool(args["refuse_urls"])
+            return 200, {"ok": True, "refuse_urls": self.st.refuse_urls}
 
     def c_webhook(self, q, args):
         with self.st.lock:

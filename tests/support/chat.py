@@ -7,7 +7,7 @@ import time
 import harness as h
 
 # The Bot API methods by which the bot shows something in a chat.
-MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendMediaGroup")
+MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendMediaGroup", "sendDocument")
 
 
 def keyboard(call):
@@ -75,7 +75,8 @@ class Chat:
             if c["http_status"] != 200:
                 continue
             p = c["params"]
-            if c["method"] in MESSAGE_METHODS and p.get("chat_id") == self.uid:
+            # an upload's fields arrive as form text: its chat_id is a string
+            if c["method"] in MESSAGE_METHODS and str(p.get("chat_id")) == str(self.uid):
                 out.append(c)
             elif (c["method"] == "answerCallbackQuery"
                   and p.get("callback_query_id") in callback_ids):

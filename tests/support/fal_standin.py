@@ -2,9 +2,12 @@
 """Stand-in for the FAL AI queue API (queue.fal.run), for avatarbot's integration tests.
 
 It speaks FAL's queue wire format for the three trainers avatarbot uses
-(fal-ai/flux-lora-portrait-trainer, fal-ai/flux-pro-trainer, fal-ai/flux-lora-fast-training),
-simulates training (IN_QUEUE -> IN_PROGRESS with step logs -> COMPLETED) and calls the
-submitter's webhook, signed with ED25519 like FAL, when a request ends. Every call is
+(fal-ai/flux-lora-portrait-trainer, fal-ai/flux-pro-trainer, fal-ai/flux-lora-fast-training)
+and the two image generators it calls with their results (fal-ai/flux-lora with a trained
+LoRA, fal-ai/flux-pro/v1.1-ultra-finetuned with a flux-pro-trainer finetune_id), simulates
+each request (IN_QUEUE with a queue position -> IN_PROGRESS with step logs -> COMPLETED;
+trainings take config duration, generations generation_duration, 1 s by default) and calls
+the submitter's webhook, signed with ED25519 like FAL, when a request ends. Every call is
 recorded; tests read the record and steer the stand-in through a JSON control API under
 /_control/ (see ControlApi below).
 
@@ -12,6 +15,19 @@ Wire format, as documented by FAL (checked against):
   https://fal.ai/docs/api-reference/inference-api          (auth, model ids, 202/200 status)
   https://docs.fal.ai/documentation/model-apis/inference/queue  (lifecycle, logs, metrics)
   https://docs.fal.ai/model-endpoints/queue                (endpoints; subpath not in URLs)
+  https://fal.ai/docs/model-api-reference/image-generation-api/flux-pro-v1.1-ultra-finetuned.md
+  https://fal.ai/models/fal-ai/flux-lora/stream/llms.txt and
+  https://fal.ai/models/fal-ai/flux-pro/v1.1-ultra/llms.txt (the generators' input and
+      output schemas; the same schemas as generated into the fal crate on docs.rs,
+      src/endpoints/fal_ai/flux_lora/mod.rs and flux_pro/v1_1_ultra_finetuned/mod.rs:
+      flux-lora: prompt*, image_size (a size name or {width, height}), num_inference_steps,
+      seed, loras [{path*, scale}], guidance_scale, sync_mode, num_images,
+      enable_safety_checker, output_format jpeg|png; ultra-finetuned: prompt*, finetune_id*,
+      finetune_strength* (0..2), aspect_ratio, num_images, seed, safety_tolerance "1".."6",
+      output_format, enable_safety_checker, raw, sync_mode; output {images [{url, width,
+      height, content_type}], timings, seed, has_nsfw_concepts, prompt})
+  https://docs.bfl.ai/api-reference/models/generate-an-image-with-flux-11-%5Bpro%5D-finetune-with-ultra-mode
+      (the ultra finetuned model's own API: finetune_strength 0..2, ratios 21:9 to 9:21)
   https://fal.ai/docs/inference-api/queue/cancel           (cancel and its status values)
   https://docs.fal.ai/documentation/model-apis/inference/webhooks and
   https://docs.fal.ai/model-endpoints/webhooks             (fal_webhook, webhook bodies)
@@ -25,13 +41,17 @@ Wire format, as documented by FAL (checked against):
   documentation and the public verifiers built on it.
 
 Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
-  POST /{owner}/{name}[?fal_webhook=URL]      submit; body = model input (JSON object)
+  POST /{owner}/{name}[/{path}][?fal_webhook=URL]   submit; body = model input (JSON object)
       200 {status:"IN_QUEUE", request_id, gateway_request_id, response_url, status_url,
            cancel_url, queue_position}
       401 {"detail": ...}  missing/wrong key;  404 {"detail": ...} unknown app;
       422 {"detail": [{"loc","msg","type","input"}]} invalid input (config validation
           "submit"; with "runner" the request is accepted and fails asynchronously, which is
-          what FAL's hosted models do: the 422 then shows in the result and the webhook)
+          what FAL's hosted models do: the 422 then shows in the result and the webhook).
+          The documented inputs are checked (see APPS), others ignored as FAL does.
+      The request URLs below name the app by owner/name only: a submit to
+      fal-ai/flux-pro/v1.1-ultra-finetuned is polled at /fal-ai/flux-pro/requests/{id}/status,
+      and the URLs with the subpath answer 404.
   GET  /{owner}/{name}/requests/{id}/status[?logs=1]
       202 {status:"IN_QUEUE", queue_position, response_url, status_url, cancel_url, logs:null}
       202 {status:"IN_PROGRESS", ..., logs:[{message, level, source, timestamp}] | null}
@@ -39,6 +59,14 @@ Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
           when the request failed or was cancelled)
   GET  /{owner}/{name}/requests/{id}          200 output | 400 still running |
                                               <error status> {"detail": ...} when failed
+      outputs: LoRA trainers {diffusers_lora_file, config_file}; flux-pro-trainer
+      {finetune_id}; generators {images: [{url, width, height, content_type}], timings:
+      {inference}, seed (the input's, or a random one), has_nsfw_concepts: [bool per image],
+      prompt}. Sizes: flux-lora's image_size names (square_hd 1024x1024, square 512x512,
+      portrait_4_3 768x1024, portrait_16_9 576x1024, landscape_4_3 1024x768 (default),
+      landscape_16_9 1024x576) or {width, height}; the ultra model about 4 MP per aspect
+      ratio (16:9 2752x1536 (default), 21:9 3136x1344, 4:3 2368x1792, 3:2 2496x1664, 1:1
+      2048x2048, and the portrait ones turned).
   PUT  /{owner}/{name}/requests/{id}/cancel   202 {"status":"CANCELLATION_REQUESTED"} |
                                               400 {"status":"ALREADY_COMPLETED"} |
                                               404 {"status":"NOT_FOUND"}
@@ -47,7 +75,10 @@ Endpoints (all but the JWKS and /files need `Authorization: Key <key>`):
            duration, json_input, json_output}], "next_cursor", "has_more"}  (FAL's platform
            API, api.fal.ai/v1; https://fal.ai/docs/platform-apis/v1/models/requests/by-endpoint)
   GET  /.well-known/jwks.json                 {"keys":[{kty:"OKP",crv:"Ed25519",x,kid}]}
-  GET  /files/{id}/{name}                     the output files (LoRA, config)
+  GET  /files/{id}/{name}                     the output files (LoRA, config, pictures: real
+                                              JPEGs (or PNGs with output_format png) of the
+                                              stated size, a vertical shade of flat 8x8
+                                              blocks, black for an image flagged NSFW)
 
 Webhook (POST to fal_webhook when a request ends), body compact-sorted like FAL's
 (`{"error": null, "gateway_request_id": ..., "payload": ..., "request_id": ..., "status": "OK"}`,
@@ -62,7 +93,14 @@ Stand-in choices that FAL's documentation does not pin down (keep receivers tole
   webhook_on_cancel is off); cancel of a queued request answering 202 (FAL's cancel page
   also lists a plain "OK" status for a request removed from the queue); the wording of the
   log lines ("Training step 150/1000, loss: ..." and, for flux-pro-trainer,
-  "Finetuning progress: step 120/300").
+  "Finetuning progress: step 120/300"; generators "Generating: step 14/28", the ultra model
+  20 steps); the failure detail of a generation failed by the fail fault without a detail
+  ([{"loc": ["body"], "msg": "Image generation failed", "type": "value_error"}]); the
+  ultra model's sizes (2752x1536 for 16:9 as FAL's examples have it, the others at the same
+  4 MP in multiples of 32; any other "W:H" from 21:9 to 9:21 is taken too, as BFL's API
+  takes it, at about 4 MP); the order of the 422 items (by the order of
+  APPS' fields); images flagged NSFW are served black, and none is flagged when the input
+  turns enable_safety_checker off.
 
 Usage: fal_standin.py --port 0 --port-file F [--key K] [--bind 127.0.0.1]
 Standard library + python3-cryptography; logs one line per call to stderr and never
@@ -77,6 +115,7 @@ import io
 import json
 import math
 import os
+import random
 import re
 import struct
 import sys
@@ -85,6 +124,7 @@ import time
 import urllib.parse
 import uuid
 import zipfile
+import zlib
 from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives import serialization
@@ -103,34 +143,74 @@ NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".tif", ".tiff")
 
-# The apps the stand-in knows: required inputs (name -> type), the input holding the
-# dataset URL, the step count's input and default, the kind of output.
+# Sizes of flux-lora's image_size names (FAL's ImageSize presets), and the 4 MP sizes the
+# ultra model makes for its aspect ratios (FLUX1.1 [pro] ultra: 2752x1536 for 16:9).
+IMAGE_SIZES = {
+    "square_hd": (1024, 1024), "square": (512, 512),
+    "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576),
+}
+ULTRA_ASPECTS = {
+    "21:9": (3136, 1344), "16:9": (2752, 1536), "4:3": (2368, 1792), "3:2": (2496, 1664),
+    "1:1": (2048, 2048), "2:3": (1664, 2496), "3:4": (1792, 2368), "9:16": (1536, 2752),
+    "9:21": (1344, 3136),
+}
+MAX_IMAGE_SIDE = 14142
+
+# The apps the stand-in knows: kind (training | generation), the inputs FAL's published
+# schema documents (name -> check, see check_field; others are ignored, as FAL does) and
+# which are required, the input holding the dataset URL, the step count's input and
+# default, the kind of output; generation apps also their default duration in seconds.
 APPS = {
     "fal-ai/flux-lora-portrait-trainer": {
-        "required": {"images_data_url": str},
+        "kind": "training", "required": ("images_data_url",),
+        "fields": {"images_data_url": ("str",), "steps": ("int", 1, 10000)},
         "dataset_field": "images_data_url",
         "steps_field": "steps", "default_steps": 2500,
-        "ints": {"steps": (1, 10000)},
         "output": "lora",
     },
     "fal-ai/flux-lora-fast-training": {
-        "required": {"images_data_url": str},
+        "kind": "training", "required": ("images_data_url",),
+        "fields": {"images_data_url": ("str",), "steps": ("int", 1, 10000)},
         "dataset_field": "images_data_url",
         "steps_field": "steps", "default_steps": 1000,
-        "ints": {"steps": (1, 10000)},
         "output": "lora",
     },
     "fal-ai/flux-pro-trainer": {
-        "required": {"data_url": str, "finetune_comment": str},
+        "kind": "training", "required": ("data_url", "finetune_comment"),
+        "fields": {"data_url": ("str",), "finetune_comment": ("str",),
+                   "iterations": ("int", 100, 10000)},
         "dataset_field": "data_url",
         "steps_field": "iterations", "default_steps": 300,
-        "ints": {"iterations": (100, 10000)},
         "output": "finetune",
+    },
+    "fal-ai/flux-lora": {
+        "kind": "generation", "required": ("prompt",),
+        "fields": {"prompt": ("str",), "image_size": ("image_size",),
+                   "num_inference_steps": ("int", 1, 50), "seed": ("int", None, None),
+                   "loras": ("loras",), "guidance_scale": ("float", 0, 35),
+                   "sync_mode": ("bool",), "num_images": ("int", 1, 4),
+                   "enable_safety_checker": ("bool",),
+                   "output_format": ("literal", ("jpeg", "png"))},
+        "steps_field": "num_inference_steps", "default_steps": 28,
+        "output": "images", "default_duration": 1.0,
+    },
+    "fal-ai/flux-pro/v1.1-ultra-finetuned": {
+        "kind": "generation", "required": ("prompt", "finetune_id", "finetune_strength"),
+        "fields": {"prompt": ("str",), "seed": ("int", None, None), "sync_mode": ("bool",),
+                   "num_images": ("int", 1, 4), "enable_safety_checker": ("bool",),
+                   "output_format": ("literal", ("jpeg", "png")),
+                   "safety_tolerance": ("literal", ("1", "2", "3", "4", "5", "6")),
+                   "aspect_ratio": ("aspect_ratio",), "raw": ("bool",),
+                   "finetune_id": ("str",), "finetune_strength": ("float", 0, 2)},
+        "steps_field": None, "default_steps": 20,
+        "output": "images", "default_duration": 1.0,
     },
 }
 
 DEFAULT_CONFIG = {
-    "duration": 3.0,            # seconds from submit to COMPLETED
+    "duration": 3.0,            # seconds from submit to COMPLETED (trainings)
+    "generation_duration": None,  # the same for generations (None: the app's, 1 s)
     "queue_seconds": None,      # time IN_QUEUE (None: a quarter of duration)
     "queue_position": 2,        # initial queue position, counts down to 0
     "log_lines": 10,            # step log lines over the IN_PROGRESS phase
@@ -152,6 +232,8 @@ DEFAULT_CONFIG = {
     "lora_file_size": 262144,   # bytes of the served pytorch_lora_weights.safetensors
     "public_base_url": None,    # base of response/status/cancel/file URLs
     "listing_lag": 0.0,         # seconds before a submitted request shows in the listing
+    "nsfw": 0,                  # generations: images flagged NSFW, a count (the first N)
+                                # or a list of flags by index (when the checker is on)
 }
 
 ENDPOINT_FAULTS = ("500", "502", "503", "504", "429", "stall", "drop", "http", "malformed")
@@ -187,31 +269,110 @@ def validation_error(loc, msg, type_, input_value):
     return {"loc": loc, "msg": msg, "type": type_, "input": input_value}
 
 
+def literal_msg(values):
+    quoted = ["'%s'" % v for v in values]
+    return "Input should be " + (" or ".join(quoted) if len(quoted) < 3 else
+                                 ", ".join(quoted[:-1]) + " or " + quoted[-1])
+
+
+def ratio_size(text):
+    """The ultra model's size for an aspect ratio: a listed one, or a "W:H" between 21:9 and
+    9:21 at about 4 MP (sides multiples of 32); None for anything else."""
+    if text in ULTRA_ASPECTS:
+        return ULTRA_ASPECTS[text]
+    m = re.fullmatch(r"([1-9][0-9]{0,3}):([1-9][0-9]{0,3})", text)
+    if not m:
+        return None
+    r = int(m.group(1)) / int(m.group(2))
+    if not 9 / 21 - 1e-9 <= r <= 21 / 9 + 1e-9:
+        return None
+    return (int(round(math.sqrt(4194304 * r) / 32)) * 32,
+            int(round(math.sqrt(4194304 / r) / 32)) * 32)
+
+
+def check_number(loc, v, kind, lo, hi):
+    if kind == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+        return [validation_error(loc, "Input should be a valid integer", "int_type", v)]
+    if kind == "float" and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        return [validation_error(loc, "Input should be a valid number", "float_type", v)]
+    if lo is not None and v < lo:
+        return [validation_error(loc, "Input should be greater than or equal to %g" % lo,
+                                 "greater_than_equal", v)]
+    if hi is not None and v > hi:
+        return [validation_error(loc, "Input should be less than or equal to %g" % hi,
+                                 "less_than_equal", v)]
+    return []
+
+
+def check_field(loc, v, check, required=False):
+    """Pydantic-style errors of one input against its check from APPS."""
+    kind = check[0]
+    if kind == "str":
+        if not isinstance(v, str) or (required and v.strip() == ""):
+            return [validation_error(loc, "Input should be a valid string", "string_type", v)]
+        return []
+    if kind in ("int", "float"):
+        return check_number(loc, v, kind, check[1], check[2])
+    if kind == "bool":
+        if not isinstance(v, bool):
+            return [validation_error(loc, "Input should be a valid boolean", "bool_type", v)]
+        return []
+    if kind == "literal":
+        if v not in check[1] or not isinstance(v, str):
+            return [validation_error(loc, literal_msg(check[1]), "literal_error", v)]
+        return []
+    if kind == "image_size":
+        if isinstance(v, str):
+            if v not in IMAGE_SIZES:
+                return [validation_error(loc, literal_msg(IMAGE_SIZES), "literal_error", v)]
+            return []
+        if not isinstance(v, dict):
+            return [validation_error(loc, "Input should be an image size name or an object "
+                                     "with width and height", "model_type", v)]
+        return [e for side in ("width", "height") if side in v
+                for e in check_number(loc + [side], v[side], "int", 1, MAX_IMAGE_SIDE)]
+    if kind == "aspect_ratio":
+        if not isinstance(v, str):
+            return [validation_error(loc, "Input should be a valid string", "string_type", v)]
+        if ratio_size(v) is None:
+            return [validation_error(loc, literal_msg(ULTRA_ASPECTS), "literal_error", v)]
+        return []
+    if kind == "loras":
+        if not isinstance(v, list):
+            return [validation_error(loc, "Input should be a valid list", "list_type", v)]
+        errors = []
+        for i, item in enumerate(v):
+            if not isinstance(item, dict):
+                errors.append(validation_error(loc + [i], "Input should be a valid dictionary",
+                                               "dict_type", item))
+                continue
+            if "path" not in item:
+                errors.append(validation_error(loc + [i, "path"], "Field required", "missing",
+                                               item))
+            else:
+                errors += check_field(loc + [i, "path"], item["path"], ("str",), True)
+            if "scale" in item:
+                errors += check_number(loc + [i, "scale"], item["scale"], "float", 0, 4)
+        return errors
+    raise ValueError("unknown check %r" % (check,))
+
+
 def validate_input(app, body):
-    """Pydantic-style validation errors of a model input (empty list when valid)."""
+    """Pydantic-style validation errors of a model input (empty list when valid): the
+    documented inputs are checked, others ignored."""
     spec = APPS[app]
     if not isinstance(body, dict):
         return [validation_error(["body"], "Input should be a valid dictionary", "dict_type",
                                  body)]
     errors = []
-    for name, typ in spec["required"].items():
+    for name, check in spec["fields"].items():
+        required = name in spec["required"]
         if name not in body:
-            errors.append(validation_error(["body", name], "Field required", "missing", body))
-        elif not isinstance(body[name], typ) or (typ is str and body[name].strip() == ""):
-            errors.append(validation_error(["body", name], "Input should be a valid string",
-                                           "string_type", body[name]))
-    for name, (lo, hi) in spec.get("ints", {}).items():
-        if name in body:
-            v = body[name]
-            if isinstance(v, bool) or not isinstance(v, int):
-                errors.append(validation_error(["body", name], "Input should be a valid integer",
-                                               "int_type", v))
-            elif v < lo:
-                errors.append(validation_error(["body", name], "Input should be greater than or "
-                                               "equal to %d" % lo, "greater_than_equal", v))
-            elif v > hi:
-                errors.append(validation_error(["body", name], "Input should be less than or "
-                                               "equal to %d" % hi, "less_than_equal", v))
+            if required:
+                errors.append(validation_error(["body", name], "Field required", "missing",
+                                               body))
+            continue
+        errors += check_field(["body", name], body[name], check, required)
     return errors
 
 
@@ -230,6 +391,102 @@ def make_safetensors(size):
     pattern = hashlib.sha256(b"fal-standin-lora").digest()
     data = (pattern * (length // len(pattern) + 1))[:length]
     return struct.pack("<Q", len(header)) + header + data
+
+
+# --------------------------------------------------------------------------------------
+# Generated pictures
+
+# The luminance DC table of the JPEG standard (ITU T.81 Annex K, table K.3): code lengths
+# 1..16 and the difference categories 0..11 they encode.
+JPEG_DC_BITS = (0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0)
+
+
+def _jpeg_dc_codes():
+    """The canonical Huffman codes of JPEG_DC_BITS, by category (T.81 Annex C)."""
+    codes, code = [], 0
+    for length, count in enumerate(JPEG_DC_BITS, start=1):
+        for _ in range(count):
+            codes.append(format(code, "0%db" % length))
+            code += 1
+        code <<= 1
+    return codes
+
+
+JPEG_DC_CODES = _jpeg_dc_codes()
+
+
+def _jpeg_segment(marker, payload):
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def _jpeg_dc(diff):
+    """The bits of one DC difference: its category's code, then the value's low bits."""
+    cat = abs(diff).bit_length()
+    extra = format(diff if diff >= 0 else diff + (1 << cat) - 1, "0%db" % cat) if cat else ""
+    return JPEG_DC_CODES[cat] + extra
+
+
+def make_jpeg(width, height, top, bottom, cb=128, cr=128):
+    """A baseline JFIF of width x height that any decoder reads: every 8x8 block is flat
+    (DC only; the AC table holds nothing but end-of-block), shading from luma `top` in the
+    first block row to `bottom` in the last, with constant chroma. A few kB per megapixel,
+    made in milliseconds, so the stand-in needs no imaging library."""
+    bw, bh = (width + 7) // 8, (height + 7) // 8
+    eob = "0"                            # the AC table's only code
+    same = (JPEG_DC_CODES[0] + eob) * 3  # a block like the one before it, in Y, Cb and Cr
+    prev = [0, 0, 0]
+    rows = []
+    for by in range(bh):
+        first = ""
+        for c, v in enumerate((top + (bottom - top) * by // max(bh - 1, 1), cb, cr)):
+            dc = max(min(int(v), 255), 0) - 128     # quantizer 8: the DC is the level
+            first += _jpeg_dc(dc - prev[c]) + eob
+            prev[c] = dc
+        rows.append(first + same * (bw - 1))
+    bits = "".join(rows)
+    bits += "1" * (-len(bits) % 8)
+    scan = int(bits, 2).to_bytes(len(bits) // 8, "big").replace(b"\xff", b"\xff\x00")
+    components = (1, 2, 3)
+    return (b"\xff\xd8"
+            + _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+            + _jpeg_segment(0xDB, b"\x00" + bytes([8] * 64))
+            + _jpeg_segment(0xC0, struct.pack(">BHHB", 8, height, width, 3)
+                            + b"".join(struct.pack(">BBB", i, 0x11, 0) for i in components))
+            + _jpeg_segment(0xC4, b"\x00" + bytes(JPEG_DC_BITS) + bytes(range(12)))
+            + _jpeg_segment(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\x00")
+            + _jpeg_segment(0xDA, b"\x03" + b"".join(struct.pack(">BB", i, 0) for i in components)
+                            + b"\x00\x3f\x00")
+            + scan + b"\xff\xd9")
+
+
+def make_png(width, height, top, bottom, rgb=(128, 128, 128)):
+    """A PNG of width x height shading like make_jpeg (grey levels tinted by rgb)."""
+    raw = bytearray()
+    for y in range(height):
+        v = top + (bottom - top) * y // max(height - 1, 1)
+        px = bytes(max(min(v + c - 128, 255), 0) for c in rgb)
+        raw += b"\x00" + px * width
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
+
+
+def picture(width, height, fmt, seed, index, black):
+    """The bytes of one generated picture: a shade that differs with seed and index, or
+    black for an image the safety checker flagged."""
+    if black:
+        top = bottom = 0
+    else:
+        top, bottom = 200 + (seed + index) % 40, 40 + (seed * 7 + index * 13) % 60
+    cb, cr = 96 + (seed + 3 * index) % 64, 96 + (seed * 5 + index) % 64
+    if fmt == "png":
+        return make_png(width, height, top, bottom, (cr, 128, cb))
+    return make_jpeg(width, height, top, bottom, cb if not black else 128,
+                     cr if not black else 128)
 
 
 # --------------------------------------------------------------------------------------
@@ -388,14 +645,19 @@ class State:
     def new_request(self, app_id, body, webhook_url):
         cfg = self.config
         rid = str(uuid.uuid4())
-        duration = max(float(cfg["duration"]), 0.0)
+        spec = APPS[app_id]
+        duration = cfg["duration"]
+        if spec["kind"] == "generation":
+            duration = cfg["generation_duration"]
+            duration = spec["default_duration"] if duration is None else duration
+        duration = max(float(duration), 0.0)
         queue_s = cfg["queue_seconds"]
         queue_s = duration * 0.25 if queue_s is None else min(max(float(queue_s), 0.0), duration)
-        spec = APPS[app_id]
-        steps = body.get(spec["steps_field"]) if isinstance(body, dict) else None
+        inp = body if isinstance(body, dict) else {}
+        steps = inp.get(spec["steps_field"]) if spec["steps_field"] else None
         if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
             steps = spec["default_steps"]
-        dataset_url = body.get(spec["dataset_field"]) if isinstance(body, dict) else None
+        dataset_url = inp.get(spec["dataset_field"]) if spec.get("dataset_field") else None
         rec = {
             "request_id": rid, "gateway_request_id": rid, "app_id": app_id,
             "owner_name": "/".join(app_id.split("/")[:2]),
@@ -415,6 +677,7 @@ class State:
             "cancel_requested": False, "_cancel_at": None,
             "_fail": None, "_fail_at": "end", "inference_time": None,
             "webhook_sent": False,
+            "_plan": self.generation_plan(spec, inp) if spec["kind"] == "generation" else None,
         }
         if cfg["validation"] == "runner":
             errors = validate_input(app_id, body)
@@ -433,6 +696,37 @@ class State:
             threading.Thread(target=self._run_dataset_check, args=(rid, rec["dataset_url"], gen),
                              daemon=True).start()
         return rec
+
+    def generation_plan(self, spec, inp):
+        """What a generation will make, fixed at submit: the seed, each image's size, the
+        format and the NSFW flags (config nsfw, when the input keeps the safety checker on).
+        Invalid inputs (accepted with validation "runner") fall back to the defaults."""
+        n = inp.get("num_images")
+        n = n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 4 else 1
+        seed = inp.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            seed = random.randint(0, 2**31 - 1)
+        if "aspect_ratio" in spec["fields"]:
+            ratio = inp.get("aspect_ratio")
+            size = (ratio_size(ratio) if isinstance(ratio, str) else None) or ULTRA_ASPECTS["16:9"]
+        else:
+            size = inp.get("image_size", "landscape_4_3")
+            if isinstance(size, dict):
+                size = tuple(size.get(k, 512) for k in ("width", "height"))
+                if not all(isinstance(v, int) and 1 <= v <= MAX_IMAGE_SIDE for v in size):
+                    size = None
+            else:
+                size = IMAGE_SIZES.get(size) if isinstance(size, str) else None
+            size = size or IMAGE_SIZES["landscape_4_3"]
+        fmt = inp.get("output_format") if inp.get("output_format") in ("jpeg", "png") else "jpeg"
+        knob = self.config["nsfw"]
+        flags = [bool(knob[i]) if i < len(knob) else False for i in range(n)] \
+            if isinstance(knob, list) else [i < int(knob) for i in range(n)]
+        if inp.get("enable_safety_checker") is False:
+            flags = [False] * n
+        return {"seed": seed, "width": size[0], "height": size[1], "format": fmt,
+                "nsfw": flags, "prompt": inp.get("prompt") if isinstance(inp.get("prompt"), str)
+                else ""}
 
     def _run_dataset_check(self, rid, url, gen):
         res = check_dataset(url)
@@ -465,6 +759,8 @@ class State:
 
     def step_log(self, rec, step):
         total = rec["steps_total"]
+        if APPS[rec["app_id"]]["kind"] == "generation":
+            return "Generating: step %d/%d" % (step, total)
         if APPS[rec["app_id"]]["output"] == "finetune":
             return "Finetuning progress: step %d/%d" % (step, total)
         loss = 0.12 * math.exp(-2.0 * step / total) + 0.03
@@ -475,6 +771,13 @@ class State:
         rec["queue_position"] = None
         rec["started_at"] = time.time()
         rec["_t_start"] = time.monotonic()
+        if APPS[rec["app_id"]]["kind"] == "generation":
+            inp = rec["input"] if isinstance(rec["input"], dict) else {}
+            self.add_log(rec, "Loading the finetune" if "finetune_id" in inp
+                         else "Loading %d LoRA(s)" % len(inp.get("loras") or []))
+            self.add_log(rec, "Generating %d image(s) of %dx%d" % (
+                len(rec["_plan"]["nsfw"]), rec["_plan"]["width"], rec["_plan"]["height"]))
+            return
         self.add_log(rec, "Downloading the training data")
         ds = rec.get("dataset")
         if ds and ds.get("ok"):
@@ -502,22 +805,27 @@ class State:
         if rec["status"] == "IN_QUEUE":
             if outcome != "cancelled":
                 self.start_progress(rec)
+        generation = APPS[rec["app_id"]]["kind"] == "generation"
         if outcome == "ok":
             self.set_progress(rec, 1.0)
             kind = APPS[rec["app_id"]]["output"]
-            self.add_log(rec, "Uploading the finetune" if kind == "finetune"
-                         else "Saving LoRA weights")
+            self.add_log(rec, {"finetune": "Uploading the finetune", "lora": "Saving LoRA weights",
+                               "images": "Uploading the images"}[kind])
             rec["output"] = self.make_output(rec)
-            self.add_log(rec, "Training completed")
+            self.add_log(rec, "Generation completed" if generation else "Training completed")
         elif outcome == "error":
             detail = fail["detail"]
-            if detail is None:
+            if detail is None and generation:
+                detail = [validation_error(["body"], "Image generation failed", "value_error",
+                                           None)]
+            elif detail is None:
                 detail = [validation_error(["body"], "Training failed: no faces were found in "
                                            "the training images", "value_error", None)]
             rec["error"] = {"status": fail["status"], "detail": detail,
                             "error_type": fail.get("error_type")}
-            self.add_log(rec, "Training failed: %s" % (detail if isinstance(detail, str)
-                                                       else json.dumps(detail)[:200]), "ERROR")
+            self.add_log(rec, "%s failed: %s" % ("Generation" if generation else "Training",
+                                                 detail if isinstance(detail, str)
+                                                 else json.dumps(detail)[:200]), "ERROR")
         else:
             rec["error"] = {"status": 499, "detail": "Request cancelled",
                             "error_type": "request_cancelled"}
@@ -540,6 +848,8 @@ class State:
     def make_output(self, rec):
         if APPS[rec["app_id"]]["output"] == "finetune":
             return {"finetune_id": str(uuid.uuid4())}
+        if APPS[rec["app_id"]]["output"] == "images":
+            return self.make_images(rec)
         base = self.base_url()
         lora_id = uuid.uuid4().hex[:20]
         lora = make_safetensors(self.config["lora_file_size"])
@@ -565,6 +875,27 @@ class State:
                             "content_type": "application/json", "file_name": "config.json",
                             "file_size": len(cfg_bytes)},
         }
+
+    def make_images(self, rec):
+        """FAL's text-to-image output: the pictures (served under /files/), the seed, one NSFW
+        flag per image, the prompt and the timings."""
+        plan = rec["_plan"]
+        base = self.base_url()
+        ext, ctype = (("png", "image/png") if plan["format"] == "png" else ("jpg", "image/jpeg"))
+        images = []
+        for i, flagged in enumerate(plan["nsfw"]):
+            data = picture(plan["width"], plan["height"], plan["format"], plan["seed"], i, flagged)
+            file_id = uuid.uuid4().hex[:20]
+            name = "%s.%s" % (uuid.uuid4().hex[:21], ext)
+            self.files[file_id] = {"name": name, "content_type": ctype, "data": data}
+            images.append({"url": "%s/files/%s/%s" % (base, file_id, name),
+                           "width": plan["width"], "height": plan["height"],
+                           "content_type": ctype})
+        started = rec.get("_t_start")
+        elapsed = time.monotonic() - started if started is not None else 0.0
+        return {"images": images, "timings": {"inference": round(elapsed, 3)},
+                "seed": plan["seed"], "has_nsfw_concepts": list(plan["nsfw"]),
+                "prompt": plan["prompt"]}
 
     def advance_locked(self):
         """Move every running request along its timeline; returns webhook jobs to start."""
@@ -813,6 +1144,8 @@ def tamper_body(body):
     payload = obj.get("payload")
     if isinstance(payload, dict) and isinstance(payload.get("diffusers_lora_file"), dict):
         payload["diffusers_lora_file"]["url"] = "https://attacker.example/lora.safetensors"
+    elif isinstance(payload, dict) and payload.get("images"):
+        payload["images"][0]["url"] = "https://attacker.example/image.jpg"
     elif isinstance(payload, dict) and "finetune_id" in payload:
         payload["finetune_id"] = "00000000-0000-0000-0000-000000000000"
     elif obj.get("status") == "ERROR":
@@ -1036,6 +1369,15 @@ class Handler(standin_http.Handler):
             entry["endpoint"] = {"": "result", "/status": "status", "/cancel": "cancel",
                                  "/status/stream": "status_stream"}[tail]
             return self.request_op(entry, entry["endpoint"], owner_name, rid, query)
+        m = re.fullmatch(r"/[^/]+/[^/]+/.+/requests/([^/]+)(/status|/cancel|/status/stream)?",
+                         path)
+        if m:
+            # a request's URLs name owner/name only, never the app's subpath
+            entry["request_id"] = m.group(1)
+            entry["endpoint"] = {"": "result", "/status": "status", "/cancel": "cancel",
+                                 "/status/stream": "status_stream"}[m.group(2) or ""]
+            self.check_auth(entry)
+            raise ApiAnswer(404, {"detail": "Not Found"})
         parts = [p for p in path.split("/") if p]
         if len(parts) >= 2:
             entry["endpoint"] = "submit"
@@ -1203,7 +1545,10 @@ class ControlApi:
     GET  requests                          -> [request, ...] in submit order
     GET  request?id=ID                     -> request (404 unknown)
     GET  wait_request?id=ID&status=S&outcome=O&timeout=T   -> request; 408 on timeout
-    GET  config / POST config {k: v}       -> the configuration (POST merges, see DEFAULT_CONFIG)
+    GET  config / POST config {k: v}       -> the configuration (POST merges, see DEFAULT_CONFIG;
+                                              for generations: generation_duration, and nsfw,
+                                              a count (the first N images of each generation
+                                              flagged) or a list of flags by image index)
     POST fault {"kind", "count", "endpoint", "app_id", "request_id", "status", "detail",
                 "error_type", "retry_after", "seconds", "times", "process", "at"}
          kind: 500 | 502 | 503 | 504 | 429 | stall | drop | http | malformed (endpoint:
@@ -1214,7 +1559,9 @@ class ControlApi:
                webhook_drop | webhook_duplicate (times) | webhook_delay (seconds) |
                webhook_reorder (seconds: longest wait) | webhook_tamper | webhook_forge |
                webhook_expired (seconds, default 600) | webhook_unsigned
-               fail (status default 422, detail, error_type, at: end|start)
+               fail (status default 422, detail, error_type, at: end|start): fails the next
+               submit (of app_id, when given: trainers and generators alike) or
+               request_id. Every fault takes app_id, to aim at one generator or trainer.
     GET  faults                            -> armed faults
     POST reset                             -> forget everything, default configuration
     POST complete {"request_id", "outcome": ok|error, "status", "detail", "error_type"}
@@ -1337,6 +1684,13 @@ class ControlApi:
                     if k == "jwks_keys" and (not isinstance(v, list)
                                              or any(x not in ("k1", "k2") for x in v)):
                         raise BadControl("jwks_keys is a list of k1/k2")
+                    if k == "nsfw" and not (
+                            (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+                            or (isinstance(v, list) and all(isinstance(x, bool) for x in v))):
+                        raise BadControl("nsfw is a count or a list of booleans")
+                    if k == "generation_duration" and v is not None and (
+                            isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
+                        raise BadControl("generation_duration is null or seconds")
                 for k, v in args.items():
                     self.st.config[k] = v
             return 200, dict(self.st.config)

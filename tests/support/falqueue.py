@@ -15,6 +15,14 @@ Calls are dicts {seq, time, method, path, query, headers (Authorization value re
 body, endpoint, app_id, request_id, auth_present, auth_ok, http_status (0: connection
 dropped), fault, response}; requests, webhook attempts and the configuration are described
 in fal_standin.py (ControlApi and DEFAULT_CONFIG). Logs go to <logdir>/<name>-fal.log.
+
+Generations (LORA_GENERATOR, FINETUNE_GENERATOR) end with FAL's text-to-image output; its
+image URLs serve real JPEGs, whose size jpeg_size(bytes) reads:
+
+        fal.set_config(generation_duration=0.3, nsfw=[False, True])
+        out = fal.wait_request(rid, outcome="ok")["output"]
+        status, _, data = h.http_request("GET", out["images"][0]["url"])
+        assert jpeg_size(data) == (out["images"][0]["width"], out["images"][0]["height"])
 """
 
 import base64
@@ -37,6 +45,36 @@ FAL_KEY = "test-fal-key"
 PORTRAIT_TRAINER = "fal-ai/flux-lora-portrait-trainer"
 PRO_TRAINER = "fal-ai/flux-pro-trainer"
 FAST_TRAINER = "fal-ai/flux-lora-fast-training"
+LORA_GENERATOR = "fal-ai/flux-lora"                        # pictures from a trained LoRA
+FINETUNE_GENERATOR = "fal-ai/flux-pro/v1.1-ultra-finetuned"  # ... from a PRO_TRAINER finetune
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's start-of-frame header; ValueError when data is not a
+    JPEG with one. Walks the marker segments as a decoder does."""
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG (no SOI)")
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            raise ValueError("no marker at %d" % i)
+        marker = data[i + 1]
+        if marker == 0xFF:                      # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
+                      0xCF):
+            height = int.from_bytes(data[i + 5:i + 7], "big")
+            width = int.from_bytes(data[i + 7:i + 9], "big")
+            return width, height
+        if marker in (0xD9, 0xDA):
+            break
+        i += 2 + length
+    raise ValueError("no start-of-frame header")
 
 
 def _b64url_decode(text):
@@ -193,7 +231,10 @@ class FalQueue:
         queue_seconds, queue_position, log_lines, auto_complete, validation, user_id,
         signing_key, jwks_keys, webhook_retries, webhook_retry_interval, webhook_backoff,
         webhook_timeout, webhook_on_cancel, cancel_in_progress, cancel_delay, check_dataset,
-        dataset_required, min_images, lora_file_size, public_base_url. Returns it all."""
+        dataset_required, min_images, lora_file_size, public_base_url, listing_lag;
+        generation_duration (seconds for a generation; None: 1 s), nsfw (images flagged in
+        has_nsfw_concepts: a count, the first N of each generation, or a list of flags by
+        index). Returns it all."""
         return self._control("POST", "config", kw)[1]
 
     def fault(self, kind, count=1, endpoint=None, app_id=None, request_id=None, **params):
@@ -211,8 +252,9 @@ class FalQueue:
           "webhook_reorder" (sent after a later webhook; seconds: longest wait),
           "webhook_tamper", "webhook_forge", "webhook_expired" (seconds, default 600),
           "webhook_unsigned".
-        Training: "fail" (status=422, detail, error_type, at="end"|"start"); with
-          request_id it applies to that running request, otherwise to the next submits.
+        Trainings and generations: "fail" (status=422, detail, error_type,
+          at="end"|"start"); with request_id it applies to that running request, otherwise
+          to the next submits (of app_id, when given).
         """
         body = {"kind": str(kind), "count": count}
         for k, v in (("endpoint", endpoint), ("app_id", app_id), ("request_id", request_id)):

@@ -423,6 +423,11 @@ class BotApi:
         """The faults still armed."""
         return self._control("GET", "faults")[1]
 
+    def refuse_urls(self, refuse=True):
+        """Files given by URL are refused as Telegram does when it cannot fetch them (400
+        "wrong file identifier/HTTP URL specified"); uploads and file_ids still work."""
+        self._control("POST", "config", {"refuse_urls": refuse})
+
     def block(self, chat_id, blocked=True):
         """Make the chat answer 403 "bot was blocked by the user" (blocked=False undoes)."""
         self._control("POST", "block", {"chat_id": chat_id, "blocked": blocked})
@@ -481,6 +486,28 @@ class BotApi:
             return status, json.loads(raw.decode("utf-8"))
         except ValueError:
             return status, raw
+
+    def api_multipart(self, method, fields=None, files=None):
+        """Call the stand-in's Bot API with a multipart/form-data body: fields {name: value}
+        (objects and arrays as JSON), files {name: (filename, content_type, bytes)}. Returns
+        (http status, decoded JSON)."""
+        boundary = "ab-test-%s" % hashlib.sha256(os.urandom(16)).hexdigest()[:24]
+        out = io.BytesIO()
+        for name, value in (fields or {}).items():
+            if not isinstance(value, str):
+                value = json.dumps(value)
+            out.write(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                       % (boundary, name, value)).encode())
+        for name, (filename, ctype, data) in (files or {}).items():
+            out.write(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                       "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n"
+                       % (boundary, name, filename, ctype)).encode())
+            out.write(data + b"\r\n")
+        out.write(("--%s--\r\n" % boundary).encode())
+        url = "%s/bot%s/%s" % (self.base_url, self.token, method)
+        status, _, raw = http_request("POST", url, out.getvalue(), {
+            "Content-Type": "multipart/form-data; boundary=%s" % boundary})
+        return status, json.loads(raw.decode("utf-8"))
 
     def log_text(self):
         try:

@@ -33,6 +33,8 @@ The format, one statement a line ('#' starts a comment line):
       MORE TEXT           (indented) more text the same message contains
       [A] [B]             (indented) a keyboard row; given any, the keyboard is exactly these rows
   < album: N              an album of N photos sent (sendMediaGroup)
+  < photo: CAPTION        one photo sent (sendPhoto), its caption containing CAPTION
+  < document: NAME        a file sent (sendDocument), its name containing NAME
   < answer: TEXT          the press is answered with this notice; without an answer line a press
                           must be answered without one
   ...                     any number of edits here (e.g. progress shown as it goes)
@@ -110,9 +112,10 @@ def parse(path):
             if line == "...":
                 last_expect = Expect("any", n, line)
             else:
-                m = re.fullmatch(r"< (send|edit|answer|album)(?:: ?(.*))?", line)
+                m = re.fullmatch(r"< (send|edit|answer|album|photo|document)(?:: ?(.*))?", line)
                 if not m:
-                    raise TranscriptError("%s: expected '< send|edit|answer|album: ...'" % where)
+                    raise TranscriptError("%s: expected '< send|edit|answer|album|photo|"
+                                          "document: ...'" % where)
                 last_expect = Expect(m.group(1), n, line, m.group(2))
             last_action.expect.append(last_expect)
         else:
@@ -142,7 +145,12 @@ def render(call):
     if m == "answerCallbackQuery":
         return ["< answer: %s" % p["text"] if p.get("text") else "< answer"]
     if m == "sendMediaGroup":
-        return ["< album: %d" % len(p.get("media") or [])]
+        media = p.get("media") or []
+        return ["< album: %d" % len(json.loads(media) if isinstance(media, str) else media)]
+    if m == "sendDocument":
+        doc = p.get("document")
+        name = (doc.get("_upload") or {}).get("filename", "") if isinstance(doc, dict) else doc
+        return ["< document: %s" % (name or "")]
     kind = {"sendMessage": "send", "editMessageText": "edit", "sendPhoto": "photo"}[m]
     text = [t for t in (p.get("text") or p.get("caption") or "").splitlines() if t.strip()]
     out = ["< %s: %s" % (kind, text[0] if text else "")]
@@ -368,13 +376,17 @@ class Runner:
 
     def differs(self, e, call, target, sent):
         kinds = {"sendMessage": "send", "editMessageText": "edit", "sendMediaGroup": "album",
-                 "sendPhoto": "photo"}
+                 "sendPhoto": "photo", "sendDocument": "document"}
         kind, p = kinds[call["method"]], call["params"]
         if kind != e.kind:
             return "a %s, not a %s" % (kind, e.kind)
-        if kind == "album":
-            n = len(p.get("media") or [])
-            return None if not e.checks or str(n) == e.checks[0] else "%d photos" % n
+        if kind in ("album", "document"):  # compared as rendered
+            shown = render(call)[0].partition(": ")[2]
+            if kind == "album":
+                return None if not e.checks or shown == e.checks[0] else "%s photos" % shown
+            return None if not e.checks or self.sub(e.checks[0]) in shown else "file %s" % shown
+        if kind == "photo":
+            p = dict(p, text=p.get("caption") or "")
         if kind == "edit" and p.get("message_id") not in sent | {target}:
             return "edits message %s, not the screen (%s)" % (p.get("message_id"), target)
         text = p.get("text") or ""

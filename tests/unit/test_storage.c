@@ -320,6 +320,14 @@ static void test_file_missing_and_limits(void **state)
     assert_int_equal(ab_storage_put(f->s, "big", big, 1000, NULL), AB_OK);
     assert_int_equal(ab_storage_get(f->s, "big", &data, &len), AB_OK);
     free(data);
+    /* a limit of the call's own: below the handle's, and never above it */
+    assert_int_equal(ab_storage_get_max(f->s, "big", 999, &data, &len), AB_ERR_LIMIT);
+    assert_null(data);
+    assert_int_equal(ab_storage_get_max(f->s, "big", 1000, &data, &len), AB_OK);
+    assert_int_equal(len, 1000);
+    free(data);
+    assert_int_equal(ab_storage_put(f->s, "big", big, sizeof big, NULL), AB_OK);
+    assert_int_equal(ab_storage_get_max(f->s, "big", 5000, &data, &len), AB_ERR_LIMIT);
 
     /* bad keys and arguments never reach the disk */
     assert_int_equal(ab_storage_put(f->s, "../escape", "x", 1, NULL), AB_ERR_INVALID);

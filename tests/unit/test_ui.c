@@ -171,8 +171,9 @@ static void test_training_end(void **state)
 
     ab_ui_training_end(ab_lang_from_code("en"), AB_RUN_COMPLETED, "Anna", AB_MSG__COUNT, 9, &m);
     assert_string_equal(m.text, "🎉 Your avatar “Anna” is ready!");
-    assert_int_equal(rows(m.kb), 1); /* no retry after a success */
-    assert_string_equal(data_at(m.kb, 0, 0), "av:show:9");
+    assert_int_equal(rows(m.kb), 2); /* pictures, no retry after a success */
+    assert_string_equal(data_at(m.kb, 0, 0), "gen:new:9");
+    assert_string_equal(data_at(m.kb, 1, 0), "av:show:9");
     ab_ui_msg_free(&m);
 }
 
