@@ -47,16 +47,17 @@ ab_err ab_db_avatars_list(ab_db *db, int64_t user_id, ab_avatar *out, int max, i
     return AB_OK;
 }
 
-static const ab_db_stmt CREATE = {"avatar_create",
-                                  "INSERT INTO avatars (user_id, name, gender, training_type)"
-                                  " VALUES ($1::bigint, $2, $3, $4) RETURNING id",
-                                  4};
+static const ab_db_stmt CREATE = {
+    "avatar_create",
+    "INSERT INTO avatars (user_id, name, gender, training_type, avatar_type)"
+    " VALUES ($1::bigint, $2, $3, $4, coalesce($5, 'character')) RETURNING id",
+    5};
 
 ab_err ab_db_avatar_create(ab_db *db, int64_t user_id, const char *name, const char *gender,
-                           const char *training_type, int64_t *id)
+                           const char *training_type, const char *avatar_type, int64_t *id)
 {
     char uid[24];
-    const char *params[] = {ab_db_i64(uid, user_id), name, gender, training_type};
+    const char *params[] = {ab_db_i64(uid, user_id), name, gender, training_type, avatar_type};
     PGresult *res = NULL;
     ab_err err = ab_db_exec(db, &CREATE, params, &res);
     if (err != AB_OK)

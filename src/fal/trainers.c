@@ -7,10 +7,11 @@
 #include <string.h>
 
 static const ab_trainer TRAINERS[] = {
+    /* create_masks: face masks weight the training towards the face (the product design) */
     {"fal-ai/flux-lora-portrait-trainer", "portrait", "images_data_url", "trigger_phrase",
      AB_RESULT_LORA,
      "{\"steps\": 2500, \"learning_rate\": 0.00009, \"multiresolution_training\": true,"
-     " \"subject_crop\": true, \"create_masks\": false}"},
+     " \"subject_crop\": true, \"create_masks\": true}"},
     /* The product's style trainer; fal.ai marks it deprecated, hence the alternative below. */
     {"fal-ai/flux-pro-trainer", "style", "data_url", "trigger_word", AB_RESULT_FINETUNE,
      "{\"iterations\": 300, \"learning_rate\": 0.00001, \"priority\": \"quality\","
@@ -71,13 +72,14 @@ void ab_trainer_trigger(long long avatar_id, char out[32])
     out[o] = '\0';
 }
 
-/* flux-pro-trainer's "mode": character for a person, otherwise what the avatar depicts. */
+/* flux-pro-trainer's "mode" is what the avatar depicts, stored as the mode itself (see
+ * migrations/0016_avatar_types.sql); anything else is a person. */
 static const char *pro_mode(const char *avatar_type)
 {
-    if (avatar_type && strcmp(avatar_type, "style") == 0)
-        return "style";
-    if (avatar_type && strcmp(avatar_type, "custom") == 0)
-        return "general";
+    static const char *const MODES[] = {"character", "style", "product", "general"};
+    for (size_t i = 0; avatar_type && i < sizeof MODES / sizeof MODES[0]; i++)
+        if (strcmp(avatar_type, MODES[i]) == 0)
+            return MODES[i];
     return "character";
 }
 

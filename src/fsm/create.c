@@ -1,7 +1,7 @@
-/* Creating an avatar: training type (with a comparison screen) → confirm → gender → name →
- * the avatar exists as a draft and the user lands on the upload screen. What has been chosen
- * so far lives in the chat data ("training_type", "gender"), so the flow resumes on any
- * replica and after a restart. */
+/* Creating an avatar: training type (with a comparison screen) → confirm → (a style avatar:
+ * what it depicts) → gender → name → the avatar exists as a draft and the user lands on the
+ * upload screen. What has been chosen so far lives in the chat data ("training_type",
+ * "avatar_type", "gender"), so the flow resumes on any replica and after a restart. */
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +61,50 @@ ab_err ab_h_choose_gender(const ab_fsm_ctx *ctx, ab_effects *fx)
     return ab_screen_show(ctx, fx, &m, 1);
 }
 
+static ab_err show_avatar_types(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    ab_ui_msg m = {0};
+    ab_ui_choose_avatar_type(ctx->lang, &m);
+    return ab_screen_show(ctx, fx, &m, 1);
+}
+
+/* The avatar type is the style trainer's "mode"; a portrait avatar is a person. */
+static const char *chosen_avatar_type(const ab_fsm_ctx *ctx)
+{
+    const char *t = ctx->data ? ab_json_str(ctx->data, "avatar_type") : NULL;
+    if (strcmp(chosen_type(ctx), "style") != 0 || !t)
+        return "character";
+    return t;
+}
+
+ab_err ab_h_type_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    if (strcmp(chosen_type(ctx), "style") == 0)
+        return show_avatar_types(ctx, fx);
+    ab_fx_goto(fx, AB_ST_SELECTING_GENDER);
+    return ab_h_choose_gender(ctx, fx);
+}
+
+ab_err ab_h_avatar_type_chosen(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    const char *type = ctx->event == AB_EV_BTN_AVTYPE_STYLE     ? "style"
+                       : ctx->event == AB_EV_BTN_AVTYPE_PRODUCT ? "product"
+                       : ctx->event == AB_EV_BTN_AVTYPE_GENERAL ? "general"
+                                                                : "character";
+    fx->data = ab_fsm_data_copy(ctx);
+    json_object_set_new(fx->data, "avatar_type", json_string(type));
+    return ab_h_choose_gender(ctx, fx);
+}
+
+ab_err ab_h_gender_back(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    if (strcmp(chosen_type(ctx), "style") == 0) {
+        ab_fx_goto(fx, AB_ST_SELECTING_AVATAR_TYPE);
+        return show_avatar_types(ctx, fx);
+    }
+    return ab_h_type_back(ctx, fx);
+}
+
 /* problem: why the typed name was refused (AB_MSG__COUNT: the first prompt) */
 static ab_err show_name_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, ab_msg_id problem,
                                const char *typed, int edit)
@@ -116,8 +160,11 @@ ab_err ab_h_name_entered(const ab_fsm_ctx *ctx, ab_effects *fx)
         ab_fx_goto(fx, AB_ST_SELECTING_GENDER); /* data lost somehow: ask again */
         return ab_h_choose_gender(ctx, fx);
     }
-    ab_fx_avatar_create create = {
-        .name = name, .gender = gender, .training_type = chosen_type(ctx), .bind = "avatar_id"};
+    ab_fx_avatar_create create = {.name = name,
+                                  .gender = gender,
+                                  .training_type = chosen_type(ctx),
+                                  .avatar_type = chosen_avatar_type(ctx),
+                                  .bind = "avatar_id"};
     ab_err err = ab_fx_avatar_create_add(fx, &create);
     if (err != AB_OK)
         return err;

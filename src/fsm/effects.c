@@ -100,6 +100,7 @@ ab_err ab_fx_avatar_create_add(ab_effects *fx, const ab_fx_avatar_create *in)
                    .u.avatar_create = {.name = keep(fx, in->name, &ok),
                                        .gender = keep(fx, in->gender, &ok),
                                        .training_type = keep(fx, in->training_type, &ok),
+                                       .avatar_type = keep(fx, in->avatar_type, &ok),
                                        .bind = keep(fx, in->bind, &ok)}};
     return ok ? push(fx, &e) : AB_ERR_NOMEM;
 }

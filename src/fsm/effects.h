@@ -30,7 +30,8 @@ typedef enum {
 /* Strings in effects are owned by the ab_effects they are in. */
 typedef struct {
     const char *name, *gender, *training_type;
-    const char *bind; /* the chat data key that gets the new id (NULL: none) */
+    const char *avatar_type; /* what it depicts: the style trainer's mode (NULL: character) */
+    const char *bind;        /* the chat data key that gets the new id (NULL: none) */
 } ab_fx_avatar_create;
 
 typedef struct {

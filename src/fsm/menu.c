@@ -41,6 +41,7 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
     case AB_ST_SELECTING_TRAINING_TYPE:
     case AB_ST_VIEWING_TRAINING_COMPARISON:
     case AB_ST_CONFIRMING_TRAINING_TYPE:
+    case AB_ST_SELECTING_AVATAR_TYPE:
     case AB_ST_SELECTING_GENDER:
         /* the creation's choice screens: start the choice again from its first step */
         ab_fx_goto(fx, AB_ST_SELECTING_TRAINING_TYPE);

@@ -12,6 +12,7 @@
     X(SELECTING_TRAINING_TYPE, "selecting_training_type")                                          \
     X(VIEWING_TRAINING_COMPARISON, "viewing_training_comparison")                                  \
     X(CONFIRMING_TRAINING_TYPE, "confirming_training_type")                                        \
+    X(SELECTING_AVATAR_TYPE, "selecting_avatar_type")                                              \
     X(SELECTING_GENDER, "selecting_gender")                                                        \
     X(ENTERING_NAME, "entering_name")                                                              \
     X(UPLOADING_PHOTOS, "uploading_photos")                                                        \
@@ -67,6 +68,10 @@ typedef enum {
     X(BTN_TYPE_STYLE, "style")                                                                     \
     X(BTN_COMPARE, "compare types")                                                                \
     X(BTN_TYPE_CONFIRM, "continue")                                                                \
+    X(BTN_AVTYPE_CHARACTER, "depicts a person")                                                    \
+    X(BTN_AVTYPE_STYLE, "depicts a style")                                                         \
+    X(BTN_AVTYPE_PRODUCT, "depicts a product")                                                     \
+    X(BTN_AVTYPE_GENERAL, "depicts anything")                                                      \
     X(BTN_GENDER_MALE, "male")                                                                     \
     X(BTN_GENDER_FEMALE, "female")                                                                 \
     X(BTN_GENDER_OTHER, "other")                                                                   \

@@ -38,12 +38,19 @@ const ab_transition ab_fsm_table[] = {
     ROW(VIEWING_TRAINING_COMPARISON, BTN_TYPE_PORTRAIT, ab_h_type_chosen, CONFIRMING_TRAINING_TYPE),
     ROW(VIEWING_TRAINING_COMPARISON, BTN_TYPE_STYLE, ab_h_type_chosen, CONFIRMING_TRAINING_TYPE),
     ROW(VIEWING_TRAINING_COMPARISON, BTN_BACK, ab_h_create, SELECTING_TRAINING_TYPE),
-    ROW(CONFIRMING_TRAINING_TYPE, BTN_TYPE_CONFIRM, ab_h_choose_gender, SELECTING_GENDER),
+    /* a style avatar is asked what it depicts; a portrait one (a person) goes on to the gender
+     * (its handler sets selecting_gender), and back from the gender comes the same way */
+    ROW(CONFIRMING_TRAINING_TYPE, BTN_TYPE_CONFIRM, ab_h_type_confirmed, SELECTING_AVATAR_TYPE),
     ROW(CONFIRMING_TRAINING_TYPE, BTN_BACK, ab_h_create, SELECTING_TRAINING_TYPE),
+    ROW(SELECTING_AVATAR_TYPE, BTN_AVTYPE_CHARACTER, ab_h_avatar_type_chosen, SELECTING_GENDER),
+    ROW(SELECTING_AVATAR_TYPE, BTN_AVTYPE_STYLE, ab_h_avatar_type_chosen, SELECTING_GENDER),
+    ROW(SELECTING_AVATAR_TYPE, BTN_AVTYPE_PRODUCT, ab_h_avatar_type_chosen, SELECTING_GENDER),
+    ROW(SELECTING_AVATAR_TYPE, BTN_AVTYPE_GENERAL, ab_h_avatar_type_chosen, SELECTING_GENDER),
+    ROW(SELECTING_AVATAR_TYPE, BTN_BACK, ab_h_type_back, CONFIRMING_TRAINING_TYPE),
     ROW(SELECTING_GENDER, BTN_GENDER_MALE, ab_h_gender_chosen, ENTERING_NAME),
     ROW(SELECTING_GENDER, BTN_GENDER_FEMALE, ab_h_gender_chosen, ENTERING_NAME),
     ROW(SELECTING_GENDER, BTN_GENDER_OTHER, ab_h_gender_chosen, ENTERING_NAME),
-    ROW(SELECTING_GENDER, BTN_BACK, ab_h_type_back, CONFIRMING_TRAINING_TYPE),
+    ROW(SELECTING_GENDER, BTN_BACK, ab_h_gender_back, CONFIRMING_TRAINING_TYPE),
     ROW(ENTERING_NAME, TEXT, ab_h_name_entered, UPLOADING_PHOTOS), /* stays while invalid */
     ROW(ENTERING_NAME, BTN_BACK, ab_h_choose_gender, SELECTING_GENDER),
     /* the upload screen */

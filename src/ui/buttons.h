@@ -20,6 +20,10 @@
     X(TYPE_STYLE, "tt:style", 0)                                                                   \
     X(COMPARE, "tt:compare", 0)                                                                    \
     X(TYPE_CONFIRM, "tt:ok", 0)                                                                    \
+    X(AVTYPE_CHARACTER, "at:character", 0)                                                         \
+    X(AVTYPE_STYLE, "at:style", 0)                                                                 \
+    X(AVTYPE_PRODUCT, "at:product", 0)                                                             \
+    X(AVTYPE_GENERAL, "at:general", 0)                                                             \
     X(GENDER_MALE, "g:male", 0)                                                                    \
     X(GENDER_FEMALE, "g:female", 0)                                                                \
     X(GENDER_OTHER, "g:other", 0)                                                                  \

@@ -32,6 +32,16 @@ void ab_ui_confirm_type(ab_lang lang, const char *training_type, ab_ui_msg *out)
     ab_ui_button(out->kb, lang, AB_MSG_BTN_BACK, AB_BTN_BACK, 0, 0);
 }
 
+void ab_ui_choose_avatar_type(ab_lang lang, ab_ui_msg *out)
+{
+    ab_ui_begin(out, NULL, NULL, ab_msg(lang, AB_MSG_CHOOSE_AVATAR_TYPE));
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_AVTYPE_CHARACTER, AB_BTN_AVTYPE_CHARACTER, 0, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_AVTYPE_STYLE, AB_BTN_AVTYPE_STYLE, 0, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_AVTYPE_PRODUCT, AB_BTN_AVTYPE_PRODUCT, 0, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_AVTYPE_GENERAL, AB_BTN_AVTYPE_GENERAL, 0, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_BACK, AB_BTN_BACK, 0, 0);
+}
+
 void ab_ui_choose_gender(ab_lang lang, ab_ui_msg *out)
 {
     ab_ui_begin(out, NULL, NULL, ab_msg(lang, AB_MSG_CHOOSE_GENDER));

@@ -34,7 +34,7 @@ void ab_ui_help(ab_lang lang, ab_ui_msg *out)
 void ab_ui_avatar_menu(ab_lang lang, int avatars, const char *prefix, ab_ui_msg *out)
 {
     char body[1024], mine[128];
-    snprintf(body, sizeof body, ab_msgn(lang, AB_MSG_AVATAR_MENU, (unsigned long)avatars), avatars);
+    snprintf(body, sizeof body, ab_msg(lang, AB_MSG_AVATAR_MENU), avatars);
     ab_ui_begin(out, prefix, "\n\n", body);
     snprintf(mine, sizeof mine, ab_msg(lang, AB_MSG_BTN_MY_AVATARS), avatars);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_CREATE, AB_BTN_CREATE, 0, 0);

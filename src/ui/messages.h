@@ -34,6 +34,11 @@ typedef int ab_lang;
     X(CONFIRM_PORTRAIT)                                                                            \
     X(CONFIRM_STYLE)                                                                               \
     X(BTN_CONTINUE)                                                                                \
+    X(CHOOSE_AVATAR_TYPE)                                                                          \
+    X(BTN_AVTYPE_CHARACTER)                                                                        \
+    X(BTN_AVTYPE_STYLE)                                                                            \
+    X(BTN_AVTYPE_PRODUCT)                                                                          \
+    X(BTN_AVTYPE_GENERAL)                                                                          \
     X(CHOOSE_GENDER)                                                                               \
     X(BTN_MALE)                                                                                    \
     X(BTN_FEMALE)                                                                                  \
@@ -46,6 +51,7 @@ typedef int ab_lang;
     X(NAME_AGAIN)                                                                                  \
     X(AVATAR_LIMIT)                                                                                \
     X(UPLOAD_SCREEN)                                                                               \
+    X(UPLOAD_SCREEN_ENOUGH)                                                                        \
     X(BTN_ADD_PHOTO)                                                                               \
     X(BTN_VIEW_PHOTOS)                                                                             \
     X(BTN_TIPS)                                                                                    \
@@ -91,6 +97,7 @@ typedef int ab_lang;
     X(BATCH_PROGRESS)                                                                              \
     X(BATCH_REJECTED)                                                                              \
     X(BATCH_DONE)                                                                                  \
+    X(BATCH_DONE_ENOUGH)                                                                           \
     X(BATCH_ENOUGH)                                                                                \
     X(REASON_UNSUPPORTED_FORMAT)                                                                   \
     X(REASON_DAMAGED)                                                                              \
@@ -113,6 +120,7 @@ typedef int ab_lang;
     X(BTN_TRAIN_RETRY)                                                                             \
     X(BTN_TRAIN_GO)                                                                                \
     X(BTN_TRAIN_CANCEL)                                                                            \
+    X(BTN_TRAIN_STOP)                                                                              \
     X(BTN_TRAIN_PROGRESS)                                                                          \
     X(BTN_OPEN_AVATAR)                                                                             \
     X(CONFIRM_TRAINING)                                                                            \

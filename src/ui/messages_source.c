@@ -17,24 +17,19 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
                             "\n"
                             "Create personal AI avatars from your photos here. Choose a section:"),
     [AB_MSG_BTN_AVATARS] = N_("🎭 Avatars"),
-    [AB_MSG_BTN_HELP] = N_("❓ Help"),
+    [AB_MSG_BTN_HELP] = N_("ℹ️ Help"),
     [AB_MSG_BTN_LANGUAGE] = N_("🌐 Language"),
     [AB_MSG_CHOOSE_LANGUAGE] = N_("🌐 Choose the bot's language:"),
-    [AB_MSG_AVATAR_MENU] = NP_("🎭 Avatars\n"
-                               "\n"
-                               "An avatar is your personal AI model: upload 10–50 photos and it learns to picture you in any style.\n"
-                               "\n"
-                               "You have %d avatar.",
-                               "🎭 Avatars\n"
-                               "\n"
-                               "An avatar is your personal AI model: upload 10–50 photos and it learns to picture you in any style.\n"
-                               "\n"
-                               "You have %d avatars."),
-    [AB_MSG_BTN_CREATE] = N_("➕ Create avatar"),
-    [AB_MSG_BTN_MY_AVATARS] = N_("🖼 My avatars (%d)"),
-    [AB_MSG_BTN_BACK_MAIN] = N_("⬅️ Main menu"),
-    [AB_MSG_BTN_BACK] = N_("⬅️ Back"),
-    [AB_MSG_HELP] = N_("❓ Help\n"
+    [AB_MSG_AVATAR_MENU] = N_("🎭 Avatar menu\n"
+                              "\n"
+                              "An avatar is your personal AI model: upload 10–50 photos and it learns to picture you in any style.\n"
+                              "\n"
+                              "Your avatars: %d"),
+    [AB_MSG_BTN_CREATE] = N_("🆕 Create avatar"),
+    [AB_MSG_BTN_MY_AVATARS] = N_("📁 My avatars (%d)"),
+    [AB_MSG_BTN_BACK_MAIN] = N_("◀️ Main menu"),
+    [AB_MSG_BTN_BACK] = N_("◀️ Back"),
+    [AB_MSG_HELP] = N_("ℹ️ Help\n"
                        "\n"
                        "1. Tap “Create avatar” and choose a training type.\n"
                        "2. Pick a gender and a name.\n"
@@ -42,12 +37,12 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
                        "4. Start training — it takes 3 to 30 minutes, and you will see the progress right here.\n"
                        "\n"
                        "Commands: /start — menu, /cancel — cancel input, /help — this help."),
-    [AB_MSG_CHOOSE_TYPE] = N_("🎯 Choose a training type\n"
+    [AB_MSG_CHOOSE_TYPE] = N_("🎓 Choose a training type\n"
                               "\n"
-                              "👤 Portrait (recommended) — for faces: Flux LoRA Portrait Trainer, 3–15 min.\n"
-                              "🎨 Style — universal: styles, objects, concepts; Flux Pro Trainer, 5–30 min."),
-    [AB_MSG_BTN_PORTRAIT] = N_("👤 Portrait"),
-    [AB_MSG_BTN_STYLE] = N_("🎨 Style"),
+                              "🎭 Portrait (recommended) — for faces: the closest likeness of you, ready in 3–15 min.\n"
+                              "🎨 Artistic (universal) — styles, objects, looks, and people too; ready in 5–30 min."),
+    [AB_MSG_BTN_PORTRAIT] = N_("🎭 Portrait (recommended)"),
+    [AB_MSG_BTN_STYLE] = N_("🎨 Artistic (universal)"),
     [AB_MSG_BTN_COMPARE] = N_("📊 Compare types"),
     [AB_MSG_GALLERY_EMPTY] = N_("🖼 My avatars\n"
                                 "\n"
@@ -57,28 +52,39 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_STALE_BUTTON] = N_("This button is out of date"),
     [AB_MSG_COMPARE_TYPES] = N_("📊 Training types compared\n"
                                 "\n"
-                                "👤 Portrait\n"
+                                "🎭 Portrait\n"
                                 "• best for faces and portraits\n"
-                                "• Flux LoRA Portrait Trainer\n"
-                                "• 3–15 min\n"
+                                "• the closest likeness of your face\n"
+                                "• ready in 3–15 min\n"
                                 "• needs photos where the face is clearly visible\n"
                                 "\n"
-                                "🎨 Style\n"
-                                "• styles, objects, concepts — and people too\n"
-                                "• Flux Pro Trainer\n"
-                                "• 5–30 min\n"
+                                "🎨 Artistic\n"
+                                "• styles, objects, looks — and people too\n"
+                                "• learns a whole style or subject\n"
+                                "• ready in 5–30 min\n"
                                 "• needs varied photos of one subject or style"),
-    [AB_MSG_CONFIRM_PORTRAIT] = N_("👤 Portrait avatar\n"
+    [AB_MSG_CONFIRM_PORTRAIT] = N_("🎭 Portrait avatar\n"
                                    "\n"
-                                   "Flux LoRA Portrait Trainer learns from photos of your face and gives the closest likeness. Training takes 3–15 minutes.\n"
+                                   "Learns from photos of your face and gives the closest likeness. Training takes 3–15 minutes.\n"
                                    "\n"
                                    "Continue with this type?"),
-    [AB_MSG_CONFIRM_STYLE] = N_("🎨 Style avatar\n"
+    [AB_MSG_CONFIRM_STYLE] = N_("🎨 Artistic avatar\n"
                                 "\n"
-                                "Flux Pro Trainer learns a whole style, object or look. Training takes 5–30 minutes.\n"
+                                "Learns a whole style, object or look and brings it into any scene. Training takes 5–30 minutes.\n"
                                 "\n"
                                 "Continue with this type?"),
     [AB_MSG_BTN_CONTINUE] = N_("✅ Continue"),
+    [AB_MSG_CHOOSE_AVATAR_TYPE] = N_("🎨 What will this avatar depict?\n"
+                                     "\n"
+                                     "The training focuses on it, so the pictures come out more accurate:\n"
+                                     "• a person or character — one face and figure\n"
+                                     "• an art style — the look of your pictures rather than a subject\n"
+                                     "• a product or object — one thing, from every side\n"
+                                     "• something else — no particular focus"),
+    [AB_MSG_BTN_AVTYPE_CHARACTER] = N_("🧑 A person or character"),
+    [AB_MSG_BTN_AVTYPE_STYLE] = N_("🖌 An art style"),
+    [AB_MSG_BTN_AVTYPE_PRODUCT] = N_("📦 A product or object"),
+    [AB_MSG_BTN_AVTYPE_GENERAL] = N_("✨ Something else"),
     [AB_MSG_CHOOSE_GENDER] = N_("👤 Choose the avatar's gender — it makes the pictures more accurate."),
     [AB_MSG_BTN_MALE] = N_("👨 Male"),
     [AB_MSG_BTN_FEMALE] = N_("👩 Female"),
@@ -90,13 +96,29 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_NAME_TAKEN] = N_("You already have an avatar named “%s” — please choose another name."),
     [AB_MSG_NAME_AGAIN] = N_("Try again:"),
     [AB_MSG_AVATAR_LIMIT] = N_("You already have 10 avatars, the maximum. Delete one you no longer need to create a new one."),
-    [AB_MSG_UPLOAD_SCREEN] = N_("📸 Photos for “%s”\n"
+    [AB_MSG_UPLOAD_SCREEN] = N_("📸 Uploading photos\n"
+                                "Avatar: “%s”\n"
                                 "\n"
-                                "Uploaded: %d/10 (minimum 10, maximum 50).\n"
+                                "Uploaded: %d/10 photos\n"
+                                "Minimum required: 10\n"
                                 "\n"
                                 "Send photos to this chat — one by one or as an album."),
-    [AB_MSG_BTN_ADD_PHOTO] = N_("➕ Add photo"),
-    [AB_MSG_BTN_VIEW_PHOTOS] = N_("👀 View (%d)"),
+    [AB_MSG_UPLOAD_SCREEN_ENOUGH] = NP_("📸 Uploading photos\n"
+                                        "Avatar: “%s”\n"
+                                        "\n"
+                                        "Uploaded: %d photo (min. 10, max. 50)\n"
+                                        "✅ Enough to train.\n"
+                                        "\n"
+                                        "More photos, a closer likeness: up to 50.",
+                                        "📸 Uploading photos\n"
+                                        "Avatar: “%s”\n"
+                                        "\n"
+                                        "Uploaded: %d photos (min. 10, max. 50)\n"
+                                        "✅ Enough to train.\n"
+                                        "\n"
+                                        "More photos, a closer likeness: up to 50."),
+    [AB_MSG_BTN_ADD_PHOTO] = N_("📷 Add photo"),
+    [AB_MSG_BTN_VIEW_PHOTOS] = N_("🖼️ View (%d)"),
     [AB_MSG_BTN_TIPS] = N_("💡 Quality tips"),
     [AB_MSG_ADD_PHOTO_HINT] = N_("Send photos to this chat — an album works too"),
     [AB_MSG_NO_PHOTOS_YET] = N_("No accepted photos yet"),
@@ -117,7 +139,7 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_BTN_PREV] = N_("◀️ Previous"),
     [AB_MSG_BTN_NEXT] = N_("Next ▶️"),
     [AB_MSG_TYPE_PORTRAIT] = N_("portrait"),
-    [AB_MSG_TYPE_STYLE] = N_("style"),
+    [AB_MSG_TYPE_STYLE] = N_("artistic"),
     [AB_MSG_GENDER_MALE] = N_("male"),
     [AB_MSG_GENDER_FEMALE] = N_("female"),
     [AB_MSG_GENDER_OTHER] = N_("other"),
@@ -161,7 +183,14 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_BATCH_REJECTED] = N_(", %d rejected (%s)"),
     [AB_MSG_BATCH_DONE] = N_("\n"
                              "\n"
-                             "Uploaded: %d/10 (minimum 10, maximum 50)."),
+                             "Uploaded: %d/10 photos\n"
+                             "Minimum required: 10"),
+    [AB_MSG_BATCH_DONE_ENOUGH] = NP_("\n"
+                                     "\n"
+                                     "Uploaded: %d photo (min. 10, max. 50)",
+                                     "\n"
+                                     "\n"
+                                     "Uploaded: %d photos (min. 10, max. 50)"),
     [AB_MSG_BATCH_ENOUGH] = N_("\n"
                                "✅ Enough photos to train."),
     [AB_MSG_REASON_UNSUPPORTED_FORMAT] = N_("not a JPEG or PNG"),
@@ -185,7 +214,8 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_BTN_TRAIN_START] = N_("🚀 Start training"),
     [AB_MSG_BTN_TRAIN_RETRY] = N_("🔁 Train again"),
     [AB_MSG_BTN_TRAIN_GO] = N_("✅ Start"),
-    [AB_MSG_BTN_TRAIN_CANCEL] = N_("⏹ Cancel training"),
+    [AB_MSG_BTN_TRAIN_CANCEL] = N_("⏸️ Cancel training"),
+    [AB_MSG_BTN_TRAIN_STOP] = N_("⏸️ Cancel"),
     [AB_MSG_BTN_TRAIN_PROGRESS] = N_("📊 Progress"),
     [AB_MSG_BTN_OPEN_AVATAR] = N_("🎭 Open avatar"),
     [AB_MSG_CONFIRM_TRAINING] = N_("🚀 Training avatar “%s”\n"
@@ -198,22 +228,40 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_TRAINING_BUSY] = N_("⏳ Avatar “%s” is training right now. One training at a time: wait for it to finish or cancel it."),
     [AB_MSG_TRAINING_NEED_PHOTOS] = N_("Training needs at least 10 accepted photos; “%s” has %d."),
     [AB_MSG_TRAINING_NOT_STARTABLE] = N_("This avatar can't be trained right now."),
-    [AB_MSG_TRAINING_PREPARING] = N_("🧠 Training “%s”\n"
-                                     "⏳ Preparing the photos…"),
-    [AB_MSG_TRAINING_QUEUED] = N_("🧠 Training “%s”\n"
-                                  "⏳ Waiting in the queue (position %d)…"),
-    [AB_MSG_TRAINING_PROGRESS] = N_("🧠 Training “%s”\n"
-                                    "📊 %d%% · ⏱ about %d min left"),
-    [AB_MSG_TRAINING_WAITING] = N_("🧠 Training “%s”\n"
-                                   "⏳ Waiting for the training service — it is unavailable for the moment. I'll keep trying; nothing to do on your side."),
-    [AB_MSG_TRAINING_STOPPING] = N_("🧠 Training “%s”\n"
-                                    "⏹ Stopping it — the training service has not confirmed the stop yet. I'll tell you as soon as it has; until then this avatar cannot be trained again."),
-    [AB_MSG_TRAINING_TOO_LONG] = N_("🧠 Training “%s”\n"
-                                    "⏹ It is taking far longer than it should, so I am stopping it. I'll tell you as soon as the training service confirms."),
-    [AB_MSG_TRAINING_DONE_LINE] = N_("🧠 Training “%s”\n"
-                                     "✅ 100%% · done"),
-    [AB_MSG_TRAINING_STOPPED_LINE] = N_("🧠 Training “%s”\n"
-                                        "⏹ stopped"),
+    [AB_MSG_TRAINING_PREPARING] = N_("🤖 Avatar training: “%s”\n"
+                                     "\n"
+                                     "📊 Progress: 0%%\n"
+                                     "⚡ Status: Preparing the photos..."),
+    [AB_MSG_TRAINING_QUEUED] = N_("🤖 Avatar training: “%s”\n"
+                                  "\n"
+                                  "📊 Progress: 0%%\n"
+                                  "⚡ Status: In the queue (position %d)..."),
+    [AB_MSG_TRAINING_PROGRESS] = NP_("🤖 Avatar training: “%s”\n"
+                                     "\n"
+                                     "📊 Progress: %d%%\n"
+                                     "⚡ Status: In progress...\n"
+                                     "⏱️ About %d minute left",
+                                     "🤖 Avatar training: “%s”\n"
+                                     "\n"
+                                     "📊 Progress: %d%%\n"
+                                     "⚡ Status: In progress...\n"
+                                     "⏱️ About %d minutes left"),
+    [AB_MSG_TRAINING_WAITING] = N_("🤖 Avatar training: “%s”\n"
+                                   "\n"
+                                   "⚡ Status: Waiting for the training service — it is unavailable for the moment. I'll keep trying; nothing to do on your side."),
+    [AB_MSG_TRAINING_STOPPING] = N_("🤖 Avatar training: “%s”\n"
+                                    "\n"
+                                    "⚡ Status: Stopping — the training service has not confirmed the stop yet. I'll tell you as soon as it has; until then this avatar cannot be trained again."),
+    [AB_MSG_TRAINING_TOO_LONG] = N_("🤖 Avatar training: “%s”\n"
+                                    "\n"
+                                    "⚡ Status: Stopping — it is taking far longer than it should. I'll tell you as soon as the training service confirms."),
+    [AB_MSG_TRAINING_DONE_LINE] = N_("🤖 Avatar training: “%s”\n"
+                                     "\n"
+                                     "📊 Progress: 100%%\n"
+                                     "⚡ Status: Done ✅"),
+    [AB_MSG_TRAINING_STOPPED_LINE] = N_("🤖 Avatar training: “%s”\n"
+                                        "\n"
+                                        "⚡ Status: Stopped ⏹"),
     [AB_MSG_TRAINING_COMPLETED] = N_("🎉 Your avatar “%s” is ready!"),
     [AB_MSG_TRAINING_FAILED] = N_("😔 Training of “%s” failed: %s.\n"
                                   "Your photos are kept — you can try again."),

@@ -29,8 +29,9 @@ void ab_ui_training_refusal(ab_lang lang, ab_msg_id why, const char *name, int p
 void ab_ui_training_progress(ab_lang lang, const char *name, int percent, int minutes_left,
                              char *out, size_t n)
 {
-    snprintf(out, n, ab_msg(lang, AB_MSG_TRAINING_PROGRESS), name, percent,
-             minutes_left < 1 ? 1 : minutes_left);
+    int minutes = minutes_left < 1 ? 1 : minutes_left;
+    snprintf(out, n, ab_msgn(lang, AB_MSG_TRAINING_PROGRESS, (unsigned long)minutes), name, percent,
+             minutes);
 }
 
 void ab_ui_training_queued(ab_lang lang, const char *name, int position, char *out, size_t n)
@@ -41,7 +42,7 @@ void ab_ui_training_queued(ab_lang lang, const char *name, int position, char *o
 json_t *ab_ui_training_kb_running(ab_lang lang, int64_t avatar_id)
 {
     json_t *kb = ab_kb_new();
-    ab_ui_button(kb, lang, AB_MSG_BTN_TRAIN_CANCEL, AB_BTN_TRAIN_CANCEL, avatar_id, 0);
+    ab_ui_button(kb, lang, AB_MSG_BTN_TRAIN_STOP, AB_BTN_TRAIN_CANCEL, avatar_id, 0);
     return kb;
 }
 

@@ -10,7 +10,11 @@ void ab_ui_upload(ab_lang lang, const char *name, int photos, const ab_avatar *a
                   const char *prefix, ab_ui_msg *out)
 {
     char body[1024], view[64];
-    snprintf(body, sizeof body, ab_msg(lang, AB_MSG_UPLOAD_SCREEN), name, photos);
+    /* past the minimum the count stands alone ("15 photos"), never "15/10" */
+    snprintf(body, sizeof body,
+             photos < 10 ? ab_msg(lang, AB_MSG_UPLOAD_SCREEN)
+                         : ab_msgn(lang, AB_MSG_UPLOAD_SCREEN_ENOUGH, (unsigned long)photos),
+             name, photos);
     ab_ui_begin(out, prefix, "\n\n", body);
     snprintf(view, sizeof view, ab_msg(lang, AB_MSG_BTN_VIEW_PHOTOS), photos);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_ADD_PHOTO, AB_BTN_UPLOAD_ADD, 0, 0);

@@ -53,7 +53,10 @@ void ab_ui_upload_status(ab_lang lang, const ab_ui_batch *b, ab_ui_msg *out)
                               reasons);
     }
     if (b->checked == b->total && n < size) {
-        n += (size_t)snprintf(text + n, size - n, ab_msg(lang, AB_MSG_BATCH_DONE), b->avatar_valid);
+        const char *done = b->avatar_valid < 10 ? ab_msg(lang, AB_MSG_BATCH_DONE)
+                                                : ab_msgn(lang, AB_MSG_BATCH_DONE_ENOUGH,
+                                                          (unsigned long)b->avatar_valid);
+        n += (size_t)snprintf(text + n, size - n, done, b->avatar_valid);
         if (b->avatar_valid >= 10 && n < size) {
             snprintf(text + n, size - n, "%s", ab_msg(lang, AB_MSG_BATCH_ENOUGH));
             /* the way on: start training from right here */

@@ -38,8 +38,8 @@ static ab_err avatar_create(ab_fx_apply_ctx *a, const ab_effect *e)
 {
     const ab_fx_avatar_create *c = &e->u.avatar_create;
     int64_t id = 0;
-    ab_err err =
-        ab_db_avatar_create(a->db, a->ctx->user_id, c->name, c->gender, c->training_type, &id);
+    ab_err err = ab_db_avatar_create(a->db, a->ctx->user_id, c->name, c->gender, c->training_type,
+                                     c->avatar_type, &id);
     if (err != AB_OK)
         return err;
     if (c->bind && a->fx->data)
@@ -48,8 +48,9 @@ static ab_err avatar_create(ab_fx_apply_ctx *a, const ab_effect *e)
         a->created_style++;
     else
         a->created_portrait++;
-    AB_INFO("avatar created", "{s:I,s:I,s:s}", "user_id", (json_int_t)a->ctx->user_id, "avatar_id",
-            (json_int_t)id, "training_type", c->training_type);
+    AB_INFO("avatar created", "{s:I,s:I,s:s,s:s}", "user_id", (json_int_t)a->ctx->user_id,
+            "avatar_id", (json_int_t)id, "training_type", c->training_type, "avatar_type",
+            c->avatar_type ? c->avatar_type : "character");
     return AB_OK;
 }
 

@@ -25,7 +25,7 @@ UPDATES = 10       # per chat: /start, /help, ...
 
 
 def kind_of(text):
-    return "help" if text.startswith("❓ Help") else "menu"
+    return "help" if text.startswith("ℹ️ Help") else "menu"
 
 
 class BotApiStormFault(h.IntegrationTestCase):

@@ -57,9 +57,10 @@ class KillReplicaFault(h.IntegrationTestCase):
         time.sleep(self.rand.uniform(0.05, 0.4))
 
     def create_avatar(self, uid, kind, name):
-        for step in (lambda: self.say(uid, "/start"), lambda: self.press(uid, "av:new"),
-                     lambda: self.press(uid, "tt:" + kind), lambda: self.press(uid, "tt:ok"),
-                     lambda: self.press(uid, "g:female"), lambda: self.say(uid, name)):
+        depicts = [lambda: self.press(uid, "at:character")] if kind == "style" else []
+        for step in [lambda: self.say(uid, "/start"), lambda: self.press(uid, "av:new"),
+                     lambda: self.press(uid, "tt:" + kind), lambda: self.press(uid, "tt:ok")] + \
+                depicts + [lambda: self.press(uid, "g:female"), lambda: self.say(uid, name)]:
             step()
             self.pause()
         return int(h.wait_until(lambda: h.psql_value(
@@ -168,7 +169,7 @@ class KillReplicaFault(h.IntegrationTestCase):
                     checked,
                     UPLOAD_CHATS * len(STYLE_PHOTOS), trained, TRAINING_CHATS, fig["dead"]))
         expected_updates = (MENU_CHATS * MENU_UPDATES
-                            + UPLOAD_CHATS * (6 + len(STYLE_PHOTOS) + 1)
+                            + UPLOAD_CHATS * (7 + len(STYLE_PHOTOS) + 1)  # style: + depicts
                             + TRAINING_CHATS * (6 + 3 + 3))
         self.assertEqual(fig["acked"], expected_updates)
         self.assertGreaterEqual(len(self.kills), MIN_KILLS)

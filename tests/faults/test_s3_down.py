@@ -74,6 +74,7 @@ class S3DownFault(h.IntegrationTestCase):
         for uid in users:
             for act in (lambda: self.say(uid, "/start"), lambda: self.press(uid, "av:new"),
                         lambda: self.press(uid, "tt:style"), lambda: self.press(uid, "tt:ok"),
+                        lambda: self.press(uid, "at:character"),
                         lambda: self.press(uid, "g:female"), lambda: self.say(uid, "S3 %d" % uid)):
                 act()
             avatars[uid] = int(h.wait_until(lambda: h.psql_value(

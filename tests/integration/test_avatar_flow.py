@@ -21,6 +21,8 @@ class AvatarFlowTest(h.IntegrationTestCase):
         chat.press("Create avatar")
         chat.press(kind)
         chat.press("Continue")
+        if kind != "Portrait":
+            chat.press("person")  # what a style avatar depicts
         chat.press(gender)
         return chat.say(name)
 
@@ -55,7 +57,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
         uid = h.user_id(11)
         chat = Chat(self, svc, uid)
         self.create(chat, "Gone")
-        self.create(chat, "Kept", kind="Style")
+        self.create(chat, "Kept", kind="Artistic")
         ids = dict(h.psql(self.db_url, "SELECT name, id FROM avatars WHERE user_id = $1", uid))
         root = Path(svc.env["STORAGE_URL"][len("file://"):])
         for name in ("Gone", "Kept"):

@@ -223,7 +223,7 @@ class GenerationLiveTest(GenerationCase):
     def test_finetuned_avatar_input(self):
         svc = self.live()
         chat = Chat(self, svc, 712)
-        aid = self.trained_avatar(chat, kind="Style", model="finetune")
+        aid = self.trained_avatar(chat, kind="Artistic", model="finetune")
         self.choose(chat, aid, preset="Watercolor", aspect="16:9", count="1")
         req = self.gen_request(app=ULTRA_APP)
         g = self.generation()[0]

@@ -20,8 +20,9 @@ def new_avatar(test, svc, uid):
     chat = Chat(test, svc, uid)
     chat.say("/start")
     chat.press("Create avatar")
-    chat.press("Style")
+    chat.press("Artistic")
     chat.press("Continue")
+    chat.press("person")  # what it depicts
     chat.press("Female")
     chat.say("Lease test")
 

@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 import harness as h  # noqa: E402
 
 LANGUAGE_BUTTONS_EN = [("Русский", "lang:ru"), ("✅ English", "lang:en"),
-                       ("⬅️ Main menu", "menu:main")]
+                       ("◀️ Main menu", "menu:main")]
 
 
 def buttons(call):
@@ -40,7 +40,7 @@ class LanguageTest(h.IntegrationTestCase):
         menu = self.botapi.wait_calls(1, "editMessageText")[0]
         self.assertEqual(menu["params"]["message_id"], mid)
         self.assertIn("🏠 Главное меню", menu["params"]["text"])
-        self.assertEqual(buttons(menu), [("🎭 Аватары", "av:menu"), ("❓ Помощь", "av:help"),
+        self.assertEqual(buttons(menu), [("🎭 Аватары", "av:menu"), ("ℹ️ Помощь", "av:help"),
                                          ("🌐 Язык", "menu:lang")])
         h.wait_until(lambda: self.state(uid) == "main_menu")
         # the pick is the user's, beside what Telegram says
@@ -49,13 +49,13 @@ class LanguageTest(h.IntegrationTestCase):
         # Telegram still says "en": the menus stay Russian from now on
         svc.post_update(h.message_update(self.next_update_id(), uid, "/start", lang="en"))
         start = self.botapi.wait_calls(2, "sendMessage")[1]
-        self.assertIn("У вас 0 аватаров.", start["params"]["text"])
-        self.assertEqual(buttons(start)[0], ("➕ Создать аватар", "av:new"))
+        self.assertIn("Ваши аватары: 0", start["params"]["text"])
+        self.assertEqual(buttons(start)[0], ("🆕 Создать аватар", "av:new"))
         svc.post_update(h.message_update(self.next_update_id(), uid, "/language", lang="en"))
         again = self.botapi.wait_calls(3, "sendMessage")[2]
         self.assertEqual(again["params"]["text"], "🌐 Выберите язык бота:")
         self.assertEqual(buttons(again), [("✅ Русский", "lang:ru"), ("English", "lang:en"),
-                                          ("⬅️ Главное меню", "menu:main")])
+                                          ("◀️ Главное меню", "menu:main")])
 
     def test_the_main_menu_button_and_a_stale_language(self):
         svc = self.start_service()

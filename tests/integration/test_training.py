@@ -58,13 +58,16 @@ class TrainingCase(h.IntegrationTestCase):
                                                  "the FAL key leaked into the log"))
         return svc
 
-    def ready_avatar(self, chat, name="Anna", kind="Portrait", photos=10):
+    def ready_avatar(self, chat, name="Anna", kind="Portrait", photos=10, depicts="person"):
         """An avatar created through the conversation, with `photos` valid photos stored in
-        object storage (the photo pipeline has its own tests)."""
+        object storage (the photo pipeline has its own tests). A style avatar depicts what the
+        button labelled with `depicts` says."""
         chat.say("/start")
         chat.press("Create avatar")
         chat.press(kind)
         chat.press("Continue")
+        if kind != "Portrait":
+            chat.press(depicts)
         chat.press("Female")
         chat.say(name)
         avatar_id = int(h.psql_value(self.db_url, "SELECT id FROM avatars WHERE user_id = $1 "
@@ -147,7 +150,7 @@ class TrainingTest(TrainingCase):
         url = inp.pop("images_data_url")
         self.assertEqual(inp, {"trigger_phrase": "abv" + base36(aid), "steps": 2500,
                                "learning_rate": 0.00009, "multiresolution_training": True,
-                               "subject_crop": True, "create_masks": False})
+                               "subject_crop": True, "create_masks": True})
         self.assertIn("/avatars/501/%d/dataset-" % aid, url)
         self.assertTrue(url.endswith(".zip"), url)
         submit = [c for c in self.fal.calls(endpoint="submit")][0]
@@ -169,7 +172,7 @@ class TrainingTest(TrainingCase):
         edits = [c for c in self.botapi.calls("editMessageText")
                  if c["params"].get("message_id") == confirm_message and c["http_status"] == 200]
         texts = [c["params"]["text"] for c in edits]
-        self.assertTrue(any("%" in t and "min left" in t for t in texts), texts)
+        self.assertTrue(any("%" in t and "⏱️ About" in t for t in texts), texts)
         self.assertTrue(any("100%" in t for t in texts), texts)
         self.assertEqual(len(texts), len(set(texts)), "the same text was sent twice: %s" % texts)
         row = h.psql_json(self.db_url, "SELECT status, dataset_key, jsonb_array_length(events) "
@@ -193,15 +196,18 @@ class TrainingTest(TrainingCase):
         self.assertIn("avatarbot_training_duration_seconds_count", m)
 
     def test_style_flux_pro_trainer_input_and_finetune_id(self):
+        # what the avatar depicts (its screen: tests/transcripts/create_style.txt) is the mode
         svc = self.start()
         chat = Chat(self, svc, 502)
-        aid = self.ready_avatar(chat, "Pro", kind="Style")
+        aid = self.ready_avatar(chat, "Pro", kind="Artistic", depicts="product")
+        self.assertEqual(h.psql_value(self.db_url, "SELECT avatar_type FROM avatars WHERE id = $1",
+                                      aid), "product")
         self.start_training(chat, aid)
         req = self.submitted()
         self.assertEqual(req["app_id"], "fal-ai/flux-pro-trainer")
         inp = req["input"]
         self.assertTrue(inp.pop("data_url").endswith(".zip"))
-        self.assertEqual(inp, {"mode": "character", "iterations": 300, "learning_rate": 0.00001,
+        self.assertEqual(inp, {"mode": "product", "iterations": 300, "learning_rate": 0.00001,
                                "priority": "quality", "captioning": True,
                                "trigger_word": "abv" + base36(aid), "finetune_type": "full",
                                "lora_rank": 32, "finetune_comment": "avatarbot: Pro"})
@@ -214,7 +220,7 @@ class TrainingTest(TrainingCase):
         svc = self.start(FAL_STYLE_TRAINER="fal-ai/flux-lora-fast-training",
                          FAL_STYLE_INPUT='{"steps": 1200}')
         chat = Chat(self, svc, 503)
-        aid = self.ready_avatar(chat, "Fast", kind="Style")
+        aid = self.ready_avatar(chat, "Fast", kind="Artistic")
         self.start_training(chat, aid)
         req = self.submitted()
         self.assertEqual(req["app_id"], "fal-ai/flux-lora-fast-training")
@@ -350,7 +356,7 @@ class TrainingTest(TrainingCase):
         self.start_training(chat, aid)
         req = self.submitted()
         self.fal.wait_request(req["request_id"], status="IN_PROGRESS", timeout=10)
-        chat.press("Cancel training", expect_screen=False)
+        chat.press("⏸️ Cancel", expect_screen=False)
         self.wait_avatar(aid, "cancelled")
         self.assertTrue(self.fal.calls(endpoint="cancel"))
         msg = self.wait_sent(507, "cancelled")[-1]
@@ -415,7 +421,7 @@ class TrainingTest(TrainingCase):
         self.assertEqual(a["fal_mode"], "simulate")
         self.assertTrue(a["lora_url"].endswith("pytorch_lora_weights.safetensors"))
         self.assertEqual(len(self.wait_sent(512, "is ready")), 1)
-        self.assertTrue(self.sent(512, "min left"))
+        self.assertTrue(self.sent(512, "⏱️ About"))
         self.assertEqual(self.fal.calls(), [])  # no FAL call at all
         self.assertIn('"training simulated"', svc.log_text())
         # the dataset is built and stored as in live mode, and the input that would have

@@ -37,7 +37,7 @@ class StopTest(TrainingCase):
     def test_refused_cancel_keeps_the_run_open_until_fal_stops_it(self):
         svc, chat, aid, rid = self.running(701)
         self.fal.fault("http", endpoint="cancel", status=401, detail=KEY_REFUSED, count=3)
-        chat.press("Cancel training", expect_screen=False)
+        chat.press("⏸️ Cancel", expect_screen=False)
         h.wait_until(lambda: self.run_row(aid)["status"] == "cancelling", timeout=20,
                      message="the run to be stopping")
         self.wait_sent(701, "has not confirmed the stop yet")

@@ -140,7 +140,7 @@ class SubmitOnceTest(TrainingCase):
         h.wait_until(lambda: self.run_row(aid)["request_id"] == rid, timeout=20,
                      message="the run to adopt the request from the listing")
         # followed like any submitted run: the user sees its progress while it runs
-        self.wait_sent(605, "min left", timeout=20)
+        self.wait_sent(605, "⏱️ About", timeout=20)
         self.assertEqual(self.fal.request(rid)["status"], "IN_PROGRESS")
         self.assertTrue(self.fal.calls(endpoint="list"))
         self.fal.complete(rid)
@@ -246,7 +246,7 @@ class SubmitOnceTest(TrainingCase):
         req = self.submitted()
         h.wait_until(lambda: self.run_row(aid)["status"] == "reconciling", timeout=20,
                      message="the run to reconcile")
-        chat.press("Cancel training", expect_screen=False)
+        chat.press("⏸️ Cancel", expect_screen=False)
         self.wait_avatar(aid, "cancelled")
         self.fal.wait_request(req["request_id"], outcome="cancelled", timeout=20)
         self.assertEqual(len(self.wait_sent(608, "cancelled")), 1)

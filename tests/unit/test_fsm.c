@@ -75,7 +75,7 @@ static void test_start_shows_avatar_menu(void **state)
     assert_string_equal(call_method(&fx, 0), "sendMessage");
     json_t *p = call_payload(&fx, 0);
     assert_int_equal(json_integer_value(json_object_get(p, "chat_id")), 42);
-    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "У вас 2 аватара."));
+    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Ваши аватары: 2"));
     json_t *rows = json_object_get(json_object_get(p, "reply_markup"), "inline_keyboard");
     assert_int_equal(json_array_size(rows), 4);
     const char *expected[] = {"av:new", "av:list:0", "av:help", "menu:main"};
@@ -84,8 +84,7 @@ static void test_start_shows_avatar_menu(void **state)
         assert_string_equal(json_string_value(json_object_get(b, "callback_data")), expected[i]);
     }
     json_t *mine = json_array_get(json_array_get(rows, 1), 0);
-    assert_string_equal(json_string_value(json_object_get(mine, "text")),
-                        "🖼 Мои аватары (2)");
+    assert_string_equal(json_string_value(json_object_get(mine, "text")), "📁 Мои аватары (2)");
     ab_fx_free(&fx);
     ab_update_free(&u);
 }
@@ -99,11 +98,11 @@ static void test_english_user(void **state)
     ab_fx_init(&fx);
     assert_int_equal(ab_fsm_step(&ctx, &fx), AB_OK);
     json_t *p = call_payload(&fx, 0);
-    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "You have 0 avatars."));
+    assert_non_null(strstr(json_string_value(json_object_get(p, "text")), "Your avatars: 0"));
     json_t *b = json_array_get(
         json_array_get(json_object_get(json_object_get(p, "reply_markup"), "inline_keyboard"), 0),
         0);
-    assert_string_equal(json_string_value(json_object_get(b, "text")), "➕ Create avatar");
+    assert_string_equal(json_string_value(json_object_get(b, "text")), "🆕 Create avatar");
     ab_fx_free(&fx);
     ab_update_free(&u);
 }
@@ -271,6 +270,96 @@ static void test_delete_and_cancel_are_typed_effects(void **state)
     ab_update_free(&u);
 }
 
+/* One step of press (callback data) or text in state with data; returns the next state and
+ * leaves the effects in fx (to free). */
+static ab_state step_with(const char *press, const char *text, ab_state st, const json_t *data,
+                          ab_effects *fx)
+{
+    char json[512];
+    if (press)
+        snprintf(json, sizeof json,
+                 "{\"update_id\":2,\"callback_query\":{\"id\":\"cb1\",\"from\":{\"id\":42,"
+                 "\"language_code\":\"en\"},\"message\":{\"message_id\":77,\"date\":1,"
+                 "\"chat\":{\"id\":42,\"type\":\"private\"}},\"chat_instance\":\"1\","
+                 "\"data\":\"%s\"}}",
+                 press);
+    else
+        snprintf(json, sizeof json,
+                 "{\"update_id\":3,\"message\":{\"message_id\":6,\"date\":1,\"chat\":"
+                 "{\"id\":42},\"from\":{\"id\":42,\"language_code\":\"en\"},"
+                 "\"text\":\"%s\"}}",
+                 text);
+    ab_update u = make_update(json);
+    ab_fsm_ctx ctx = ctx_for(&u, st, 0);
+    ctx.data = data;
+    ab_fx_init(fx);
+    assert_int_equal(ab_fsm_step(&ctx, fx), AB_OK);
+    ab_update_free(&u);
+    return fx->next;
+}
+
+/* A style avatar is asked what it depicts (the style trainer's mode), and the choice reaches
+ * the create effect; a portrait avatar skips the question (a portrait is a person); Back
+ * retraces the path either way. */
+static void test_avatar_type_for_style_only(void **state)
+{
+    (void)state;
+    ab_effects fx;
+    json_t *style = json_pack("{s:s}", "training_type", "style");
+    json_t *portrait = json_pack("{s:s}", "training_type", "portrait");
+
+    assert_int_equal(step_with("tt:ok", NULL, AB_ST_CONFIRMING_TRAINING_TYPE, style, &fx),
+                     AB_ST_SELECTING_AVATAR_TYPE);
+    json_t *kb = json_object_get(call_payload(&fx, 1), "reply_markup");
+    char *kbs = json_dumps(kb, 0);
+    assert_non_null(strstr(kbs, "at:character"));
+    assert_non_null(strstr(kbs, "at:general"));
+    free(kbs);
+    ab_fx_free(&fx);
+    assert_int_equal(step_with("tt:ok", NULL, AB_ST_CONFIRMING_TRAINING_TYPE, portrait, &fx),
+                     AB_ST_SELECTING_GENDER);
+    ab_fx_free(&fx);
+
+    assert_int_equal(step_with("at:product", NULL, AB_ST_SELECTING_AVATAR_TYPE, style, &fx),
+                     AB_ST_SELECTING_GENDER);
+    json_t *chosen = json_incref(fx.data);
+    assert_string_equal(json_string_value(json_object_get(chosen, "avatar_type")), "product");
+    assert_string_equal(json_string_value(json_object_get(chosen, "training_type")), "style");
+    ab_fx_free(&fx);
+
+    /* back: gender → what it depicts (style) or the type's confirmation (portrait) */
+    assert_int_equal(step_with("nav:back", NULL, AB_ST_SELECTING_GENDER, chosen, &fx),
+                     AB_ST_SELECTING_AVATAR_TYPE);
+    ab_fx_free(&fx);
+    assert_int_equal(step_with("nav:back", NULL, AB_ST_SELECTING_AVATAR_TYPE, chosen, &fx),
+                     AB_ST_CONFIRMING_TRAINING_TYPE);
+    ab_fx_free(&fx);
+    assert_int_equal(step_with("nav:back", NULL, AB_ST_SELECTING_GENDER, portrait, &fx),
+                     AB_ST_CONFIRMING_TRAINING_TYPE);
+    ab_fx_free(&fx);
+
+    /* the name creates the avatar with what it depicts; a portrait one is a person whatever
+     * the chat data says */
+    json_object_set_new(chosen, "gender", json_string("female"));
+    assert_int_equal(step_with(NULL, "Vase", AB_ST_ENTERING_NAME, chosen, &fx),
+                     AB_ST_UPLOADING_PHOTOS);
+    const ab_effect *e = ab_fx_find(&fx, AB_FX_AVATAR_CREATE);
+    assert_non_null(e);
+    assert_string_equal(e->u.avatar_create.training_type, "style");
+    assert_string_equal(e->u.avatar_create.avatar_type, "product");
+    ab_fx_free(&fx);
+    json_object_set_new(chosen, "training_type", json_string("portrait"));
+    assert_int_equal(step_with(NULL, "Anna", AB_ST_ENTERING_NAME, chosen, &fx),
+                     AB_ST_UPLOADING_PHOTOS);
+    e = ab_fx_find(&fx, AB_FX_AVATAR_CREATE);
+    assert_non_null(e);
+    assert_string_equal(e->u.avatar_create.avatar_type, "character");
+    ab_fx_free(&fx);
+    json_decref(chosen);
+    json_decref(style);
+    json_decref(portrait);
+}
+
 static void test_unexpected_text_gets_hint(void **state)
 {
     (void)state;
@@ -311,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_forged_avatar_id_is_not_found),
         cmocka_unit_test(test_unexpected_text_gets_hint),
         cmocka_unit_test(test_delete_and_cancel_are_typed_effects),
+        cmocka_unit_test(test_avatar_type_for_style_only),
         cmocka_unit_test(test_mermaid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

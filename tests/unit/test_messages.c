@@ -120,31 +120,34 @@ static void test_russian_plural_rule(void **state)
     assert_int_equal(en->plural(21), 1);
 }
 
-/* The avatar menu counts avatars with the right word: 1 аватар, 2 аватара, 5 аватаров. */
+/* The training screen counts the minutes left with the right word: 1 минута, 2 минуты,
+ * 5 минут. */
 static void test_ab_msgn_on_real_texts(void **state)
 {
     (void)state;
     static const struct {
         int n;
         const char *ru, *en;
-    } CASES[] = {{1, "У вас 1 аватар.", "You have 1 avatar."},
-                 {2, "У вас 2 аватара.", "You have 2 avatars."},
-                 {5, "У вас 5 аватаров.", "You have 5 avatars."},
-                 {11, "У вас 11 аватаров.", "You have 11 avatars."},
-                 {21, "У вас 21 аватар.", "You have 21 avatars."},
-                 {22, "У вас 22 аватара.", "You have 22 avatars."},
-                 {25, "У вас 25 аватаров.", "You have 25 avatars."}};
+    } CASES[] = {{1, "Осталось примерно 1 минута", "About 1 minute left"},
+                 {2, "Осталось примерно 2 минуты", "About 2 minutes left"},
+                 {5, "Осталось примерно 5 минут", "About 5 minutes left"},
+                 {11, "Осталось примерно 11 минут", "About 11 minutes left"},
+                 {21, "Осталось примерно 21 минута", "About 21 minutes left"},
+                 {22, "Осталось примерно 22 минуты", "About 22 minutes left"},
+                 {25, "Осталось примерно 25 минут", "About 25 minutes left"}};
     char text[1024];
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         int n = CASES[i].n;
-        snprintf(text, sizeof text, ab_msgn(lang("ru"), AB_MSG_AVATAR_MENU, (unsigned long)n), n);
-        const char *tail = strstr(text, "\n\nУ вас ");
-        if (!tail || strcmp(tail + 2, CASES[i].ru) != 0)
-            fail_msg("ru, %d avatars: %s", n, text);
-        snprintf(text, sizeof text, ab_msgn(lang("en"), AB_MSG_AVATAR_MENU, (unsigned long)n), n);
-        tail = strstr(text, "\n\nYou have ");
-        if (!tail || strcmp(tail + 2, CASES[i].en) != 0)
-            fail_msg("en, %d avatars: %s", n, text);
+        snprintf(text, sizeof text, ab_msgn(lang("ru"), AB_MSG_TRAINING_PROGRESS, (unsigned long)n),
+                 "A", 50, n);
+        const char *tail = strstr(text, "⏱️ ");
+        if (!tail || strcmp(tail + strlen("⏱️ "), CASES[i].ru) != 0)
+            fail_msg("ru, %d minutes: %s", n, text);
+        snprintf(text, sizeof text, ab_msgn(lang("en"), AB_MSG_TRAINING_PROGRESS, (unsigned long)n),
+                 "A", 50, n);
+        tail = strstr(text, "⏱️ ");
+        if (!tail || strcmp(tail + strlen("⏱️ "), CASES[i].en) != 0)
+            fail_msg("en, %d minutes: %s", n, text);
     }
     /* English photos: one photo, many photos; Russian "фото" does not change */
     snprintf(text, sizeof text, ab_msgn(lang("en"), AB_MSG_BATCH_PROGRESS, 1), 1, 1, 1);
@@ -154,7 +157,53 @@ static void test_ab_msgn_on_real_texts(void **state)
     snprintf(text, sizeof text, ab_msgn(lang("ru"), AB_MSG_BATCH_PROGRESS, 22), 2, 22, 2);
     assert_string_equal(text, "📸 Проверено 2 из 22: принято 2");
     /* a text without plural forms is the same for every count */
-    assert_string_equal(ab_msgn(lang("ru"), AB_MSG_BTN_HELP, 5), "❓ Помощь");
+    assert_string_equal(ab_msgn(lang("ru"), AB_MSG_BTN_HELP, 5), "ℹ️ Помощь");
+}
+
+/* Where name (lower case) occurs in text as a word of its own, ignoring ASCII case; NULL if
+ * nowhere ("fal" is in "false" and "Fallen" but is no word there). */
+static const char *find_word(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && (p[i] | 0x20) == name[i])
+            i++;
+        if (i < n)
+            continue;
+        int before = p > text && ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z');
+        int after = (p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z';
+        if (!before && !after)
+            return p;
+    }
+    return NULL;
+}
+
+/* "A professional UX without technical details": no text a user sees, in any language or
+ * plural form, names the model or the service behind it. */
+static void test_no_model_or_trainer_names(void **state)
+{
+    (void)state;
+    static const char *const NAMES[] = {"flux", "lora",   "loras",    "trainer",   "trainers",
+                                        "fal",  "fal.ai", "finetune", "fine-tune", "bfl"};
+    assert_non_null(find_word("Flux LoRA Portrait Trainer", "lora"));
+    assert_null(find_word("false fallen Falcon", "fal"));
+    for (ab_lang l = 0; l < ab_lang_count(); l++) {
+        const ab_catalog *c = &ab_catalogs[l];
+        for (int id = 0; id < AB_MSG__COUNT; id++) {
+            unsigned forms = ab_msg_sources[id].plural ? c->nplurals : 1;
+            for (unsigned f = 0; f < forms; f++) {
+                unsigned long n = 0;
+                while (n < 1000 && c->plural(n) != f)
+                    n++;
+                const char *text = ab_msgn(l, id, n);
+                for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++)
+                    if (find_word(text, NAMES[k]))
+                        fail_msg("%s: %s names \"%s\": %s", c->code, ab_msg_name(id), NAMES[k],
+                                 text);
+            }
+        }
+    }
 }
 
 static void test_language_codes(void **state)
@@ -177,7 +226,7 @@ static void test_language_codes(void **state)
     assert_string_equal(ab_lang_name(en), "English");
     assert_string_equal(ab_lang_code(ab_lang_count()), "");
     /* out of range: the English source */
-    assert_string_equal(ab_msg(-1, AB_MSG_BTN_HELP), "❓ Help");
+    assert_string_equal(ab_msg(-1, AB_MSG_BTN_HELP), "ℹ️ Help");
     assert_string_equal(ab_msg(en, AB_MSG__COUNT), "");
     assert_string_equal(ab_msg_name(AB_MSG_BTN_HELP), "BTN_HELP");
 }
@@ -189,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_every_language_translates_every_message_alike),
         cmocka_unit_test(test_russian_plural_rule),
         cmocka_unit_test(test_ab_msgn_on_real_texts),
+        cmocka_unit_test(test_no_model_or_trainer_names),
         cmocka_unit_test(test_language_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

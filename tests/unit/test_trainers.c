@@ -30,17 +30,25 @@ static void test_type_to_app(void **state)
     assert_null(ab_trainer_by_app("fal-ai/unknown"));
 }
 
+/* A portrait training makes face masks (they weight the training towards the face); the
+ * operator's input can still turn them off. */
 static void test_portrait_input_with_override(void **state)
 {
     (void)state;
     ab_config cfg = {0};
-    cfg.fal_portrait_input = "{\"steps\": 1500, \"create_masks\": true}";
     const ab_trainer *t = ab_trainer_for_type(&cfg, "portrait");
     json_t *in = ab_trainer_input(&cfg, t, "https://s3/x.zip", "abv7", "character", "Anna");
     assert_json_eq(in, "{\"images_data_url\": \"https://s3/x.zip\", \"trigger_phrase\": \"abv7\","
-                       " \"steps\": 1500, \"learning_rate\": 0.00009,"
+                       " \"steps\": 2500, \"learning_rate\": 0.00009,"
                        " \"multiresolution_training\": true, \"subject_crop\": true,"
                        " \"create_masks\": true}");
+    json_decref(in);
+    cfg.fal_portrait_input = "{\"steps\": 1500, \"create_masks\": false}";
+    in = ab_trainer_input(&cfg, t, "https://s3/x.zip", "abv7", "character", "Anna");
+    assert_json_eq(in, "{\"images_data_url\": \"https://s3/x.zip\", \"trigger_phrase\": \"abv7\","
+                       " \"steps\": 1500, \"learning_rate\": 0.00009,"
+                       " \"multiresolution_training\": true, \"subject_crop\": true,"
+                       " \"create_masks\": false}");
     json_decref(in);
 }
 
@@ -49,9 +57,11 @@ static void test_pro_trainer_mode_and_comment(void **state)
     (void)state;
     const ab_trainer *t = ab_trainer_by_app("fal-ai/flux-pro-trainer");
     assert_int_equal(t->result, AB_RESULT_FINETUNE);
-    static const char *kinds[][2] = {
-        {"character", "character"}, {"style", "style"}, {"custom", "general"}};
-    for (size_t i = 0; i < 3; i++) {
+    /* what the avatar depicts is the mode; anything unknown (or none) is a person */
+    static const char *kinds[][2] = {{"character", "character"}, {"style", "style"},
+                                     {"product", "product"},     {"general", "general"},
+                                     {"custom", "character"},    {NULL, "character"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         json_t *in = ab_trainer_input(NULL, t, "u", "abv1", kinds[i][0], "Max");
         assert_string_equal(json_string_value(json_object_get(in, "mode")), kinds[i][1]);
         assert_string_equal(json_string_value(json_object_get(in, "finetune_comment")),

@@ -71,8 +71,8 @@ static void test_upload_status_done_with_enough_photos(void **state)
     ab_ui_upload_status(ab_lang_from_code("en"), &b, &m);
     assert_string_equal(m.text,
                         "📸 4 of 4 photos checked: 2 accepted, 2 rejected (already uploaded, "
-                        "too blurry, the file is damaged)\n\nUploaded: 12/10 (minimum "
-                        "10, maximum 50).\n✅ Enough photos to train.");
+                        "too blurry, the file is damaged)\n\nUploaded: 12 photos (min. 10, "
+                        "max. 50)\n✅ Enough photos to train.");
     assert_int_equal(rows(m.kb), 1);
     assert_string_equal(data_at(m.kb, 0, 0), "tr:start:77");
     assert_string_equal(field(m.kb, 0, 0, "text"), "🚀 Start training");
@@ -85,10 +85,40 @@ static void test_upload_status_done_with_enough_photos(void **state)
     const char *want = "📸 Проверено 2 из 2: "
                        "принято 2\n\n"
                        "Загружено: 6/10 "
-                       "(минимум 10, "
-                       "максимум 50).";
+                       "фото\nМин. "
+                       "требуется: 10";
     assert_string_equal(m.text, want);
     assert_null(m.kb);
+}
+
+/* The upload screen as the design has it: the count out of ten and the minimum below ten,
+ * past it the count alone with the limits (never "15/10"). */
+static void test_upload_screen_counts(void **state)
+{
+    (void)state;
+    ab_avatar a = avatar(5, "Anna", "portrait", "uploading", 7);
+    ab_ui_msg m = {0};
+    ab_ui_upload(ab_lang_from_code("en"), "Anna", 7, &a, NULL, &m);
+    assert_string_equal(m.text,
+                        "📸 Uploading photos\nAvatar: “Anna”\n\nUploaded: 7/10 photos\n"
+                        "Minimum required: 10\n\nSend photos to this chat — one by one "
+                        "or as an album.");
+    assert_string_equal(field(m.kb, 0, 0, "text"), "📷 Add photo");
+    assert_string_equal(field(m.kb, 0, 1, "text"), "🖼️ View (7)");
+    assert_string_equal(field(m.kb, 1, 0, "text"), "💡 Quality tips");
+    assert_string_equal(field(m.kb, 2, 0, "text"), "◀️ Back");
+    ab_ui_msg_free(&m);
+
+    a = avatar(5, "Анна", "portrait", "ready", 15);
+    ab_ui_upload(ab_lang_from_code("ru"), "Анна", 15, &a, NULL, &m);
+    assert_non_null(strstr(m.text, "Загружено: 15 фото (мин. 10, макс. 50)"));
+    assert_null(strstr(m.text, "/10"));
+    assert_string_equal(field(m.kb, 0, 1, "text"), "🖼️ Просмотр (15)");
+    assert_string_equal(data_at(m.kb, 2, 0), "tr:start:5"); /* enough: training can start */
+    ab_ui_msg_free(&m);
+    ab_ui_upload(ab_lang_from_code("en"), "Anna", 1, NULL, NULL, &m);
+    assert_non_null(strstr(m.text, "Uploaded: 1/10 photos\n"));
+    ab_ui_msg_free(&m);
 }
 
 static void test_training_texts(void **state)
@@ -96,13 +126,25 @@ static void test_training_texts(void **state)
     (void)state;
     char text[256];
     ab_ui_training_progress(ab_lang_from_code("en"), "Anna", 65, 4, text, sizeof text);
-    assert_string_equal(text, "🧠 Training “Anna”\n📊 65% · ⏱ about 4 min left");
+    assert_string_equal(text, "🤖 Avatar training: “Anna”\n\n📊 Progress: 65%\n"
+                              "⚡ Status: In progress...\n⏱️ About 4 minutes left");
     ab_ui_training_progress(ab_lang_from_code("en"), "Anna", 99, 0, text, sizeof text);
-    assert_string_equal(text, "🧠 Training “Anna”\n📊 99% · ⏱ about 1 min left");
+    assert_string_equal(text, "🤖 Avatar training: “Anna”\n\n📊 Progress: 99%\n"
+                              "⚡ Status: In progress...\n⏱️ About 1 minute left");
+    /* the design's screen in Russian, the minutes counted with the right word */
+    ab_ui_training_progress(ab_lang_from_code("ru"), "Анна", 65, 3, text, sizeof text);
+    const char *want = "🤖 Обучение аватара «Анна»\n\n"
+                       "📊 Прогресс: 65%\n"
+                       "⚡ Статус: В процессе...\n"
+                       "⏱️ Осталось примерно "
+                       "3 минуты";
+    assert_string_equal(text, want);
     ab_ui_training_queued(ab_lang_from_code("en"), "Anna", 0, text, sizeof text);
-    assert_string_equal(text, "🧠 Training “Anna”\n⏳ Waiting in the queue (position 1)…");
+    assert_string_equal(text, "🤖 Avatar training: “Anna”\n\n📊 Progress: 0%\n"
+                              "⚡ Status: In the queue (position 1)...");
     ab_ui_named(ab_lang_from_code("en"), AB_MSG_TRAINING_DONE_LINE, "Anna", text, sizeof text);
-    assert_string_equal(text, "🧠 Training “Anna”\n✅ 100% · done");
+    assert_string_equal(
+        text, "🤖 Avatar training: “Anna”\n\n📊 Progress: 100%\n⚡ Status: Done ✅");
     ab_ui_training_refusal(ab_lang_from_code("en"), AB_MSG_TRAINING_NEED_PHOTOS, "Anna", 7, text,
                            sizeof text);
     assert_string_equal(text, "Training needs at least 10 accepted photos; “Anna” has 7.");
@@ -110,6 +152,7 @@ static void test_training_texts(void **state)
     json_t *kb = ab_ui_training_kb_running(ab_lang_from_code("en"), 9);
     assert_int_equal(rows(kb), 1);
     assert_string_equal(data_at(kb, 0, 0), "tr:cancel:9");
+    assert_string_equal(field(kb, 0, 0, "text"), "⏸️ Cancel");
     json_decref(kb);
 }
 
@@ -147,7 +190,7 @@ static void test_gallery_pages(void **state)
     ab_ui_gallery(ab_lang_from_code("en"), list, 7, 9, "Done.",
                   &m); /* past the end: the last page */
     assert_string_equal(m.text, "Done.\n\n🖼 My avatars (7)\n\n6. A6 — portrait, ready to train"
-                                "\n7. A7 — style, ready to train\n\nPage 2 of 2");
+                                "\n7. A7 — artistic, ready to train\n\nPage 2 of 2");
     assert_int_equal(rows(m.kb), 5);
     assert_string_equal(field(m.kb, 0, 0, "text"), "👤 A6");
     assert_string_equal(data_at(m.kb, 0, 0), "av:show:105");
@@ -248,6 +291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upload_status_while_checking),
         cmocka_unit_test(test_upload_status_done_with_enough_photos),
+        cmocka_unit_test(test_upload_screen_counts),
         cmocka_unit_test(test_training_texts),
         cmocka_unit_test(test_training_end),
         cmocka_unit_test(test_gallery_pages),
