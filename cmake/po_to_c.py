@@ -11,6 +11,7 @@ expressions are C expressions over an unsigned long n). Its code comes from the 
 Language field and its name (shown on the language buttons) from X-Language-Name. The default
 language comes first: it is the one users get whose Telegram language has no catalogue."""
 import argparse
+import os
 import re
 import struct
 import sys
@@ -136,6 +137,8 @@ def main():
     if args.default not in codes:
         fail("no catalogue for the default language %r (have %s)" % (args.default, codes))
     catalogues.sort(key=lambda c: (c["code"] != args.default, c["code"]))
+    # the build may run this before anything else has made the generated sources' folder
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as out:
         emit(catalogues, out)
 
