@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "core/config.h"
+#include "core/log.h"
 #include "db/admin.h"
 #include "db/db.h"
+#include "workers/erase_user.h"
 #include "telegram/client.h"
 
 typedef struct {
@@ -175,6 +178,45 @@ static int cmd_user(admin_ctx *a)
     return rc;
 }
 
+/* Erases a user (workers/erase_user.h). */
+static int cmd_erase_user(admin_ctx *a)
+{
+    char *end = NULL;
+    long long id = a->arg ? strtoll(a->arg, &end, 10) : 0;
+    if (!a->arg || *end || id <= 0) {
+        fprintf(stderr, "avatarbot admin erase-user: expected a user id\n");
+        return 2;
+    }
+    ab_http_client *http = ab_http_client_new();
+    ab_erase_report r;
+    ab_err err = ab_erase_user(a->db, NULL, http, a->cfg, id, &r);
+    ab_http_client_free(http);
+    int rc = 1;
+    if (err != AB_OK)
+        fprintf(stderr,
+                "avatarbot admin: %s; nothing after it was erased, run the command "
+                "again\n",
+                r.error);
+    else if (!r.found && r.objects == 0)
+        fprintf(stderr, "avatarbot admin: no user %lld\n", id);
+    else if (a->json) {
+        printf("{\"user\": %lld, \"fal_requests_stopped\": %d, \"objects_deleted\": %zu,"
+               " \"rows\":\n",
+               id, r.fal_stopped, r.objects);
+        print_result(r.rows, true, NULL);
+        printf("}\n");
+        rc = 0;
+    } else {
+        printf("user %lld erased\n  FAL requests told to stop: %d (not taken: %d)\n"
+               "  stored objects deleted: %zu\n",
+               id, r.fal_stopped, r.fal_refused, r.objects);
+        print_result(r.rows, false, "rows deleted");
+        rc = 0;
+    }
+    PQclear(r.rows);
+    return rc;
+}
+
 static int cmd_stats(admin_ctx *a)
 {
     if (a->arg && (strlen(a->arg) != 10 || a->arg[4] != '-' || a->arg[7] != '-'))
@@ -288,6 +330,10 @@ static const struct {
      false},
     {"user", NULL, "ID|@username", false, "a user's avatars, photos, trainings and generations",
      cmd_user, false},
+    {"erase-user", NULL, "ID", false,
+     "delete everything of a user: rows, stored photos, datasets and pictures; running FAL "
+     "requests cancelled",
+     cmd_erase_user, false},
     {"stats", NULL, "YYYY-MM-DD", true, "the day's figures (default: today, UTC)", cmd_stats,
      false},
     {"webhook-info", NULL, NULL, false,
@@ -311,6 +357,7 @@ static void usage(FILE *out)
 
 int ab_cmd_admin(int argc, char **argv)
 {
+    ab_log_set_fd(STDERR_FILENO); /* stdout is the command's answer (JSON with --json) */
     /* argv[0] is "admin"; the rest: words, an argument, --json, --help in any order */
     const char *words[3] = {0};
     int nwords = 0;

@@ -13,7 +13,8 @@
     X(AB_JOB_KIND_TRAINING_FINISH, "training.finish")                                              \
     X(AB_JOB_KIND_TRAINING_CANCEL, "training.cancel")                                              \
     X(AB_JOB_KIND_GENERATION_RUN, "generation.run")                                                \
-    X(AB_JOB_KIND_GENERATION_FINISH, "generation.finish")
+    X(AB_JOB_KIND_GENERATION_FINISH, "generation.finish")                                          \
+    X(AB_JOB_KIND_USER_ERASE, "user.erase")
 
 typedef enum {
 #define AB_JOB_KIND_ENUM(id, name) id,

@@ -1,6 +1,10 @@
 /* Admin statements (see admin.h). */
 #include "db/admin.h"
 
+#include "db/fal_submit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const ab_db_stmt JOBS = {
@@ -164,4 +168,93 @@ ab_err ab_db_admin_stats(ab_db *db, const char *day, PGresult **out)
 ab_err ab_db_admin_wake(ab_db *db)
 {
     return ab_db_command(db, "SELECT pg_notify('ab_inbox', ''), pg_notify('ab_jobs', '')");
+}
+
+static const ab_db_stmt ERASE_AVATARS = {
+    "admin_erase_avatars", "SELECT id FROM avatars WHERE user_id = $1::bigint ORDER BY id", 1};
+
+static const ab_db_stmt ERASE_RUNS = {
+    "admin_erase_runs",
+    "SELECT request_id, app_id, cancel_url, mode FROM fal_requests WHERE user_id = $1::bigint"
+    " AND cancel_url IS NOT NULL AND status IN " AB_DB_FAL_OPEN_STATES " ORDER BY opened_at",
+    1};
+
+ab_err ab_db_admin_erase_plan(ab_db *db, int64_t user_id, PGresult **avatars, PGresult **runs)
+{
+    char uid[24];
+    const char *p1[] = {ab_db_i64(uid, user_id)};
+    *avatars = *runs = NULL;
+    ab_err err = ab_db_exec(db, &ERASE_AVATARS, p1, avatars);
+    return err == AB_OK ? ab_db_exec(db, &ERASE_RUNS, p1, runs) : err;
+}
+
+/* One statement a table, in an order no cascade crosses: the FAL requests (which point at
+ * the avatars' status messages) before the user, whose delete cascades to the avatars, their
+ * photos, batches and generations. A private chat's id is its user's. */
+static const ab_db_stmt ERASE[] = {
+    /* what is still to be sent goes out (the bot's last words: /forget's own answer) */
+    {"admin_erase_outbox",
+     "DELETE FROM outbox WHERE chat_id = $1::bigint AND status NOT IN ('pending', 'sending')", 1},
+    {"admin_erase_inbox", "DELETE FROM inbox WHERE chat_id = $1::bigint", 1},
+    /* a running job finishes on its own (the user's /forget is one) */
+    {"admin_erase_jobs",
+     "DELETE FROM jobs WHERE (user_id = $1::bigint OR chat_id = $1::bigint) AND status <> "
+     "'running'",
+     1},
+    {"admin_erase_fal_requests", "DELETE FROM fal_requests WHERE user_id = $1::bigint", 1},
+    {"admin_erase_generations", "DELETE FROM generations WHERE user_id = $1::bigint", 1},
+    {"admin_erase_photos", "DELETE FROM avatar_photos WHERE user_id = $1::bigint", 1},
+    {"admin_erase_avatars_rows", "DELETE FROM avatars WHERE user_id = $1::bigint", 1},
+    {"admin_erase_chat",
+     "DELETE FROM chat_state WHERE chat_id = $1::bigint OR user_id = $1::bigint", 1},
+    {"admin_erase_user", "DELETE FROM users WHERE id = $1::bigint", 1},
+};
+static const char *const ERASED[] = {"messages sent", "updates",      "jobs",
+                                     "FAL requests",  "generations",  "photos",
+                                     "avatars",       "conversation", "user"};
+
+typedef struct {
+    int64_t user_id;
+    long counts[sizeof ERASE / sizeof ERASE[0]];
+} erase_ctx;
+
+static ab_err erase_tx(ab_db *db, void *arg)
+{
+    erase_ctx *e = arg;
+    char uid[24];
+    const char *p1[] = {ab_db_i64(uid, e->user_id)};
+    for (size_t i = 0; i < sizeof ERASE / sizeof ERASE[0]; i++) {
+        PGresult *res = NULL;
+        ab_err err = ab_db_exec(db, &ERASE[i], p1, &res);
+        if (err != AB_OK)
+            return err;
+        e->counts[i] = atol(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return AB_OK;
+}
+
+static const ab_db_stmt ERASED_TABLE = {
+    "admin_erased",
+    "SELECT what, rows::bigint FROM unnest($1::text[], $2::bigint[]) AS t(what, rows)", 2};
+
+ab_err ab_db_admin_erase(ab_db *db, int64_t user_id, PGresult **out, bool *found)
+{
+    erase_ctx e = {.user_id = user_id};
+    *out = NULL;
+    ab_err err = ab_db_tx(db, erase_tx, &e);
+    if (err != AB_OK)
+        return err;
+    size_t n = sizeof ERASE / sizeof ERASE[0];
+    *found = e.counts[n - 1] > 0;
+    char names[512] = "{", counts[256] = "{";
+    for (size_t i = 0; i < n; i++) {
+        size_t a = strlen(names), b = strlen(counts);
+        snprintf(names + a, sizeof names - a, "%s\"%s\"", i ? "," : "", ERASED[i]);
+        snprintf(counts + b, sizeof counts - b, "%s%ld", i ? "," : "", e.counts[i]);
+    }
+    strcat(names, "}");
+    strcat(counts, "}");
+    const char *p2[] = {names, counts};
+    return ab_db_exec(db, &ERASED_TABLE, p2, out);
 }

@@ -25,6 +25,13 @@ ab_err ab_db_admin_inbox_requeue(ab_db *db, int64_t update_id, PGresult **out);
 ab_err ab_db_admin_user(ab_db *db, const char *who, PGresult *out[3], bool *found);
 /** The day's figures (day "YYYY-MM-DD", or NULL for today, UTC): name/value rows. */
 ab_err ab_db_admin_stats(ab_db *db, const char *day, PGresult **out);
+/** What erasing a user touches outside the database: the user's avatar ids (their stored
+ *  objects) and FAL requests still running ({request_id, app_id, cancel_url, mode}). */
+ab_err ab_db_admin_erase_plan(ab_db *db, int64_t user_id, PGresult **avatars, PGresult **runs);
+/** Erases every row of the user in one transaction (conversation, updates, messages, jobs, FAL
+ *  requests, avatars, photos, generations, the user): a {what, rows} table of what went;
+ *  *found false when there is no such user. */
+ab_err ab_db_admin_erase(ab_db *db, int64_t user_id, PGresult **out, bool *found);
 /** Wakes the replicas' dispatchers and job runners (after a requeue). */
 ab_err ab_db_admin_wake(ab_db *db);
 

@@ -17,7 +17,7 @@ static const struct {
     ab_event event;
 } COMMANDS[] = {
     {"/start", AB_EV_CMD_START},   {"/avatar", AB_EV_CMD_AVATAR},     {"/help", AB_EV_CMD_HELP},
-    {"/cancel", AB_EV_CMD_CANCEL}, {"/language", AB_EV_CMD_LANGUAGE},
+    {"/cancel", AB_EV_CMD_CANCEL}, {"/language", AB_EV_CMD_LANGUAGE}, {"/forget", AB_EV_CMD_FORGET},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -118,6 +118,9 @@ ab_err ab_h_gen_count(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_gen_again(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_gen_files(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_gen_pictures(const ab_fsm_ctx *ctx, ab_effects *fx);
+/* /forget (forget.c). */
+ab_err ab_h_forget(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_forget_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx);
 /** The style / own description screen of a (the chat data becomes {avatar_id}). */
 ab_err ab_screen_gen_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, int edit);
 struct ab_config;

@@ -34,7 +34,8 @@
     X(GEN_ASPECT, "generation_aspect")                                                             \
     X(GEN_COUNT, "generation_count")                                                               \
     X(GENERATING, "generating")                                                                    \
-    X(GEN_PICTURES, "generation_pictures")
+    X(GEN_PICTURES, "generation_pictures")                                                         \
+    X(CONFIRMING_FORGET, "confirming_forget")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -53,6 +54,7 @@ typedef enum {
     X(CMD_HELP, "/help")                                                                           \
     X(CMD_CANCEL, "/cancel")                                                                       \
     X(CMD_LANGUAGE, "/language")                                                                   \
+    X(CMD_FORGET, "/forget")                                                                       \
     X(CMD_UNKNOWN, "unknown command")                                                              \
     X(TEXT, "text")                                                                                \
     X(PHOTO, "photo")                                                                              \
@@ -100,6 +102,7 @@ typedef enum {
     X(BTN_GEN_FILES, "full-quality files")                                                         \
     X(BTN_GEN_PICTURES, "my pictures")                                                             \
     X(BTN_GEN_PICTURES_PAGE, "pictures page")                                                      \
+    X(BTN_FORGET_OK, "erase my data")                                                              \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \

@@ -90,6 +90,9 @@ const ab_transition ab_fsm_table[] = {
     ROW(ANY, BTN_GEN_FILES, ab_h_gen_files, SAME),
     ROW(ANY, BTN_GEN_PICTURES, ab_h_gen_pictures, GEN_PICTURES),
     ROW(GEN_PICTURES, BTN_GEN_PICTURES_PAGE, ab_h_gen_pictures, SAME),
+    /* /forget: everything of the user deleted, after a confirmation */
+    ROW(ANY, CMD_FORGET, ab_h_forget, CONFIRMING_FORGET),
+    ROW(CONFIRMING_FORGET, BTN_FORGET_OK, ab_h_forget_confirmed, AVATAR_MENU),
     /* the chat's membership: the user blocked or unblocked the bot */
     ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME),
     ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),

@@ -42,3 +42,10 @@ void ab_ui_avatar_menu(ab_lang lang, int avatars, const char *prefix, ab_ui_msg 
     ab_ui_button(out->kb, lang, AB_MSG_BTN_HELP, AB_BTN_HELP, 0, 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_BACK_MAIN, AB_BTN_MAIN_MENU, 0, 0);
 }
+
+void ab_ui_forget_confirm(ab_lang lang, ab_ui_msg *out)
+{
+    ab_ui_begin(out, NULL, NULL, ab_msg(lang, AB_MSG_FORGET_CONFIRM));
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_FORGET_OK, AB_BTN_FORGET_OK, 0, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_DELETE_NO, AB_BTN_MAIN_MENU, 0, 0);
+}

@@ -8,6 +8,8 @@ void ab_ui_main_menu(ab_lang lang, ab_ui_msg *out);
 /** One button per language this build carries, each in its own name, the current one ticked. */
 void ab_ui_language(ab_lang lang, ab_ui_msg *out);
 void ab_ui_help(ab_lang lang, ab_ui_msg *out);
+/** /forget: what deleting everything means, with yes / cancel. */
+void ab_ui_forget_confirm(ab_lang lang, ab_ui_msg *out);
 /** The avatar menu for a user with avatars avatars; prefix (may be NULL) is a line shown above
  *  it (a confirmation, "unknown command"…). */
 void ab_ui_avatar_menu(ab_lang lang, int avatars, const char *prefix, ab_ui_msg *out);

@@ -200,7 +200,11 @@ typedef int ab_lang;
     X(GEN_PICTURES)                                                                                \
     X(GEN_PICTURES_NONE)                                                                           \
     X(BTN_RETRAIN)                                                                                 \
-    X(BTN_TRAINING_PHOTOS)
+    X(BTN_TRAINING_PHOTOS)                                                                         \
+    X(FORGET_CONFIRM)                                                                              \
+    X(BTN_FORGET_OK)                                                                               \
+    X(FORGET_STARTED)                                                                              \
+    X(FORGET_DONE)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

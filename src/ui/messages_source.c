@@ -35,8 +35,9 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
                        "2. Pick a gender and a name.\n"
                        "3. Upload 10 to 50 photos: face clearly visible, different angles, good light, no filters.\n"
                        "4. Start training — it takes 3 to 30 minutes, and you will see the progress right here.\n"
+                       "5. When the avatar is ready, tap “🎨 Create pictures”: pick a style or describe the scene.\n"
                        "\n"
-                       "Commands: /start — menu, /cancel — cancel input, /help — this help."),
+                       "Commands: /start — menu, /cancel — cancel input, /language — the language, /forget — delete all your data, /help — this help."),
     [AB_MSG_CHOOSE_TYPE] = N_("🎓 Choose a training type\n"
                               "\n"
                               "🎭 Portrait (recommended) — for faces: the closest likeness of you, ready in 3–15 min.\n"
@@ -348,4 +349,10 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_GEN_PICTURES_NONE] = N_("🖼 No pictures with “%s” yet."),
     [AB_MSG_BTN_RETRAIN] = N_("🔁 Retrain"),
     [AB_MSG_BTN_TRAINING_PHOTOS] = N_("📸 Training photos (%d)"),
+    [AB_MSG_FORGET_CONFIRM] = N_("🗑 Delete all your data?\n"
+                                 "\n"
+                                 "Your avatars, the photos you sent, the pictures made with them and your conversation with the bot are deleted for good, here and at the picture service. This cannot be undone."),
+    [AB_MSG_BTN_FORGET_OK] = N_("🗑 Yes, delete everything"),
+    [AB_MSG_FORGET_STARTED] = N_("⏳ Deleting your data…"),
+    [AB_MSG_FORGET_DONE] = N_("✅ Your data is deleted. Send /start whenever you want to begin again."),
 };

@@ -12,6 +12,7 @@ static const ab_job_handler HANDLERS[AB_JOB_KIND__COUNT] = {
     [AB_JOB_KIND_TRAINING_CANCEL] = {ab_job_training_cancel, ab_job_training_give_up},
     [AB_JOB_KIND_GENERATION_RUN] = {ab_job_generation_run, ab_job_generation_give_up},
     [AB_JOB_KIND_GENERATION_FINISH] = {ab_job_generation_finish, ab_job_generation_give_up},
+    [AB_JOB_KIND_USER_ERASE] = {ab_job_user_erase, NULL},
 };
 
 const ab_job_handler *ab_job_handler_for(ab_job_kind kind)

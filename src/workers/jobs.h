@@ -67,6 +67,7 @@ ab_job_outcome ab_job_generation_finish(ab_job_ctx *ctx);
 /* Every generation kind's: one that never reached FAL ends (the user told); one FAL may have is
  * followed by a new generation.run (job_generation.c). */
 void ab_job_generation_give_up(ab_job_ctx *ctx);
+ab_job_outcome ab_job_user_erase(ab_job_ctx *ctx);
 /** What training.submit stores: the dataset ZIP of the photos (entries' keys are storage keys,
  *  read from s) built in a temporary file, then stored as key (ab_storage_put_file). *zip_len
  *  is the stored size, 0 on failure. Errors: those of ab_dataset_build_zip and the put. */

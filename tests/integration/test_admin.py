@@ -114,6 +114,60 @@ class AdminTest(h.IntegrationTestCase):
         self.assertEqual(info["pending_update_count"], 0)
         self.assertEqual(len(self.botapi.calls("getWebhookInfo")), 3)
 
+    def test_erase_user_deletes_rows_objects_and_stops_fal(self):
+        from falqueue import FalQueue
+        self.assertEqual(h.run_avatarbot(["migrate"], db_url=self.db_url).returncode, 0)
+        fal = FalQueue(log_name=self.test_label, config={"generation_duration": 60})
+        self.addCleanup(fal.stop)
+        status, sub = fal.submit("fal-ai/flux-lora", {"prompt": "x", "loras": []})
+        self.assertEqual(status, 200, sub)
+        storage = h.log_dir() / "storage" / self.db_url.rsplit("/", 1)[-1]
+        for uid in (901, 902):
+            h.psql(self.db_url, "INSERT INTO users (id, username) VALUES ($1, $2)", uid,
+                   "u%d" % uid)
+            h.psql(self.db_url, "INSERT INTO chat_state (chat_id, user_id, state) VALUES"
+                                " ($1, $1, 'avatar_menu')", uid)
+            aid = int(h.psql_value(self.db_url, "INSERT INTO avatars (user_id, name, gender,"
+                                                " training_type, status, lora_url) VALUES ($1,"
+                                                " 'A', 'female', 'portrait', 'completed', 'x')"
+                                                " RETURNING id", uid))
+            for key in ("avatars/%d/%d/p1.jpg" % (uid, aid),
+                        "avatars/%d/%d/pictures/1-1.jpg" % (uid, aid)):
+                (storage / key).parent.mkdir(parents=True, exist_ok=True)
+                (storage / key).write_bytes(b"\xff\xd8\xff\xd9")
+            h.psql(self.db_url, "INSERT INTO avatar_photos (avatar_id, user_id, storage_key,"
+                                " file_hash, validation_status, mime_type) VALUES ($1, $2, $3,"
+                                " 'h', 'valid', 'image/jpeg')", aid, uid,
+                   "avatars/%d/%d/p1.jpg" % (uid, aid))
+            h.psql(self.db_url, "INSERT INTO generations (user_id, avatar_id, chat_id, prompt,"
+                                " aspect, count, seed, mode) VALUES ($1, $2, $1, 'x', '1:1', 1, 1,"
+                                " 'live')", uid, aid)
+        h.psql(self.db_url, "INSERT INTO fal_requests (request_id, kind, user_id, app_id, status,"
+                            " mode, cancel_url) VALUES ($1, 'generation', 901, 'fal-ai/flux-lora',"
+                            " 'in_progress', 'live', $2)", sub["request_id"], sub["cancel_url"])
+        r = h.run_avatarbot(["admin", "erase-user", "901", "--json"], db_url=self.db_url,
+                            extra_env={"FAL_KEY": fal.key}, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["fal_requests_stopped"], out["objects_deleted"]), (1, 2))
+        rows = {row["what"]: row["rows"] for row in out["rows"]}
+        self.assertEqual((rows["user"], rows["avatars"], rows["photos"], rows["generations"],
+                          rows["FAL requests"], rows["conversation"]), (1, 1, 1, 1, 1, 1))
+        self.assertEqual(len(fal.calls(endpoint="cancel")), 1)
+        for table, col in (("users", "id"), ("avatars", "user_id"), ("avatar_photos", "user_id"),
+                           ("generations", "user_id"), ("chat_state", "chat_id"),
+                           ("fal_requests", "user_id")):
+            self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM %s WHERE %s = 901"
+                                          % (table, col)), "0", table)
+            if table != "fal_requests":  # the other user's rows stay
+                self.assertNotEqual(h.psql_value(self.db_url, "SELECT count(*) FROM %s WHERE"
+                                                 " %s = 902" % (table, col)), "0", table)
+        self.assertFalse(list((storage / "avatars" / "901").rglob("*.jpg")))
+        self.assertEqual(len(list((storage / "avatars" / "902").rglob("*.jpg"))), 2)
+        # again: nothing left of that user
+        self.assertEqual(self.admin("erase-user", "901").returncode, 1)
+        self.assertEqual(self.admin("erase-user", "abc").returncode, 2)
+
 
 if __name__ == "__main__":
     h.main()
