@@ -164,6 +164,18 @@ static const config_var VARS[] = {
      "endpoint with their inputs)"},
     {"FAL_PLATFORM_API_BASE", T_STRING, OFF(fal_platform_api_base), "https://api.fal.ai/v1", 0, 0,
      0, false, V_URL, "FAL platform API base URL (the request listing)"},
+    {"PHOTO_RETENTION_DAYS", T_INT, OFF(photo_retention_days), "30", 1, 3650, 0, false, V_NONE,
+     "uploaded photos and training datasets are deleted this many days after the avatar's last "
+     "successful training (the model stays usable; training again asks for photos again)"},
+    {"RECORDS_RETENTION_DAYS", T_INT, OFF(records_retention_days), "14", 1, 3650, 0, false, V_NONE,
+     "delivered messages, finished jobs, photo batches and FAL webhook bodies are "
+     "deleted after this many days"},
+    {"RETENTION_INTERVAL_SECONDS", T_INT, OFF(retention_interval_s), "3600", 1, 86400, 0, false,
+     V_NONE, "how often the janitor applies the retention"},
+    {"RETENTION_CLOCK_OFFSET_DAYS", T_INT, OFF(retention_clock_offset_days), "0", 0, 3650, 0, false,
+     V_NONE,
+     "the retention acts as if it were this many days later (tests and drills; "
+     "0 in production)"},
     {"FAL_LORA_GENERATION_INPUT", T_STRING, OFF(fal_lora_generation_input), NULL, 0, 0, 0, false,
      V_JSON_OBJECT,
      "JSON object merged over the default inputs of pictures from a LoRA avatar "

@@ -69,6 +69,8 @@ typedef struct ab_config {
     int fal_reconcile_s;
     bool fal_reconcile_listing;
     char *fal_platform_api_base;
+    int photo_retention_days, records_retention_days; /* retention (db/retention.h) */
+    int retention_interval_s, retention_clock_offset_days;
     char *fal_lora_generation_input; /* JSON objects merged over the generators' defaults */
     char *fal_finetune_generation_input;
     int fal_generation_poll_seconds;

@@ -146,6 +146,11 @@ static const metric_def DEFS[AB_M__COUNT] = {
                                 "Pictures made, by what became of them (delivered, or withheld "
                                 "as flagged by the safety checker)",
                                 {0}},
+    [AB_M_RETENTION_DELETED] = {"avatarbot_retention_deleted_total",
+                                KIND_COUNTER,
+                                "What the retention deleted, by kind (photos and datasets: "
+                                "rows whose stored objects were queued for deletion)",
+                                {0}},
     [AB_M_FAL_ERRORS] = {"avatarbot_fal_errors_total",
                          KIND_COUNTER,
                          "Failures talking to FAL, by kind",

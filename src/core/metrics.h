@@ -33,6 +33,8 @@ typedef enum {
     AB_M_GENERATIONS_FINISHED,  /* counter {kind, result: delivered|withheld|failed} */
     AB_M_GENERATION_SECONDS,    /* histogram  press to pictures handed to the senders */
     AB_M_GENERATION_IMAGES,     /* counter {result: delivered|withheld} */
+    AB_M_RETENTION_DELETED,     /* counter {kind: photos|datasets|messages|jobs|batches|
+                                 * webhook_bodies} */
     AB_M_FAL_ERRORS,            /* counter {kind: unavailable|refused|failed|webhook_rejected|
                                  * unknown|extra} */
     AB_M_FAL_WEBHOOKS,          /* counter {result: accepted|adopted|duplicate|extra|unknown|

@@ -1,9 +1,9 @@
 /* The training jobs that talk to FAL: training.submit (dataset ZIP from the valid photos,
- * stored next to them, a presigned URL valid >= 24 h, the queue submit with our webhook),
- * training.finish (a verified webhook's outcome) and training.cancel. training.poll lives in
- * job_training_poll.c. In simulate mode nothing here calls FAL (the dataset is still built and
- * stored); the same rows, attempts, messages and jobs are written, so users cannot tell the
- * modes apart.
+ * stored next to them, a presigned URL valid PRESIGNED_URL_TTL_SECONDS, the queue submit with
+ * our webhook), training.finish (a verified webhook's outcome) and training.cancel.
+ * training.poll lives in job_training_poll.c. In simulate mode nothing here calls FAL (the dataset
+ * is still built and stored); the same rows, attempts, messages and jobs are written, so users
+ * cannot tell the modes apart.
  *
  * One press is at most one paid FAL request (db/fal_submit.h): training.submit drives its run
  * through preparing -> submitting -> submitted, one attempt at a time, and keeps running (as a
@@ -31,8 +31,6 @@
 #include "ui/training.h"
 #include "workers/fal_once.h"
 #include "workers/training_run.h"
-
-#define DATASET_URL_MIN_TTL_S 86400 /* FAL may start a queued training hours later */
 
 static ab_job_outcome db_retry(ab_job_ctx *ctx, const char *what, ab_err err)
 {
@@ -176,11 +174,8 @@ static ab_err build_dataset(ab_job_ctx *ctx, const ab_training *t, char *key, si
     else
         err = n < 10 ? AB_ERR_INVALID
                      : ab_training_dataset_store(ctx->storage, entries, n, key, &zip_len);
-    if (err == AB_OK) {
-        int ttl = ctx->app->cfg->presigned_url_ttl_s;
-        err = ab_storage_presign_get(
-            ctx->storage, key, ttl < DATASET_URL_MIN_TTL_S ? DATASET_URL_MIN_TTL_S : ttl, url);
-    }
+    if (err == AB_OK) /* as the operator set it: FAL may start a queued training hours later */
+        err = ab_storage_presign_get(ctx->storage, key, ctx->app->cfg->presigned_url_ttl_s, url);
     if (err == AB_OK)
         AB_INFO("training dataset stored", "{s:I,s:s,s:i,s:I}", "avatar_id",
                 (json_int_t)t->avatar_id, "key", key, "photos", (int)n, "bytes",
