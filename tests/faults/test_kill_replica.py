@@ -2,10 +2,11 @@
 
 Chats talk to the bot the way users do (menus and buttons; creating an avatar and uploading
 real photos, which start photo-check jobs; starting simulated trainings, which run as jobs and
-edit a progress message), each update delivered like Telegram (faultlib.Deliverer: re-sent
+edit a progress message; asking a trained avatar for pictures, drawn and delivered by jobs), each update delivered like Telegram (faultlib.Deliverer: re-sent
 until a replica answers 200). Meanwhile one of the two replicas is killed with SIGKILL every
 0.5-1.5 s and started again. Once the load is over and the service idle: no acknowledged update
-lost, no FSM step doubled, no job stuck, every photo checked and every training completed;
+lost, no FSM step doubled, no job stuck, every photo checked, every training completed and
+every generation's pictures delivered;
 duplicate messages are counted and reported (faultlib explains each figure)."""
 import os
 import sys
@@ -23,11 +24,13 @@ STYLE_PHOTOS = ["plasma/%s.png" % n for n in ("Air_Balloon", "Books", "Brushes")
 ENV = {"WORKER_THREADS": "2", "SENDER_THREADS": "2", "JOB_THREADS": "2",
        "TELEGRAM_RATE_PER_CHAT": "1000", "TELEGRAM_RATE_GLOBAL": "1000",
        "TELEGRAM_TIMEOUT_SECONDS": "2", "JOB_LEASE_SECONDS": "3", "FAL_MODE": "simulate",
-       "FAL_SIMULATE_SECONDS": "4", "FAL_PROGRESS_EDIT_SECONDS": "1", "LOG_LEVEL": "info"}
+       "FAL_SIMULATE_SECONDS": "4", "FAL_PROGRESS_EDIT_SECONDS": "1", "LOG_LEVEL": "info",
+       "FAL_SIMULATE_GENERATION_SECONDS": "2"}
 
 MENU_CHATS, MENU_UPDATES = 20, 24
 UPLOAD_CHATS = 4
 TRAINING_CHATS = 4
+GENERATION_CHATS = 3
 MIN_KILLS = 3
 
 
@@ -100,6 +103,23 @@ class KillReplicaFault(h.IntegrationTestCase):
             self.say(uid, "/help")
             self.pause()
 
+    def generation_chat(self, uid):
+        """A user whose avatar is trained (set up in SQL) asks for two pictures, then reads
+        the help while they are made."""
+        h.psql(self.db_url, "INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING", uid)
+        avatar_id = int(h.psql_value(
+            self.db_url, "INSERT INTO avatars (user_id, name, gender, training_type, status,"
+                         " lora_url, trigger_phrase) VALUES ($1, 'G', 'female', 'portrait',"
+                         " 'completed', 'https://fal.example/l.safetensors', 'abv1')"
+                         " RETURNING id", uid))
+        self.say(uid, "/start")
+        for data in ("gen:new:%d" % avatar_id, "gen:p:%d" % (uid % 12), "gen:ar:1", "gen:n:2"):
+            self.press(uid, data)
+            self.pause()
+        for _ in range(2):
+            self.say(uid, "/help")
+            self.pause()
+
     def seed_photos(self, uid, avatar_id):
         """Ten valid photos in storage and rows, the avatar ready (the photo pipeline is the
         upload chats' part; test_training.py does the same)."""
@@ -129,6 +149,7 @@ class KillReplicaFault(h.IntegrationTestCase):
         menu = [h.user_id(base + i) for i in range(MENU_CHATS)]
         upload = [h.user_id(base + 100 + i) for i in range(UPLOAD_CHATS)]
         training = [h.user_id(base + 200 + i) for i in range(TRAINING_CHATS)]
+        generation = [h.user_id(base + 300 + i) for i in range(GENERATION_CHATS)]
         stop = threading.Event()
         killer = threading.Thread(target=self.killer, args=(stop,))
         started = time.monotonic()
@@ -136,7 +157,8 @@ class KillReplicaFault(h.IntegrationTestCase):
         try:
             f.run_chats([lambda u=u: self.menu_chat(u) for u in menu]
                         + [lambda u=u: self.upload_chat(u) for u in upload]
-                        + [lambda u=u: self.training_chat(u) for u in training])
+                        + [lambda u=u: self.training_chat(u) for u in training]
+                        + [lambda u=u: self.generation_chat(u) for u in generation])
         finally:
             stop.set()
             killer.join()
@@ -149,28 +171,38 @@ class KillReplicaFault(h.IntegrationTestCase):
         def work_done():
             return (f.count(self.db_url, "SELECT count(*) FROM avatars WHERE status = "
                                          "'training'") == 0
+                    and f.count(self.db_url, "SELECT count(*) FROM generations WHERE status ="
+                                             " 'running'") == 0
                     and f.count(self.db_url, "SELECT count(*) FROM avatar_photos WHERE "
                                              "validation_status = 'pending'") == 0)
         f.wait_idle(self.db_url, timeout=120, extra=work_done)
         fig = f.pipeline_figures(self.db_url, self.deliver.acked)
         dups = f.duplicate_messages(self.botapi, self.db_url)
-        trained = f.count(self.db_url, "SELECT count(*) FROM avatars WHERE status = 'completed'")
+        trained = f.count(self.db_url, "SELECT count(*) FROM avatars WHERE status = 'completed'"
+                                       " AND name LIKE 'Train %'")
         checked = f.count(self.db_url, "SELECT count(*) FROM avatar_photos a JOIN avatars v ON "
                                        "v.id = a.avatar_id WHERE v.training_type = 'style' AND "
                                        "a.validation_status <> 'pending'")
-        disordered = f.out_of_order(self.botapi, self.db_url, menu + upload + training)
+        delivered = f.count(self.db_url, "SELECT count(*) FROM generations WHERE status ="
+                                         " 'delivered' AND jsonb_array_length(file_ids) = 2")
+        albums = len([c for c in self.botapi.calls("sendMediaGroup") if c["http_status"] == 200])
+        disordered = f.out_of_order(self.botapi, self.db_url,
+                                    menu + upload + training + generation)
         others = {k: v for k, v in self.deliver.statuses.items() if k not in (200, 503, "conn")}
         f.figure("kill-replica",
                  "%d updates, %d kills in %.0f s, lost %d, doubled %d, stuck jobs %d, "
                  "duplicate messages %d (chats out of order %d; webhook answers %s; photos "
-                 "checked %d/%d, trainings completed %d/%d, dead jobs %d)"
+                 "checked %d/%d, trainings completed %d/%d, generations delivered %d/%d in %d"
+                 " albums, dead jobs %d)"
                  % (fig["acked"], len(self.kills), load_s, fig["lost"], fig["doubled"],
                     fig["stuck"], dups, len(disordered), f.answers(self.deliver.statuses),
                     checked,
-                    UPLOAD_CHATS * len(STYLE_PHOTOS), trained, TRAINING_CHATS, fig["dead"]))
+                    UPLOAD_CHATS * len(STYLE_PHOTOS), trained, TRAINING_CHATS, delivered,
+                    GENERATION_CHATS, albums, fig["dead"]))
         expected_updates = (MENU_CHATS * MENU_UPDATES
                             + UPLOAD_CHATS * (7 + len(STYLE_PHOTOS) + 1)  # style: + depicts
-                            + TRAINING_CHATS * (6 + 3 + 3))
+                            + TRAINING_CHATS * (6 + 3 + 3)
+                            + GENERATION_CHATS * (1 + 4 + 2))
         self.assertEqual(fig["acked"], expected_updates)
         self.assertGreaterEqual(len(self.kills), MIN_KILLS)
         self.assertEqual(fig["lost"], 0, "acknowledged but not handled: %s" % fig["lost_ids"])
@@ -182,6 +214,8 @@ class KillReplicaFault(h.IntegrationTestCase):
         self.assertEqual(others, {}, "the webhook answered other than 200/503")
         self.assertEqual(checked, UPLOAD_CHATS * len(STYLE_PHOTOS))
         self.assertEqual(trained, TRAINING_CHATS)
+        self.assertEqual(delivered, GENERATION_CHATS)
+        self.assertGreaterEqual(albums, GENERATION_CHATS)  # a resend after a kill is counted
         self.assertEqual(fig["dead"], 0)
 
 
