@@ -76,13 +76,9 @@ ab_err ab_db_avatar_rename(ab_db *db, int64_t user_id, int64_t avatar_id, const 
 {
     char uid[24], aid[24];
     const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(aid, avatar_id), name};
-    PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &RENAME, params, &res);
-    if (err != AB_OK)
-        return err;
-    int found = PQntuples(res) == 1;
-    PQclear(res);
-    return found ? AB_OK : AB_ERR_NOT_FOUND;
+    bool found = false;
+    ab_err err = ab_db_exec_found(db, &RENAME, params, &found);
+    return err != AB_OK ? err : found ? AB_OK : AB_ERR_NOT_FOUND;
 }
 
 /* Its generations go with it (their rows by the foreign key, their pictures with the avatar's
@@ -115,13 +111,9 @@ ab_err ab_db_avatar_delete(ab_db *db, int64_t user_id, int64_t avatar_id)
 {
     char uid[24], aid[24];
     const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(aid, avatar_id)};
-    PGresult *res = NULL;
+    bool found = false;
     ab_err err = ab_db_exec(db, &DETACH_RUNS, params, NULL);
     if (err == AB_OK)
-        err = ab_db_exec(db, &DELETE, params, &res);
-    if (err != AB_OK)
-        return err;
-    int found = PQntuples(res) == 1;
-    PQclear(res);
-    return found ? AB_OK : AB_ERR_NOT_FOUND;
+        err = ab_db_exec_found(db, &DELETE, params, &found);
+    return err != AB_OK ? err : found ? AB_OK : AB_ERR_NOT_FOUND;
 }

@@ -276,6 +276,18 @@ ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *para
     return AB_OK;
 }
 
+ab_err ab_db_exec_found(ab_db *db, const ab_db_stmt *stmt, const char *const *params, bool *found)
+{
+    PGresult *res = NULL;
+    *found = false;
+    ab_err err = ab_db_exec(db, stmt, params, &res);
+    if (err != AB_OK)
+        return err;
+    *found = PQntuples(res) > 0;
+    PQclear(res);
+    return AB_OK;
+}
+
 const char *ab_db_i64(char buf[24], int64_t v)
 {
     snprintf(buf, 24, "%" PRId64, v);

@@ -6,6 +6,7 @@
 #define AB_DB_DB_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -47,6 +48,9 @@ ab_err ab_db_tx(ab_db *db, ab_db_tx_fn fn, void *ctx);
 
 /** Runs a statement that returns one integer (a count, an id) into *value (0 for no row). */
 ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params, int64_t *value);
+/** Runs a statement that returns rows (an UPDATE ... RETURNING that may match nothing); *found
+ *  says whether it returned any. */
+ab_err ab_db_exec_found(ab_db *db, const ab_db_stmt *stmt, const char *const *params, bool *found);
 /** Runs a statement whose first column is text: *out gets each row's value (a malloc'd array
  *  of malloc'd strings, free with ab_db_strings_free), *n the row count. */
 ab_err ab_db_exec_strings(ab_db *db, const ab_db_stmt *stmt, const char *const *params, char ***out,

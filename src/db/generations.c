@@ -180,14 +180,7 @@ ab_err ab_db_generation_finish(ab_db *db, const ab_generation *g, const ab_gener
 {
     const char *params[] = {g->request_id, end->run_status, end->result_json,
                             end->status,   end->error,      end->images_json};
-    PGresult *res = NULL;
-    *ended = false;
-    ab_err err = ab_db_exec(db, &FINISH, params, &res);
-    if (err != AB_OK)
-        return err;
-    *ended = PQntuples(res) == 1;
-    PQclear(res);
-    return AB_OK;
+    return ab_db_exec_found(db, &FINISH, params, ended);
 }
 
 static const ab_db_stmt VIEW = {

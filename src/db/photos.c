@@ -113,13 +113,7 @@ ab_err ab_db_photo_find_duplicate(ab_db *db, int64_t avatar_id, int64_t photo_id
     char aid[24], pid[24], hash[24], ham[24];
     const char *params[] = {ab_db_i64(aid, avatar_id), ab_db_i64(pid, photo_id), sha256,
                             ab_db_i64(hash, (int64_t)dhash), ab_db_i64(ham, hamming_max)};
-    PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &DUPLICATE, params, &res);
-    if (err != AB_OK)
-        return err;
-    *dup = PQntuples(res) > 0;
-    PQclear(res);
-    return AB_OK;
+    return ab_db_exec_found(db, &DUPLICATE, params, dup);
 }
 
 static const ab_db_stmt RECORD = {
