@@ -365,7 +365,7 @@ class GenerationLiveTest(GenerationCase):
         pictures come from fal-ai/flux-lora, with its own trigger."""
         svc = self.live()
         chat = Chat(self, svc, 719)
-        aid = self.trained_avatar(chat, name="Sketch", kind="Style", gender="other")
+        aid = self.trained_avatar(chat, name="Sketch", kind="Artistic", gender="other")
         self.choose(chat, aid, preset="Oil painting", aspect="9:16", count="4")
         req = self.gen_request(app=LORA_APP)
         g = self.generation()[0]
