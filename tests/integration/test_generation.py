@@ -56,9 +56,14 @@ class GenerationCase(TrainingCase):
         return rows if gid is None else [r for r in rows if r["id"] == gid][0]
 
     def wait_generation(self, status, n=1, timeout=30):
+        """Generation n ended as status, and what it queued for the chat has been sent (so the
+        next press is not raced by its messages)."""
         h.wait_until(lambda: len(self.generation()) >= n
                      and self.generation()[n - 1]["status"] == status, timeout=timeout,
                      message="generation %d to be %s: %s" % (n, status, self.generation()))
+        h.wait_until(lambda: h.psql_value(self.db_url, "SELECT count(*) FROM outbox WHERE"
+                                                       " status IN ('pending', 'sending')") == "0",
+                     timeout=timeout, message="the generation's messages sent")
         return self.generation()[n - 1]
 
     def deliveries(self, uid, since=0):
