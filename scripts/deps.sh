@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh — installs the Debian packages avatarbot needs to build, run and test, when missing.
 # Idempotent and quick when everything is present (one dpkg-query). Needs root (or sudo) only
-# when something must be installed. Node.js is required for the OpenAPI lint and the S3
+# when something must be installed (and promtool, taken out of Debian's prometheus package by
+# scripts/promtool.sh, for the alert tests). Node.js is required for the OpenAPI lint and the S3
 # stand-in in tests.
 #
 #   scripts/deps.sh [build|run|test]     (default: test, the superset)
@@ -14,7 +15,7 @@ build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev li
             libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev libcmocka-dev
             gettext python3)
 run_pkgs=(postgresql postgresql-client python3 curl)
-test_pkgs=(clang libclang-rt-14-dev python3-cryptography clang-format cppcheck)
+test_pkgs=(clang libclang-rt-14-dev python3-cryptography python3-yaml clang-format cppcheck)
 
 case "$what" in
     build) pkgs=("${build_pkgs[@]}") ;;
@@ -35,7 +36,16 @@ if ! command -v npm >/dev/null 2>&1; then
     missing+=(npm)
 fi
 
+# promtool (the alert rules' checker) comes out of Debian's prometheus package without
+# installing it: scripts/promtool.sh says why.
+fetch_tools() {
+    if [ "$what" = test ]; then
+        "$(dirname "$0")/promtool.sh" --fetch
+    fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+    fetch_tools
     exit 0
 fi
 
@@ -48,4 +58,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fetch_tools
 echo "deps.sh: done" >&2
