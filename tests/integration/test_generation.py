@@ -324,6 +324,7 @@ class GenerationLiveTest(GenerationCase):
         self.choose(chat, aid, count="1")
         self.gen_request(app=LORA_APP)
         # by their data: the status message's edits may land between the screens
+        self.open_details(chat, aid)
         chat.press(data="av:del:%d" % aid)
         chat.press(data="av:delok:%d" % aid)
         self.assertEqual(self.generation(), [])  # its records go with it
