@@ -49,4 +49,18 @@ ab_precheckout_verdict ab_billing_precheckout(bool billing_on, const char *packs
                                               const char *payload, const char *currency,
                                               int64_t total_amount, int64_t from_user_id);
 
+/* What the balance screen shows: the credits and the latest ledger entries, newest first. */
+#define AB_BILLING_HISTORY 10
+typedef struct {
+    char reason[16]; /* welcome | purchase | training | images | refund | promo | adjustment */
+    int64_t delta;
+    char date[12]; /* YYYY-MM-DD, UTC */
+} ab_ledger_entry;
+
+typedef struct {
+    int64_t credits;
+    ab_ledger_entry entries[AB_BILLING_HISTORY];
+    int n_entries;
+} ab_billing_view;
+
 #endif
