@@ -4,7 +4,9 @@ behind the chat), the payment credited once per telegram_payment_charge_id with 
 refusals of a wrong amount, currency or payload, the database's guards on the ledger, /terms
 and /paysupport; and with BILLING=off none of it. Telegram's side of a payment is played by the
 Bot API stand-in (control "pay")."""
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -195,6 +197,46 @@ class BillingTest(h.IntegrationTestCase):
         self.assertEqual(self.ledger(uid), [["30", "promo", None, "30"],
                                             ["-30", "training", "run-1", "0"]])
         self.assertEqual(self.balance(uid), "0")
+
+    def test_pre_checkout_does_not_wait_behind_the_chat(self):
+        """The chat's queue is stuck (its lane held, as by a long step) with 500 updates behind
+        it: the pre-checkout answer still comes at once, and the payment itself is credited
+        in its turn once the queue moves."""
+        svc = self.start_service(extra_env=STARS)
+        uid = h.user_id(7)
+        chat = Chat(self, svc, uid, lang="ru")
+        self.open_balance(chat)
+        chat.press("100 кредитов — 50 ⭐", expect_screen=False)
+        self.botapi.wait_calls(1, "sendInvoice")
+        locker = subprocess.Popen([h._psql_binary(), "-X", "-q", "-At", self.db_url],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(locker.kill)
+        locker.stdin.write("SELECT pg_advisory_lock(%d);\n\\echo locked\n" % uid)
+        locker.stdin.flush()
+        while locker.stdout.readline().strip() != "locked":   # the SELECT's empty row first
+            self.assertIsNone(locker.poll(), "psql holding the lane exited")
+        started = time.monotonic()
+        for _ in range(500):
+            status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "привет"))
+            self.assertEqual(status, 200)
+        queued = time.monotonic() - started
+        pending = "SELECT count(*) FROM inbox WHERE chat_id = $1 AND status = 'pending'"
+        self.assertEqual(h.psql_value(self.db_url, pending, uid), "500")
+
+        paid = self.botapi.pay(uid, self.next_update_id(), svc)
+        self.next_update_id()
+        self.assertTrue(paid["answer"]["ok"], paid)
+        self.assertLess(paid["answer_seconds"], 2.0)
+        self.assertEqual(h.psql_value(self.db_url, pending, uid), "501")  # and the payment
+        print("pre-checkout answered in %.1f ms behind 500 queued updates of the chat "
+              "(queued in %.1f s)" % (paid["answer_seconds"] * 1000, queued))
+        self.assertEqual(self.balance(uid), "10")
+
+        locker.stdin.close()   # the lane is free: the backlog, then the payment, are handled
+        locker.wait(timeout=10)
+        h.wait_until(lambda: self.balance(uid) == "110", timeout=h.scaled(120),
+                     message="the payment to be credited after the backlog")
+        self.assertEqual(h.psql_value(self.db_url, pending, uid), "0")
 
 
 if __name__ == "__main__":

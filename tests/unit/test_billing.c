@@ -10,6 +10,7 @@
 
 #include "core/billing.h"
 #include "core/config.h"
+#include "ui/billing.h"
 
 static void test_packs_parse(void **state)
 {
@@ -137,13 +138,37 @@ static void test_config(void **state)
     ab_config_free(&cfg);
 }
 
+/* The invoice of a package, field by field as the Bot API wants it for Telegram Stars. */
+static void test_invoice(void **state)
+{
+    (void)state;
+    ab_lang en;
+    assert_true(ab_lang_find("en", &en));
+    json_t *p = ab_ui_invoice(en, 5000000001LL, (ab_billing_pack){500, 200}, 5000000001LL);
+    assert_non_null(p);
+    assert_int_equal(json_integer_value(json_object_get(p, "chat_id")), 5000000001LL);
+    assert_string_equal(json_string_value(json_object_get(p, "currency")), "XTR");
+    assert_string_equal(json_string_value(json_object_get(p, "provider_token")), "");
+    assert_string_equal(json_string_value(json_object_get(p, "payload")),
+                        "pack:500:200:5000000001");
+    const char *title = json_string_value(json_object_get(p, "title"));
+    assert_string_equal(title, "500 credits");
+    size_t desc = strlen(json_string_value(json_object_get(p, "description")));
+    assert_true(desc >= 1 && desc <= 255);
+    json_t *prices = json_object_get(p, "prices");
+    assert_int_equal(json_array_size(prices), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(prices, 0), "amount")), 200);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(prices, 0), "label")),
+                        title);
+    json_decref(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_packs_parse),
-        cmocka_unit_test(test_payload_round_trip),
-        cmocka_unit_test(test_precheckout),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_packs_parse), cmocka_unit_test(test_payload_round_trip),
+        cmocka_unit_test(test_precheckout), cmocka_unit_test(test_config),
+        cmocka_unit_test(test_invoice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
