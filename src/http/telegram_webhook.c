@@ -88,7 +88,9 @@ static void on_stored(void *arg, ab_err err, bool inserted)
  * BILLING_PACKS, with no chat state and no database, so it is given at once, on any replica:
  * the reply names the method (the Bot API runs a method given in a webhook's reply, see
  * "Making requests when getting updates"). Nothing needs storing: a repeated query is checked
- * again, and an answer that gets lost only makes Telegram cancel the payment, uncharged. */
+ * again, and an answer that gets lost only makes Telegram cancel the payment, uncharged. A
+ * refusal speaks Telegram's language of the user (a language picked in the bot is in the
+ * database, which this answer does not wait for). */
 static ab_http_reply answer_precheckout(ab_app *app, const ab_update *upd)
 {
     if (!upd->payment.precheckout_id)

@@ -84,4 +84,5 @@ void ab_ui_payment_credited(ab_lang lang, int credits, int64_t balance, ab_ui_ms
     snprintf(body, sizeof body, ab_msgn(lang, AB_MSG_PAYMENT_CREDITED, (unsigned long)balance),
              credits, (int)balance);
     ab_ui_begin(out, NULL, NULL, body);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_BALANCE, AB_BTN_BALANCE, 0, 0);
 }

@@ -15,7 +15,7 @@ void ab_ui_balance(ab_lang lang, const ab_billing_view *view, const ab_billing_p
 /** The sendInvoice parameters of a package for user_id in chat_id (a new object): Telegram
  *  Stars ("XTR"), an empty provider_token, exactly one price, a payload naming pack and user. */
 json_t *ab_ui_invoice(ab_lang lang, int64_t chat_id, ab_billing_pack pack, int64_t user_id);
-/** "Payment received: +N credits. Your balance: M credits." */
+/** "Payment received: +N credits. Your balance: M credits.", with the Balance button. */
 void ab_ui_payment_credited(ab_lang lang, int credits, int64_t balance, ab_ui_msg *out);
 
 #endif

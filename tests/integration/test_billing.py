@@ -80,6 +80,7 @@ class BillingTest(h.IntegrationTestCase):
         confirm = self.botapi.wait_calls(1, "sendMessage", since=invoice["seq"])[0]
         self.assertEqual(confirm["params"]["text"],
                          "✅ Оплата получена: +500 кредитов. Ваш баланс: 510 кредитов.")
+        self.assertEqual(keyboard(confirm), [[("💰 Баланс", "bill:show")]])
 
         # Telegram delivers the same successful_payment again (another update): nothing more
         again = dict(paid["payment"], update_id=self.next_update_id())
