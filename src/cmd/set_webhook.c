@@ -20,7 +20,8 @@ static void usage(FILE *out)
             "         [--allowed-updates a,b,c] [--max-connections N] [--drop-pending-updates]\n"
             "  --url                  default $PUBLIC_BASE_URL/telegram/webhook\n"
             "  --secret-token         default $TELEGRAM_WEBHOOK_SECRET\n"
-            "  --allowed-updates      default message,callback_query,my_chat_member\n"
+            "  --allowed-updates      default "
+            "message,callback_query,my_chat_member,pre_checkout_query\n"
             "  --max-connections      1-100, default 40\n"
             "  --drop-pending-updates drop updates Telegram queued while no webhook was set\n");
 }
@@ -93,7 +94,8 @@ int ab_cmd_set_webhook(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *url = NULL, *secret = NULL, *allowed = "message,callback_query,my_chat_member";
+    const char *url = NULL, *secret = NULL,
+               *allowed = "message,callback_query,my_chat_member,pre_checkout_query";
     long max_conn = 40;
     int drop = 0, opt;
     optind = 1;

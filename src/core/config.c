@@ -1,5 +1,6 @@
 /* The configuration table and its validation. Adding a variable is adding a row. */
 #include "core/config.h"
+#include "core/billing.h"
 #include "core/storage_url.h"
 
 #include <errno.h>
@@ -22,7 +23,9 @@ typedef enum {
     V_FAL_MODE,
     V_JSON_OBJECT,
     V_MINUTES,
-    V_APP_ID
+    V_APP_ID,
+    V_BILLING,
+    V_PACKS
 } validator;
 
 typedef struct {
@@ -194,6 +197,26 @@ static const config_var VARS[] = {
      "longest description a user may type for pictures, in characters"},
     {"GENERATION_DAILY_IMAGES", T_INT, OFF(generation_daily_images), "40", 0, 100000, 0, false,
      V_NONE, "pictures one user may have made per UTC day (0: no limit)"},
+    /* credits and Telegram Stars (issue 18) */
+    {"BILLING", T_STRING, OFF(billing), "off", 0, 0, 0, false, V_BILLING,
+     "off (everything free) or stars (users buy credits with Telegram Stars)"},
+    {"BILLING_WELCOME_CREDITS", T_INT, OFF(billing_welcome_credits), "0", 0, 1000000, 0, false,
+     V_NONE,
+     "credits a user is given once, when their balance is first looked at (with BILLING=stars)"},
+    {"BILLING_PRICE_TRAINING", T_INT, OFF(billing_price_training), "100", 0, 1000000, 0, false,
+     V_NONE, "credits one training costs (with BILLING=stars)"},
+    {"BILLING_PRICE_IMAGE", T_INT, OFF(billing_price_image), "5", 0, 1000000, 0, false, V_NONE,
+     "credits one picture costs (with BILLING=stars)"},
+    {"BILLING_PACKS", T_STRING, OFF(billing_packs), "100:50,500:200,1500:500", 0, 0, 0, false,
+     V_PACKS,
+     "the credit packages offered, CREDITS:STARS separated by commas, e.g. "
+     "100:50,500:200,1500:500"},
+    {"BILLING_TERMS_TEXT", T_STRING, OFF(billing_terms_text), NULL, 0, 0, 0, false, V_NONE,
+     "the answer to /terms, the operator's terms of sale; unset: a built-in text in the user's "
+     "language (credits are for pictures and trainings, not refundable once spent)"},
+    {"BILLING_SUPPORT_TEXT", T_STRING, OFF(billing_support_text), NULL, 0, 0, 0, false, V_NONE,
+     "the answer to /paysupport, how to reach the operator about a payment; unset: a built-in "
+     "text in the user's language (write here, with the payment's date)"},
 };
 #define NVARS (sizeof VARS / sizeof VARS[0])
 
@@ -274,6 +297,15 @@ static const char *check_value(validator v, const char *value)
                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '/' || *p == '.'))
                 return "must be a FAL app id like owner/name";
         return NULL;
+    }
+    case V_BILLING:
+        return strcmp(value, "off") == 0 || strcmp(value, "stars") == 0 ? NULL
+                                                                        : "must be off or stars";
+    case V_PACKS: {
+        static _Thread_local char why[160];
+        ab_billing_pack packs[AB_BILLING_PACKS_MAX];
+        int n = 0;
+        return ab_billing_packs_parse(value, packs, &n, why, sizeof why) ? NULL : why;
     }
     case V_WEBHOOK_SECRET: {
         size_t n = strlen(value);

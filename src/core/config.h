@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/log.h"
 
@@ -77,7 +78,21 @@ typedef struct ab_config {
     int fal_simulate_generation_seconds;
     int generation_prompt_max;   /* characters */
     int generation_daily_images; /* per user and UTC day; 0: no limit */
+    /* credits and Telegram Stars */
+    char *billing; /* "off" | "stars" */
+    int billing_welcome_credits;
+    int billing_price_training;
+    int billing_price_image;
+    char *billing_packs; /* "CREDITS:STARS,...", valid (checked at load) */
+    char *billing_terms_text;
+    char *billing_support_text;
 } ab_config;
+
+/** BILLING=stars: users buy credits; off (or no configuration): everything is free. */
+static inline bool ab_config_billing(const ab_config *cfg)
+{
+    return cfg && cfg->billing && strcmp(cfg->billing, "stars") == 0;
+}
 
 /** FAL_MODE=simulate: the same jobs and messages, no calls to FAL. */
 static inline bool ab_config_fal_simulated(const ab_config *cfg)

@@ -159,6 +159,19 @@ static const metric_def DEFS[AB_M__COUNT] = {
                            KIND_COUNTER,
                            "FAL webhook calls received, by result",
                            {0}},
+    [AB_M_PRECHECKOUT_ANSWERS] = {"avatarbot_precheckout_answers_total",
+                                  KIND_COUNTER,
+                                  "Telegram pre-checkout queries answered, by result",
+                                  {0}},
+    [AB_M_PAYMENTS] = {"avatarbot_payments_total",
+                       KIND_COUNTER,
+                       "Telegram Stars payments received, by result (a duplicate delivery "
+                       "credits nothing)",
+                       {0}},
+    [AB_M_STARS_RECEIVED] = {"avatarbot_stars_received_total",
+                             KIND_COUNTER,
+                             "Telegram Stars of the payments credited",
+                             {0}},
 };
 
 typedef struct series {

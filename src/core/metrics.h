@@ -45,6 +45,9 @@ typedef enum {
     AB_M_PROCESS_RSS_BYTES,     /* gauge */
     AB_M_PROCESS_OPEN_FDS,      /* gauge */
     AB_M_PROCESS_START_SECONDS, /* gauge  Unix time the process started */
+    AB_M_PRECHECKOUT_ANSWERS,   /* counter {result: ok|refused} */
+    AB_M_PAYMENTS,              /* counter {result: credited|duplicate|unmatched} */
+    AB_M_STARS_RECEIVED,        /* counter  Stars of payments credited */
     AB_M__COUNT
 } ab_metric_id;
 

@@ -16,8 +16,16 @@ static const struct {
     const char *command;
     ab_event event;
 } COMMANDS[] = {
-    {"/start", AB_EV_CMD_START},   {"/avatar", AB_EV_CMD_AVATAR},     {"/help", AB_EV_CMD_HELP},
-    {"/cancel", AB_EV_CMD_CANCEL}, {"/language", AB_EV_CMD_LANGUAGE}, {"/forget", AB_EV_CMD_FORGET},
+    {"/start", AB_EV_CMD_START},
+    {"/avatar", AB_EV_CMD_AVATAR},
+    {"/help", AB_EV_CMD_HELP},
+    {"/cancel", AB_EV_CMD_CANCEL},
+    {"/language", AB_EV_CMD_LANGUAGE},
+    {"/forget", AB_EV_CMD_FORGET},
+    /* credits (answered as unknown commands with BILLING=off) */
+    {"/balance", AB_EV_CMD_BALANCE},
+    {"/terms", AB_EV_CMD_TERMS},
+    {"/paysupport", AB_EV_CMD_PAYSUPPORT},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,6 +49,8 @@ ab_event ab_event_from_update(const ab_update *u, int64_t *arg)
         return u->member_status && strcmp(u->member_status, "member") == 0 ? AB_EV_BOT_UNBLOCKED
                                                                            : AB_EV_IGNORED;
     case AB_UPD_MESSAGE:
+        if (u->payment.charge_id)
+            return AB_EV_PAYMENT; /* Telegram's service message: a payment in Stars went through */
         if (u->command[0]) {
             for (size_t i = 0; i < COUNT(COMMANDS); i++)
                 if (strcmp(u->command, COMMANDS[i].command) == 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/avatar.h"
+#include "core/billing.h"
 #include "core/generation.h"
 #include "fsm/effects.h"
 #include "ui/ui.h"
@@ -37,6 +38,15 @@ typedef struct {
      * it has in all */
     const ab_photo *pictures;
     int pictures_count, pictures_total;
+    /* credits (BILLING=stars): the balance screen's data, loaded for its events and state; and
+     * what the step did with a successful_payment before the handler runs (credited once per
+     * charge; a repeated delivery has credited false) */
+    const ab_billing_view *billing;
+    struct {
+        bool matched, credited;
+        int credits;
+        int64_t balance;
+    } payment;
 } ab_fsm_ctx;
 
 typedef ab_err (*ab_fsm_handler)(const ab_fsm_ctx *ctx, ab_effects *fx);
@@ -123,6 +133,13 @@ ab_err ab_h_forget(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_forget_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx);
 /** The style / own description screen of a (the chat data becomes {avatar_id}). */
 ab_err ab_screen_gen_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, int edit);
+/* Credits (billing.c). */
+ab_err ab_h_balance(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_buy(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_payment(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_terms(const ab_fsm_ctx *ctx, ab_effects *fx);
+/** The balance screen (BILLING=stars, ctx->billing loaded). */
+ab_err ab_screen_balance(const ab_fsm_ctx *ctx, ab_effects *fx, int edit);
 struct ab_config;
 /** The training settings: the expected durations handlers show, the FAL mode and trainers the
  *  step runner applies a training start with. Set once at start-up, NULL (defaults, simulated)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
 #include "ui/menus.h"
@@ -10,7 +11,7 @@
 static ab_err screen_main_menu(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
 {
     ab_ui_msg m = {0};
-    ab_ui_main_menu(ctx->lang, &m);
+    ab_ui_main_menu_with(ctx->lang, ab_config_billing(ab_fsm_config()), &m);
     return ab_screen_show(ctx, fx, &m, edit);
 }
 
@@ -38,6 +39,10 @@ ab_err ab_fsm_show_current(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
         return screen_help(ctx, fx, edit);
     case AB_ST_CHOOSING_LANGUAGE:
         return screen_language(ctx, fx, edit);
+    case AB_ST_BALANCE:
+        if (ab_config_billing(ab_fsm_config()))
+            return ab_screen_balance(ctx, fx, edit);
+        break;
     case AB_ST_SELECTING_TRAINING_TYPE:
     case AB_ST_VIEWING_TRAINING_COMPARISON:
     case AB_ST_CONFIRMING_TRAINING_TYPE:

@@ -35,7 +35,8 @@
     X(GEN_COUNT, "generation_count")                                                               \
     X(GENERATING, "generating")                                                                    \
     X(GEN_PICTURES, "generation_pictures")                                                         \
-    X(CONFIRMING_FORGET, "confirming_forget")
+    X(CONFIRMING_FORGET, "confirming_forget")                                                      \
+    X(BALANCE, "balance")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -103,10 +104,16 @@ typedef enum {
     X(BTN_GEN_PICTURES, "my pictures")                                                             \
     X(BTN_GEN_PICTURES_PAGE, "pictures page")                                                      \
     X(BTN_FORGET_OK, "erase my data")                                                              \
+    X(BTN_BALANCE, "balance")                                                                      \
+    X(BTN_BUY, "buy credits")                                                                      \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \
-    X(IGNORED, "ignored")
+    X(IGNORED, "ignored")                                                                          \
+    X(CMD_BALANCE, "/balance")                                                                     \
+    X(CMD_TERMS, "/terms")                                                                         \
+    X(CMD_PAYSUPPORT, "/paysupport")                                                               \
+    X(PAYMENT, "payment")
 
 typedef enum {
 #define AB_EVENT_ENUM(id, name) AB_EV_##id,

@@ -98,6 +98,14 @@ const ab_transition ab_fsm_table[] = {
     ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),
     ROW(ANY, IGNORED, ab_h_ignore, SAME),
     ROW(ANY, BTN_INVALID, ab_h_stale_button, SAME),
+    /* credits (BILLING=stars; with off the commands are unknown ones): the balance with its
+     * packages, a package's invoice, a payment credited, the operator's terms and support */
+    ROW(ANY, CMD_BALANCE, ab_h_balance, BALANCE),
+    ROW(ANY, BTN_BALANCE, ab_h_balance, BALANCE),
+    ROW(ANY, BTN_BUY, ab_h_buy, SAME),
+    ROW(ANY, PAYMENT, ab_h_payment, SAME),
+    ROW(ANY, CMD_TERMS, ab_h_terms, SAME),
+    ROW(ANY, CMD_PAYSUPPORT, ab_h_terms, SAME),
 };
 const size_t ab_fsm_table_len = sizeof ab_fsm_table / sizeof ab_fsm_table[0];
 

@@ -1,7 +1,8 @@
 /* POST /telegram/webhook: check the secret header (constant time), parse just enough of the
  * update to know its id and chat, store it durably in the inbox, then answer 200. Nothing is
  * acknowledged before it is committed, so Telegram re-delivers whatever we did not keep. The
- * request waits for its batch deferred, not on a thread: the answer comes from on_stored. */
+ * request waits for its batch deferred, not on a thread: the answer comes from on_stored.
+ * The one exception is a pre_checkout_query, answered in the reply itself (answer_precheckout). */
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdatomic.h>
@@ -9,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/billing.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/db.h"
 #include "db/inbox_batch.h"
 #include "http/server.h"
 #include "telegram/wire_update.h"
+#include "ui/messages.h"
 
 #define SECRET_HEADER "X-Telegram-Bot-Api-Secret-Token"
 
@@ -78,6 +81,48 @@ static void on_stored(void *arg, ab_err err, bool inserted)
     free(c);
 }
 
+/* A pre_checkout_query is answered here, in this request's reply, and never enters the inbox.
+ * Telegram waits at most 10 s for the answer, and the inbox serializes a chat's updates: behind
+ * a backlog of that chat (an album of 50 photos, a burst of taps) the query could wait longer
+ * and the payment fail. The answer is a pure check of payload, currency and amount against
+ * BILLING_PACKS, with no chat state and no database, so it is given at once, on any replica:
+ * the reply names the method (the Bot API runs a method given in a webhook's reply, see
+ * "Making requests when getting updates"). Nothing needs storing: a repeated query is checked
+ * again, and an answer that gets lost only makes Telegram cancel the payment, uncharged. A
+ * refusal speaks Telegram's language of the user (a language picked in the bot is in the
+ * database, which this answer does not wait for). */
+static ab_http_reply answer_precheckout(ab_app *app, const ab_update *upd)
+{
+    if (!upd->payment.precheckout_id)
+        return ab_http_ok(); /* nothing to answer */
+    const ab_config *cfg = app->cfg;
+    ab_precheckout_verdict v = ab_billing_precheckout(
+        ab_config_billing(cfg), cfg ? cfg->billing_packs : NULL, upd->payment.payload,
+        upd->payment.currency, upd->payment.total_amount, upd->user_id);
+    json_t *answer =
+        json_pack("{s:s,s:s,s:b}", "method", "answerPreCheckoutQuery", "pre_checkout_query_id",
+                  upd->payment.precheckout_id, "ok", v == AB_PRECHECKOUT_OK);
+    if (answer && v != AB_PRECHECKOUT_OK) {
+        ab_lang lang = ab_lang_from_code(upd->language_code);
+        ab_msg_id why =
+            v == AB_PRECHECKOUT_OFF ? AB_MSG_PRECHECKOUT_OFF : AB_MSG_PRECHECKOUT_REFUSED;
+        json_object_set_new(answer, "error_message", json_string(ab_msg(lang, why)));
+    }
+    char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+    json_decref(answer);
+    if (!text) /* Telegram asks again; a later attempt may have the memory */
+        return ab_http_error(503, "unavailable", "out of memory, retry later");
+    ab_http_reply reply = ab_http_json(200, text);
+    free(text);
+    ab_metrics_add(AB_M_PRECHECKOUT_ANSWERS,
+                   v == AB_PRECHECKOUT_OK ? "result=\"ok\"" : "result=\"refused\"", 1);
+    AB_INFO("pre-checkout answered", "{s:I,s:I,s:s,s:b,s:i}", "update_id",
+            (json_int_t)upd->update_id, "user_id", (json_int_t)upd->user_id, "payload",
+            upd->payment.payload ? upd->payment.payload : "", "ok", v == AB_PRECHECKOUT_OK,
+            "verdict", (int)v);
+    return reply;
+}
+
 ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req)
 {
     ab_update upd;
@@ -85,6 +130,11 @@ ab_http_reply ab_ep_telegram_webhook(ab_app *app, const ab_http_req *req)
     if (ab_update_parse(req->body, req->body_len, &upd, why, sizeof why) != AB_OK) {
         AB_WARN("webhook refused: bad update", "{s:s}", "reason", why);
         return ab_http_error(400, "bad_request", why);
+    }
+    if (upd.kind == AB_UPD_PRE_CHECKOUT_QUERY) {
+        ab_http_reply reply = answer_precheckout(app, &upd);
+        ab_update_free(&upd);
+        return reply;
     }
     stored_ctx *c = calloc(1, sizeof *c);
     if (!c) {

@@ -19,6 +19,8 @@ static ab_update_kind kind_of(const char *name)
         return AB_UPD_CALLBACK_QUERY;
     if (strcmp(name, "my_chat_member") == 0)
         return AB_UPD_MY_CHAT_MEMBER;
+    if (strcmp(name, "pre_checkout_query") == 0)
+        return AB_UPD_PRE_CHECKOUT_QUERY;
     return AB_UPD_OTHER;
 }
 
@@ -99,6 +101,20 @@ ab_err ab_update_from_json(json_t *root, ab_update *u, char *errbuf, size_t errl
         u->has_photo = json_is_array(photo) && json_array_size(photo) > 0;
         u->has_document = json_is_object(json_object_get(message, "document"));
         u->media_group_id = ab_json_nonempty(message, "media_group_id");
+        json_t *paid = json_object_get(message, "successful_payment");
+        if (json_is_object(paid)) {
+            u->payment.charge_id = ab_json_nonempty(paid, "telegram_payment_charge_id");
+            u->payment.provider_charge_id = ab_json_nonempty(paid, "provider_payment_charge_id");
+            u->payment.currency = ab_json_str(paid, "currency");
+            u->payment.payload = ab_json_str(paid, "invoice_payload");
+            ab_json_i64(paid, "total_amount", &u->payment.total_amount);
+        }
+    }
+    if (u->kind == AB_UPD_PRE_CHECKOUT_QUERY) {
+        u->payment.precheckout_id = ab_json_nonempty(body, "id");
+        u->payment.currency = ab_json_str(body, "currency");
+        u->payment.payload = ab_json_str(body, "invoice_payload");
+        ab_json_i64(body, "total_amount", &u->payment.total_amount);
     }
     if (u->kind == AB_UPD_MY_CHAT_MEMBER)
         u->member_status = ab_json_str(body, "new_chat_member.status");

@@ -17,6 +17,7 @@ typedef enum {
     AB_UPD_EDITED_MESSAGE,
     AB_UPD_CALLBACK_QUERY,
     AB_UPD_MY_CHAT_MEMBER,
+    AB_UPD_PRE_CHECKOUT_QUERY,
     AB_UPD_OTHER,
 } ab_update_kind;
 
@@ -37,7 +38,15 @@ typedef struct {
     bool has_photo, has_document;
     const char *media_group_id;
     const char *member_status; /* my_chat_member.new_chat_member.status */
-    json_t *root;              /* owned */
+    /* a payment in Telegram Stars: the pre_checkout_query (id set) or the message's
+     * successful_payment (charge_id set); the strings may be NULL when absent */
+    struct {
+        const char *precheckout_id;
+        const char *charge_id, *provider_charge_id; /* successful_payment */
+        const char *currency, *payload;
+        int64_t total_amount;
+    } payment;
+    json_t *root; /* owned */
 } ab_update;
 
 /**

@@ -52,7 +52,9 @@
     X(GEN_FILES, "gen:files", 1)                                                                   \
     X(GEN_PICTURES, "gen:pics", 1)                                                                 \
     X(GEN_PICTURES_PAGE, "gen:pg", 1)                                                              \
-    X(FORGET_OK, "forget:ok", 0)
+    X(FORGET_OK, "forget:ok", 0)                                                                   \
+    X(BALANCE, "bill:show", 0)                                                                     \
+    X(BUY, "bill:buy", 1)
 
 typedef enum {
 #define AB_BUTTON_ENUM(id, data, takes_arg) AB_BTN_##id,

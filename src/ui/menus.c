@@ -7,8 +7,15 @@
 
 void ab_ui_main_menu(ab_lang lang, ab_ui_msg *out)
 {
+    ab_ui_main_menu_with(lang, false, out);
+}
+
+void ab_ui_main_menu_with(ab_lang lang, bool balance, ab_ui_msg *out)
+{
     ab_ui_begin(out, NULL, NULL, ab_msg(lang, AB_MSG_MAIN_MENU));
     ab_ui_button(out->kb, lang, AB_MSG_BTN_AVATARS, AB_BTN_AVATAR_MENU, 0, 0);
+    if (balance)
+        ab_ui_button(out->kb, lang, AB_MSG_BTN_BALANCE, AB_BTN_BALANCE, 0, 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_HELP, AB_BTN_HELP, 0, 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_LANGUAGE, AB_BTN_LANGUAGE_MENU, 0, 0);
 }

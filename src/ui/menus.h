@@ -2,9 +2,13 @@
 #ifndef AB_UI_MENUS_H
 #define AB_UI_MENUS_H
 
+#include <stdbool.h>
+
 #include "ui/ui.h"
 
 void ab_ui_main_menu(ab_lang lang, ab_ui_msg *out);
+/** The main menu, with the "Balance" entry when balance (BILLING=stars). */
+void ab_ui_main_menu_with(ab_lang lang, bool balance, ab_ui_msg *out);
 /** One button per language this build carries, each in its own name, the current one ticked. */
 void ab_ui_language(ab_lang lang, ab_ui_msg *out);
 void ab_ui_help(ab_lang lang, ab_ui_msg *out);

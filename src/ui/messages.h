@@ -204,7 +204,29 @@ typedef int ab_lang;
     X(FORGET_CONFIRM)                                                                              \
     X(BTN_FORGET_OK)                                                                               \
     X(FORGET_STARTED)                                                                              \
-    X(FORGET_DONE)
+    X(FORGET_DONE)                                                                                 \
+    X(BTN_BALANCE)                                                                                 \
+    X(BALANCE)                                                                                     \
+    X(BALANCE_PRICES)                                                                              \
+    X(BALANCE_BUY)                                                                                 \
+    X(BALANCE_HISTORY)                                                                             \
+    X(BALANCE_HISTORY_NONE)                                                                        \
+    X(LEDGER_WELCOME)                                                                              \
+    X(LEDGER_PURCHASE)                                                                             \
+    X(LEDGER_TRAINING)                                                                             \
+    X(LEDGER_IMAGES)                                                                               \
+    X(LEDGER_REFUND)                                                                               \
+    X(LEDGER_PROMO)                                                                                \
+    X(LEDGER_ADJUSTMENT)                                                                           \
+    X(BTN_BUY_PACK)                                                                                \
+    X(INVOICE_TITLE)                                                                               \
+    X(INVOICE_DESCRIPTION)                                                                         \
+    X(PAYMENT_CREDITED)                                                                            \
+    X(PAYMENT_UNMATCHED)                                                                           \
+    X(PRECHECKOUT_REFUSED)                                                                         \
+    X(PRECHECKOUT_OFF)                                                                             \
+    X(TERMS)                                                                                       \
+    X(PAYSUPPORT)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/avatars.h"
+#include "db/billing.h"
 #include "db/chat.h"
 #include "db/generations.h"
 #include "db/inbox.h"
@@ -29,8 +31,10 @@ typedef struct {
     char error[256];
     ab_update upd; /* parsed in the transaction; kept for the failure path */
     int parsed;
-    bool calls;              /* what the committed step wrote */
-    ab_fx_apply_ctx applied; /* what its effects did (jobs queued, avatars created, ...) */
+    bool calls;                 /* what the committed step wrote */
+    const char *payment_result; /* a successful_payment: credited | duplicate | unmatched */
+    int payment_stars;          /* Stars of a payment credited */
+    ab_fx_apply_ctx applied;    /* what its effects did (jobs queued, avatars created, ...) */
 } step_ctx;
 
 static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_ctx *s)
@@ -81,11 +85,49 @@ static ab_err load_generation(ab_db *db, ab_fsm_ctx *ctx, ab_generation_view *g)
     return err == AB_ERR_NOT_FOUND ? AB_OK : err;
 }
 
+/* A successful_payment: credits its package once per Telegram charge, in this step's
+ * transaction, so the credit and the confirmation the handler sends commit together. It is
+ * credited whatever BILLING says now: Telegram has taken the Stars. */
+static ab_err credit_payment(ab_db *db, ab_fsm_ctx *ctx, step_ctx *s)
+{
+    const ab_update *u = &s->upd;
+    ab_billing_pack pack;
+    int64_t buyer = 0;
+    if (!ab_billing_payload_parse(u->payment.payload, &pack, &buyer) || buyer != u->user_id ||
+        !u->payment.currency || strcmp(u->payment.currency, AB_BILLING_CURRENCY) != 0 ||
+        u->payment.total_amount != pack.stars) {
+        /* checked at pre-checkout, so not ours or tampered with: the operator must look */
+        AB_ERROR("payment not matched to a package", "{s:s,s:s,s:I,s:I}", "charge_id",
+                 u->payment.charge_id, "payload", u->payment.payload ? u->payment.payload : "",
+                 "amount", (json_int_t)u->payment.total_amount, "user_id", (json_int_t)u->user_id);
+        s->payment_result = "unmatched";
+        return AB_OK;
+    }
+    ab_payment p = {.user_id = u->user_id,
+                    .telegram_charge_id = u->payment.charge_id,
+                    .provider_charge_id = u->payment.provider_charge_id,
+                    .currency = u->payment.currency,
+                    .payload = u->payment.payload,
+                    .total_amount = u->payment.total_amount,
+                    .credits = pack.credits};
+    ab_err err =
+        ab_db_billing_credit_payment(db, &p, &ctx->payment.credited, &ctx->payment.balance);
+    if (err != AB_OK)
+        return err;
+    ctx->payment.matched = true;
+    ctx->payment.credits = pack.credits;
+    s->payment_result = ctx->payment.credited ? "credited" : "duplicate";
+    s->payment_stars = ctx->payment.credited ? pack.stars : 0;
+    return AB_OK;
+}
+
 static ab_err step_tx(ab_db *db, void *arg)
 {
     step_ctx *s = arg;
     s->found = 0; /* the runner may call us again after a serialization failure */
     s->calls = false;
+    s->payment_result = NULL;
+    s->payment_stars = 0;
     memset(&s->applied, 0, sizeof s->applied);
     s->error[0] = '\0';
     s->update_id = s->claim->update_id;
@@ -183,6 +225,19 @@ static ab_err step_tx(ab_db *db, void *arg)
                                         pictures, &ctx.pictures_count, &ctx.pictures_total);
         ctx.pictures = pictures;
     }
+    if (err == AB_OK && ctx.event == AB_EV_PAYMENT)
+        err = credit_payment(db, &ctx, s);
+    /* the balance screen, and what may show it again (the state's own screen) */
+    ab_billing_view billing;
+    const ab_config *cfg = ab_fsm_config();
+    if (err == AB_OK && ab_config_billing(cfg) &&
+        (ctx.event == AB_EV_CMD_BALANCE || ctx.event == AB_EV_BTN_BALANCE ||
+         ctx.state == AB_ST_BALANCE)) {
+        err = ab_db_billing_welcome(db, u->user_id, cfg->billing_welcome_credits);
+        if (err == AB_OK)
+            err = ab_db_billing_view(db, u->user_id, &billing);
+        ctx.billing = &billing;
+    }
     if (err != AB_OK) {
         json_decref(data);
         return err;
@@ -271,6 +326,13 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
             snprintf(labels, sizeof labels, "kind=\"%s\",mode=\"%s\"", a->generation_kind,
                      a->generation_mode);
             ab_metrics_add(AB_M_GENERATIONS_STARTED, labels, a->generations_started);
+        }
+        if (s.payment_result) {
+            char labels[48];
+            snprintf(labels, sizeof labels, "result=\"%s\"", s.payment_result);
+            ab_metrics_add(AB_M_PAYMENTS, labels, 1);
+            if (s.payment_stars)
+                ab_metrics_add(AB_M_STARS_RECEIVED, "", s.payment_stars);
         }
         if (a->trainings_started) {
             char labels[96];

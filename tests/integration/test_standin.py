@@ -6,6 +6,9 @@ Runs the stand-in alone, with no avatarbot binary and no database:
 """
 
 import hashlib
+import http.server
+import json
+import threading
 import socket
 import struct
 import sys
@@ -335,6 +338,77 @@ class StandinTest(unittest.TestCase):
         self.assertEqual(photo["photo"][-1]["width"], 1280)
         self.assertEqual(photo["media_group_id"], "777")
 
+
+    def test_payments_in_telegram_stars(self):
+        invoice = {"chat_id": CHAT, "title": "500 credits", "description": "Credits",
+                   "payload": "pack:500:200:%d" % CHAT, "provider_token": "",
+                   "currency": "XTR", "prices": [{"label": "500 credits", "amount": 200}]}
+        status, body = self.api.api("sendInvoice", invoice)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["result"]["invoice"]["currency"], "XTR")
+        self.assertEqual(body["result"]["invoice"]["total_amount"], 200)
+        two = [{"label": "a", "amount": 100}, {"label": "b", "amount": 100}]
+        for bad in ({"provider_token": "284685063:TEST:abc"}, {"prices": two}, {"prices": []},
+                    {"payload": ""}, {"title": ""}, {"currency": "stars"}):
+            status, body = self.api.api("sendInvoice", dict(invoice, **bad))
+            self.assertEqual(status, 400, bad)
+            self.assertFalse(body["ok"])
+
+        # a bot that answers with an answerPreCheckoutQuery call (the other way to answer)
+        received = []
+        api = self.api
+
+        class Bot(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                update = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                received.append((self.headers.get(h.SECRET_HEADER), update))
+                query = update.get("pre_checkout_query")
+                if query:
+                    api.api("answerPreCheckoutQuery", {"pre_checkout_query_id": query["id"],
+                                                       "ok": True})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        bot = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bot)
+        threading.Thread(target=bot.serve_forever, daemon=True).start()
+        self.addCleanup(bot.server_close)
+        self.addCleanup(bot.shutdown)
+        url = "http://127.0.0.1:%d/hook" % bot.server_address[1]
+        _, paid = self.api._control("POST", "pay", {"chat_id": CHAT, "update_id": 40,
+                                                    "webhook_url": url, "secret_token": "s3"})
+        self.assertEqual(paid["answer"], {"ok": True, "error_message": ""})
+        self.assertLess(paid["answer_seconds"], 5)
+        self.assertEqual([(secret, sorted(u)) for secret, u in received],
+                         [("s3", ["pre_checkout_query", "update_id"]),
+                          ("s3", ["message", "update_id"])])
+        query = received[0][1]["pre_checkout_query"]
+        self.assertEqual((received[0][1]["update_id"], query["currency"], query["total_amount"],
+                          query["invoice_payload"], query["from"]["id"]),
+                         (40, "XTR", 200, "pack:500:200:%d" % CHAT, CHAT))
+        message = received[1][1]["message"]
+        self.assertEqual(received[1][1]["update_id"], 41)
+        sp = message["successful_payment"]
+        self.assertEqual((sp["currency"], sp["total_amount"], sp["invoice_payload"]),
+                         ("XTR", 200, "pack:500:200:%d" % CHAT))
+        self.assertTrue(sp["telegram_payment_charge_id"])
+        self.assertEqual(message["chat"]["id"], CHAT)
+        # answered once only
+        status, _ = self.api.api("answerPreCheckoutQuery",
+                                 {"pre_checkout_query_id": query["id"], "ok": True})
+        self.assertEqual(status, 400)
+
+        charge = sp["telegram_payment_charge_id"]
+        refund = {"user_id": CHAT, "telegram_payment_charge_id": charge}
+        self.assertEqual(self.api.api("refundStarPayment", dict(refund, user_id=CHAT + 1))[1]
+                         ["description"], "Bad Request: CHARGE_ID_INVALID")
+        self.assertEqual(self.api.api("refundStarPayment", refund), (200, {"ok": True,
+                                                                           "result": True}))
+        self.assertEqual(self.api.api("refundStarPayment", refund)[1]["description"],
+                         "Bad Request: CHARGE_ALREADY_REFUNDED")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -217,7 +217,8 @@ class CommandLineTest(h.IntegrationTestCase):
         call = self.botapi.calls("setWebhook")[-1]["params"]
         self.assertEqual(call["url"], h.PUBLIC_BASE_URL + "/telegram/webhook")
         self.assertEqual(call["secret_token"], h.WEBHOOK_SECRET)
-        self.assertEqual(call["allowed_updates"], ["message", "callback_query", "my_chat_member"])
+        self.assertEqual(call["allowed_updates"],
+                         ["message", "callback_query", "my_chat_member", "pre_checkout_query"])
         self.assertEqual(call["max_connections"], 80)
         self.assertIs(call["drop_pending_updates"], True)
         self.assertNotIn(h.TOKEN, done.stdout + done.stderr)

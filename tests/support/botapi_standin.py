@@ -36,7 +36,9 @@ import re
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import standin_http
 
@@ -62,6 +64,7 @@ NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r
 # Parameters whose value is a JSON-serialized object or array when sent as a string
 # (form-encoded or multipart requests); they are decoded before recording and use.
 JSON_PARAMS = {"reply_markup", "media", "entities", "caption_entities", "allowed_updates",
+               "prices", "suggested_tip_amounts",
                "link_preview_options", "reply_parameters", "commands", "scope", "menu_button"}
 
 # Pseudo-method name under which file downloads are recorded (and can be faulted).
@@ -444,6 +447,9 @@ class State:
         self.commands = {}         # (scope type, language_code) -> [BotCommand]
         self.refuse_urls = False   # answer files given by URL as Telegram does when it
                                    # cannot fetch them
+        self.precheckouts = {}     # pre_checkout_query id -> its answer (None until answered)
+        self.payments = {}         # telegram_payment_charge_id -> {user_id, amount, refunded}
+        self.payment_counter = 0
 
     def bot_user(self):
         return {"id": self.bot_id, "is_bot": True, "first_name": "Avatar Test Bot",
@@ -754,6 +760,77 @@ def m_get_chat(st, params):
 
 
 def _true(st, params):
+    return True
+
+
+# ---- payments (https://core.telegram.org/bots/api#payments, #telegram-stars) ---------
+
+@method("sendInvoice", chat_scoped=True)
+def m_send_invoice(st, params):
+    """Checked as Telegram checks it; a payment in Telegram Stars ("XTR") needs an empty
+    provider_token and exactly one price. The invoice is kept on the message so that the
+    control call "pay" can play the payment of it."""
+    chat_id = parse_chat_id(params)
+    title = param_str(params, "title")
+    description = param_str(params, "description")
+    payload = param_str(params, "payload")
+    currency = param_str(params, "currency")
+    if not 1 <= len(title) <= 32:
+        raise bad_request("INVOICE_TITLE_EMPTY" if not title else "INVOICE_TITLE_INVALID")
+    if not 1 <= len(description) <= 255:
+        raise bad_request("INVOICE_DESCRIPTION_EMPTY" if not description
+                          else "INVOICE_DESCRIPTION_INVALID")
+    if not 1 <= len(payload.encode("utf-8")) <= 128:
+        raise bad_request("INVOICE_PAYLOAD_INVALID")
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise bad_request("CURRENCY_INVALID")
+    prices = params.get("prices")
+    if not isinstance(prices, list) or not prices:
+        raise bad_request("can't parse prices JSON object")
+    for p in prices:
+        if (not isinstance(p, dict) or not isinstance(p.get("label"), str) or not p["label"]
+                or not isinstance(p.get("amount"), int) or isinstance(p["amount"], bool)):
+            raise bad_request("can't parse prices JSON object")
+    if currency == "XTR":
+        if param_str(params, "provider_token") != "":
+            raise bad_request("provider_token must be empty for payments in Telegram Stars")
+        if len(prices) != 1:
+            raise bad_request("exactly one price must be specified for payments in Telegram "
+                              "Stars")
+    total = sum(p["amount"] for p in prices)
+    if total <= 0:
+        raise bad_request("CURRENCY_TOTAL_AMOUNT_INVALID")
+    markup, _ = parse_reply_markup(params)
+    invoice = {"title": title, "description": description, "start_parameter": "",
+               "currency": currency, "total_amount": total}
+    return st.new_message(chat_id, invoice=invoice, reply_markup=markup, _payload=payload)
+
+
+@method("answerPreCheckoutQuery")
+def m_answer_pre_checkout_query(st, params):
+    qid = param_str(params, "pre_checkout_query_id")
+    if qid not in st.precheckouts:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    ok = param_bool(params, "ok")
+    if not ok and not param_str(params, "error_message"):
+        raise bad_request("error_message must be non-empty when ok is false")
+    if st.precheckouts[qid] is not None:
+        raise bad_request("QUERY_ID_INVALID")   # answered already
+    st.precheckouts[qid] = {"ok": ok, "error_message": param_str(params, "error_message")}
+    st.changed.notify_all()
+    return True
+
+
+@method("refundStarPayment")
+def m_refund_star_payment(st, params):
+    user_id = param_int(params, "user_id")
+    charge = param_str(params, "telegram_payment_charge_id")
+    paid = st.payments.get(charge)
+    if paid is None or paid["user_id"] != user_id:
+        raise bad_request("CHARGE_ID_INVALID")
+    if paid["refunded"]:
+        raise bad_request("CHARGE_ALREADY_REFUNDED")
+    paid["refunded"] = True
     return True
 
 
@@ -1237,6 +1314,16 @@ class ControlApi:
                                              finds it; it shares the chat's id sequence)
     GET  webhook                          -> webhook settings incl. secret_token
     GET  faults                           -> armed faults
+    POST pay {"chat_id", "update_id", "webhook_url", "secret_token"?, "user"?, "currency"?,
+              "total_amount"?, "invoice_payload"?}
+                                          -> plays Telegram's payment of the chat's last invoice
+                                             (fields overridable): POSTs a pre_checkout_query
+                                             update (update_id) to the bot's webhook, takes its
+                                             answer from the webhook's reply or an
+                                             answerPreCheckoutQuery call (10 s, as Telegram),
+                                             and on ok:true POSTs the message with
+                                             successful_payment (update_id + 1). Answers
+                                             {answer, answer_seconds, payment}
     POST config {"refuse_urls": bool}     -> files given by URL are refused (400 "wrong file
                                              identifier/HTTP URL specified") until set false
     """
@@ -1373,6 +1460,96 @@ class ControlApi:
             if "refuse_urls" in args:
                 self.st.refuse_urls = bool(args["refuse_urls"])
             return 200, {"ok": True, "refuse_urls": self.st.refuse_urls}
+
+    def post_update(self, url, secret, update):
+        req = urllib.request.Request(url, data=json.dumps(update).encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        if secret:
+            req.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def run_reply_method(self, reply):
+        """A method named in a webhook's reply runs as if called (Telegram: "Making requests
+        when getting updates"); recorded like a call, with "via": "webhook_reply"."""
+        params = dict(reply)
+        name = str(params.pop("method", ""))
+        known = METHODS.get(name.lower())
+        entry = {"time": time.time(), "method": known[0] if known else name,
+                 "params": params_for_record(params), "http_status": None, "token_ok": True,
+                 "fault": None, "response": None, "via": "webhook_reply"}
+        with self.st.lock:
+            try:
+                if known is None:
+                    raise ApiError(404, "Not Found")
+                answer, status = {"ok": True, "result": known[1](self.st, params)}, 200
+            except ApiError as e:
+                answer, status = e.body(), e.code
+            entry["http_status"], entry["response"] = status, answer
+            self.st.record(entry)
+        self.h.log_call(entry)
+
+    def c_pay(self, q, args):
+        chat_id = int(args["chat_id"])
+        update_id = int(args["update_id"])
+        with self.st.lock:
+            url = args.get("webhook_url") or self.st.webhook["url"]
+            secret = args.get("secret_token", self.st.webhook["secret_token"])
+            msgs = self.st.chats.get(chat_id, {}).get("messages", {})
+            invoices = [msgs[k] for k in sorted(msgs) if "invoice" in msgs[k]]
+            if not invoices and not all(k in args for k in ("currency", "total_amount",
+                                                            "invoice_payload")):
+                raise ValueError("the chat has no invoice to pay")
+            inv = invoices[-1] if invoices else {"invoice": {}, "_payload": ""}
+            self.st.payment_counter += 1
+            qid = "%d%06d" % (chat_id, self.st.payment_counter)
+            self.st.precheckouts[qid] = None
+        user = args.get("user") or {"id": chat_id, "is_bot": False, "first_name": "User",
+                                    "language_code": "ru"}
+        currency = args.get("currency", inv["invoice"].get("currency"))
+        amount = int(args.get("total_amount", inv["invoice"].get("total_amount", 0)))
+        payload = args.get("invoice_payload", inv["_payload"])
+        query = {"update_id": update_id,
+                 "pre_checkout_query": {"id": qid, "from": user, "currency": currency,
+                                        "total_amount": amount, "invoice_payload": payload}}
+        started = time.monotonic()
+        status, body = self.post_update(url, secret, query)
+        try:
+            reply = json.loads(body.decode("utf-8")) if status == 200 and body else {}
+        except ValueError:
+            reply = {}
+        if isinstance(reply, dict) and reply.get("method"):
+            self.run_reply_method(reply)
+        deadline = started + 10                  # Telegram waits 10 s for the answer
+        with self.st.lock:
+            while self.st.precheckouts[qid] is None and time.monotonic() < deadline:
+                self.st.changed.wait(max(0.01, min(1.0, deadline - time.monotonic())))
+            answer = self.st.precheckouts[qid]
+        out = {"pre_checkout_query_id": qid, "webhook_status": status, "answer": answer,
+               "answer_seconds": time.monotonic() - started, "payment": None}
+        if not answer or not answer["ok"]:
+            return 200, out
+        with self.st.lock:
+            charge = "stxTEST%d%06d" % (chat_id, self.st.payment_counter)
+            self.st.payments[charge] = {"user_id": user["id"], "amount": amount,
+                                        "refunded": False}
+            chat = self.st.chat(chat_id)
+            mid = chat["next_id"]
+            chat["next_id"] += 1
+        paid = {"currency": currency, "total_amount": amount, "invoice_payload": payload,
+                "telegram_payment_charge_id": charge, "provider_payment_charge_id": ""}
+        message = {"update_id": update_id + 1,
+                   "message": {"message_id": mid, "from": user,
+                               "chat": {"id": chat_id, "first_name": user.get("first_name", ""),
+                                        "type": "private"},
+                               "date": int(time.time()), "successful_payment": paid}}
+        status, _ = self.post_update(url, secret, message)
+        out["payment"] = message
+        out["payment_webhook_status"] = status
+        return 200, out
 
     def c_webhook(self, q, args):
         with self.st.lock:

@@ -144,13 +144,60 @@ static void test_blocked(void **state)
     ab_update_free(&u);
 }
 
+/* Payments in Telegram Stars: the pre_checkout_query (its own kind, lane of the buyer) and a
+ * message's successful_payment (the event that credits it). */
+static void test_payments(void **state)
+{
+    (void)state;
+    ab_update q =
+        parse_ok("{\"update_id\":20000,\"pre_checkout_query\":{\"id\":\"4021773910000001\","
+                 "\"from\":{\"id\":5000000001,\"is_bot\":false,\"first_name\":\"A\","
+                 "\"language_code\":\"en\"},\"currency\":\"XTR\",\"total_amount\":200,"
+                 "\"invoice_payload\":\"pack:500:200:5000000001\"}}");
+    assert_int_equal(q.kind, AB_UPD_PRE_CHECKOUT_QUERY);
+    assert_string_equal(q.kind_name, "pre_checkout_query");
+    assert_string_equal(q.payment.precheckout_id, "4021773910000001");
+    assert_string_equal(q.payment.currency, "XTR");
+    assert_string_equal(q.payment.payload, "pack:500:200:5000000001");
+    assert_int_equal(q.payment.total_amount, 200);
+    assert_true(q.user_id == 5000000001LL);
+    assert_true(q.lane == 5000000001LL);
+    assert_null(q.payment.charge_id);
+    int64_t arg;
+    assert_int_equal(ab_event_from_update(&q, &arg), AB_EV_IGNORED);
+    ab_update_free(&q);
+
+    ab_update m = parse_ok(
+        "{\"update_id\":20001,\"message\":{\"message_id\":7,\"date\":1700000000,"
+        "\"chat\":{\"id\":5000000001,\"type\":\"private\"},"
+        "\"from\":{\"id\":5000000001,\"is_bot\":false,\"first_name\":\"A\"},"
+        "\"successful_payment\":{\"currency\":\"XTR\",\"total_amount\":200,"
+        "\"invoice_payload\":\"pack:500:200:5000000001\","
+        "\"telegram_payment_charge_id\":\"stxABC\",\"provider_payment_charge_id\":\"\"}}}");
+    assert_int_equal(m.kind, AB_UPD_MESSAGE);
+    assert_string_equal(m.payment.charge_id, "stxABC");
+    assert_null(m.payment.provider_charge_id); /* "" is absent */
+    assert_null(m.payment.precheckout_id);
+    assert_int_equal(m.payment.total_amount, 200);
+    assert_int_equal(ab_event_from_update(&m, &arg), AB_EV_PAYMENT);
+    ab_update_free(&m);
+
+    /* a message without one, and a successful_payment without its charge id, credit nothing */
+    ab_update t = parse_ok("{\"update_id\":20002,\"message\":{\"message_id\":8,"
+                           "\"chat\":{\"id\":1,\"type\":\"private\"},\"from\":{\"id\":1},"
+                           "\"text\":\"/balance\",\"successful_payment\":{}}}");
+    assert_null(t.payment.charge_id);
+    assert_int_equal(ab_event_from_update(&t, &arg), AB_EV_CMD_BALANCE);
+    ab_update_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_command),  cmocka_unit_test(test_update_id_last_and_zero),
         cmocka_unit_test(test_callback_query), cmocka_unit_test(test_optional_fields_odd_shapes),
         cmocka_unit_test(test_rejects),        cmocka_unit_test(test_callback_data_strict),
-        cmocka_unit_test(test_blocked),
+        cmocka_unit_test(test_blocked),        cmocka_unit_test(test_payments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
