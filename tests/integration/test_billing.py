@@ -27,7 +27,7 @@ class BillingTest(h.IntegrationTestCase):
 
     def open_balance(self, chat):
         chat.say("/start")
-        chat.press("⬅️ Главное меню")
+        chat.press("Главное меню")
         self.assertEqual(chat.buttons().get("💰 Баланс"), "bill:show")
         chat.press("💰 Баланс")
         return chat.last
@@ -43,7 +43,7 @@ class BillingTest(h.IntegrationTestCase):
         self.assertIn("подарок новичку", text)
         self.assertEqual(keyboard(screen), [[("100 кредитов — 50 ⭐", "bill:buy:10000050")],
                                           [("500 кредитов — 200 ⭐", "bill:buy:50000200")],
-                                          [("⬅️ Главное меню", "menu:main")]])
+                                          [("◀️ Главное меню", "menu:main")]])
 
         since = self.botapi.last_seq()
         chat.press("500 кредитов — 200 ⭐", expect_screen=False)
@@ -149,9 +149,9 @@ class BillingTest(h.IntegrationTestCase):
         uid = h.user_id(5)
         chat = Chat(self, svc, uid, lang="ru")
         chat.say("/start")
-        chat.press("⬅️ Главное меню")
+        chat.press("Главное меню")
         self.assertEqual(list(chat.buttons().items()),
-                         [("🎭 Аватары", "av:menu"), ("❓ Помощь", "av:help"),
+                         [("🎭 Аватары", "av:menu"), ("ℹ️ Помощь", "av:help"),
                           ("🌐 Язык", "menu:lang")])
         # answered exactly as a command the bot has never had
         unknown = chat.say("/nosuchcommand")
