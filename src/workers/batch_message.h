@@ -14,4 +14,8 @@
 ab_err ab_batch_message_edit(ab_db *db, int64_t batch_id, int64_t chat_id, const char *text,
                              json_t *kb);
 
+/** Queues a new message (text and kb, stolen; may be NULL) to chat_id, as jobs tell users how
+ *  something ended (in the caller's transaction). */
+ab_err ab_job_message_send(ab_db *db, int64_t chat_id, const char *text, json_t *kb);
+
 #endif

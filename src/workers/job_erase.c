@@ -4,9 +4,8 @@
 #include <stdlib.h>
 
 #include "core/json.h"
-#include "db/outbox.h"
-#include "fsm/effects.h"
 #include "ui/messages.h"
+#include "workers/batch_message.h"
 #include "workers/erase_user.h"
 #include "workers/jobs.h"
 #include "workers/training_run.h"
@@ -27,13 +26,7 @@ ab_job_outcome ab_job_user_erase(ab_job_ctx *ctx)
     }
     /* a private chat's id is its user's */
     ab_lang lang = ab_lang_from_code(ab_json_str(ctx->payload, "lang"));
-    ab_effects fx;
-    ab_fx_init(&fx);
-    err = ab_fx_send(&fx, user_id, ab_msg(lang, AB_MSG_FORGET_DONE), NULL);
-    char *calls = err == AB_OK ? ab_json_dump(fx.calls) : NULL;
-    err = err != AB_OK ? err : calls ? ab_db_outbox_insert(ctx->db, calls, 0) : AB_ERR_NOMEM;
-    free(calls);
-    ab_fx_free(&fx);
+    err = ab_job_message_send(ctx->db, user_id, ab_msg(lang, AB_MSG_FORGET_DONE), NULL);
     if (err != AB_OK) {
         snprintf(ctx->error, sizeof ctx->error, "telling the user failed: %s", ab_err_name(err));
         return AB_JOB_RETRY; /* erasing again finds nothing and costs nothing */

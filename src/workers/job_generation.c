@@ -95,19 +95,6 @@ static void show_status(ab_job_ctx *ctx, ab_generation *g, const char *run_statu
     }
 }
 
-/* Queues a message to the generation's chat (in the caller's transaction). */
-static ab_err queue_send(ab_db *db, const ab_generation *g, ab_ui_msg *m)
-{
-    ab_effects fx;
-    ab_fx_init(&fx);
-    ab_err err = ab_fx_send(&fx, g->chat_id, m->text, m->kb);
-    char *calls = err == AB_OK ? ab_json_dump(fx.calls) : NULL;
-    err = err != AB_OK ? err : calls ? ab_db_outbox_insert(db, calls, 0) : AB_ERR_NOMEM;
-    free(calls);
-    ab_fx_free(&fx);
-    return err;
-}
-
 typedef struct {
     const ab_generation *g;
     ab_generation_end end;
@@ -129,7 +116,7 @@ static ab_err fail_tx(ab_db *db, void *arg)
         return err;
     ab_ui_msg m = {0};
     ab_ui_gen_failed(lang, g->id, g->avatar_id, f->reason, &m);
-    return queue_send(db, g, &m);
+    return ab_job_message_send(db, g->chat_id, m.text, m.kb);
 }
 
 /* Ends g as not made: reason is what the user reads (AB_MSG_REASON_GEN_*), detail FAL's own

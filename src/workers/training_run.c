@@ -51,14 +51,7 @@ static ab_err end_tx(ab_db *db, void *arg)
         return err;
     ab_ui_msg m = {0};
     ab_ui_training_end(lang, e->how, t->avatar_name, e->reason, t->avatar_id, &m);
-    ab_effects fx;
-    ab_fx_init(&fx);
-    err = ab_fx_send(&fx, t->chat_id, m.text, m.kb);
-    char *calls = err == AB_OK ? ab_json_dump(fx.calls) : NULL;
-    err = err != AB_OK ? err : calls ? ab_db_outbox_insert(db, calls, 0) : AB_ERR_NOMEM;
-    free(calls);
-    ab_fx_free(&fx);
-    return err;
+    return ab_job_message_send(db, t->chat_id, m.text, m.kb);
 }
 
 ab_job_outcome ab_run_end_now(ab_job_ctx *ctx, const ab_training *t, ab_run_end how,
