@@ -429,6 +429,24 @@ class GenerationLiveTest(GenerationCase):
         print("simulate: press to pictures handed to the senders in %.2f s (1 s simulated)"
               % seconds, file=sys.stderr)
 
+    def test_a_lost_submit_answer_makes_one_paid_request(self):
+        """FAL takes the submit but its answer is lost (the connection drops after the call took
+        effect): the generation is not sent again; it adopts the request its webhook names (by
+        the attempt's nonce) and delivers it."""
+        svc = self.live()
+        self.fal.fault("drop", endpoint="submit", process=True)
+        chat = Chat(self, svc, 722)
+        aid = self.trained_avatar(chat)
+        self.choose(chat, aid, count="1")
+        g = self.wait_generation("delivered")
+        self.assertEqual(len(self.fal.requests()), 1)  # one paid request for the press
+        self.assertEqual(g["request_id"], self.fal.requests()[0]["request_id"])
+        attempts = h.psql_json(self.db_url, "SELECT outcome FROM fal_submits WHERE run_id = $1",
+                               g["request_id"])
+        self.assertEqual(attempts, [{"outcome": "accepted"}])
+        h.wait_until(lambda: self.deliveries(722), message="the picture")
+        self.assertEqual(len(self.deliveries(722)), 1)
+
 
 if __name__ == "__main__":
     h.main()
