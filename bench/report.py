@@ -249,6 +249,56 @@ def print_comparison(ours, peer, peer_ratio, targets, a):
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
+def bench_own(query):
+    """Statements of the bench itself (the wait sampler, the statistics reset), not a bot's."""
+    return "pg_stat_statements_reset" in query or "UNION ALL SELECT CASE WHEN state" in query
+
+
+def round_diagnosis(out, name, n, rounds_per_s):
+    """Per round, from the snapshots run.sh takes after each one (cumulative, so differenced):
+    the mean time of the statements that cost most, and dead rows and (auto)vacuum/analyze runs
+    per table. Returns printable lines."""
+    paths = sorted(glob.glob(os.path.join(out, f"{name}-db-r*.json")),
+                   key=lambda p: int(re.sub(r"[^0-9]", "", os.path.basename(p)) or 0))
+    snaps = [load(p, {}) for p in paths]
+    if len(snaps) < 2:
+        return []
+    lines = []
+    prev = {}
+    per_round = []  # queryid -> (calls, total_ms) of each round
+    for snap in snaps:
+        cur = {x["queryid"]: x for x in snap.get("statements") or [] if not bench_own(x["query"])}
+        per_round.append({q: (x["calls"] - prev.get(q, {}).get("calls", 0),
+                              x["total_ms"] - prev.get(q, {}).get("total_ms", 0.0), x["query"])
+                          for q, x in cur.items()})
+        prev = cur
+    totals = Counter()
+    for r in per_round:
+        for q, (_, ms, _) in r.items():
+            totals[q] += ms
+    rates = " / ".join("n/a" if x is None else f"{x:,.0f}" for x in rounds_per_s)
+    lines.append(f"  {name}, per round (processed/s {rates}): statements' ms per update, "
+                 "then their mean ms")
+    for q, _ in totals.most_common(4):
+        query = next(r[q][2] for r in per_round if q in r)
+        cells = []
+        for r in per_round:
+            calls, ms, _ = r.get(q, (0, 0.0, ""))
+            cells.append(f"{ms / n:.3f}" + (f" ({ms / calls:.2f})" if calls else ""))
+        lines.append(f"    {' / '.join(cells)}  {short_sql(query, 60)}")
+    tables = {}
+    for snap in snaps:
+        for t in snap.get("tables") or []:
+            tables.setdefault(t["relname"], []).append(t)
+    busy = sorted(tables.items(), key=lambda kv: -max(t["n_dead_tup"] for t in kv[1]))[:3]
+    for rel, ts in busy:
+        lines.append(f"    {rel}: dead rows after each round "
+                     + " / ".join(f"{t['n_dead_tup']:,}" for t in ts)
+                     + "; (auto)vacuums " + " / ".join(str(t["vacuums"]) for t in ts)
+                     + ", analyzes " + " / ".join(str(t["analyzes"]) for t in ts))
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -529,13 +579,18 @@ def main():
         for s in svc_stmts[:8]:
             print(f"    {s['total_ms'] / total:5.1%}  {s['calls'] / n:5.2f}/upd  "
                   f"{s['mean_ms']:7.3f} ms  {short_sql(s['query'])}")
+    for line in round_diagnosis(out, "service", a.n, ours["processed_per_s_rounds"]):
+        print(line)
     if peer:
+        for line in round_diagnosis(out, "grammy", a.n, peer["processed_per_s_rounds"]):
+            print(line)
         pw = per_update(load(os.path.join(out, "grammy-wal.json"), {}), peer["updates"])
         if pw:
             print(f"  grammY peer: WAL per update {pw['wal_records']:.1f} records, "
                   f"{pw['wal_bytes']:.0f} B, {pw['wal_syncs']:.2f} fsyncs")
         show_waits("grammY peer's backends", waits(os.path.join(out, "grammy-waits.txt")))
-        peer_stmts = load(os.path.join(out, "grammy-statements.json"), [])
+        peer_stmts = [x for x in load(os.path.join(out, "grammy-statements.json"), [])
+                      if not bench_own(x["query"])]
         if peer_stmts:
             total = sum(x["total_ms"] for x in peer_stmts) or 1
             print("  top statements in the grammY run:")

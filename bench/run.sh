@@ -240,6 +240,25 @@ SELECT coalesce(json_agg(s ORDER BY s.total_ms DESC), '[]') FROM (
 SQL
 }
 
+# After each round: cumulative statement times and table activity (dead rows, autovacuum and
+# autoanalyze runs), so a round slower than the others can be traced to what changed.
+snapshot_round() { # URL FILE
+    "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 "$1" >"$2" <<'SQL'
+SELECT json_build_object(
+  'statements', (SELECT coalesce(json_agg(s), '[]') FROM (
+      SELECT queryid::text, regexp_replace(left(query, 200), '\s+', ' ', 'g') AS query, calls,
+             round(total_exec_time::numeric, 1) AS total_ms, rows
+        FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY total_exec_time DESC LIMIT 20) s),
+  'tables', (SELECT coalesce(json_agg(t), '[]') FROM (
+      SELECT relname, n_live_tup, n_dead_tup, n_tup_ins, n_tup_upd, n_tup_hot_upd,
+             vacuum_count + autovacuum_count AS vacuums,
+             analyze_count + autoanalyze_count AS analyzes
+        FROM pg_stat_user_tables ORDER BY relname) t))
+SQL
+}
+
 # ---------------------------------------------------------------------------------------------
 # 2. PostgreSQL: a fresh cluster every run, fsync on (pgcluster.sh's default).
 note "starting a fresh PostgreSQL cluster in $PGDIR (fsync on)"
@@ -366,6 +385,7 @@ measure_bot() { # NAME PID PORT DB_URL LOG
         set -e
         rp1=$(pg_ticks)
         pg_rounds="$pg_rounds $((rp1 - rp0))"
+        snapshot_round "$url" "$OUT/$name-db-r$r.json"
         [ "$rc" = 0 ] || ROUNDS_RC=$rc
         [ -s "$OUT/$name-r$r.json" ] || die "the load generator wrote no result ($name, round $r)"
         next_update=$((next_update + N))
