@@ -250,8 +250,10 @@ def print_comparison(ours, peer, peer_ratio, targets, a):
 
 
 def bench_own(query):
-    """Statements of the bench itself (the wait sampler, the statistics reset), not a bot's."""
-    return "pg_stat_statements_reset" in query or "UNION ALL SELECT CASE WHEN state" in query
+    """Statements of the bench itself (the wait sampler, statistics resets and snapshots,
+    the counts read at the end), not a bot's."""
+    return ("pg_stat_" in query or "UNION ALL SELECT CASE WHEN state" in query
+            or query.startswith("SELECT json_build_object("))
 
 
 def round_diagnosis(out, name, n, rounds_per_s):
@@ -338,7 +340,8 @@ def main():
     svc_cpu = load(os.path.join(out, "service-cpu.json"), {})
     svc_db = load(os.path.join(out, "service-db.json"), {})
     svc_wal = load(os.path.join(out, "service-wal.json"), {})
-    svc_stmts = load(os.path.join(out, "service-statements.json"), [])
+    svc_stmts = [x for x in load(os.path.join(out, "service-statements.json"), [])
+                 if not bench_own(x["query"])]
     svc_waits = waits(os.path.join(out, "service-waits.txt"))
     sink_cap = load(os.path.join(out, "sink-capacity.json"), {})
     sink_cap_c = load(os.path.join(out, "sink-capacity-c.json"), {})
