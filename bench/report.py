@@ -321,14 +321,10 @@ def main():
     a = ap.parse_args()
     out = a.out
 
-    rounds = [load(path) for path in sorted(
-        glob.glob(os.path.join(out, "service-r*.json")),
-        key=lambda p: int(re.sub(r"[^0-9]", "", os.path.basename(p)) or 0))]
-    rounds = [r for r in rounds if r]
-    if not rounds:
+    ours = bot_result(out, "service", a.n)
+    if not ours:
         print("report.py: no service result", file=sys.stderr)
         return 2
-    ours = bot_result(out, "service", a.n)
     svc = ours["merged"]
     peer = bot_result(out, "grammy", a.n) if a.peer else None
     if a.peer and not peer:
