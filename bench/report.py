@@ -143,7 +143,7 @@ def short_sql(q, width=72):
     return q if len(q) <= width else q[: width - 1] + "…"
 
 
-def bot_result(out, name, n):
+def bot_result(out, name, n, cpus):
     """The measured rounds of one bot (NAME = service | grammy), merged, with the figures the
     comparison needs: processed updates/s (median and each round), ack latency, peak RSS and
     CPU per update of the bot and of PostgreSQL (both read before and after every round)."""
@@ -186,7 +186,18 @@ def bot_result(out, name, n):
         # share of one core while the rounds were processed
         "bot_core_pct": 100.0 * bot_cpu / busy_s if busy_s else None,
         "postgres_core_pct": 100.0 * pg_cpu / busy_s if busy_s else None,
+        # what the rest of the machine (other sessions, the load generator, the sink) used
+        # meanwhile, in cores: the machine is shared, and the bots are measured a minute apart
+        "other_cores": other_cores(cpu, bot_cpu, cpus),
     }
+
+
+def other_cores(cpu, bot_cpu, cores):
+    """Cores busy with anything but the bot and PostgreSQL over the measured rounds."""
+    wall, busy = cpu.get("wall_s"), cpu.get("machine_busy_pct")
+    if not wall or busy is None or not cores:
+        return None
+    return max(0.0, busy / 100 * cores - (bot_cpu + cpu.get("postgres_cpu_s", 0.0)) / wall)
 
 
 def bot_json(b):
@@ -219,6 +230,9 @@ def print_comparison(ours, peer, peer_ratio, targets, a):
     def cores(b):
         return f"bot {num(b['bot_core_pct'])} %, PG {num(b['postgres_core_pct'])} %"
 
+    def others(b):
+        return "n/a" if b["other_cores"] is None else f"{b['other_cores']:.2f} of {a.cpus} cores"
+
     def rounds(b):
         s = b["slowest_round_vs_median"]
         return "n/a" if s is None else f"{s:+.0%}"
@@ -233,6 +247,7 @@ def print_comparison(ours, peer, peer_ratio, targets, a):
         ("peak RSS (VmHWM)", lambda b: f"{b['vmhwm_mb']:.1f} MB", "rss_mb", ""),
         ("CPU per update, bot + PostgreSQL", cpu, "cpu_ms_per_update", ""),
         ("  busy share of one core while processing", cores, None, ""),
+        ("  rest of the machine meanwhile (others, loadgen, sink)", others, None, ""),
         ("slowest round vs the median", rounds, "slowest_round_vs_median", ""),
         ("every reply of every round", lambda b: "yes" if b["complete"] else "NO", "complete", ""),
     ]
@@ -321,12 +336,12 @@ def main():
     a = ap.parse_args()
     out = a.out
 
-    ours = bot_result(out, "service", a.n)
+    ours = bot_result(out, "service", a.n, a.cpus)
     if not ours:
         print("report.py: no service result", file=sys.stderr)
         return 2
     svc = ours["merged"]
-    peer = bot_result(out, "grammy", a.n) if a.peer else None
+    peer = bot_result(out, "grammy", a.n, a.cpus) if a.peer else None
     if a.peer and not peer:
         print("report.py: no result of the grammY peer", file=sys.stderr)
         return 2
