@@ -17,6 +17,7 @@
 #include "db/inbox.h"
 #include "db/outbox.h"
 #include "db/photos.h"
+#include "db/step_finish.h"
 #include "fsm/event.h"
 #include "fsm/fsm.h"
 #include "workers/effects_apply.h"
@@ -48,16 +49,16 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
         return AB_ERR_DB_RETRY;
     if (err != AB_OK)
         return err;
+    /* the new state, the replies and the update's "done": one statement (src/db/step_finish.c) */
     char *data_text = fx->data ? ab_json_dump(fx->data) : NULL;
-    if (fx->data && !data_text)
-        return AB_ERR_NOMEM;
-    err = ab_db_chat_save(db, ctx->chat_id, ab_state_name(fx->next), data_text);
+    char *calls = json_array_size(fx->calls) > 0 ? ab_json_dump(fx->calls) : NULL;
+    if ((fx->data && !data_text) || (json_array_size(fx->calls) > 0 && !calls))
+        err = AB_ERR_NOMEM;
+    else
+        err = ab_db_step_finish(db, ctx->chat_id, ab_state_name(fx->next), data_text, calls,
+                                s->update_id);
     free(data_text);
-    if (err == AB_OK && json_array_size(fx->calls) > 0) {
-        char *calls = ab_json_dump(fx->calls);
-        err = calls ? ab_db_outbox_insert(db, calls, ctx->upd->update_id) : AB_ERR_NOMEM;
-        free(calls);
-    }
+    free(calls);
     if (err == AB_OK && (fx->user_blocked || fx->user_unblocked) && ctx->user_id)
         err = ab_db_user_set_blocked(db, ctx->user_id, fx->user_blocked);
     if (err == AB_OK && fx->user_language && ctx->user_id)
@@ -210,7 +211,8 @@ static ab_err step_tx(ab_db *db, void *arg)
     }
     ab_avatar avatars[AB_MAX_AVATARS];
     int n_avatars = 0;
-    if (u->user_id) {
+    /* users.avatars_count is kept by a trigger (migration 0002): none, nothing to list */
+    if (u->user_id && user.avatars_count > 0) {
         err = ab_db_avatars_list(db, u->user_id, avatars, AB_MAX_AVATARS, &n_avatars);
         if (err != AB_OK)
             return err;
@@ -297,9 +299,7 @@ static ab_err step_tx(ab_db *db, void *arg)
     ab_fx_init(&fx);
     err = ab_fsm_step(&ctx, &fx);
     if (err == AB_OK)
-        err = apply_effects(db, &ctx, &fx, s);
-    if (err == AB_OK)
-        err = ab_db_inbox_mark_done(db, s->update_id);
+        err = apply_effects(db, &ctx, &fx, s); /* marks the update done too */
     if (err == AB_OK)
         s->calls = json_array_size(fx.calls) > 0;
     if (err == AB_OK)
