@@ -1,6 +1,7 @@
 /* Dispatcher threads: find lanes (chats) with pending updates, oldest first, claim those whose
  * lock is free (one statement: locks taken, each lane's oldest update's attempt counted), run
- * one FSM step on each, and let go of the locks. Workers on every replica do the same; the lane
+ * one FSM step on each (the round's steps in one transaction, see step.c), and let go of the
+ * locks. Workers on every replica do the same; the lane
  * lock and the "oldest pending first" read make that safe and keep each chat's order. When there is
  * nothing to do, a worker sleeps until a NOTIFY (or a local insert) wakes it, or one second
  * passes — the polling fallback for a lost notification. */
@@ -57,17 +58,19 @@ void *ab_dispatcher_main(void *arg)
         if (ab_db_inbox_claim_lanes(db, lanes, n, claims, &m) != AB_OK)
             m = 0;
         int progressed = 0;
-        for (int i = 0; i < m && atomic_load(&app->running); i++) {
-            if (i > 0)
-                ab_worker_give_way(app);
-            ab_step_output out;
-            ab_step_result r = ab_step_run_claimed(db, &claims[i], &out);
-            progressed |= r == AB_STEP_DONE || r == AB_STEP_FAILED;
-            if (out.calls) {
+        ab_step_result results[LANES_PER_ROUND];
+        ab_step_output outs[LANES_PER_ROUND];
+        int ran = m > 0 && atomic_load(&app->running) ? m : 0;
+        if (ran > 0)
+            ab_step_run_round(app, db, claims, ran, results,
+                              outs); /* one transaction when it can */
+        for (int i = 0; i < ran; i++) {
+            progressed |= results[i] == AB_STEP_DONE || results[i] == AB_STEP_FAILED;
+            if (outs[i].calls) {
                 ab_signal_raise_one(&app->outbox_ready);
                 ab_app_request_notify(app, &app->notify_outbox);
             }
-            if (out.jobs) {
+            if (outs[i].jobs) {
                 ab_signal_raise_one(&app->jobs_ready);
                 ab_app_request_notify(app, &app->notify_jobs);
             }

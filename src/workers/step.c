@@ -351,12 +351,17 @@ static ab_err failure_tx(ab_db *db, void *arg)
     return err;
 }
 
-ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_step_output *out)
+/* One step in its own transaction (done NULL), or the rest of one that committed in a round
+ * (done: its context, whose parsed update this takes over). */
+static ab_step_result run_one(ab_db *db, const ab_inbox_claim *claim, const step_ctx *done,
+                              ab_step_output *out)
 {
     step_ctx s;
     memset(&s, 0, sizeof s);
     s.claim = claim;
-    ab_err err = ab_db_tx(db, step_tx, &s);
+    if (done)
+        s = *done;
+    ab_err err = done ? AB_OK : ab_db_tx(db, step_tx, &s);
     out->update_id = s.update_id;
     out->calls = out->jobs = false;
     ab_step_result result;
@@ -428,4 +433,66 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
     if (s.parsed)
         ab_update_free(&s.upd);
     return result;
+}
+
+ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_step_output *out)
+{
+    return run_one(db, claim, NULL, out);
+}
+
+typedef struct {
+    ab_app *app;
+    step_ctx *steps;
+    int n;
+} round_ctx;
+
+static ab_err round_tx(ab_db *db, void *arg)
+{
+    round_ctx *r = arg;
+    ab_err err = AB_OK;
+    for (int i = 0; i < r->n && err == AB_OK; i++) {
+        if (i > 0 && r->app)
+            ab_worker_give_way(r->app); /* webhooks first, as between transactions */
+        err = step_tx(db, &r->steps[i]);
+    }
+    return err;
+}
+
+/* Issue 19: a step's commit and its BEGIN were a third of its round trips and much of
+ * PostgreSQL's work per update, so a round's steps share one transaction. Each lane is still
+ * locked and each update still marked done with its state and replies, all or nothing: a crash
+ * before the commit leaves every update of the round pending, to be claimed again. Only updates
+ * claimed for the first time go together: one whose earlier claim ended without an outcome (its
+ * step may kill the replica) runs alone, so its attempts do not count against the others. When
+ * anything in the shared transaction fails, it is rolled back and each step runs alone, where
+ * failures are counted, deferred and answered one update at a time as before. */
+void ab_step_run_round(ab_app *app, ab_db *db, const ab_inbox_claim *claims, int n,
+                       ab_step_result *results, ab_step_output *outs)
+{
+    step_ctx *steps = n > 1 ? calloc((size_t)n, sizeof *steps) : NULL;
+    int *index = n > 1 ? calloc((size_t)n, sizeof *index) : NULL;
+    bool *ran = calloc(n > 0 ? (size_t)n : 1, sizeof *ran);
+    round_ctx r = {app, steps, 0};
+    for (int i = 0; steps && index && ran && i < n; i++) {
+        if (claims[i].attempts != 1)
+            continue;
+        steps[r.n].claim = &claims[i];
+        index[r.n++] = i;
+    }
+    if (r.n > 1 && ab_db_tx(db, round_tx, &r) == AB_OK) {
+        for (int j = 0; j < r.n; j++) {
+            results[index[j]] = run_one(db, steps[j].claim, &steps[j], &outs[index[j]]);
+            ran[index[j]] = true;
+        }
+    } else {
+        for (int j = 0; j < r.n; j++)
+            if (steps[j].parsed)
+                ab_update_free(&steps[j].upd);
+    }
+    for (int i = 0; i < n; i++)
+        if (!ran || !ran[i])
+            results[i] = run_one(db, &claims[i], NULL, &outs[i]);
+    free(steps);
+    free(index);
+    free(ran);
 }

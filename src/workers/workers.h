@@ -28,6 +28,10 @@ typedef struct {
 } ab_step_output;
 /** Handles the claimed update (see ab_db_inbox_claim_lanes). */
 ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_step_output *out);
+/** Handles a round's n claims, in one transaction when it can (see step.c), giving way to
+ *  webhooks between steps (app NULL: never); results[i] and outs[i] are claims[i]'s. */
+void ab_step_run_round(ab_app *app, ab_db *db, const ab_inbox_claim *claims, int n,
+                       ab_step_result *results, ab_step_output *outs);
 /** Session settings for worker connections: their commits need not wait for the disk, since
  *  a lost step is re-run from the durable inbox (see workers.c). */
 void ab_worker_session(ab_db *db);
