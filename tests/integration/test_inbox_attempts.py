@@ -84,6 +84,55 @@ class InboxAttemptsTest(h.IntegrationTestCase):
         self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM inbox "
                                                    "WHERE status = 'done'"), "2")
 
+    def test_an_update_sharing_a_round_with_a_killing_step_is_handled_once(self):
+        # A round's steps share one transaction (src/workers/step.c). Here one dispatcher claims
+        # two lanes at once: another user's /start, whose step runs first, and the poison one,
+        # whose step hangs until the replica is killed, taking the first one's uncommitted step
+        # with it. Only first claims go together, so the other update runs alone next time and
+        # is handled once; had it gone with the poison one again, its claims would have been
+        # counted with the poison one's and it would have been set aside too.
+        uid, other = h.user_id(3), h.user_id(4)
+        one_worker = {"WORKER_THREADS": "1"}
+        svc = self.start_service("a", extra_env=one_worker)
+        status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
+                                                     lang="en"))
+        self.assertEqual(status, 200)
+        h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
+        svc.kill()
+        self.hold_user_row(uid)
+        innocent, poison = self.next_update_id(), self.next_update_id()
+        for update_id, user in ((innocent, other), (poison, uid)):
+            h.psql(self.db_url, "INSERT INTO inbox (update_id, chat_id, kind, payload)"
+                                " VALUES ($1, $2, 'message', $3)", update_id, user,
+                   h.message_update(update_id, user, "/start", lang="en"))
+        for n, name in ((1, "b"), (2, "c"), (3, "d")):
+            svc = self.start_service(name, extra_env=one_worker)
+            h.wait_until(lambda: self.inbox_row(poison)["attempts"] == n, timeout=h.scaled(15),
+                         message="claim %d counted" % n)
+            h.wait_until(lambda: h.psql_value(
+                self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                             "'Lock' AND datname = current_database()") == "1",
+                message="step %d hanging on the user's row" % n)
+            if n == 1:  # claimed in the same round, its step done but not committed
+                self.assertEqual(self.inbox_row(innocent)["attempts"], 1)
+                self.assertEqual(self.inbox_row(innocent)["status"], "pending")
+            svc.kill()
+            h.psql(self.db_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE wait_event_type = 'Lock' AND datname = current_database()")
+        svc = self.start_service("e", extra_env=one_worker)
+        h.wait_until(lambda: self.inbox_row(poison)["status"] == "failed", timeout=h.scaled(15),
+                     message="the poison update set aside")
+        row = self.inbox_row(innocent)
+        self.assertEqual(row["status"], "done")
+        self.assertEqual(row["attempts"], 2)
+        def menus():
+            return [c for c in self.botapi.calls("sendMessage")
+                    if str(c["params"].get("chat_id")) == str(other)]
+        h.wait_until(lambda: len(menus()) >= 1, message="the other user's menu")
+        self.assertEqual(len(menus()), 1)
+        self.assertEqual(h.psql_value(self.db_url, "SELECT version FROM chat_state"
+                                                   " WHERE chat_id = $1", other), "1")
+
     def test_lock_timeouts_defer_the_update_and_are_not_failures(self):
         # Each step waits 10 s for the held row (lock_timeout) and fails with 55P03; three of
         # them used to set the update aside with an apology. Now each gives its attempt back
