@@ -62,6 +62,8 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
         err = ab_db_user_set_blocked(db, ctx->user_id, fx->user_blocked);
     if (err == AB_OK && fx->user_language && ctx->user_id)
         err = ab_db_user_set_language(db, ctx->user_id, fx->user_language);
+    if (err == AB_OK && fx->privacy_accepted && ctx->user_id)
+        err = ab_db_user_accept_privacy(db, ctx->user_id);
     return err;
 }
 
@@ -201,7 +203,7 @@ static ab_err step_tx(ab_db *db, void *arg)
         return AB_ERR_INTERNAL;
     }
 
-    ab_user_info user = {{0}, {0}, 0};
+    ab_user_info user = {{0}, {0}, 0, false};
     if (u->user_id) {
         err =
             ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code, &user);
@@ -224,7 +226,8 @@ static ab_err step_tx(ab_db *db, void *arg)
                       .user_id = u->user_id,
                       .avatars_count = n_avatars,
                       .avatars = avatars,
-                      .lang = ab_lang_from_code(lang)};
+                      .lang = ab_lang_from_code(lang),
+                      .privacy_accepted = user.privacy_accepted};
     ctx.event = ab_event_from_update(u, &ctx.arg);
 
     if (ctx.chat_id == 0 || ctx.event == AB_EV_IGNORED) {
@@ -356,6 +359,7 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
     step_ctx s;
     memset(&s, 0, sizeof s);
     s.claim = claim;
+    ab_log_scope_set(&(ab_log_scope){.update_id = claim->update_id, .chat_id = claim->lane});
     ab_err err = ab_db_tx(db, step_tx, &s);
     out->update_id = s.update_id;
     out->calls = out->jobs = false;
@@ -427,5 +431,6 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
     }
     if (s.parsed)
         ab_update_free(&s.upd);
+    ab_log_scope_set(NULL);
     return result;
 }
