@@ -13,6 +13,8 @@ const { chromium } = require("playwright-core");
 const [url, outDir, ...photos] = process.argv.slice(2);
 const WAIT = Number(process.env.AB_WEBCHAT_WAIT_MS || 60000); // a condition, never a sleep
 
+let onFailure = async () => {};
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -25,6 +27,11 @@ async function main() {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  onFailure = async () => {
+    process.stderr.write(`page errors: ${JSON.stringify(errors)}\n`);
+    await page.screenshot({ path: path.join(outDir, "failure.png") }).catch(() => {});
+    await browser.close();
+  };
   const chat = page.locator('.chat:not([hidden])');
   const shot = async (name) => {
     await page.screenshot({ path: path.join(outDir, `${name}.png`) });
@@ -50,7 +57,7 @@ async function main() {
   };
 
   await page.goto(url);
-  await chat.waitFor();
+  await chat.waitFor({ state: "attached" }); // empty until the first message
   seen.user = Number(await chat.getAttribute("data-uid"));
 
   // 1. /start: the menu with its buttons
@@ -158,5 +165,6 @@ async function main() {
 
 main().catch(async (e) => {
   process.stderr.write(`browser test failed: ${e.stack || e}\n`);
+  await onFailure();
   process.exit(1);
 });

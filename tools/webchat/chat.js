@@ -213,7 +213,8 @@ function keyButton(u, el, b) {
     btn.dataset.data = b.callback_data;
     btn.addEventListener("click", async () => {
       btn.classList.add("pending");
-      const out = await call("press", { message_id: Number(el.dataset.mid), data: b.callback_data });
+      const mid = Number(el.dataset.mid);
+      const out = await call("press", { message_id: mid, data: b.callback_data });
       if (out.callback_query_id) btn.dataset.query = out.callback_query_id;
       else btn.classList.remove("pending");
     });
@@ -296,11 +297,10 @@ function onUpdate(upd) {
                                                    : p.total_amount + " " + p.currency}`);
       return;
     }
-    const last = u.el.lastElementChild;
-    let el;
-    if (m.media_group_id && last && last.dataset.group === m.media_group_id) {
-      el = last; // the next photo of an album joins its grid
-    } else {
+    // the next photo of an album joins its grid, even with the bot's answers in between
+    let el = m.media_group_id
+      && u.el.querySelector(`.msg.user[data-group="${CSS.escape(m.media_group_id)}"]`);
+    if (!el) {
       el = bubble(u, "user", m.photo ? undefined : m.message_id, m.date);
       if (m.media_group_id) el.dataset.group = m.media_group_id;
     }
