@@ -2,10 +2,12 @@
 page's address, and Debian's Chromium, driven by Playwright (tests/webchat/browser.js, npm
 playwright-core pinned in tests/webchat/package-lock.json), goes from /start through the create
 flow, an album of ten real photos by the file picker, a simulated training whose status message
-is edited in place, a generated picture, to an invoice paid in Telegram Stars. The browser
-script asserts on the page; this test then checks what stands behind it: the updates the page
-delivered through the webhook (with its secret: every one is in the inbox), the Bot API calls
-the bot made, and the rows. Screenshots of each step are kept in test-logs/webchat/."""
+is edited in place, a generated picture, to an invoice paid in Telegram Stars; then what the
+bot does not send today (HTML, a chat action, a file, a photo by URL, a deletion) to a second
+user. The browser script asserts on the page; this test then checks what stands behind it:
+the updates the page delivered through the webhook (with its secret: every one is in the
+inbox), the Bot API calls the bot made, and the rows. Screenshots of each step are kept in
+test-logs/webchat/screens/."""
 import json
 import os
 import signal
@@ -169,6 +171,14 @@ class WebChatTest(unittest.TestCase):
         self.assertEqual(h.psql(db_url, "SELECT user_id, total_amount, credits, status FROM"
                                         " payments"), [[str(uid), "50", "100", "paid"]])
         self.assertGreater(seen["logged"], len(calls) // 2)
+
+        # what the bot does not send today, sent to the second user as the bot would: HTML
+        # with Telegram's tags only (a javascript: link loses its href), a URL button, a file
+        # served back as uploaded, a photo given by URL shown from that URL
+        self.assertEqual(seen["html"]["bold"], "bold")
+        self.assertEqual(seen["html"]["urlButton"], "https://example.org/")
+        by_url = seen["photoByUrl"]
+        self.assertEqual((by_url["status"], by_url["location"]), (302, by_url["photoUrl"]))
 
 
 if __name__ == "__main__":

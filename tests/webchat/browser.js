@@ -11,6 +11,7 @@ const path = require("path");
 const { chromium } = require("playwright-core");
 
 const [url, outDir, ...photos] = process.argv.slice(2);
+const TOKEN = "123456:TEST-token-abc"; // the stand-in's (tests/support/harness.py)
 const WAIT = Number(process.env.AB_WEBCHAT_WAIT_MS || 60000); // a condition, never a sleep
 
 let onFailure = async () => {};
@@ -79,6 +80,8 @@ async function main() {
   }
   await say("Web test");
   await botMsg("Uploading photos").waitFor();
+  await button("Add photo").click(); // answered with a notice: the toast
+  await page.locator("#toast.shown", { hasText: "Send photos" }).waitFor();
   await shot("02-create-flow");
 
   // 3. ten photos by the file picker: one album, then the avatar is ready to train
@@ -149,18 +152,87 @@ async function main() {
   seen.paid = await chat.locator(".msg.service").last().textContent();
   await shot("07-paid");
 
+  // the README's picture: the chat at its generated picture
+  await picture.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(outDir, "webchat.png"), type: "png" });
+
+  // 7. what the Bot API can send beyond what the bot sends today, in another user's chat
+  await rendering(page, seen);
+  await shot("08-rendering");
+
   // the log panel lists the calls
   await page.click("#log-panel summary");
   seen.logged = Number(await page.locator("#log-count").textContent());
   await page.locator("#log li[data-method=sendInvoice]").first().waitFor();
   await page.click("#log-panel summary");
 
-  // the README's picture: the chat at its generated picture
-  await picture.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(outDir, "webchat.png"), type: "png" });
   seen.errors = errors;
   await browser.close();
   process.stdout.write(JSON.stringify(seen) + "\n");
+}
+
+// Bot API calls made as the bot would make them (the stand-in's token), to Борис, the page's
+// second user: HTML formatting (sanitized), a URL button, a chat action, a file upload, a
+// photo by URL, a deletion; Anna's chat is kept meanwhile.
+async function rendering(page, seen) {
+  const anna = await page.locator('.chat[data-uid="1000101"] .msg').count();
+  await page.click('#user-list li[data-uid="1000102"]');
+  const chat = page.locator('.chat[data-uid="1000102"]');
+  const bot = async (method, body) => {
+    const r = await fetch(`${url}bot${TOKEN}/${method}`, body instanceof FormData
+      ? { method: "POST", body }
+      : { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body) });
+    const out = await r.json();
+    assert.ok(out.ok, `${method}: ${JSON.stringify(out)}`);
+    return out.result;
+  };
+  const chatId = 1000102;
+  await bot("sendChatAction", { chat_id: chatId, action: "upload_photo" });
+  await page.locator("#status-line", { hasText: "sending a photo…" }).waitFor();
+  const html = await bot("sendMessage", {
+    chat_id: chatId, parse_mode: "HTML",
+    text: '<b>bold</b> <i>it</i> <a href="javascript:alert(1)">bad link</a> ' +
+          '<a href="https://example.org/">good link</a> ' +
+          "<code>&lt;script&gt;x()&lt;/script&gt;</code>",
+    reply_markup: { inline_keyboard: [[{ text: "Site", url: "https://example.org/" }]] } });
+  const msg = chat.locator(`.msg[data-mid="${html.message_id}"]`);
+  await msg.waitFor();
+  seen.html = {
+    bold: await msg.locator(".text b").textContent(),
+    italic: await msg.locator(".text i").textContent(),
+    code: await msg.locator(".text code").textContent(),
+    hrefs: await msg.locator(".text a").evaluateAll((as) => as.map((a) => a.getAttribute("href"))),
+    scripts: await chat.locator("script").count(),
+    urlButton: await msg.locator(".kb-btn.url").getAttribute("href"),
+  };
+  assert.deepStrictEqual(seen.html.hrefs, [null, "https://example.org/"]);
+  assert.strictEqual(seen.html.code, "<script>x()</script>");
+  assert.strictEqual(seen.html.scripts, 0);
+  assert.strictEqual(await page.locator("#status-line").textContent(), "bot"); // ended
+  const form = new FormData();
+  form.append("chat_id", String(chatId));
+  form.append("document", new Blob(["hello from the bot\n"], { type: "text/plain" }), "notes.txt");
+  const doc = await bot("sendDocument", form);
+  const link = chat.locator(`.msg[data-mid="${doc.message_id}"] a.file`);
+  await link.waitFor();
+  const got = await fetch(new URL(await link.getAttribute("href"), url));
+  seen.document = { name: await link.getAttribute("download"), body: await got.text() };
+  assert.deepStrictEqual(seen.document, { name: "notes.txt", body: "hello from the bot\n" });
+  // a URL the browser reaches without the internet: a photo of Anna's album
+  const photoUrl = new URL(await page.locator('.chat[data-uid="1000101"] .msg.user .photos img')
+    .first().getAttribute("src"), url).href;
+  const byUrl = await bot("sendPhoto", { chat_id: chatId, photo: photoUrl });
+  const img = chat.locator(`.msg[data-mid="${byUrl.message_id}"] .photos img`);
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+  const src = await img.getAttribute("src");
+  const hop = await fetch(new URL(src, url), { redirect: "manual" });
+  seen.photoByUrl = { status: hop.status, location: hop.headers.get("location"), photoUrl };
+  await bot("deleteMessage", { chat_id: chatId, message_id: html.message_id });
+  await msg.waitFor({ state: "detached" });
+  await page.click('#user-list li[data-uid="1000101"]');
+  assert.strictEqual(await page.locator('.chat[data-uid="1000101"] .msg').count(), anna);
+  await page.click('#user-list li[data-uid="1000102"]');
 }
 
 main().catch(async (e) => {

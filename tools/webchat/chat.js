@@ -154,6 +154,12 @@ function addPhoto(grid, photoSizes, mid) {
   img.loading = "lazy";
   if (mid !== undefined) img.dataset.mid = mid;
   img.addEventListener("click", () => window.open(img.src, "_blank"));
+  img.addEventListener("load", () => { // a picture that arrives late keeps the end in view
+    const box = $("#chats");
+    if (box.scrollHeight - box.scrollTop - box.clientHeight < img.height + 100) {
+      box.scrollTop = box.scrollHeight;
+    }
+  });
   grid.append(img);
   grid.dataset.count = grid.children.length;
 }
@@ -469,6 +475,7 @@ async function poll() {
           console.error("event", e.seq, err);
         }
       }
+      if (got.events.length && users.has(current)) scrollDown(users.get(current).el);
       document.body.classList.remove("offline");
     } catch (err) {
       document.body.classList.add("offline");
