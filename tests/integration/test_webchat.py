@@ -69,6 +69,12 @@ class WebChatTest(unittest.TestCase):
         self.assertEqual(status, 200)
         return json.loads(raw.decode())
 
+    def no_sanitizer_reports(self, log):
+        """After make run ended: the service's log holds no sanitizer report."""
+        text = log.read_text(errors="replace")
+        for mark in h.Service.SANITIZER_MARKS:
+            self.assertNotIn(mark, text, "sanitizer report in %s" % log)
+
     def test_from_start_to_a_paid_invoice_in_chromium(self):
         self.assertTrue(Path(CHROMIUM).exists(), "%s is missing: scripts/deps.sh test installs "
                                                  "Debian's chromium" % CHROMIUM)
@@ -89,6 +95,7 @@ class WebChatTest(unittest.TestCase):
                    BILLING_WELCOME_CREDITS="1000",
                    FAL_SIMULATE_SECONDS="6", FAL_SIMULATE_GENERATION_SECONDS="1")
         run = MakeRun(env)
+        self.addCleanup(self.no_sanitizer_reports, logs / "run-serve.log")
         self.addCleanup(run.stop)
         out = run.wait_for(" in a browser", timeout=90)
         line = [ln for ln in out.splitlines() if ln.startswith("Open http://127.0.0.1:")][0]
