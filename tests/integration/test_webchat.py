@@ -3,11 +3,11 @@ page's address, and Debian's Chromium, driven by Playwright (tests/webchat/brows
 playwright-core pinned in tests/webchat/package-lock.json), goes from /start through the create
 flow, an album of ten real photos by the file picker, a simulated training whose status message
 is edited in place, a generated picture, to an invoice paid in Telegram Stars; then what the
-bot does not send today (HTML, a chat action, a file, a photo by URL, a deletion) to a second
-user. The browser script asserts on the page; this test then checks what stands behind it:
-the updates the page delivered through the webhook (with its secret: every one is in the
-inbox), the Bot API calls the bot made, and the rows. Screenshots of each step are kept in
-test-logs/webchat/screens/."""
+bot does not send today (HTML, a chat action, a file, a photo by URL, a deletion) goes to a
+second user, who drops photos on the chat and sends one as a file. The browser script asserts
+on the page; this test then checks what stands behind it: the updates the page delivered
+through the webhook (with its secret: every one is in the inbox), the Bot API calls the bot
+made, and the rows. Screenshots of each step are kept in test-logs/webchat/screens/."""
 import json
 import os
 import signal
@@ -184,6 +184,16 @@ class WebChatTest(unittest.TestCase):
         # served back as uploaded, a photo given by URL shown from that URL
         self.assertEqual(seen["html"]["bold"], "bold")
         self.assertEqual(seen["html"]["urlButton"], "https://example.org/")
+        # and the second user's photos: two dropped (one album), one sent as a file
+        boris = [u["message"] for u in delivered
+                 if u.get("message", {}).get("from", {}).get("id") == 1000102]
+        self.assertEqual(seen["dropped"], 2)
+        self.assertEqual(len({m.get("media_group_id") for m in boris if "photo" in m}), 1)
+        self.assertEqual(len([m for m in boris if "photo" in m and m.get("media_group_id")]), 2)
+        self.assertEqual([(m["document"]["file_name"], m["document"]["mime_type"])
+                          for m in boris if "document" in m], [(ALBUM[2], "image/png")])
+        self.assertEqual(seen["sentFile"], ALBUM[2])
+        self.assertEqual(boris[0]["from"]["language_code"], "ru")
         by_url = seen["photoByUrl"]
         self.assertEqual((by_url["status"], by_url["location"]), (302, by_url["photoUrl"]))
 

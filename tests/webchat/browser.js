@@ -230,6 +230,23 @@ async function rendering(page, seen) {
   seen.photoByUrl = { status: hop.status, location: hop.headers.get("location"), photoUrl };
   await bot("deleteMessage", { chat_id: chatId, message_id: html.message_id });
   await msg.waitFor({ state: "detached" });
+
+  // Борис drops two photos on the chat (an album), then sends one as a file
+  const drop = await page.evaluateHandle(async (srcs) => {
+    const dt = new DataTransfer();
+    for (const [i, src] of srcs.entries()) {
+      const blob = await (await fetch(src)).blob();
+      dt.items.add(new File([blob], `dropped-${i + 1}.png`, { type: "image/png" }));
+    }
+    return dt;
+  }, [photoUrl, photoUrl]);
+  await page.dispatchEvent("#main", "drop", { dataTransfer: drop });
+  await chat.locator(".msg.user[data-group] .photos img").nth(1).waitFor();
+  await page.setInputFiles("#file-input", photos[2]);
+  const asFile = chat.locator(".msg.user a.file");
+  await asFile.waitFor();
+  seen.dropped = await chat.locator(".msg.user[data-group] .photos img").count();
+  seen.sentFile = await asFile.getAttribute("download");
   await page.click('#user-list li[data-uid="1000101"]');
   assert.strictEqual(await page.locator('.chat[data-uid="1000101"] .msg').count(), anna);
   await page.click('#user-list li[data-uid="1000102"]');
