@@ -93,7 +93,8 @@ class WebChatTest(unittest.TestCase):
                    STORAGE_URL="file://%s" % (logs / "storage"),
                    BILLING="stars", BILLING_PACKS="100:50,500:200",
                    BILLING_WELCOME_CREDITS="1000",
-                   FAL_SIMULATE_SECONDS="6", FAL_SIMULATE_GENERATION_SECONDS="1")
+                   FAL_SIMULATE_SECONDS="10", FAL_POLL_SECONDS="1", FAL_PROGRESS_EDIT_SECONDS="1",
+                   FAL_SIMULATE_GENERATION_SECONDS="1")
         run = MakeRun(env)
         self.addCleanup(self.no_sanitizer_reports, logs / "run-serve.log")
         self.addCleanup(run.stop)
@@ -113,7 +114,8 @@ class WebChatTest(unittest.TestCase):
         self.assertEqual(browser.returncode, 0, "%s\n--- make run:\n%s"
                          % (browser.stderr[-4000:], run.out[-2000:]))
         seen = json.loads(browser.stdout.strip().splitlines()[-1])
-        print("the browser's steps took %.1f s; screenshots in %s" % (seconds, screens))
+        print("the browser's steps took %.1f s (the progress message edited %d times in the "
+              "page); screenshots in %s" % (seconds, seen["progressEdits"], screens))
         self.assertEqual(seen["errors"], [])
         for step in seen["steps"]:
             self.assertTrue((screens / ("%s.png" % step)).stat().st_size > 10_000, step)
