@@ -13,7 +13,11 @@
 #      (bench/sink.c) and measures the sink's own capacity;
 #   3. starts `avatarbot serve` against them, warms it up, then posts N /start updates over M
 #      chats with C connections (bench/loadgen.c) and measures ack latency, acked updates/s,
-#      end-to-end updates/s (first post → the sink has every reply) and the service's RSS;
+#      end-to-end updates/s (first post → the sink has every reply), the service's RSS and the
+#      CPU time of the service and of PostgreSQL in each round;
+#   3b. the same for the grammY peer (bench/grammy/bot.js: grammY 1.46, sessions in its own
+#      database of the same cluster through @grammyjs/storage-psql, the same menu to the same
+#      sink), so the report's ratio avatarbot/grammY comes from one run;
 #   4. runs bench/pipeline.pgbench — the same SQL per update, without the service — with the
 #      same concurrency on a fresh database, and (informational) the same script without
 #      pg_notify;
@@ -39,6 +43,8 @@
 #   BENCH_STRICT=0                                1: exit 1 when a target is missed
 #   BENCH_OPEN_RATES="1000 3000"                  open-loop rounds after the main run (updates/s
 #   BENCH_OPEN_SECONDS=3                          offered for that long each; "" skips them)
+#   BENCH_PEER=1                                  0: skip the grammY peer (no ratio; no node)
+#   BENCH_PEER_POOL_SIZE=10                       the peer's `pg` pool
 # Telegram's real limits (30 msg/s overall, 1 msg/s per chat) are lifted for the benchmark:
 # TELEGRAM_RATE_GLOBAL=TELEGRAM_RATE_PER_CHAT=100000, since the sink is not Telegram. The
 # report says so.
@@ -69,11 +75,14 @@ ANALYZE=${BENCH_ANALYZE:-1}
 OPEN_RATES=${BENCH_OPEN_RATES-1000 3000}
 OPEN_SECONDS=${BENCH_OPEN_SECONDS:-3}
 ROUNDS=${BENCH_ROUNDS:-3}
+PEER=${BENCH_PEER:-1}
+PEER_POOL_SIZE=${BENCH_PEER_POOL_SIZE:-10}
 RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
 
-for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N ROUNDS; do
+for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N ROUNDS PEER_POOL_SIZE; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer (got '${!v}')"
 done
+[[ $PEER =~ ^[01]$ ]] || die "BENCH_PEER must be 0 or 1 (got '$PEER')"
 [ "$M" -ge "$C" ] || note "warning: BENCH_M < BENCH_C: several requests in flight share a chat"
 
 OUT=$BUILD/bench-out
@@ -149,6 +158,17 @@ if [ ! -x "$BIN" ]; then
     cmake --build "$BUILD" -j"$(nproc)" --target avatarbot >/dev/null
 fi
 
+# The grammY peer's npm packages, pinned by bench/grammy/package-lock.json, installed once into
+# the build tree (no network on later runs).
+PEER_DEPS=''
+NODE_VERSION=''
+if [ "$PEER" = 1 ]; then
+    command -v node >/dev/null || die "the grammY peer needs node and npm (scripts/deps.sh test), or BENCH_PEER=0"
+    NODE_VERSION=$(node --version)
+    PEER_DEPS=$(bash "$ROOT/scripts/npm-pinned.sh" "$ROOT/bench/grammy" "$BUILD" bench-grammy) \
+        || die "could not install the grammY peer's packages (BENCH_PEER=0 skips the peer)"
+fi
+
 # The bench's own tools, rebuilt when their source changes.
 TOOLS=$BUILD/bench-bin
 mkdir -p "$TOOLS"
@@ -217,6 +237,25 @@ SELECT coalesce(json_agg(s ORDER BY s.total_ms DESC), '[]') FROM (
     FROM pg_stat_statements
    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
    ORDER BY total_exec_time DESC LIMIT 12) s
+SQL
+}
+
+# After each round: cumulative statement times and table activity (dead rows, autovacuum and
+# autoanalyze runs), so a round slower than the others can be traced to what changed.
+snapshot_round() { # URL FILE
+    "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 "$1" >"$2" <<'SQL'
+SELECT json_build_object(
+  'statements', (SELECT coalesce(json_agg(s), '[]') FROM (
+      SELECT queryid::text, regexp_replace(left(query, 200), '\s+', ' ', 'g') AS query, calls,
+             round(total_exec_time::numeric, 1) AS total_ms, rows
+        FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY total_exec_time DESC LIMIT 20) s),
+  'tables', (SELECT coalesce(json_agg(t), '[]') FROM (
+      SELECT relname, n_live_tup, n_dead_tup, n_tup_ins, n_tup_upd, n_tup_hot_upd,
+             vacuum_count + autovacuum_count AS vacuums,
+             analyze_count + autoanalyze_count AS analyzes
+        FROM pg_stat_user_tables ORDER BY relname) t))
 SQL
 }
 
@@ -289,7 +328,7 @@ start_service() { # LOGFILE: starts avatarbot serve, sets SVC_PID, waits until i
     note "starting avatarbot serve on 127.0.0.1:$HTTP_PORT (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
     env DATABASE_URL="$URL" HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" \
         TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" TELEGRAM_API_BASE="$SINK" \
-        LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
+        BILLING=stars LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
         STORAGE_URL="file://$OUT/storage" FACE_MODEL_PATH="$BUILD/models/blazeface_short_128.onnx" \
         DB_POOL_SIZE="$DB_POOL_SIZE" TELEGRAM_RATE_GLOBAL=$RATE TELEGRAM_RATE_PER_CHAT=$RATE \
         "$BIN" serve >"$1" 2>&1 &
@@ -305,52 +344,82 @@ start_service() { # LOGFILE: starts avatarbot serve, sets SVC_PID, waits until i
 }
 start_service "$OUT/avatarbot.log"
 
-# Warm-up on other chats (connections, prepared statements, caches), drained completely.
 CHAT_BASE=1000000000   # measured chats: CHAT_BASE .. CHAT_BASE+M-1
 WARM_BASE=2000000000   # warm-up chats, disjoint
-note "warm-up: $WARMUP updates"
-"$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$WARMUP" \
-    --conc "$C" --chats "$M" --chat-base "$WARM_BASE" --first-update 1 \
-    --sink-port "$SINK_PORT" --expect "$WARMUP" --wait-timeout 60 \
-    --json "$OUT/warmup.json" >/dev/null || die "warm-up failed (see $OUT/avatarbot.log)"
-curl -fs -X POST -o /dev/null "$SINK/reset"
-# Statistics, as autovacuum would have them on a live database. ANALYZE also invalidates the
-# plans the service's connections cached while the tables were empty.
-if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$URL" -c "ANALYZE" >/dev/null; fi
-reset_stats "$URL"
 
-note "measuring: $ROUNDS rounds of $N updates over $M chats, $C connections"
-start_sampler "$URL" "$OUT/service-waits.txt"
-m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SINK_PID"); t0=$(now_s)
-LOADGEN_RC=0
-next_update=$((WARMUP + 1))
-for r in $(seq "$ROUNDS"); do
-    # each round is drained (every reply at the sink) before the next starts
+# Warm-up and measured rounds against one bot — avatarbot ("service") or its grammY peer
+# ("grammy") —, the same for both: same loadgen parameters, chats, update ids and drain.
+# Writes OUT/NAME-r<round>.json (loadgen: acks, the sink's count, the bot's RSS and CPU),
+# OUT/NAME-samples-r<round>.txt, OUT/NAME-waits.txt and OUT/NAME-cpu.json (PostgreSQL's CPU
+# per round, read from /proc before and after each round like the bot's). Sets ROUNDS_RC.
+measure_bot() { # NAME PID PORT DB_URL LOG
+    local name=$1 pid=$2 port=$3 url=$4 log=$5
+    # Warm-up on other chats (connections, prepared statements, caches), drained completely.
+    note "$name: warm-up, $WARMUP updates"
+    "$TOOLS/loadgen" --port "$port" --mode webhook --secret "$SECRET" --n "$WARMUP" \
+        --conc "$C" --chats "$M" --chat-base "$WARM_BASE" --first-update 1 \
+        --sink-port "$SINK_PORT" --expect "$WARMUP" --wait-timeout 60 \
+        --json "$OUT/$name-warmup.json" >/dev/null || die "warm-up failed (see $log)"
     curl -fs -X POST -o /dev/null "$SINK/reset"
-    set +e
-    "$TOOLS/loadgen" --port "$HTTP_PORT" --mode webhook --secret "$SECRET" --n "$N" --conc "$C" \
-        --chats "$M" --chat-base "$CHAT_BASE" --first-update "$next_update" \
-        --watch-pid "$SVC_PID" --sink-port "$SINK_PORT" --expect "$N" --wait-timeout 180 \
-        --time-limit 180 --samples "$OUT/service-samples-r$r.txt" \
-        --json "$OUT/service-r$r.json" >/dev/null
-    rc=$?
-    set -e
-    [ "$rc" = 0 ] || LOADGEN_RC=$rc
-    [ -s "$OUT/service-r$r.json" ] || die "the load generator wrote no result (round $r)"
-    next_update=$((next_update + N))
-done
-t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SINK_PID")
-stop_sampler
-[ "$LOADGEN_RC" = 0 ] || note "warning: not every update was acked and answered (see $OUT/service-r*.json)"
-python3 - "$OUT/service-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" <<'PY'
+    # Statistics, as autovacuum would have them on a live database. ANALYZE also invalidates
+    # the plans the bot's connections cached while the tables were empty.
+    if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$url" -c "ANALYZE" >/dev/null; fi
+    reset_stats "$url"
+
+    note "$name: measuring $ROUNDS rounds of $N updates over $M chats, $C connections"
+    start_sampler "$url" "$OUT/$name-waits.txt"
+    local m0 m1 p0 p1 s0 s1 t0 t1 rp0 rp1 r rc next_update=$((WARMUP + 1)) pg_rounds=""
+    m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SINK_PID"); t0=$(now_s)
+    ROUNDS_RC=0
+    for r in $(seq "$ROUNDS"); do
+        # each round is drained (the sink counted every reply) before the next starts
+        curl -fs -X POST -o /dev/null "$SINK/reset"
+        rp0=$(pg_ticks)
+        # beside the first round of the service: Telegram's pre-checkout queries, which must
+        # be answered within 10 s whatever the load (bench/precheckout.py)
+        local probe=""
+        if [ "$name" = service ] && [ "$r" = 1 ]; then
+            python3 "$ROOT/bench/precheckout.py" "$port" "$SECRET" 100 0.1 "$OUT/precheckout.json" &
+            probe=$!
+        fi
+        set +e
+        "$TOOLS/loadgen" --port "$port" --mode webhook --secret "$SECRET" --n "$N" --conc "$C" \
+            --chats "$M" --chat-base "$CHAT_BASE" --first-update "$next_update" \
+            --watch-pid "$pid" --sink-port "$SINK_PORT" --expect "$N" --wait-timeout 180 \
+            --time-limit 180 --samples "$OUT/$name-samples-r$r.txt" \
+            --json "$OUT/$name-r$r.json" >/dev/null
+        rc=$?
+        [ -z "$probe" ] || wait "$probe" || note "warning: the pre-checkout probe failed"
+        set -e
+        rp1=$(pg_ticks)
+        pg_rounds="$pg_rounds $((rp1 - rp0))"
+        snapshot_round "$url" "$OUT/$name-db-r$r.json"
+        [ "$rc" = 0 ] || ROUNDS_RC=$rc
+        [ -s "$OUT/$name-r$r.json" ] || die "the load generator wrote no result ($name, round $r)"
+        next_update=$((next_update + N))
+    done
+    t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SINK_PID")
+    stop_sampler
+    [ "$ROUNDS_RC" = 0 ] || note "warning: $name: not every update was acked and answered (see $OUT/$name-r*.json)"
+    python3 - "$OUT/$name-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" \
+        "$pg_rounds" <<'PY'
 import json, sys
-out, m0, m1, p0, p1, s0, s1, t0, t1, hz = sys.argv[1:]
+out, m0, m1, p0, p1, s0, s1, t0, t1, hz, rounds = sys.argv[1:]
 mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
 json.dump({"wall_s": float(t1) - float(t0),
            "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
            "postgres_cpu_s": (int(p1) - int(p0)) / hz,
+           "postgres_cpu_s_rounds": [int(t) / hz for t in rounds.split()],
            "sink_cpu_s": (int(s1) - int(s0)) / hz}, open(out, "w"))
 PY
+}
+
+measure_bot service "$SVC_PID" "$HTTP_PORT" "$URL" "$OUT/avatarbot.log"
+LOADGEN_RC=$ROUNDS_RC
+PEER_LOADGEN_RC=0
+# The menu avatarbot sent for /start, as the sink kept it: the peer sends the same, and
+# pgbench's script stores it as the reply.
+curl -fs "$SINK/sample" >"$OUT/menu.json" || die "the sink kept no sendMessage sample"
 
 # Stop the service before reading the statistics: its backends flush theirs on exit.
 kill "$SVC_PID" 2>/dev/null || true
@@ -363,6 +432,54 @@ SELECT json_build_object(
   'outbox_total', (SELECT count(*) FROM outbox))
 SQL
 dump_stats "$URL" "$OUT/service"
+
+# ---------------------------------------------------------------------------------------------
+# 4b. The grammY peer (BENCH_PEER=1, the default): bench/grammy/bot.js, the same /start menu
+# with its sessions in its own database of the same cluster, against the same sink, measured
+# by the same function with the same load, so the report's ratio comes from one run.
+if [ "$PEER" = 1 ]; then
+    PEER_DB=bench_grammy
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE $PEER_DB" >/dev/null
+    PEER_URL=$URL_BASE/$PEER_DB
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$PEER_URL" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+    PEER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    note "starting the grammY peer on 127.0.0.1:$PEER_PORT (node $NODE_VERSION, pg pool $PEER_POOL_SIZE)"
+    env DATABASE_URL="$PEER_URL" TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" \
+        TELEGRAM_API_BASE="$SINK" DB_POOL_SIZE="$PEER_POOL_SIZE" \
+        node "$ROOT/bench/grammy/bot.js" --deps "$PEER_DEPS" --port "$PEER_PORT" \
+        --menu "$OUT/menu.json" >"$OUT/grammy.log" 2>&1 &
+    PEER_PID=$!
+    PIDS+=("$PEER_PID")
+    ready=0
+    for _ in $(seq 300); do
+        kill -0 "$PEER_PID" 2>/dev/null || die "the grammY peer exited (see $OUT/grammy.log)"
+        if curl -fs -o /dev/null "http://127.0.0.1:$PEER_PORT/readyz"; then ready=1; break; fi
+        sleep 0.1
+    done
+    [ "$ready" = 1 ] || die "the grammY peer did not become ready in 30 s (see $OUT/grammy.log)"
+    # Its secret is checked: a wrong one must be refused before anything is measured.
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        -H "X-Telegram-Bot-Api-Secret-Token: wrong-$SECRET" -d '{"update_id":0}' \
+        "http://127.0.0.1:$PEER_PORT/telegram/webhook")
+    [ "$code" = 401 ] || die "the grammY peer answered $code to a wrong secret (expected 401)"
+    measure_bot grammy "$PEER_PID" "$PEER_PORT" "$PEER_URL" "$OUT/grammy.log"
+    PEER_LOADGEN_RC=$ROUNDS_RC
+    # The peer must have sent what avatarbot sent (text, buttons, options), or the ratio
+    # compares different work.
+    curl -fs "$SINK/sample" >"$OUT/grammy-menu.json" || die "the sink kept no sample of the peer"
+    python3 - "$OUT/menu.json" "$OUT/grammy-menu.json" <<'PY' || die "the grammY peer sent another menu than avatarbot (see $OUT/grammy-menu.json)"
+import json, sys
+a, b = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:])
+for d in (a, b):
+    d.pop("chat_id", None)
+sys.exit(0 if a == b else 1)
+PY
+    kill "$PEER_PID" 2>/dev/null || true
+    wait "$PEER_PID" 2>/dev/null || true
+    "$PSQL" -X -A -t -q "$PEER_URL" >"$OUT/grammy-db.json" \
+        -c "SELECT json_build_object('sessions', (SELECT count(*) FROM sessions))"
+    dump_stats "$PEER_URL" "$OUT/grammy"
+fi
 
 # Open loop (informational): the same service restarted, updates offered at fixed rates for
 # OPEN_SECONDS each, every round drained before the next.
@@ -389,7 +506,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. pgbench: the same SQL per update, no service, same concurrency, fresh database each.
-SAMPLE_PAYLOAD=$(curl -fs "$SINK/sample") || die "the sink kept no sendMessage sample"
+SAMPLE_PAYLOAD=$(cat "$OUT/menu.json")
 SAMPLE_UPDATE='{"update_id":1,"message":{"message_id":1,"date":1700000000,"chat":{"id":1000000000,"type":"private","first_name":"U"},"from":{"id":1000000000,"is_bot":false,"first_name":"U","language_code":"ru"},"text":"/start","entities":[{"type":"bot_command","offset":0,"length":6}]}}'
 SAMPLE_RESULT=$(python3 -c '
 import json, sys
@@ -453,7 +570,9 @@ set +e
 python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
     --n "$N" --m "$M" --c "$C" --workers "$WORKER_THREADS" --senders "$SENDER_THREADS" \
     --pool "$DB_POOL_SIZE" --rounds "$ROUNDS" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
-    --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC"
+    --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC" \
+    --peer "$PEER" --peer-loadgen-rc "$PEER_LOADGEN_RC" --peer-pool "$PEER_POOL_SIZE" \
+    --node-version "$NODE_VERSION" --warmup "$WARMUP"
 REPORT_RC=$?
 set -e
 [ "$REPORT_RC" -le 1 ] || die "report failed"

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "db/admin.h"
+#include "core/billing.h"
 #include "db/db.h"
 #include "workers/erase_user.h"
 #include "telegram/client.h"
@@ -24,6 +25,8 @@ typedef struct {
     ab_db *db;
     const char *arg; /* the command's argument (an id, a user, a day), or NULL */
     bool json;
+    const char *more[3]; /* the arguments after it, for the commands that take several */
+    int n_more;
 } admin_ctx;
 
 /* Prints a result: aligned columns under their names, or a JSON array of objects (integer
@@ -152,28 +155,27 @@ static int cmd_user(admin_ctx *a)
 {
     if (!a->arg)
         return 2;
-    PGresult *res[3];
+    PGresult *res[4];
+    static const char *const PARTS[4] = {"user", "avatars", "fal_requests", "ledger"};
+    static const char *const TITLES[4] = {"user", "avatars",
+                                          "FAL requests (trainings and "
+                                          "generations)",
+                                          "credit ledger (oldest first)"};
     bool found = false;
     ab_err err = ab_db_admin_user(a->db, a->arg, res, &found);
     int rc = err != AB_OK ? 1 : found ? 0 : 1;
     if (err == AB_OK && !found)
         fprintf(stderr, "avatarbot admin: no user %s\n", a->arg);
     if (err == AB_OK && found) {
-        if (a->json) {
-            printf("{\"user\":\n");
-            print_result(res[0], true, NULL);
-            printf(",\"avatars\":\n");
-            print_result(res[1], true, NULL);
-            printf(",\"trainings\":\n");
-            print_result(res[2], true, NULL);
-            printf("}\n");
-        } else {
-            print_result(res[0], false, "user");
-            print_result(res[1], false, "avatars");
-            print_result(res[2], false, "FAL requests (trainings and generations)");
+        for (int i = 0; i < 4; i++) {
+            if (a->json)
+                printf("%s\"%s\":\n", i ? "," : "{", PARTS[i]);
+            print_result(res[i], a->json, TITLES[i]);
         }
+        if (a->json)
+            printf("}\n");
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         PQclear(res[i]);
     return rc;
 }
@@ -245,6 +247,119 @@ static int cmd_stats(admin_ctx *a)
     return 0;
 }
 
+/* A whole number argument in [lo, hi]. */
+static bool parse_int(const char *arg, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = arg ? strtol(arg, &end, 10) : 0;
+    if (!arg || errno || *end || v < lo || v > hi)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+typedef struct {
+    admin_ctx *a;
+    ab_tg_client *tg;
+    ab_admin_payment pay;
+    int64_t taken_back;
+    bool already; /* Telegram had refunded it before (a run of ours that did not commit) */
+    char error[512];
+} refund_ctx;
+
+/* Locks the payment, asks Telegram to return the Stars, and commits the refund with the credits
+ * taken back only when Telegram did (or had done it before): run again after any failure. */
+static ab_err refund_tx(ab_db *db, void *arg)
+{
+    refund_ctx *r = arg;
+    ab_err err = ab_db_admin_payment_lock(db, r->a->arg, &r->pay);
+    if (err != AB_OK || !r->pay.found || r->pay.refunded)
+        return err;
+    json_t *body = json_pack("{s:I,s:s}", "user_id", (json_int_t)r->pay.user_id,
+                             "telegram_payment_charge_id", r->a->arg);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    ab_tg_response resp;
+    memset(&resp, 0, sizeof resp);
+    err = text ? ab_tg_call(r->tg, "refundStarPayment", text, &resp) : AB_ERR_NOMEM;
+    free(text);
+    r->already = err == AB_OK && !resp.ok && strstr(resp.description, "CHARGE_ALREADY_REFUNDED");
+    if (err == AB_OK && !resp.ok && !r->already) {
+        snprintf(r->error, sizeof r->error, "Telegram refused the refund: %s", resp.description);
+        err = AB_ERR_REMOTE;
+    } else if (err != AB_OK) {
+        snprintf(r->error, sizeof r->error, "refundStarPayment failed: %s", ab_err_name(err));
+    }
+    ab_tg_response_free(&resp);
+    if (err == AB_OK)
+        err = ab_db_admin_payment_refunded(db, r->a->arg, &r->taken_back);
+    return err;
+}
+
+/* Refunds a Telegram Stars payment: the Stars go back to the user (refundStarPayment), the
+ * credits bought with them come off the balance as far as it still holds them. */
+static int cmd_refund(admin_ctx *a)
+{
+    refund_ctx r = {.a = a};
+    r.tg = ab_tg_client_new(a->cfg->telegram_api_base, a->cfg->telegram_bot_token,
+                            a->cfg->telegram_timeout_s);
+    if (!r.tg)
+        return 1;
+    ab_err err = ab_db_tx(a->db, refund_tx, &r);
+    ab_tg_client_free(r.tg);
+    if (err != AB_OK) {
+        fprintf(stderr, "avatarbot admin: %s; nothing was changed\n",
+                r.error[0] ? r.error : ab_err_name(err));
+        return 1;
+    }
+    if (!r.pay.found || r.pay.refunded) {
+        fprintf(stderr, "avatarbot admin: %s %s\n",
+                r.pay.found ? "already refunded:" : "no payment with charge id", a->arg);
+        return 1;
+    }
+    if (a->json)
+        printf("{\"charge_id\": \"%s\", \"user_id\": %lld, \"credits_bought\": %lld,"
+               " \"credits_taken_back\": %lld}\n",
+               a->arg, (long long)r.pay.user_id, (long long)r.pay.credits, (long long)r.taken_back);
+    else
+        printf("payment %s refunded%s\n  user %lld\n  credits bought: %lld, taken back: %lld"
+               "%s\n",
+               a->arg, r.already ? " (Telegram had returned the Stars already)" : "",
+               (long long)r.pay.user_id, (long long)r.pay.credits, (long long)r.taken_back,
+               r.taken_back < r.pay.credits ? " (the rest was spent)" : "");
+    return 0;
+}
+
+static int cmd_promo(admin_ctx *a)
+{
+    return show(a, ab_db_admin_promo_list, "promo codes");
+}
+
+static int cmd_promo_create(admin_ctx *a)
+{
+    char code[AB_PROMO_CODE_MAX + 1];
+    int credits, uses, days = 0;
+    if (!ab_promo_code_parse(a->arg, code) || a->n_more < 2 ||
+        !parse_int(a->more[0], 1, 1000000, &credits) ||
+        !parse_int(a->more[1], 1, 100000000, &uses) ||
+        (a->n_more > 2 && !parse_int(a->more[2], 1, 3650, &days))) {
+        fprintf(stderr, "avatarbot admin promo create: CODE (3-32 of A-Z 0-9 _ -) CREDITS USES "
+                        "[DAYS]\n");
+        return 2;
+    }
+    PGresult *res = NULL;
+    if (ab_db_admin_promo_create(a->db, code, credits, uses, days, &res) != AB_OK)
+        return 1;
+    int n = PQntuples(res);
+    if (n == 0)
+        fprintf(stderr, "avatarbot admin: promo code %s exists already\n", code);
+    else
+        print_result(res, a->json, a->json ? NULL : "promo code created");
+    PQclear(res);
+    return n > 0 ? 0 : 1;
+}
+
 /* One WebhookInfo field as words: absent fields are left out. */
 static void info_line(const json_t *info, const char *field, const char *label)
 {
@@ -312,33 +427,48 @@ static int cmd_webhook_info(admin_ctx *a)
     return rc;
 }
 
-static const struct {
+enum { USES_DB = 1, USES_BOT = 2 }; /* what a command talks to */
+
+typedef struct {
     const char *name, *sub; /* "jobs" and NULL, or "jobs" and "requeue" */
     const char *args;       /* what the argument is, NULL for none */
     bool arg_optional;
     const char *help;
     int (*run)(admin_ctx *a);
-    bool bot_api; /* asks Telegram (the bot's token), not the database */
-} COMMANDS[] = {
+    int uses;     /* USES_DB (0 too), USES_BOT (the bot's token), or both */
+    int more_max; /* arguments it takes after the first */
+} admin_command;
+
+static const admin_command COMMANDS[] = {
     {"jobs", NULL, NULL, false, "jobs that are dead, stuck (lease expired) or failing", cmd_jobs,
-     false},
+     USES_DB, 0},
     {"jobs", "requeue", "ID|--dead", false, "queue a dead or pending job (or every dead one) again",
-     cmd_jobs_requeue, false},
-    {"jobs", "cancel", "ID", false, "give up a job that has not finished", cmd_jobs_cancel, false},
-    {"inbox", NULL, NULL, false, "updates set aside after failing every attempt", cmd_inbox, false},
+     cmd_jobs_requeue, USES_DB, 0},
+    {"jobs", "cancel", "ID", false, "give up a job that has not finished", cmd_jobs_cancel, USES_DB,
+     0},
+    {"inbox", NULL, NULL, false, "updates set aside after failing every attempt", cmd_inbox,
+     USES_DB, 0},
     {"inbox", "requeue", "UPDATE_ID", false, "handle a failed update again", cmd_inbox_requeue,
-     false},
+     USES_DB, 0},
     {"user", NULL, "ID|@username", false, "a user's avatars, photos, trainings and generations",
-     cmd_user, false},
+     cmd_user, USES_DB, 0},
     {"erase-user", NULL, "ID", false,
      "delete everything of a user: rows, stored photos, datasets and pictures; running FAL "
      "requests cancelled",
-     cmd_erase_user, false},
+     cmd_erase_user, USES_DB, 0},
     {"stats", NULL, "YYYY-MM-DD", true, "the day's figures (default: today, UTC)", cmd_stats,
-     false},
+     USES_DB, 0},
     {"webhook-info", NULL, NULL, false,
      "Telegram's view of the webhook: URL, updates waiting, last delivery error", cmd_webhook_info,
-     true},
+     USES_BOT, 0},
+    {"refund", NULL, "CHARGE_ID", false,
+     "refund a Telegram Stars payment (telegram_payment_charge_id): the Stars go back, the "
+     "credits bought come off the balance as far as it holds them",
+     cmd_refund, USES_DB | USES_BOT, 0},
+    {"promo", NULL, NULL, false, "promo codes with their uses", cmd_promo, USES_DB, 0},
+    {"promo", "create", "CODE CREDITS USES [DAYS]", false,
+     "a promo code worth CREDITS, for USES users, valid DAYS days (default: no expiry)",
+     cmd_promo_create, USES_DB, 3},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -351,7 +481,8 @@ static void usage(FILE *out)
                  COMMANDS[i].sub ? COMMANDS[i].sub : "", COMMANDS[i].args ? COMMANDS[i].args : "");
         fprintf(out, "  %-28s %s\n", words, COMMANDS[i].help);
     }
-    fprintf(out, "\nIt reads the configuration like `serve` (DATABASE_URL; webhook-info the bot's "
+    fprintf(out, "\nIt reads the configuration like `serve` (DATABASE_URL; webhook-info and refund "
+                 "the bot's "
                  "token). Exit status: 0 done, 1 nothing matched or a call failed, 2 bad usage.\n");
 }
 
@@ -359,7 +490,7 @@ int ab_cmd_admin(int argc, char **argv)
 {
     ab_log_set_fd(STDERR_FILENO); /* stdout is the command's answer (JSON with --json) */
     /* argv[0] is "admin"; the rest: words, an argument, --json, --help in any order */
-    const char *words[3] = {0};
+    const char *words[6] = {0};
     int nwords = 0;
     bool json = false;
     for (int i = 1; i < argc; i++) {
@@ -368,7 +499,7 @@ int ab_cmd_admin(int argc, char **argv)
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (nwords < 3)
+        } else if (nwords < 6)
             words[nwords++] = argv[i];
         else {
             usage(stderr);
@@ -377,21 +508,25 @@ int ab_cmd_admin(int argc, char **argv)
     }
     size_t found = NCOMMANDS;
     const char *arg = NULL;
+    int more = 0, first_more = 0;
     for (size_t i = 0; nwords > 0 && i < NCOMMANDS && found == NCOMMANDS; i++) {
-        if (strcmp(COMMANDS[i].name, words[0]) != 0)
+        const admin_command *c = &COMMANDS[i];
+        if (strcmp(c->name, words[0]) != 0)
             continue;
         int used = 1;
-        if (COMMANDS[i].sub) {
-            if (nwords < 2 || strcmp(COMMANDS[i].sub, words[1]) != 0)
+        if (c->sub) {
+            if (nwords < 2 || strcmp(c->sub, words[1]) != 0)
                 continue;
             used = 2;
-        } else if (nwords >= 2 && !COMMANDS[i].args) {
+        } else if (nwords >= 2 && !c->args) {
             continue; /* "jobs requeue …" is not "jobs" */
         }
         arg =
             nwords > used ? words[used] : NULL; /* "--dead" too: only --json, --help are options */
-        if (nwords > used + 1)
+        if (nwords > used + 1 + c->more_max)
             continue;
+        more = nwords - used - 1 > 0 ? nwords - used - 1 : 0;
+        first_more = used + 1;
         found = i;
     }
     if (found == NCOMMANDS || (COMMANDS[found].args && !arg && !COMMANDS[found].arg_optional)) {
@@ -399,12 +534,14 @@ int ab_cmd_admin(int argc, char **argv)
         return 2;
     }
     ab_config cfg;
-    int rc =
-        ab_cmd_load_config(&cfg, COMMANDS[found].bot_api ? AB_CMD_SET_WEBHOOK : AB_CMD_MIGRATE);
+    int rc = ab_cmd_load_config(&cfg, COMMANDS[found].uses & USES_BOT ? AB_CMD_SET_WEBHOOK
+                                                                      : AB_CMD_MIGRATE);
     if (rc)
         return rc;
-    admin_ctx a = {&cfg, NULL, arg, json};
-    if (COMMANDS[found].bot_api) {
+    admin_ctx a = {&cfg, NULL, arg, json, {0}, more};
+    for (int i = 0; i < more && i < 3; i++)
+        a.more[i] = words[first_more + i];
+    if (COMMANDS[found].uses == USES_BOT) {
         rc = COMMANDS[found].run(&a);
         ab_config_free(&cfg);
         return rc;

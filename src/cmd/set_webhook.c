@@ -49,15 +49,17 @@ static int call(ab_tg_client *tg, const char *method, json_t *body)
 /* The command menu, described in each language: first the default language's for everyone
  * whose language has no list of its own, then one list per catalogue, under its two-letter
  * code (Telegram takes ISO 639-1 codes only; a catalogue without one uses the default list). */
-static int set_commands(ab_tg_client *tg)
+static int set_commands(ab_tg_client *tg, bool billing)
 {
     static const struct {
         const char *command;
         ab_msg_id description;
-    } COMMANDS[] = {{"start", AB_MSG_CMD_START},
-                    {"help", AB_MSG_CMD_HELP},
-                    {"cancel", AB_MSG_CMD_CANCEL},
-                    {"language", AB_MSG_CMD_LANGUAGE}};
+        bool billing; /* listed with BILLING=stars only */
+    } COMMANDS[] = {
+        {"start", AB_MSG_CMD_START, false},    {"help", AB_MSG_CMD_HELP, false},
+        {"balance", AB_MSG_CMD_BALANCE, true}, {"promo", AB_MSG_CMD_PROMO, true},
+        {"cancel", AB_MSG_CMD_CANCEL, false},  {"language", AB_MSG_CMD_LANGUAGE, false},
+        {"terms", AB_MSG_CMD_TERMS, true},     {"paysupport", AB_MSG_CMD_PAYSUPPORT, true}};
     char done[256] = "";
     size_t n = 0;
     for (ab_lang l = -1; l < ab_lang_count(); l++) {
@@ -67,9 +69,10 @@ static int set_commands(ab_tg_client *tg)
             continue;
         json_t *list = json_array();
         for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-            json_array_append_new(list,
-                                  json_pack("{s:s,s:s}", "command", COMMANDS[i].command,
-                                            "description", ab_msg(lang, COMMANDS[i].description)));
+            if (billing || !COMMANDS[i].billing)
+                json_array_append_new(list, json_pack("{s:s,s:s}", "command", COMMANDS[i].command,
+                                                      "description",
+                                                      ab_msg(lang, COMMANDS[i].description)));
         json_t *body = json_pack("{s:o}", "commands", list);
         if (l >= 0)
             json_object_set_new(body, "language_code", json_stringn(code, 2));
@@ -158,7 +161,7 @@ int ab_cmd_set_webhook(int argc, char **argv)
     if (call(tg, "setWebhook", body)) {
         printf("webhook set: %s (max_connections %ld, allowed_updates %s%s)\n", url, max_conn,
                allowed, drop ? ", pending updates dropped" : "");
-        rc = set_commands(tg) ? 0 : 1;
+        rc = set_commands(tg, ab_config_billing(&cfg)) ? 0 : 1;
     }
     ab_tg_client_free(tg);
     ab_config_free(&cfg);

@@ -1,6 +1,7 @@
 /* Packages, invoice payloads and the pre-checkout check (see billing.h). */
 #include "core/billing.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,4 +104,30 @@ ab_precheckout_verdict ab_billing_precheckout(bool billing_on, const char *packs
     if (total_amount != pack.stars)
         return AB_PRECHECKOUT_WRONG_AMOUNT;
     return AB_PRECHECKOUT_OK;
+}
+
+bool ab_promo_code_parse(const char *text, char out[AB_PROMO_CODE_MAX + 1])
+{
+    out[0] = '\0';
+    if (!text)
+        return false;
+    while (isspace((unsigned char)*text))
+        text++;
+    if (*text == '/') { /* the command itself: the code is the next word */
+        while (*text && !isspace((unsigned char)*text))
+            text++;
+        while (isspace((unsigned char)*text))
+            text++;
+    }
+    size_t n = 0;
+    for (; *text && !isspace((unsigned char)*text); text++) {
+        char c = (char)toupper((unsigned char)*text);
+        if (n == AB_PROMO_CODE_MAX || !(isalnum((unsigned char)c) || c == '_' || c == '-'))
+            return false;
+        out[n++] = c;
+    }
+    while (isspace((unsigned char)*text))
+        text++;
+    out[n] = '\0';
+    return n >= 3 && *text == '\0';
 }

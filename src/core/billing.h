@@ -63,4 +63,28 @@ typedef struct {
     int n_entries;
 } ab_billing_view;
 
+/* Promo codes: what the user typed, and what the database says of it. */
+#define AB_PROMO_CODE_MAX 32
+/**
+ * The code in a user's text: the word after "/promo" (or "/promo@bot"), or the whole text when
+ * it is not a command; trimmed and upper-cased. false when there is none or it is not 3 to 32
+ * of A-Z, 0-9, '_' and '-' (any letter case).
+ */
+bool ab_promo_code_parse(const char *text, char out[AB_PROMO_CODE_MAX + 1]);
+
+typedef enum {
+    AB_PROMO_NONE,    /* no code given */
+    AB_PROMO_OK,      /* redeemable by this user: credits */
+    AB_PROMO_UNKNOWN, /* no such code (or malformed) */
+    AB_PROMO_EXPIRED,
+    AB_PROMO_USED_UP, /* all its uses taken */
+    AB_PROMO_ALREADY, /* this user redeemed it before */
+} ab_promo_status;
+
+typedef struct {
+    ab_promo_status status;
+    int credits;
+    char code[AB_PROMO_CODE_MAX + 1];
+} ab_promo_check;
+
 #endif

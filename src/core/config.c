@@ -211,6 +211,12 @@ static const config_var VARS[] = {
      V_PACKS,
      "the credit packages offered, CREDITS:STARS separated by commas, e.g. "
      "100:50,500:200,1500:500"},
+    {"FAL_DAILY_TRAININGS_MAX", T_INT, OFF(fal_daily_trainings_max), "0", 0, 1000000, 0, false,
+     V_NONE,
+     "trainings all users together may start per UTC day, a ceiling on the FAL bill (0: no "
+     "limit); past it users are told the studio is full today and nothing is charged"},
+    {"FAL_DAILY_IMAGES_MAX", T_INT, OFF(fal_daily_images_max), "0", 0, 10000000, 0, false, V_NONE,
+     "pictures all users together may have made per UTC day (0: no limit)"},
     {"BILLING_TERMS_TEXT", T_STRING, OFF(billing_terms_text), NULL, 0, 0, 0, false, V_NONE,
      "the answer to /terms, the operator's terms of sale; unset: a built-in text in the user's "
      "language (credits are for pictures and trainings, not refundable once spent)"},

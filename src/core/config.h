@@ -86,6 +86,8 @@ typedef struct ab_config {
     char *billing_packs; /* "CREDITS:STARS,...", valid (checked at load) */
     char *billing_terms_text;
     char *billing_support_text;
+    int fal_daily_trainings_max; /* 0: no ceiling */
+    int fal_daily_images_max;
 } ab_config;
 
 /** BILLING=stars: users buy credits; off (or no configuration): everything is free. */

@@ -172,6 +172,20 @@ static const metric_def DEFS[AB_M__COUNT] = {
                              KIND_COUNTER,
                              "Telegram Stars of the payments credited",
                              {0}},
+    [AB_M_CREDITS_SPENT] = {"avatarbot_credits_spent_total",
+                            KIND_COUNTER,
+                            "Credits spent on trainings and pictures started",
+                            {0}},
+    [AB_M_CREDITS_REFUNDED] = {"avatarbot_credits_refunded_total",
+                               KIND_COUNTER,
+                               "Credits given back for trainings and pictures that failed, were "
+                               "cancelled before FAL worked on them, or were withheld",
+                               {0}},
+    [AB_M_PAID_REFUSED] = {"avatarbot_paid_refused_total",
+                           KIND_COUNTER,
+                           "Paid actions refused, by reason: the balance did not cover the "
+                           "price, or today's FAL ceiling (FAL_DAILY_*_MAX) was reached",
+                           {0}},
 };
 
 typedef struct series {

@@ -48,6 +48,9 @@ typedef enum {
     AB_M_PRECHECKOUT_ANSWERS,   /* counter {result: ok|refused} */
     AB_M_PAYMENTS,              /* counter {result: credited|duplicate|unmatched} */
     AB_M_STARS_RECEIVED,        /* counter  Stars of payments credited */
+    AB_M_CREDITS_SPENT,         /* counter {kind: training|images} */
+    AB_M_CREDITS_REFUNDED,      /* counter {kind: training|images} */
+    AB_M_PAID_REFUSED,          /* counter {reason: balance|daily_cap, kind: training|images} */
     AB_M__COUNT
 } ab_metric_id;
 

@@ -86,7 +86,7 @@ static const ab_db_stmt USER = {
     "admin_user",
     "SELECT id, first_name, coalesce(username, '') AS username,"
     " coalesce(language_code, '') AS language_code, avatars_count,"
-    " CASE WHEN blocked_at IS NULL THEN 'no' ELSE 'yes' END AS blocked,"
+    " CASE WHEN blocked_at IS NULL THEN 'no' ELSE 'yes' END AS blocked, credits,"
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_utc"
     " FROM users WHERE id::text = $1 OR ('@' || lower(username)) = lower($1)",
     1};
@@ -106,9 +106,17 @@ static const ab_db_stmt USER_TRAININGS = {
     " FROM fal_requests WHERE user_id = $1::bigint ORDER BY opened_at",
     1};
 
-ab_err ab_db_admin_user(ab_db *db, const char *who, PGresult *out[3], bool *found)
+static const ab_db_stmt USER_LEDGER = {
+    "admin_user_ledger",
+    "SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_utc,"
+    " delta, reason, coalesce(reference, '') AS reference,"
+    " coalesce(refund_of::text, '') AS refund_of, balance_after"
+    " FROM credit_ledger WHERE user_id = $1::bigint ORDER BY id",
+    1};
+
+ab_err ab_db_admin_user(ab_db *db, const char *who, PGresult *out[4], bool *found)
 {
-    out[0] = out[1] = out[2] = NULL;
+    out[0] = out[1] = out[2] = out[3] = NULL;
     *found = false;
     const char *p1[] = {who};
     ab_err err = ab_db_exec(db, &USER, p1, &out[0]);
@@ -119,6 +127,8 @@ ab_err ab_db_admin_user(ab_db *db, const char *who, PGresult *out[3], bool *foun
     err = ab_db_exec(db, &USER_AVATARS, p2, &out[1]);
     if (err == AB_OK)
         err = ab_db_exec(db, &USER_TRAININGS, p2, &out[2]);
+    if (err == AB_OK)
+        err = ab_db_exec(db, &USER_LEDGER, p2, &out[3]);
     return err;
 }
 
@@ -156,7 +166,13 @@ static const ab_db_stmt STATS = {
     " UNION ALL SELECT 'updates handled', count(*)::text FROM inbox, r"
     "  WHERE handled_at >= since AND handled_at < until AND status = 'done'"
     " UNION ALL SELECT 'updates failed', count(*)::text FROM inbox, r"
-    "  WHERE handled_at >= since AND handled_at < until AND status = 'failed'",
+    "  WHERE handled_at >= since AND handled_at < until AND status = 'failed'"
+    " UNION ALL SELECT 'stars received', coalesce(sum(total_amount), 0)::text FROM payments, r"
+    "  WHERE created_at >= since AND created_at < until"
+    " UNION ALL SELECT 'credits ' || s, coalesce(sum(abs(l.delta)), 0)::text"
+    "  FROM unnest(ARRAY['purchase', 'training', 'images', 'refund', 'promo']) AS s"
+    "  LEFT JOIN (SELECT l.* FROM credit_ledger l, r WHERE l.created_at >= r.since"
+    "             AND l.created_at < r.until) l ON l.reason = s GROUP BY s",
     1};
 
 ab_err ab_db_admin_stats(ab_db *db, const char *day, PGresult **out)
@@ -257,4 +273,85 @@ ab_err ab_db_admin_erase(ab_db *db, int64_t user_id, PGresult **out, bool *found
     strcat(counts, "}");
     const char *p2[] = {names, counts};
     return ab_db_exec(db, &ERASED_TABLE, p2, out);
+}
+
+/* A Stars payment and whether it can still be refunded; locked until the refund commits, so
+ * two operators refunding at once refund once. */
+static const ab_db_stmt PAYMENT_LOCK = {
+    "admin_payment_lock",
+    "SELECT p.user_id, p.credits, p.status, coalesce(u.credits, 0) FROM payments p"
+    " LEFT JOIN users u ON u.id = p.user_id"
+    " WHERE p.telegram_payment_charge_id = $1 FOR UPDATE OF p",
+    1};
+
+ab_err ab_db_admin_payment_lock(ab_db *db, const char *charge_id, ab_admin_payment *out)
+{
+    const char *params[] = {charge_id};
+    PGresult *res = NULL;
+    memset(out, 0, sizeof *out);
+    ab_err err = ab_db_exec(db, &PAYMENT_LOCK, params, &res);
+    if (err != AB_OK)
+        return err;
+    if (PQntuples(res) == 1) {
+        out->found = true;
+        out->user_id = ab_db_get_i64(res, 0, 0);
+        out->credits = ab_db_get_i64(res, 0, 1);
+        out->refunded = strcmp(PQgetvalue(res, 0, 2), "refunded") == 0;
+        out->balance = ab_db_get_i64(res, 0, 3);
+    }
+    PQclear(res);
+    return AB_OK;
+}
+
+/* The payment marked refunded, and its credits taken back as far as the balance still holds
+ * them (the rest was spent: the balance never goes below zero). */
+static const ab_db_stmt PAYMENT_REFUNDED = {
+    "admin_payment_refunded",
+    "WITH p AS (UPDATE payments SET status = 'refunded', refunded_at = now()"
+    "   WHERE telegram_payment_charge_id = $1 AND status = 'paid'"
+    "   RETURNING user_id, credits, telegram_payment_charge_id),"
+    " t AS (SELECT p.*, least(p.credits, u.credits) AS back FROM p JOIN users u ON u.id = "
+    "p.user_id)"
+    " INSERT INTO credit_ledger (user_id, delta, reason, reference)"
+    " SELECT user_id, -back, 'refund', 'stars ' || telegram_payment_charge_id FROM t"
+    " WHERE back > 0 RETURNING -delta",
+    1};
+
+ab_err ab_db_admin_payment_refunded(ab_db *db, const char *charge_id, int64_t *taken_back)
+{
+    const char *params[] = {charge_id};
+    return ab_db_exec_i64(db, &PAYMENT_REFUNDED, params, taken_back);
+}
+
+static const ab_db_stmt PROMO_LIST = {
+    "admin_promo_list",
+    "SELECT code, credits, used, uses_max,"
+    " coalesce(to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '')"
+    "   AS expires_utc,"
+    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_utc"
+    " FROM promo_codes ORDER BY created_at DESC",
+    0};
+
+ab_err ab_db_admin_promo_list(ab_db *db, PGresult **out)
+{
+    return ab_db_exec(db, &PROMO_LIST, NULL, out);
+}
+
+static const ab_db_stmt PROMO_CREATE = {
+    "admin_promo_create",
+    "INSERT INTO promo_codes (code, credits, uses_max, expires_at)"
+    " VALUES ($1, $2::int, $3::int,"
+    "   CASE WHEN $4::int > 0 THEN now() + make_interval(days => $4::int) END)"
+    " ON CONFLICT (code) DO NOTHING"
+    " RETURNING code, credits, used, uses_max,"
+    " coalesce(to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '')"
+    "   AS expires_utc",
+    4};
+
+ab_err ab_db_admin_promo_create(ab_db *db, const char *code, int credits, int uses, int days,
+                                PGresult **out)
+{
+    char c[24], u[24], d[24];
+    const char *params[] = {code, ab_db_i64(c, credits), ab_db_i64(u, uses), ab_db_i64(d, days)};
+    return ab_db_exec(db, &PROMO_CREATE, params, out);
 }

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "fsm/fsm.h"
 #include "ui/billing.h"
+#include "ui/ui.h"
 
 static bool billing_on(void)
 {
@@ -75,7 +76,102 @@ ab_err ab_h_payment(const ab_fsm_ctx *ctx, ab_effects *fx)
         return ab_fx_send(fx, ctx->chat_id, ab_fsm_text(ctx, AB_MSG_PAYMENT_UNMATCHED), NULL);
     ab_ui_msg m = {0};
     ab_ui_payment_credited(ctx->lang, ctx->payment.credits, ctx->payment.balance, &m);
-    return ab_screen_show(ctx, fx, &m, 0);
+    ab_err err = ab_screen_show(ctx, fx, &m, 0);
+    /* paid from the top-up screen: back to what the user was doing */
+    if (err == AB_OK && ctx->state == AB_ST_TOP_UP)
+        err = ab_fsm_resume_paid(ctx, fx, 0);
+    return err;
+}
+
+int ab_fsm_price(ab_paid what, int n)
+{
+    const ab_config *cfg = ab_fsm_config();
+    if (!billing_on())
+        return 0;
+    return n * (what == AB_PAID_TRAINING ? cfg->billing_price_training : cfg->billing_price_image);
+}
+
+bool ab_fsm_studio_open(const ab_fsm_ctx *ctx, ab_effects *fx, ab_paid what, int n, ab_err *err)
+{
+    const ab_config *cfg = ab_fsm_config();
+    int max = !cfg                       ? 0
+              : what == AB_PAID_TRAINING ? cfg->fal_daily_trainings_max
+                                         : cfg->fal_daily_images_max;
+    int used = what == AB_PAID_TRAINING ? ctx->fal_trainings_today : ctx->fal_images_today;
+    *err = AB_OK;
+    if (max <= 0 || used + n <= max)
+        return true;
+    fx->refusal = what == AB_PAID_TRAINING ? "reason=\"daily_cap\",kind=\"training\""
+                                           : "reason=\"daily_cap\",kind=\"images\"";
+    ab_fx_goto(fx, ctx->state);
+    *err = ab_fsm_notice(ctx, fx, AB_MSG_STUDIO_FULL);
+    return false;
+}
+
+static int64_t balance(const ab_fsm_ctx *ctx)
+{
+    return ctx->billing ? ctx->billing->credits : 0;
+}
+
+bool ab_fsm_can_pay(const ab_fsm_ctx *ctx, ab_effects *fx, ab_paid what, int price, json_t *resume,
+                    ab_err *err)
+{
+    *err = AB_OK;
+    if (price <= 0 || balance(ctx) >= price) {
+        json_decref(resume);
+        return true;
+    }
+    fx->refusal = what == AB_PAID_TRAINING ? "reason=\"balance\",kind=\"training\""
+                                           : "reason=\"balance\",kind=\"images\"";
+    json_decref(fx->data);
+    fx->data = resume;
+    ab_fx_goto(fx, AB_ST_TOP_UP);
+    ab_billing_pack packs[AB_BILLING_PACKS_MAX];
+    int n = 0;
+    char why[160];
+    if (!ab_billing_packs_parse(ab_fsm_config()->billing_packs, packs, &n, why, sizeof why))
+        n = 0; /* cannot happen: checked at load */
+    ab_ui_msg m = {0};
+    ab_ui_topup(ctx->lang, price, balance(ctx), packs, n, &m);
+    *err = ab_screen_show(ctx, fx, &m, ctx->upd && ctx->upd->callback_id);
+    return false;
+}
+
+void ab_fsm_price_note(const ab_fsm_ctx *ctx, ab_paid what, ab_ui_msg *m)
+{
+    int price = ab_fsm_price(what, 1);
+    if (price > 0)
+        ab_ui_price_note(ctx->lang,
+                         what == AB_PAID_TRAINING ? AB_MSG_PRICE_TRAINING : AB_MSG_PRICE_IMAGE,
+                         price, balance(ctx), m);
+}
+
+ab_err ab_fsm_resume_paid(const ab_fsm_ctx *ctx, ab_effects *fx, int edit)
+{
+    const char *what = json_string_value(json_object_get(ctx->data, "resume"));
+    const ab_avatar *a = ab_fsm_data_avatar(ctx);
+    const char *aspect = json_string_value(json_object_get(ctx->data, "aspect"));
+    if (a && what && strcmp(what, "train") == 0) {
+        ab_fx_goto(fx, AB_ST_CONFIRMING_TRAINING);
+        json_decref(fx->data);
+        fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
+        return ab_screen_confirm_training(ctx, fx, a, edit);
+    }
+    if (a && aspect && what && strcmp(what, "gen") == 0) {
+        ab_fx_goto(fx, AB_ST_GEN_COUNT);
+        json_decref(fx->data);
+        fx->data = ab_fsm_data_copy(ctx);
+        json_object_del(fx->data, "resume");
+        return ab_screen_gen_count(ctx, fx, aspect, edit);
+    }
+    /* the avatar is gone meanwhile */
+    ab_fx_goto(fx, AB_ST_AVATAR_MENU);
+    return ab_screen_avatar_menu(ctx, fx, NULL, edit);
+}
+
+ab_err ab_h_topup_back(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    return ab_fsm_resume_paid(ctx, fx, 1);
 }
 
 ab_err ab_h_terms(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -89,4 +185,30 @@ ab_err ab_h_terms(const ab_fsm_ctx *ctx, ab_effects *fx)
     const char *own = terms ? cfg->billing_terms_text : cfg->billing_support_text;
     return ab_fx_send(fx, ctx->chat_id,
                       own ? own : ab_fsm_text(ctx, terms ? AB_MSG_TERMS : AB_MSG_PAYSUPPORT), NULL);
+}
+
+ab_err ab_h_promo(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    if (!billing_on()) {
+        ab_fx_goto(fx, ctx->event == AB_EV_TEXT ? AB_ST_AVATAR_MENU : ctx->state);
+        return ctx->event == AB_EV_BTN_PROMO ? ab_h_stale_button(ctx, fx)
+                                             : ab_h_unknown_command(ctx, fx);
+    }
+    ab_ui_msg m = {0};
+    if (ctx->promo.status == AB_PROMO_NONE) { /* no code yet: ask for it */
+        ab_fx_goto(fx, AB_ST_ENTERING_PROMO);
+        ab_ui_promo_ask(ctx->lang, &m);
+        return ab_screen_show(ctx, fx, &m, ctx->event == AB_EV_BTN_PROMO);
+    }
+    int64_t balance = ctx->billing ? ctx->billing->credits : 0;
+    if (ctx->promo.status == AB_PROMO_OK) {
+        ab_err err = ab_fx_promo_redeem_add(fx, ctx->promo.code);
+        if (err != AB_OK)
+            return err;
+        balance += ctx->promo.credits;
+        if (ctx->state == AB_ST_ENTERING_PROMO)
+            ab_fx_goto(fx, AB_ST_AVATAR_MENU);
+    }
+    ab_ui_promo_result(ctx->lang, &ctx->promo, balance, &m);
+    return ab_screen_show(ctx, fx, &m, 0);
 }

@@ -158,6 +158,13 @@ ab_err ab_fx_generation_start_add(ab_effects *fx, const ab_fx_generation_start *
     return ok ? push(fx, &e) : AB_ERR_NOMEM;
 }
 
+ab_err ab_fx_promo_redeem_add(ab_effects *fx, const char *code)
+{
+    bool ok = true;
+    ab_effect e = {.kind = AB_FX_PROMO_REDEEM, .u.promo_redeem.code = keep(fx, code, &ok)};
+    return ok ? push(fx, &e) : AB_ERR_NOMEM;
+}
+
 ab_err ab_fx_job_add(ab_effects *fx, ab_job_kind kind, int64_t avatar_id, json_t *payload)
 {
     ab_effect e = {.kind = AB_FX_JOB,

@@ -24,6 +24,7 @@ typedef enum {
     AB_FX_TRAINING_START,   /* a training run opens and its submit job is queued */
     AB_FX_GENERATION_START, /* a generation opens and its job is queued */
     AB_FX_JOB,              /* a job of any kind, queued as it is */
+    AB_FX_PROMO_REDEEM,     /* a promo code redeemed: its use and its credits */
     AB_FX__COUNT
 } ab_fx_kind;
 
@@ -59,6 +60,7 @@ typedef struct {
     int64_t avatar_id;
     const char *training_type;
     int64_t message_id; /* the pressed message, which becomes the progress message (0: none) */
+    int price;          /* credits spent on it in the same transaction (0: free) */
 } ab_fx_training_start;
 
 typedef struct {
@@ -70,6 +72,7 @@ typedef struct {
     int64_t message_id;      /* the pressed message, which becomes the status message; 0: the
                               * status is sent as a new message */
     const char *status_text; /* what the status message says at first */
+    int price;               /* credits spent on it in the same transaction (0: free) */
 } ab_fx_generation_start;
 
 typedef struct {
@@ -77,6 +80,10 @@ typedef struct {
     int64_t avatar_id;
     json_t *payload; /* owned */
 } ab_fx_job;
+
+typedef struct {
+    const char *code; /* upper-cased, checked redeemable by the step runner */
+} ab_fx_promo_redeem;
 
 typedef struct {
     ab_fx_kind kind;
@@ -89,6 +96,7 @@ typedef struct {
         ab_fx_training_start training_start;
         ab_fx_generation_start generation_start;
         ab_fx_job job;
+        ab_fx_promo_redeem promo_redeem;
     } u;
 } ab_effect;
 
@@ -103,6 +111,9 @@ typedef struct {
     bool user_blocked; /* the user blocked the bot */
     bool user_unblocked;
     const char *user_language; /* a language the user picked (a catalogue's code), or NULL */
+    /* a paid action refused, as metric labels (a static string): reason="balance|daily_cap",
+     * kind="training|images"; NULL when none was */
+    const char *refusal;
 } ab_effects;
 
 void ab_fx_init(ab_effects *fx);
@@ -125,6 +136,7 @@ ab_err ab_fx_photo_create_add(ab_effects *fx, const ab_fx_photo_create *e);
 ab_err ab_fx_photo_delete_add(ab_effects *fx, int64_t photo_id);
 ab_err ab_fx_training_start_add(ab_effects *fx, const ab_fx_training_start *e);
 ab_err ab_fx_generation_start_add(ab_effects *fx, const ab_fx_generation_start *e);
+ab_err ab_fx_promo_redeem_add(ab_effects *fx, const char *code);
 /** Queues a job of kind for avatar_id with a payload (stolen, may be NULL). */
 ab_err ab_fx_job_add(ab_effects *fx, ab_job_kind kind, int64_t avatar_id, json_t *payload);
 /** The first effect of kind, or NULL (for tests and logs). */

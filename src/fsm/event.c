@@ -26,6 +26,7 @@ static const struct {
     {"/balance", AB_EV_CMD_BALANCE},
     {"/terms", AB_EV_CMD_TERMS},
     {"/paysupport", AB_EV_CMD_PAYSUPPORT},
+    {"/promo", AB_EV_CMD_PROMO},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

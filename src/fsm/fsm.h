@@ -42,6 +42,12 @@ typedef struct {
      * what the step did with a successful_payment before the handler runs (credited once per
      * charge; a repeated delivery has credited false) */
     const ab_billing_view *billing;
+    /* FAL work started today by all users (loaded for the paid buttons when FAL_DAILY_*_MAX
+     * are set) */
+    int fal_trainings_today, fal_images_today;
+    /* a promo code the user sent (/promo CODE, or the text on its screen) and what redeeming
+     * it would do now (BILLING=stars; status AB_PROMO_NONE when none was sent) */
+    ab_promo_check promo;
     struct {
         bool matched, credited;
         int credits;
@@ -138,8 +144,28 @@ ab_err ab_h_balance(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_buy(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_payment(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_terms(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_promo(const ab_fsm_ctx *ctx, ab_effects *fx);
 /** The balance screen (BILLING=stars, ctx->billing loaded). */
 ab_err ab_screen_balance(const ab_fsm_ctx *ctx, ab_effects *fx, int edit);
+/* Paid actions: trainings and pictures. */
+typedef enum { AB_PAID_TRAINING, AB_PAID_IMAGES } ab_paid;
+/** Credits n of what cost (0 with BILLING=off). */
+int ab_fsm_price(ab_paid what, int n);
+/** Whether today's FAL ceiling (FAL_DAILY_*_MAX) has room for n of what; if not, the user is
+ *  told calmly and stays where they are. */
+bool ab_fsm_studio_open(const ab_fsm_ctx *ctx, ab_effects *fx, ab_paid what, int n, ab_err *err);
+/** Whether the balance covers price (always with BILLING=off); if not, the pressed message
+ *  becomes the top-up screen and resume (stolen) the chat data to come back with after paying
+ *  or with Back ({"resume": "train"|"gen", ...}). */
+bool ab_fsm_can_pay(const ab_fsm_ctx *ctx, ab_effects *fx, ab_paid what, int price, json_t *resume,
+                    ab_err *err);
+/** Appends the price of what and the balance to a paid screen (nothing with BILLING=off). */
+void ab_fsm_price_note(const ab_fsm_ctx *ctx, ab_paid what, ab_ui_msg *m);
+/** Back from the top-up screen, or after a payment there: the paid screen it interrupted. */
+ab_err ab_h_topup_back(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_fsm_resume_paid(const ab_fsm_ctx *ctx, ab_effects *fx, int edit);
+/** The pictures' count screen for the chat data's description and aspect. */
+ab_err ab_screen_gen_count(const ab_fsm_ctx *ctx, ab_effects *fx, const char *aspect, int edit);
 struct ab_config;
 /** The training settings: the expected durations handlers show, the FAL mode and trainers the
  *  step runner applies a training start with. Set once at start-up, NULL (defaults, simulated)

@@ -137,13 +137,14 @@ ab_err ab_h_gen_text(const ab_fsm_ctx *ctx, ab_effects *fx)
     return show_aspect(ctx, fx, what, 0);
 }
 
-static ab_err show_count(const ab_fsm_ctx *ctx, ab_effects *fx, const char *aspect)
+ab_err ab_screen_gen_count(const ab_fsm_ctx *ctx, ab_effects *fx, const char *aspect, int edit)
 {
     char what[512];
     data_what(ctx, what, sizeof what);
     ab_ui_msg m = {0};
     ab_ui_gen_count(ctx->lang, what, aspect, images_left(ctx), &m);
-    return ab_screen_show(ctx, fx, &m, 1);
+    ab_fsm_price_note(ctx, AB_PAID_IMAGES, &m);
+    return ab_screen_show(ctx, fx, &m, edit);
 }
 
 ab_err ab_h_gen_aspect(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -153,7 +154,7 @@ ab_err ab_h_gen_aspect(const ab_fsm_ctx *ctx, ab_effects *fx)
         return ab_h_stale_button(ctx, fx);
     fx->data = ab_fsm_data_copy(ctx);
     json_object_set_new(fx->data, "aspect", json_string(aspect));
-    return show_count(ctx, fx, aspect);
+    return ab_screen_gen_count(ctx, fx, aspect, 1);
 }
 
 ab_err ab_h_gen_back_to_aspect(const ab_fsm_ctx *ctx, ab_effects *fx)
@@ -179,6 +180,15 @@ static ab_err start(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, c
         return notice_limit(ctx, fx);
     if (count > left)
         count = left;
+    ab_err err = AB_OK;
+    if (!ab_fsm_studio_open(ctx, fx, AB_PAID_IMAGES, count, &err))
+        return err;
+    int price = ab_fsm_price(AB_PAID_IMAGES, count);
+    json_t *resume =
+        json_pack("{s:s,s:I,s:s,s:s}", "resume", "gen", "avatar_id", (json_int_t)a->id, "aspect",
+                  aspect, preset ? "preset" : "prompt", preset ? preset : prompt);
+    if (!ab_fsm_can_pay(ctx, fx, AB_PAID_IMAGES, price, resume, &err))
+        return err;
     char status[1024];
     ab_ui_gen_status(ctx->lang, AB_MSG_GEN_WAITING, count, a->name, 0, status, sizeof status);
     ab_fx_generation_start g = {.avatar_id = a->id,
@@ -188,8 +198,9 @@ static ab_err start(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, c
                                 .aspect = aspect,
                                 .count = count,
                                 .message_id = edit && ctx->upd ? ctx->upd->message_id : 0,
-                                .status_text = status};
-    ab_err err = ab_fx_generation_start_add(fx, &g);
+                                .status_text = status,
+                                .price = price};
+    err = ab_fx_generation_start_add(fx, &g);
     if (err != AB_OK)
         return err;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);

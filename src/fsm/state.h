@@ -36,7 +36,9 @@
     X(GENERATING, "generating")                                                                    \
     X(GEN_PICTURES, "generation_pictures")                                                         \
     X(CONFIRMING_FORGET, "confirming_forget")                                                      \
-    X(BALANCE, "balance")
+    X(BALANCE, "balance")                                                                          \
+    X(TOP_UP, "top_up")                                                                            \
+    X(ENTERING_PROMO, "entering_promo")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -106,6 +108,7 @@ typedef enum {
     X(BTN_FORGET_OK, "erase my data")                                                              \
     X(BTN_BALANCE, "balance")                                                                      \
     X(BTN_BUY, "buy credits")                                                                      \
+    X(BTN_PROMO, "promo code")                                                                     \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \
@@ -113,7 +116,8 @@ typedef enum {
     X(CMD_BALANCE, "/balance")                                                                     \
     X(CMD_TERMS, "/terms")                                                                         \
     X(CMD_PAYSUPPORT, "/paysupport")                                                               \
-    X(PAYMENT, "payment")
+    X(PAYMENT, "payment")                                                                          \
+    X(CMD_PROMO, "/promo")
 
 typedef enum {
 #define AB_EVENT_ENUM(id, name) AB_EV_##id,

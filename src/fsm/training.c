@@ -61,6 +61,7 @@ ab_err ab_screen_confirm_training(const ab_fsm_ctx *ctx, ab_effects *fx, const a
     ab_config_training_minutes(g_cfg, a->training_type, &lo, &hi);
     ab_ui_msg m = {0};
     ab_ui_training_confirm(ctx->lang, a, lo, hi, &m);
+    ab_fsm_price_note(ctx, AB_PAID_TRAINING, &m);
     return ab_screen_show(ctx, fx, &m, edit);
 }
 
@@ -68,7 +69,8 @@ ab_err ab_h_train_confirm(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
     const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
-    if (!a || !check_startable(ctx, fx, a, &err))
+    if (!a || !check_startable(ctx, fx, a, &err) ||
+        !ab_fsm_studio_open(ctx, fx, AB_PAID_TRAINING, 1, &err))
         return err;
     fx->data = json_pack("{s:I}", "avatar_id", (json_int_t)a->id);
     return ab_screen_confirm_training(ctx, fx, a, 1);
@@ -78,12 +80,20 @@ ab_err ab_h_train_go(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
     ab_err err;
     const ab_avatar *a = ab_fsm_pressed_avatar(ctx, fx, &err);
-    if (!a || !check_startable(ctx, fx, a, &err))
+    if (!a || !check_startable(ctx, fx, a, &err) ||
+        !ab_fsm_studio_open(ctx, fx, AB_PAID_TRAINING, 1, &err))
         return err;
-    /* the step runner picks the trainer and the mode from the configuration */
+    int price = ab_fsm_price(AB_PAID_TRAINING, 1);
+    if (!ab_fsm_can_pay(ctx, fx, AB_PAID_TRAINING, price,
+                        json_pack("{s:s,s:I}", "resume", "train", "avatar_id", (json_int_t)a->id),
+                        &err))
+        return err;
+    /* the step runner picks the trainer and the mode from the configuration, and spends the
+     * price in the same transaction (the database refuses it past the balance) */
     ab_fx_training_start start = {.avatar_id = a->id,
                                   .training_type = a->training_type,
-                                  .message_id = ctx->upd ? ctx->upd->message_id : 0};
+                                  .message_id = ctx->upd ? ctx->upd->message_id : 0,
+                                  .price = price};
     err = ab_fx_training_start_add(fx, &start);
     if (err != AB_OK)
         return err;

@@ -226,7 +226,23 @@ typedef int ab_lang;
     X(PRECHECKOUT_REFUSED)                                                                         \
     X(PRECHECKOUT_OFF)                                                                             \
     X(TERMS)                                                                                       \
-    X(PAYSUPPORT)
+    X(PAYSUPPORT)                                                                                  \
+    X(PRICE_TRAINING)                                                                              \
+    X(PRICE_IMAGE)                                                                                 \
+    X(TOPUP)                                                                                       \
+    X(STUDIO_FULL)                                                                                 \
+    X(CREDITS_REFUNDED)                                                                            \
+    X(BTN_PROMO)                                                                                   \
+    X(PROMO_ASK)                                                                                   \
+    X(PROMO_OK)                                                                                    \
+    X(PROMO_UNKNOWN)                                                                               \
+    X(PROMO_EXPIRED)                                                                               \
+    X(PROMO_USED_UP)                                                                               \
+    X(PROMO_ALREADY)                                                                               \
+    X(CMD_BALANCE)                                                                                 \
+    X(CMD_PROMO)                                                                                   \
+    X(CMD_TERMS)                                                                                   \
+    X(CMD_PAYSUPPORT)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

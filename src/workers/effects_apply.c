@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "db/avatars.h"
+#include "db/billing.h"
 #include "db/generations.h"
 #include "db/jobs.h"
 #include "db/outbox.h"
@@ -142,6 +143,12 @@ static ab_err training_start(ab_fx_apply_ctx *a, const ab_effect *e)
                             .training_type = t->training_type};
     int64_t batch_id = 0;
     ab_err err = ab_db_training_start(a->db, &in, &batch_id);
+    if (err == AB_OK)
+        err =
+            ab_db_billing_charge_training(a->db, a->ctx->user_id, t->avatar_id, batch_id, t->price);
+    if (err == AB_OK)
+        err = ab_db_fal_daily_take(a->db, AB_FAL_DAILY_TRAININGS, 1,
+                                   cfg ? cfg->fal_daily_trainings_max : 0);
     if (err == AB_OK && t->message_id)
         err = ab_db_batch_set_message(a->db, batch_id, t->message_id);
     if (err == AB_OK)
@@ -150,6 +157,7 @@ static ab_err training_start(ab_fx_apply_ctx *a, const ab_effect *e)
     if (err != AB_OK)
         return err;
     a->trainings_started++;
+    a->credits_training += t->price;
     snprintf(a->training_type, sizeof a->training_type, "%s",
              t->training_type ? t->training_type : "");
     snprintf(a->training_mode, sizeof a->training_mode, "%s", mode);
@@ -188,6 +196,11 @@ static ab_err generation_start(ab_fx_apply_ctx *a, const ab_effect *e)
                               .seed = seed & 0x7fffffff};
     int64_t id = 0, batch_id = 0;
     ab_err err = ab_db_generation_start(a->db, &in, &id, &batch_id);
+    if (err == AB_OK)
+        err = ab_db_billing_charge_generation(a->db, a->ctx->user_id, id, g->price);
+    if (err == AB_OK)
+        err = ab_db_fal_daily_take(a->db, AB_FAL_DAILY_IMAGES, g->count,
+                                   cfg ? cfg->fal_daily_images_max : 0);
     if (err == AB_OK && g->message_id)
         err = ab_db_batch_set_message(a->db, batch_id, g->message_id);
     if (err == AB_OK && !g->message_id) {
@@ -204,6 +217,7 @@ static ab_err generation_start(ab_fx_apply_ctx *a, const ab_effect *e)
     if (err != AB_OK)
         return err;
     a->generations_started++;
+    a->credits_images += g->price;
     snprintf(a->generation_kind, sizeof a->generation_kind, "%s",
              g->model_kind == 2 ? "finetune" : "lora");
     snprintf(a->generation_mode, sizeof a->generation_mode, "%s", mode);
@@ -219,11 +233,23 @@ static ab_err job(ab_fx_apply_ctx *a, const ab_effect *e)
     return enqueue(a, e->u.job.kind, e->u.job.avatar_id, json_incref(e->u.job.payload));
 }
 
+/* A promo code the step runner found redeemable: the database refuses a second redemption of
+ * the user and a use past the code's limit (the step then runs again and says so). */
+static ab_err promo_redeem(ab_fx_apply_ctx *a, const ab_effect *e)
+{
+    ab_err err = ab_db_promo_redeem(a->db, a->ctx->user_id, e->u.promo_redeem.code);
+    if (err == AB_OK)
+        AB_INFO("promo code redeemed", "{s:I,s:s}", "user_id", (json_int_t)a->ctx->user_id, "code",
+                e->u.promo_redeem.code);
+    return err;
+}
+
 static const ab_fx_apply_fn APPLY[AB_FX__COUNT] = {
     [AB_FX_AVATAR_CREATE] = avatar_create,       [AB_FX_AVATAR_RENAME] = avatar_rename,
     [AB_FX_AVATAR_DELETE] = avatar_delete,       [AB_FX_PHOTO_CREATE] = photo_create,
     [AB_FX_PHOTO_DELETE] = photo_delete,         [AB_FX_TRAINING_START] = training_start,
     [AB_FX_GENERATION_START] = generation_start, [AB_FX_JOB] = job,
+    [AB_FX_PROMO_REDEEM] = promo_redeem,
 };
 
 ab_fx_apply_fn ab_fx_apply_for(ab_fx_kind kind)

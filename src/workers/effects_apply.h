@@ -19,6 +19,7 @@ typedef struct {
     char training_type[12], training_mode[10];
     int generations_started;
     char generation_kind[12], generation_mode[10];
+    int credits_training, credits_images; /* spent */
 } ab_fx_apply_ctx;
 
 typedef ab_err (*ab_fx_apply_fn)(ab_fx_apply_ctx *a, const ab_effect *e);

@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "db/billing.h"
 #include "db/fal_submit.h"
 #include "db/generations.h"
 #include "db/jobs.h"
@@ -27,6 +28,7 @@
 #include "fsm/effects.h"
 #include "storage/keys.h"
 #include "telegram/wire_payload.h"
+#include "ui/billing.h"
 #include "ui/generate.h"
 #include "workers/batch_message.h"
 #include "workers/fal_once.h"
@@ -100,6 +102,7 @@ typedef struct {
     ab_generation_end end;
     ab_msg_id reason;
     bool ended;
+    int64_t refunded; /* credits given back */
 } fail_ctx;
 
 static ab_err fail_tx(ab_db *db, void *arg)
@@ -107,6 +110,8 @@ static ab_err fail_tx(ab_db *db, void *arg)
     fail_ctx *f = arg;
     const ab_generation *g = f->g;
     ab_err err = ab_db_generation_finish(db, g, &f->end, &f->ended);
+    if (err == AB_OK && f->ended) /* the database gave its credits back */
+        err = ab_db_billing_refunded(db, NULL, g->id, &f->refunded);
     if (err != AB_OK || !f->ended)
         return err;
     ab_lang lang = lang_of(g);
@@ -116,6 +121,7 @@ static ab_err fail_tx(ab_db *db, void *arg)
         return err;
     ab_ui_msg m = {0};
     ab_ui_gen_failed(lang, g->id, g->avatar_id, f->reason, &m);
+    ab_ui_refund_note(lang, f->refunded, m.text, sizeof m.text);
     return ab_job_message_send(db, g->chat_id, m.text, m.kb);
 }
 
@@ -134,6 +140,8 @@ static ab_job_outcome end_failed(ab_job_ctx *ctx, const ab_generation *g, ab_msg
         char labels[64];
         snprintf(labels, sizeof labels, "kind=\"%s\",result=\"failed\"", kind_label(g));
         ab_metrics_add(AB_M_GENERATIONS_FINISHED, labels, 1);
+        if (f.refunded)
+            ab_metrics_add(AB_M_CREDITS_REFUNDED, "kind=\"images\"", (double)f.refunded);
         AB_WARN("generation failed", "{s:I,s:s,s:s,s:f}", "generation_id", (json_int_t)g->id,
                 "request_id", g->request_id, "detail", detail ? detail : "", "seconds",
                 g->elapsed_s);
@@ -195,6 +203,7 @@ typedef struct {
     int n, shown;
     const char *result_json;
     bool ended;
+    int64_t refunded; /* credits given back */
 } deliver_ctx;
 
 static ab_err deliver_tx(ab_db *db, void *arg)
@@ -215,6 +224,8 @@ static ab_err deliver_tx(ab_db *db, void *arg)
                              .images_json = images_text};
     ab_err err = images_text ? ab_db_generation_finish(db, g, &end, &d->ended) : AB_ERR_NOMEM;
     free(images_text);
+    if (err == AB_OK && d->ended) /* the withheld pictures' credits, given back */
+        err = ab_db_billing_refunded(db, NULL, g->id, &d->refunded);
     if (err != AB_OK || !d->ended)
         return err;
     ab_lang lang = lang_of(g);
@@ -227,6 +238,7 @@ static ab_err deliver_tx(ab_db *db, void *arg)
         json_array_append_new(calls, delivery_call(g, d->pics, d->n));
     ab_ui_msg m = {0};
     ab_ui_gen_ready(lang, g->id, g->avatar_id, d->shown, d->n - d->shown, &m);
+    ab_ui_refund_note(lang, d->refunded, m.text, sizeof m.text);
     json_t *after =
         json_pack("{s:s,s:I,s:o}", "method", "sendMessage", "chat_id", (json_int_t)g->chat_id,
                   "payload", ab_tg_send_message(g->chat_id, m.text, m.kb));
@@ -291,6 +303,8 @@ static ab_job_outcome deliver(ab_job_ctx *ctx, const ab_generation *g, picture *
     ab_metrics_observe(AB_M_GENERATION_SECONDS, "", g->elapsed_s);
     if (shown)
         ab_metrics_add(AB_M_GENERATION_IMAGES, "result=\"delivered\"", shown);
+    if (d.refunded)
+        ab_metrics_add(AB_M_CREDITS_REFUNDED, "kind=\"images\"", (double)d.refunded);
     if (n > shown)
         ab_metrics_add(AB_M_GENERATION_IMAGES, "result=\"withheld\"", n - shown);
     AB_INFO("generation delivered", "{s:I,s:I,s:s,s:s,s:i,s:i,s:f,s:s}", "generation_id",

@@ -34,6 +34,7 @@ typedef struct {
     bool calls;                 /* what the committed step wrote */
     const char *payment_result; /* a successful_payment: credited | duplicate | unmatched */
     int payment_stars;          /* Stars of a payment credited */
+    const char *refusal;        /* a paid action refused (metric labels) */
     ab_fx_apply_ctx applied;    /* what its effects did (jobs queued, avatars created, ...) */
 } step_ctx;
 
@@ -121,6 +122,50 @@ static ab_err credit_payment(ab_db *db, ab_fsm_ctx *ctx, step_ctx *s)
     return AB_OK;
 }
 
+/* The buttons that start paid FAL work (or its confirm screen). */
+static bool is_paid_event(ab_event e)
+{
+    return e == AB_EV_BTN_TRAIN_START || e == AB_EV_BTN_TRAIN_GO || e == AB_EV_BTN_GEN_COUNT ||
+           e == AB_EV_BTN_GEN_AGAIN;
+}
+
+/* Where the user's balance is shown or decides something (BILLING=stars). */
+static bool shows_balance(const ab_fsm_ctx *ctx)
+{
+    return is_paid_event(ctx->event) || ctx->event == AB_EV_CMD_BALANCE ||
+           ctx->event == AB_EV_BTN_BALANCE || ctx->event == AB_EV_BTN_GEN_ASPECT ||
+           ctx->event == AB_EV_PAYMENT || ctx->event == AB_EV_CMD_PROMO ||
+           ctx->state == AB_ST_ENTERING_PROMO || ctx->state == AB_ST_BALANCE ||
+           ctx->state == AB_ST_TOP_UP;
+}
+
+/* Today's FAL work, when a ceiling is set (what the handler decides on; the effect takes its
+ * place under a row lock, and a race lost reruns the step). */
+static ab_err load_fal_daily(ab_db *db, const ab_config *cfg, ab_fsm_ctx *ctx)
+{
+    ab_err err = AB_OK;
+    if (cfg && cfg->fal_daily_trainings_max > 0)
+        err = ab_db_fal_daily_used(db, AB_FAL_DAILY_TRAININGS, &ctx->fal_trainings_today);
+    if (err == AB_OK && cfg && cfg->fal_daily_images_max > 0)
+        err = ab_db_fal_daily_used(db, AB_FAL_DAILY_IMAGES, &ctx->fal_images_today);
+    return err;
+}
+
+/* The promo code the user sent, and what redeeming it would do (none: /promo alone). */
+static ab_err load_promo(ab_db *db, ab_fsm_ctx *ctx)
+{
+    const char *text = ctx->upd->text ? ctx->upd->text : "";
+    ab_promo_check *p = &ctx->promo;
+    if (ab_promo_code_parse(text, p->code))
+        return ab_db_promo_check(db, ctx->user_id, p->code, p);
+    /* "/promo" alone asks for the code; anything else is no code of ours */
+    const char *rest = text + strcspn(text, " \t\n");
+    rest += strspn(rest, " \t\n");
+    bool bare = ctx->event == AB_EV_CMD_PROMO && !*rest;
+    p->status = bare ? AB_PROMO_NONE : AB_PROMO_UNKNOWN;
+    return AB_OK;
+}
+
 static ab_err step_tx(ab_db *db, void *arg)
 {
     step_ctx *s = arg;
@@ -128,6 +173,7 @@ static ab_err step_tx(ab_db *db, void *arg)
     s->calls = false;
     s->payment_result = NULL;
     s->payment_stars = 0;
+    s->refusal = NULL;
     memset(&s->applied, 0, sizeof s->applied);
     s->error[0] = '\0';
     s->update_id = s->claim->update_id;
@@ -227,17 +273,21 @@ static ab_err step_tx(ab_db *db, void *arg)
     }
     if (err == AB_OK && ctx.event == AB_EV_PAYMENT)
         err = credit_payment(db, &ctx, s);
-    /* the balance screen, and what may show it again (the state's own screen) */
+    /* the balance: for its screen, the paid screens and buttons, and a payment */
     ab_billing_view billing;
     const ab_config *cfg = ab_fsm_config();
-    if (err == AB_OK && ab_config_billing(cfg) &&
-        (ctx.event == AB_EV_CMD_BALANCE || ctx.event == AB_EV_BTN_BALANCE ||
-         ctx.state == AB_ST_BALANCE)) {
+    if (err == AB_OK && u->user_id && ab_config_billing(cfg) && shows_balance(&ctx)) {
         err = ab_db_billing_welcome(db, u->user_id, cfg->billing_welcome_credits);
         if (err == AB_OK)
             err = ab_db_billing_view(db, u->user_id, &billing);
         ctx.billing = &billing;
     }
+    if (err == AB_OK && is_paid_event(ctx.event))
+        err = load_fal_daily(db, cfg, &ctx);
+    if (err == AB_OK && ab_config_billing(cfg) && u->user_id &&
+        (ctx.event == AB_EV_CMD_PROMO ||
+         (ctx.event == AB_EV_TEXT && ctx.state == AB_ST_ENTERING_PROMO)))
+        err = load_promo(db, &ctx);
     if (err != AB_OK) {
         json_decref(data);
         return err;
@@ -252,6 +302,8 @@ static ab_err step_tx(ab_db *db, void *arg)
         err = ab_db_inbox_mark_done(db, s->update_id);
     if (err == AB_OK)
         s->calls = json_array_size(fx.calls) > 0;
+    if (err == AB_OK)
+        s->refusal = fx.refusal;
     if (err == AB_OK)
         AB_DEBUG("update handled", "{s:I,s:I,s:s,s:s,s:s}", "update_id", (json_int_t)s->update_id,
                  "chat_id", (json_int_t)ctx.chat_id, "event", ab_event_name(ctx.event), "from",
@@ -334,6 +386,12 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
             if (s.payment_stars)
                 ab_metrics_add(AB_M_STARS_RECEIVED, "", s.payment_stars);
         }
+        if (s.refusal)
+            ab_metrics_add(AB_M_PAID_REFUSED, s.refusal, 1);
+        if (a->credits_training)
+            ab_metrics_add(AB_M_CREDITS_SPENT, "kind=\"training\"", a->credits_training);
+        if (a->credits_images)
+            ab_metrics_add(AB_M_CREDITS_SPENT, "kind=\"images\"", a->credits_images);
         if (a->trainings_started) {
             char labels[96];
             snprintf(labels, sizeof labels, "training_type=\"%s\",mode=\"%s\"", a->training_type,

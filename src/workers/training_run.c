@@ -8,11 +8,13 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "db/billing.h"
 #include "db/outbox.h"
 #include "db/photos.h"
 #include "fal/queue.h"
 #include "fal/trainers.h"
 #include "fsm/effects.h"
+#include "ui/billing.h"
 #include "ui/training.h"
 #include "workers/batch_message.h"
 
@@ -33,6 +35,7 @@ typedef struct {
     ab_run_end how;
     ab_msg_id reason;
     bool ended;
+    int64_t refunded; /* credits given back */
 } end_ctx;
 
 static ab_err end_tx(ab_db *db, void *arg)
@@ -40,6 +43,8 @@ static ab_err end_tx(ab_db *db, void *arg)
     end_ctx *e = arg;
     const ab_training *t = e->t;
     ab_err err = ab_db_training_finish(db, t->request_id, &e->end, &e->ended);
+    if (err == AB_OK && e->ended) /* the database gave its credits back, if it should */
+        err = ab_db_billing_refunded(db, t->request_id, 0, &e->refunded);
     if (err != AB_OK || !e->ended || !t->chat_id)
         return err;
     ab_lang lang = ab_run_lang(t);
@@ -51,6 +56,7 @@ static ab_err end_tx(ab_db *db, void *arg)
         return err;
     ab_ui_msg m = {0};
     ab_ui_training_end(lang, e->how, t->avatar_name, e->reason, t->avatar_id, &m);
+    ab_ui_refund_note(lang, e->refunded, m.text, sizeof m.text);
     return ab_job_message_send(db, t->chat_id, m.text, m.kb);
 }
 
@@ -106,6 +112,8 @@ ab_job_outcome ab_run_end_from(ab_job_ctx *ctx, const ab_training *t, const char
     snprintf(labels, sizeof labels, "training_type=\"%s\",result=\"%s\"", t->training_type,
              STATUS[how].metric);
     ab_metrics_add(AB_M_TRAININGS_FINISHED, labels, 1);
+    if (e.refunded)
+        ab_metrics_add(AB_M_CREDITS_REFUNDED, "kind=\"training\"", (double)e.refunded);
     if (how == AB_RUN_COMPLETED) {
         snprintf(labels, sizeof labels, "training_type=\"%s\"", t->training_type);
         ab_metrics_observe(AB_M_TRAINING_SECONDS, labels, t->elapsed_s);

@@ -43,6 +43,7 @@ class BillingTest(h.IntegrationTestCase):
         self.assertIn("подарок новичку", text)
         self.assertEqual(keyboard(screen), [[("100 кредитов — 50 ⭐", "bill:buy:10000050")],
                                           [("500 кредитов — 200 ⭐", "bill:buy:50000200")],
+                                          [("🎟 Промокод", "bill:promo")],
                                           [("◀️ Главное меню", "menu:main")]])
 
         since = self.botapi.last_seq()

@@ -111,7 +111,8 @@ class GenerationTest(GenerationCase):
         h.wait_until(lambda: len(self.generation(g["id"])["file_ids"]) == 2,
                      message="the file_ids recorded")
         # "More like this": the same description with a new seed, shown as a new message
-        chat.press("More like this", expect_screen=False)
+        # (the ready message's button: the chat may not have noted that message as its screen)
+        chat.press(data="gen:again:%d" % g["id"], expect_screen=False)
         g2 = self.wait_generation("delivered", n=2)
         self.assertEqual((g2["prompt"], g2["aspect"], g2["count"]),
                          (g["prompt"], g["aspect"], g["count"]))

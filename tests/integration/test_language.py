@@ -98,6 +98,20 @@ class LanguageTest(h.IntegrationTestCase):
             status, got = self.botapi.api("getMyCommands", {"language_code": lang})
             self.assertEqual((status, got["result"]), (200, want["commands"]))
 
+    def test_set_webhook_lists_the_credit_commands_with_billing_on(self):
+        self.botapi.reset()
+        done = h.run_avatarbot(["set-webhook"], botapi=self.botapi,
+                               extra_env={"BILLING": "stars"})
+        self.assertEqual(done.returncode, 0, done.stderr)
+        calls = [c["params"] for c in self.botapi.calls("setMyCommands")]
+        self.assertEqual(len(calls), 3)
+        for c in calls:
+            self.assertEqual([x["command"] for x in c["commands"]],
+                             ["start", "help", "balance", "promo", "cancel", "language", "terms",
+                              "paysupport"])
+        en = {x["command"]: x["description"] for x in calls[2]["commands"]}
+        self.assertEqual(en["promo"], "Redeem a promo code")
+
 
 if __name__ == "__main__":
     h.main()
