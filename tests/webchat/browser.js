@@ -69,7 +69,8 @@ async function main() {
   await shot("01-start-menu");
 
   // 2. the create flow, every screen an edit of the menu's message
-  const flow = [["Create avatar", "Choose a training type"], ["Artistic", "Artistic avatar"],
+  const flow = [["Create avatar", "Your privacy"], ["I agree", "Choose a training type"],
+                ["Artistic", "Artistic avatar"],
                 ["Continue", "What will this avatar depict"],
                 ["A person or character", "gender"], ["Female", "Name your avatar"]];
   seen.createMessage = null;
