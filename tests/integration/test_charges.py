@@ -102,6 +102,20 @@ class ChargesTest(GenerationCase):
                                                           " reason = 'training'"))
         self.assertEqual(len(self.fal.requests()), 1)
         self.assertEqual(svc.metric("avatarbot_credits_spent_total", 'kind="training"'), 100)
+        # and pictures with the trained avatar: every credit accounted for in the ledger
+        self.open_details(chat, aid)
+        chat.press("Create pictures")
+        chat.press("Studio")
+        chat.press("1:1")
+        chat.press("2")
+        self.wait_generation("delivered")
+        self.assertEqual(self.ledger(801)[3:], [(-10, "images")])
+        self.assertEqual(self.balance(801), 0)
+        self.assertEqual(sum(d for d, _ in self.ledger(801)), self.balance(801))
+        shown = h.run_avatarbot(["admin", "user", "801"], db_url=self.db_url, timeout=30)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn("credit ledger (oldest first) (4)", shown.stdout)
+        print(shown.stdout)
 
     def test_twenty_concurrent_taps_on_one_trainings_credits_start_one(self):
         """The taps come from twenty chats of the user at once (lanes run side by side), each

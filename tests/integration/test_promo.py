@@ -161,14 +161,28 @@ class PromoTest(h.IntegrationTestCase):
         self.assertEqual(self.admin("refund", "no-such-charge").returncode, 1)
         self.assertEqual(self.admin("refund").returncode, 2)
 
+        # an operator's correction, and one that would go below zero
+        added = self.admin_json("credit", str(uid), "+25", "goodwill: slow training")
+        self.assertEqual((added[0]["delta"], added[0]["reason"], added[0]["balance_after"]),
+                         (25, "adjustment", 25))
+        below = self.admin("credit", str(uid), "-26")
+        self.assertEqual(below.returncode, 1)
+        self.assertIn("below zero", below.stderr)
+        self.assertEqual(self.admin("credit", "no-user", "5").returncode, 2)
+        self.assertEqual(self.admin("credit", str(uid), "0").returncode, 2)
+        self.assertEqual(self.admin("credit", str(h.user_id(99)), "5").returncode, 1)
+        self.assertEqual(self.admin("credit", str(uid), "-25").returncode, 0)
+
         shown = self.admin_json("user", str(uid))
         self.assertEqual(shown["user"][0]["credits"], 0)
         self.assertEqual([(e["delta"], e["reason"], e["reference"], e["balance_after"])
                           for e in shown["ledger"]],
                          [(100, "purchase", charge, 100), (-30, "images", "generation 1", 70),
-                          (-70, "refund", "stars " + charge, 0)])
+                          (-70, "refund", "stars " + charge, 0),
+                          (25, "adjustment", "goodwill: slow training", 25),
+                          (-25, "adjustment", "operator", 0)])
         text = self.admin("user", str(uid)).stdout
-        self.assertIn("credit ledger (oldest first) (3)", text)
+        self.assertIn("credit ledger (oldest first) (5)", text)
         print(text)
         stats = self.admin_json("stats")
         self.assertEqual((stats["stars received"], stats["credits purchase"],
