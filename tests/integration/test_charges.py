@@ -7,7 +7,6 @@ operator's daily ceilings on FAL work; and with BILLING=off no price and no ledg
 in-repo queue stand-in, Telegram's payment the Bot API stand-in's."""
 import json
 import sys
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -132,14 +131,7 @@ class ChargesTest(GenerationCase):
                    c, json.dumps({"avatar_id": aid}))
         updates = [h.callback_update(self.next_update_id(), 802, "tr:go:%d" % aid, 5, lang="en",
                                      chat_id=c) for c in chats]
-        statuses = []
-        threads = [threading.Thread(target=lambda u=u: statuses.append(svc.post_update(u)[0]))
-                   for u in updates]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(statuses, [200] * 20)
+        self.assertEqual(h.post_at_once(svc, updates), [200] * 20)
         chat.settle(timeout=h.scaled(60))
         self.wait_avatar(aid, "completed")
         self.assertEqual(self.ledger(802), [(100, "welcome"), (-100, "training")])

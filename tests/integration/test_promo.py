@@ -5,7 +5,6 @@ Telegram Stars payment (refundStarPayment, the credits taken back as far as the 
 them, once); and `admin user` printing the user's ledger."""
 import json
 import sys
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -36,14 +35,7 @@ class PromoTest(h.IntegrationTestCase):
 
     def post_all(self, svc, updates):
         """Posts the updates at once, from as many threads."""
-        statuses = []
-        threads = [threading.Thread(target=lambda u=u: statuses.append(svc.post_update(u)[0]))
-                   for u in updates]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(statuses, [200] * len(updates))
+        self.assertEqual(h.post_at_once(svc, updates), [200] * len(updates))
         h.wait_until(lambda: h.psql_value(self.db_url, "SELECT count(*) FROM inbox WHERE"
                                                        " status <> 'done'") == "0",
                      timeout=h.scaled(60), message="every press handled")

@@ -976,6 +976,19 @@ def my_chat_member_update(update_id, user_id, new_status="kicked", old_status="m
                                     **({"until_date": 0} if new_status == "kicked" else {})}}}
 
 
+def post_at_once(service, updates):
+    """Posts the updates to service's webhook all at once, one thread each (as Telegram's
+    deliveries to several chats can arrive); returns their HTTP statuses."""
+    statuses = []
+    threads = [threading.Thread(target=lambda u=u: statuses.append(service.post_update(u)[0]))
+               for u in updates]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
 def encode_update(update, update_id_last=False):
     """Bytes of an update as the Bot API sends it: compact JSON, every non-ASCII character
     escaped as \\uXXXX (emoji as surrogate pairs). update_id_last moves update_id to the end
