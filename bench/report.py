@@ -470,12 +470,14 @@ def main():
         "targets": targets,
         "all_targets_met": all(t["pass"] for t in targets.values() if t["pass"] is not None),
         "open_loop": open_loop,
+        "precheckout": load(os.path.join(out, "precheckout.json")),
     }
     with open(a.result, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
         f.write("\n")
 
     # ---------------------------------------------------------------- the table
+    precheckout = load(os.path.join(out, "precheckout.json"))
     def pf(ok):
         return "n/a" if ok is None else "PASS" if ok else "FAIL"
 
@@ -498,6 +500,14 @@ def main():
                          f"{pooled['p50']:.2f} / {pooled['p99']:.2f} / {pooled['p999']:.2f} ms",
                          "", ""))
     rows.append(("acked updates/s (client)" + med, num(svc.get("acked_per_s")), "", ""))
+    if precheckout:
+        rows.append(("pre-checkout answer p50 / p99 / max, under round 1's load "
+                     f"({precheckout['answered']} of {precheckout['n']})",
+                     f"{num(precheckout['p50_ms'], '{:.1f}')} / "
+                     f"{num(precheckout['p99_ms'], '{:.1f}')} / "
+                     f"{num(precheckout['max_ms'], '{:.1f}')} ms", "< 10 s (Telegram)",
+                     pf(precheckout["answered"] == precheckout["n"]
+                        and (precheckout["max_ms"] or 1e9) < 10_000)))
     rows.append(("processed updates/s (e2e, first post → last reply)" + med, num(e2e)
                  if sink.get("complete") else f"incomplete ({sink.get('received')}/{n})", "", ""))
     def spread(p):

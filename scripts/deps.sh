@@ -2,8 +2,8 @@
 # deps.sh — installs the Debian packages avatarbot needs to build, run and test, when missing.
 # Idempotent and quick when everything is present (one dpkg-query). Needs root (or sudo) only
 # when something must be installed (and promtool, taken out of Debian's prometheus package by
-# scripts/promtool.sh, for the alert tests). Node.js is required for the OpenAPI lint and the S3
-# stand-in in tests.
+# scripts/promtool.sh, for the alert tests). Node.js is required for the OpenAPI lint, the S3
+# stand-in and the browser test (with Chromium) in tests.
 #
 #   scripts/deps.sh [build|run|test]     (default: test, the superset)
 set -euo pipefail
@@ -15,7 +15,8 @@ build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev li
             libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libzip-dev libcmocka-dev
             gettext python3)
 run_pkgs=(postgresql postgresql-client python3 curl)
-test_pkgs=(clang libclang-rt-14-dev python3-cryptography python3-yaml clang-format cppcheck)
+test_pkgs=(clang libclang-rt-14-dev python3-cryptography python3-yaml clang-format cppcheck
+           chromium fonts-noto-color-emoji)  # the web chat's browser test
 
 case "$what" in
     build) pkgs=("${build_pkgs[@]}") ;;

@@ -2,8 +2,8 @@
 # npm-pinned.sh — installs the npm packages pinned by MANIFEST_DIR's package.json and
 # package-lock.json into BUILD_DIR/NAME with `npm ci`, once: later runs reuse them (no network)
 # and reinstall only when the pins change. Safe to run concurrently (flock). Prints the
-# install directory. The one installer behind the test tools (tests/lint), the S3 stand-in
-# and the bench's grammY peer (bench/grammy).
+# install directory. The one installer behind the test tools (tests/lint), the S3 stand-in,
+# the bench's grammY peer (bench/grammy) and the browser test of the web chat (tests/webchat).
 #
 #   scripts/npm-pinned.sh MANIFEST_DIR BUILD_DIR NAME
 set -euo pipefail

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — starts avatarbot on embedded defaults: its own PostgreSQL cluster under the build
 # tree, migrations applied, simulated training, and (unless a real bot token is given) a
-# terminal chat with the bot (tools/chat.py) in place of Telegram. Called by `make run`.
+# terminal chat with the bot (tools/chat.py) in place of Telegram, and the web chat it serves
+# (printed as "Open http://127.0.0.1:PORT/ in a browser"). Called by `make run`.
 #
 # With TELEGRAM_BOT_TOKEN and PUBLIC_BASE_URL set, it registers the webhook with Telegram and
 # serves real users instead.
@@ -33,6 +34,7 @@ if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ -n "${PUBLIC_BASE_URL:-}" ]; then
     exit
 fi
 
-# Local mode: a terminal chat plays Telegram (the Bot API stand-in) and the user.
+# Local mode: a terminal chat plays Telegram (the Bot API stand-in) and the user; the stand-in
+# also serves the web chat (tools/webchat/) on WEBCHAT_PORT for users in a browser.
 python3 "$ROOT/tools/chat.py" --binary "$BIN" --database-url "$DATABASE_URL" \
-    --port "$HTTP_PORT"
+    --port "$HTTP_PORT" --web-port "${WEBCHAT_PORT:-$((HTTP_PORT + 1))}"

@@ -6,6 +6,7 @@
 
 #include "cmd/commands.h"
 #include "core/config.h"
+#include "core/log.h"
 
 static void usage(FILE *out)
 {
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    ab_log_set_identity("avatarbot", AB_VERSION);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("avatarbot %s\n", AB_VERSION);
         return 0;

@@ -29,6 +29,31 @@ typedef struct {
     int n_more;
 } admin_ctx;
 
+/* Characters (code points) of UTF-8 text, for aligning columns of names in any script. */
+static int text_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Prints s and pads it to width characters (at most 60 of it shown). */
+static void print_cell(const char *s, int width)
+{
+    int shown = 0;
+    const char *p = s;
+    while (*p && shown < 60) {
+        const char *next = p + 1;
+        while (((unsigned char)*next & 0xC0) == 0x80)
+            next++;
+        fwrite(p, 1, (size_t)(next - p), stdout);
+        shown++;
+        p = next;
+    }
+    printf("%*s", width > shown ? width - shown : 0, "");
+}
+
 /* Prints a result: aligned columns under their names, or a JSON array of objects (integer
  * columns as numbers). */
 static void print_result(const PGresult *res, bool json, const char *title)
@@ -63,19 +88,23 @@ static void print_result(const PGresult *res, bool json, const char *title)
     }
     int width[32] = {0};
     for (int c = 0; c < cols && c < 32; c++) {
-        width[c] = (int)strlen(PQfname(res, c));
+        width[c] = text_width(PQfname(res, c));
         for (int r = 0; r < rows; r++) {
-            int w = PQgetlength(res, r, c);
+            int w = text_width(PQgetvalue(res, r, c));
             if (w > width[c])
                 width[c] = w > 60 ? 60 : w;
         }
     }
-    for (int c = 0; c < cols && c < 32; c++)
-        printf("  %-*s", width[c], PQfname(res, c));
+    for (int c = 0; c < cols && c < 32; c++) {
+        printf("  ");
+        print_cell(PQfname(res, c), width[c]);
+    }
     printf("\n");
     for (int r = 0; r < rows; r++) {
-        for (int c = 0; c < cols && c < 32; c++)
-            printf("  %-*.*s", width[c], 60, PQgetvalue(res, r, c));
+        for (int c = 0; c < cols && c < 32; c++) {
+            printf("  ");
+            print_cell(PQgetvalue(res, r, c), width[c]);
+        }
         printf("\n");
     }
 }
@@ -331,6 +360,32 @@ static int cmd_refund(admin_ctx *a)
     return 0;
 }
 
+/* An operator's correction: `credit USER_ID DELTA [NOTE]`. */
+static int cmd_credit(admin_ctx *a)
+{
+    int64_t user_id;
+    char *end;
+    errno = 0;
+    long long delta = a->n_more >= 1 ? strtoll(a->more[0], &end, 10) : 0;
+    if (!parse_id(a->arg, &user_id) || a->n_more < 1 || errno || *end || delta == 0 ||
+        delta < -1000000000LL || delta > 1000000000LL) {
+        fprintf(stderr, "avatarbot admin credit: USER_ID DELTA (+N or -N) [NOTE]\n");
+        return 2;
+    }
+    PGresult *res = NULL;
+    ab_err err = ab_db_admin_credit_adjust(a->db, user_id, delta,
+                                           a->n_more >= 2 ? a->more[1] : "operator", &res);
+    if (err == AB_ERR_LIMIT) {
+        fprintf(stderr, "avatarbot admin: the balance cannot go below zero; nothing changed\n");
+        return 1;
+    }
+    if (err != AB_OK)
+        return 1;
+    print_result(res, a->json, a->json ? NULL : "ledger entry added");
+    PQclear(res);
+    return 0;
+}
+
 static int cmd_promo(admin_ctx *a)
 {
     return show(a, ab_db_admin_promo_list, "promo codes");
@@ -465,6 +520,9 @@ static const admin_command COMMANDS[] = {
      "refund a Telegram Stars payment (telegram_payment_charge_id): the Stars go back, the "
      "credits bought come off the balance as far as it holds them",
      cmd_refund, USES_DB | USES_BOT, 0},
+    {"credit", NULL, "USER_ID DELTA [NOTE]", false,
+     "add (or with -N take) credits: an 'adjustment' ledger entry with the note", cmd_credit,
+     USES_DB, 2},
     {"promo", NULL, NULL, false, "promo codes with their uses", cmd_promo, USES_DB, 0},
     {"promo", "create", "CODE CREDITS USES [DAYS]", false,
      "a promo code worth CREDITS, for USES users, valid DAYS days (default: no expiry)",

@@ -56,10 +56,11 @@ static int set_commands(ab_tg_client *tg, bool billing)
         ab_msg_id description;
         bool billing; /* listed with BILLING=stars only */
     } COMMANDS[] = {
-        {"start", AB_MSG_CMD_START, false},    {"help", AB_MSG_CMD_HELP, false},
-        {"balance", AB_MSG_CMD_BALANCE, true}, {"promo", AB_MSG_CMD_PROMO, true},
-        {"cancel", AB_MSG_CMD_CANCEL, false},  {"language", AB_MSG_CMD_LANGUAGE, false},
-        {"terms", AB_MSG_CMD_TERMS, true},     {"paysupport", AB_MSG_CMD_PAYSUPPORT, true}};
+        {"start", AB_MSG_CMD_START, false},         {"help", AB_MSG_CMD_HELP, false},
+        {"balance", AB_MSG_CMD_BALANCE, true},      {"promo", AB_MSG_CMD_PROMO, true},
+        {"cancel", AB_MSG_CMD_CANCEL, false},       {"language", AB_MSG_CMD_LANGUAGE, false},
+        {"privacy", AB_MSG_CMD_PRIVACY, false},     {"terms", AB_MSG_CMD_TERMS, true},
+        {"paysupport", AB_MSG_CMD_PAYSUPPORT, true}};
     char done[256] = "";
     size_t n = 0;
     for (ab_lang l = -1; l < ab_lang_count(); l++) {

@@ -19,6 +19,42 @@ static char *secrets[MAX_SECRETS];
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *LEVEL_NAMES[] = {"debug", "info", "warn", "error"};
+static char identity_service[32], identity_version[48];
+static _Thread_local ab_log_scope scope;
+
+void ab_log_set_identity(const char *service, const char *version)
+{
+    snprintf(identity_service, sizeof identity_service, "%s", service ? service : "");
+    snprintf(identity_version, sizeof identity_version, "%s", version ? version : "");
+}
+
+void ab_log_scope_set(const ab_log_scope *s)
+{
+    if (s)
+        scope = *s;
+    else
+        memset(&scope, 0, sizeof scope);
+}
+
+/* The thread's scope and the identity, after the line's own fields (which win). */
+static void add_context(json_t *line)
+{
+    const struct {
+        const char *key;
+        int64_t value;
+    } FIELDS[] = {{"update_id", scope.update_id},
+                  {"chat_id", scope.chat_id},
+                  {"job_id", scope.job_id},
+                  {"user_id", scope.user_id},
+                  {"avatar_id", scope.avatar_id}};
+    for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++)
+        if (FIELDS[i].value && !json_object_get(line, FIELDS[i].key))
+            json_object_set_new(line, FIELDS[i].key, json_integer(FIELDS[i].value));
+    if (identity_service[0])
+        json_object_set_new(line, "service", json_string(identity_service));
+    if (identity_version[0])
+        json_object_set_new(line, "version", json_string(identity_version));
+}
 
 void ab_log_set_level(ab_log_level level)
 {
@@ -130,6 +166,7 @@ void ab_logf(ab_log_level level, const char *msg, const char *fields_fmt, ...)
             if (!json_object_get(line, key))
                 json_object_set(line, key, value);
         }
+        add_context(line);
         char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (text) {
             redact(text);

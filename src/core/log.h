@@ -5,6 +5,7 @@
 
 #include <jansson.h> /* json_int_t for 64-bit log fields ("I") */
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum { AB_LOG_DEBUG = 0, AB_LOG_INFO, AB_LOG_WARN, AB_LOG_ERROR } ab_log_level;
 
@@ -20,6 +21,18 @@ void ab_log_add_secret(const char *secret);
 void ab_log_clear_secrets(void);
 /** Sends lines to fd instead of stdout (tests); -1 restores stdout. */
 void ab_log_set_fd(int fd);
+
+/** The service's name and version, written on every line (copied; set once at start). */
+void ab_log_set_identity(const char *service, const char *version);
+
+/* What the calling thread works on — an update in its step or a reply being sent (update_id,
+ * chat_id), a job (job_id, user_id, avatar_id, chat_id) —: every line it writes carries the
+ * fields that are non-zero, unless the line sets them itself, until the scope is cleared. */
+typedef struct {
+    int64_t update_id, chat_id, job_id, user_id, avatar_id;
+} ab_log_scope;
+/** Sets the thread's scope (NULL clears it). */
+void ab_log_scope_set(const ab_log_scope *scope);
 
 /**
  * Writes one line. fields_fmt is a jansson json_pack format for an object ("{s:i,s:s}")

@@ -355,3 +355,20 @@ ab_err ab_db_admin_promo_create(ab_db *db, const char *code, int credits, int us
     const char *params[] = {code, ab_db_i64(c, credits), ab_db_i64(u, uses), ab_db_i64(d, days)};
     return ab_db_exec(db, &PROMO_CREATE, params, out);
 }
+
+/* An operator's correction of a user's credits: a ledger entry like any other (the database
+ * refuses one that would take the balance below zero). */
+static const ab_db_stmt CREDIT_ADJUST = {
+    "admin_credit_adjust",
+    "INSERT INTO credit_ledger (user_id, delta, reason, reference)"
+    " VALUES ($1::bigint, $2::bigint, 'adjustment', $3)"
+    " RETURNING id, user_id, delta, reason, reference, balance_after",
+    3};
+
+ab_err ab_db_admin_credit_adjust(ab_db *db, int64_t user_id, int64_t delta, const char *note,
+                                 PGresult **out)
+{
+    char uid[24], d[24];
+    const char *params[] = {ab_db_i64(uid, user_id), ab_db_i64(d, delta), note};
+    return ab_db_exec(db, &CREDIT_ADJUST, params, out);
+}

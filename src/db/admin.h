@@ -42,6 +42,10 @@ ab_err ab_db_admin_payment_lock(ab_db *db, const char *charge_id, ab_admin_payme
 /** Marks it refunded and takes its credits back as far as the balance holds them
  *  (*taken_back: how many). */
 ab_err ab_db_admin_payment_refunded(ab_db *db, const char *charge_id, int64_t *taken_back);
+/** Adds delta credits (negative: takes them) to the user's balance as an 'adjustment' ledger
+ *  entry with the operator's note; AB_ERR_LIMIT below zero, an error for no such user. */
+ab_err ab_db_admin_credit_adjust(ab_db *db, int64_t user_id, int64_t delta, const char *note,
+                                 PGresult **out);
 /** Promo codes, newest first. */
 ab_err ab_db_admin_promo_list(ab_db *db, PGresult **out);
 /** A new promo code (days > 0: expires then); no row when the code exists. */

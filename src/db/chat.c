@@ -19,9 +19,10 @@ static const ab_db_stmt USER_UPSERT = {
     "  (coalesce(nullif(EXCLUDED.first_name, ''), u.first_name),"
     "   coalesce(EXCLUDED.username, u.username),"
     "   coalesce(EXCLUDED.language_code, u.language_code))"
-    " RETURNING language_code, avatars_count, language)"
-    " SELECT language_code, avatars_count, language FROM up"
-    " UNION ALL SELECT language_code, avatars_count, language FROM users"
+    " RETURNING language_code, avatars_count, language, privacy_accepted_at IS NOT NULL AS pa)"
+    " SELECT language_code, avatars_count, language, pa FROM up"
+    " UNION ALL SELECT language_code, avatars_count, language,"
+    " privacy_accepted_at IS NOT NULL FROM users"
     " WHERE id = $1::bigint AND NOT EXISTS (SELECT 1 FROM up)",
     4};
 
@@ -39,9 +40,23 @@ ab_err ab_db_user_upsert(ab_db *db, int64_t user_id, const char *first_name, con
         snprintf(info->language_code, sizeof info->language_code, "%s", PQgetvalue(res, 0, 0));
         info->avatars_count = (int)ab_db_get_i64(res, 0, 1);
         snprintf(info->language, sizeof info->language, "%s", PQgetvalue(res, 0, 2));
+        info->privacy_accepted = PQgetvalue(res, 0, 3)[0] == 't';
     }
     PQclear(res);
     return AB_OK;
+}
+
+static const ab_db_stmt USER_PRIVACY = {
+    "user_accept_privacy",
+    "UPDATE users SET privacy_accepted_at = now() WHERE id = $1::bigint"
+    " AND privacy_accepted_at IS NULL",
+    1};
+
+ab_err ab_db_user_accept_privacy(ab_db *db, int64_t user_id)
+{
+    char id[24];
+    const char *params[] = {ab_db_i64(id, user_id)};
+    return ab_db_exec(db, &USER_PRIVACY, params, NULL);
 }
 
 static const ab_db_stmt USER_LANGUAGE = {

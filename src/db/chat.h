@@ -11,6 +11,7 @@ typedef struct {
     char language_code[16]; /* stored or just received; "" when unknown */
     char language[16];      /* the language the user picked in the bot; "" when none */
     int avatars_count;
+    bool privacy_accepted; /* agreed to the privacy notice */
 } ab_user_info;
 
 /** Creates or refreshes the user from an update's sender (writes only when something
@@ -19,6 +20,8 @@ ab_err ab_db_user_upsert(ab_db *db, int64_t user_id, const char *first_name, con
                          const char *language_code, ab_user_info *info);
 /** Stores the language the user picked (a catalogue's code; NULL: follow Telegram's). */
 ab_err ab_db_user_set_language(ab_db *db, int64_t user_id, const char *language);
+/** Records that the user agreed to the privacy notice (the first time only). */
+ab_err ab_db_user_accept_privacy(ab_db *db, int64_t user_id);
 /** Marks the user as having blocked (true) or unblocked (false) the bot. */
 ab_err ab_db_user_set_blocked(ab_db *db, int64_t user_id, bool blocked);
 

@@ -40,7 +40,8 @@ static const ab_db_stmt CLAIM = {
     "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
     "              AND p.status IN ('pending', 'sending'))"
     "  ORDER BY o.id LIMIT $2::int FOR UPDATE SKIP LOCKED))"
-    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0)",
+    " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
+    " coalesce(source_update_id, 0)",
     2};
 
 static int by_id(const void *a, const void *b)
@@ -68,6 +69,7 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batc
         row->payload = strdup(PQgetvalue(res, r, 3));
         row->attempts = (int)ab_db_get_i64(res, r, 4);
         row->batch_id = ab_db_get_i64(res, r, 5);
+        row->update_id = ab_db_get_i64(res, r, 6);
         if (!row->payload) {
             err = AB_ERR_NOMEM; /* the row's lease brings it back */
             continue;

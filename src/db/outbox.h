@@ -13,9 +13,10 @@ typedef struct {
     int64_t id;
     int64_t chat_id;
     char method[48];
-    char *payload;    /* malloc'd JSON text */
-    int attempts;     /* including this one */
-    int64_t batch_id; /* a photo batch's status message (send) or an edit of it; 0 = none */
+    char *payload;     /* malloc'd JSON text */
+    int attempts;      /* including this one */
+    int64_t batch_id;  /* a photo batch's status message (send) or an edit of it; 0 = none */
+    int64_t update_id; /* the update whose step queued it (0: a job's) */
 } ab_outbox_row;
 
 #define AB_OUTBOX_BATCH_MAX 16

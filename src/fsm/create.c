@@ -23,6 +23,8 @@ ab_err ab_h_create(const ab_fsm_ctx *ctx, ab_effects *fx)
         ab_fx_goto(fx, ctx->state);
         return ab_fsm_notice(ctx, fx, AB_MSG_AVATAR_LIMIT);
     }
+    if (!ctx->privacy_accepted) /* the first avatar: the privacy notice first */
+        return ab_screen_privacy(ctx, fx, json_pack("{s:s}", "resume", "create"), 1);
     fx->data = json_object(); /* a new creation starts from nothing */
     return ab_screen_choose_type(ctx, fx, 1);
 }

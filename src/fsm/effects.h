@@ -111,6 +111,7 @@ typedef struct {
     bool user_blocked; /* the user blocked the bot */
     bool user_unblocked;
     const char *user_language; /* a language the user picked (a catalogue's code), or NULL */
+    bool privacy_accepted;     /* the user agreed to the privacy notice */
     /* a paid action refused, as metric labels (a static string): reason="balance|daily_cap",
      * kind="training|images"; NULL when none was */
     const char *refusal;

@@ -27,6 +27,7 @@ static const struct {
     {"/terms", AB_EV_CMD_TERMS},
     {"/paysupport", AB_EV_CMD_PAYSUPPORT},
     {"/promo", AB_EV_CMD_PROMO},
+    {"/privacy", AB_EV_CMD_PRIVACY},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -26,6 +26,7 @@ typedef struct {
     int64_t chat_id;
     int64_t user_id;
     int avatars_count;        /* the user's avatars */
+    bool privacy_accepted;    /* the user agreed to the privacy notice (before the first upload) */
     const ab_avatar *avatars; /* all of them, oldest first (at most AB_MAX_AVATARS) */
     const ab_photo *photos;   /* accepted photos of the avatar being uploaded to (upload screens) */
     int photos_count;
@@ -137,6 +138,18 @@ ab_err ab_h_gen_pictures(const ab_fsm_ctx *ctx, ab_effects *fx);
 /* /forget (forget.c). */
 ab_err ab_h_forget(const ab_fsm_ctx *ctx, ab_effects *fx);
 ab_err ab_h_forget_confirmed(const ab_fsm_ctx *ctx, ab_effects *fx);
+/* The privacy notice (privacy.c): shown before the first upload and by /privacy. */
+ab_err ab_h_privacy(const ab_fsm_ctx *ctx, ab_effects *fx);
+ab_err ab_h_privacy_ok(const ab_fsm_ctx *ctx, ab_effects *fx);
+/** A photo or file sent while the notice waits for an answer: the notice again (once per
+ *  album). */
+ab_err ab_h_privacy_photo(const ab_fsm_ctx *ctx, ab_effects *fx);
+/** Whether a photo for avatar_id may be taken (the user agreed); if not, the notice is sent
+ *  instead, once per album. */
+bool ab_fsm_privacy_photo(const ab_fsm_ctx *ctx, ab_effects *fx, int64_t avatar_id, ab_err *err);
+/** The notice in place of what needs the consent (resume: the chat data to come back with,
+ *  stolen; {"resume": "create"} or {"resume": "upload", "avatar_id": N}). */
+ab_err ab_screen_privacy(const ab_fsm_ctx *ctx, ab_effects *fx, json_t *resume, int edit);
 /** The style / own description screen of a (the chat data becomes {avatar_id}). */
 ab_err ab_screen_gen_prompt(const ab_fsm_ctx *ctx, ab_effects *fx, const ab_avatar *a, int edit);
 /* Credits (billing.c). */

@@ -153,9 +153,8 @@ ab_err ab_h_unknown_command(const ab_fsm_ctx *ctx, ab_effects *fx)
     return ab_screen_avatar_menu(ctx, fx, ab_fsm_text(ctx, AB_MSG_UNKNOWN_COMMAND), 0);
 }
 
-ab_err ab_h_unexpected(const ab_fsm_ctx *ctx, ab_effects *fx)
+static ab_err hint_and_screen(const ab_fsm_ctx *ctx, ab_effects *fx)
 {
-    /* input the current screen does not take: a hint for this screen, then the screen */
     ab_msg_id hint = AB_MSG_HINT_MENU;
     if (ctx->state == AB_ST_ENTERING_NAME || ctx->state == AB_ST_EDITING_AVATAR)
         hint = AB_MSG_HINT_TEXT_NAME;
@@ -165,6 +164,25 @@ ab_err ab_h_unexpected(const ab_fsm_ctx *ctx, ab_effects *fx)
     if (err != AB_OK || hint == AB_MSG_HINT_TEXT_NAME)
         return err; /* the prompt above the input is still there; a hint is enough */
     return ab_fsm_show_current(ctx, fx, 0);
+}
+
+ab_err ab_h_unexpected(const ab_fsm_ctx *ctx, ab_effects *fx)
+{
+    /* input the current screen does not take: a hint for this screen, then the screen; for an
+     * album, once (its other photos arrive as updates of their own) */
+    const char *group = ctx->upd ? ctx->upd->media_group_id : NULL;
+    const char *answered = json_string_value(json_object_get(ctx->data, "answered_group"));
+    if (group && answered && strcmp(group, answered) == 0) {
+        ab_fx_goto(fx, ctx->state);
+        return AB_OK;
+    }
+    ab_err err = hint_and_screen(ctx, fx);
+    if (err == AB_OK && group) {
+        if (!fx->data)
+            fx->data = ab_fsm_data_copy(ctx);
+        json_object_set_new(fx->data, "answered_group", json_string(group));
+    }
+    return err;
 }
 
 ab_err ab_h_stale_button(const ab_fsm_ctx *ctx, ab_effects *fx)

@@ -38,7 +38,8 @@
     X(CONFIRMING_FORGET, "confirming_forget")                                                      \
     X(BALANCE, "balance")                                                                          \
     X(TOP_UP, "top_up")                                                                            \
-    X(ENTERING_PROMO, "entering_promo")
+    X(ENTERING_PROMO, "entering_promo")                                                            \
+    X(PRIVACY_NOTICE, "privacy_notice")
 
 typedef enum {
 #define AB_STATE_ENUM(id, name) AB_ST_##id,
@@ -109,6 +110,7 @@ typedef enum {
     X(BTN_BALANCE, "balance")                                                                      \
     X(BTN_BUY, "buy credits")                                                                      \
     X(BTN_PROMO, "promo code")                                                                     \
+    X(BTN_PRIVACY_OK, "agree to privacy")                                                          \
     X(BTN_INVALID, "unknown button")                                                               \
     X(BOT_BLOCKED, "bot blocked")                                                                  \
     X(BOT_UNBLOCKED, "bot unblocked")                                                              \
@@ -117,7 +119,8 @@ typedef enum {
     X(CMD_TERMS, "/terms")                                                                         \
     X(CMD_PAYSUPPORT, "/paysupport")                                                               \
     X(PAYMENT, "payment")                                                                          \
-    X(CMD_PROMO, "/promo")
+    X(CMD_PROMO, "/promo")                                                                         \
+    X(CMD_PRIVACY, "/privacy")
 
 typedef enum {
 #define AB_EVENT_ENUM(id, name) AB_EV_##id,

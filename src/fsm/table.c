@@ -12,7 +12,8 @@
 const ab_transition ab_fsm_table[] = {
     /* commands work everywhere */
     ROW(ANY, CMD_START, ab_h_start, AVATAR_MENU),
-    ROW(ANY, CMD_AVATAR, ab_h_avatar_menu, AVATAR_MENU), ROW(ANY, CMD_HELP, ab_h_help, HELP),
+    ROW(ANY, CMD_AVATAR, ab_h_avatar_menu, AVATAR_MENU),
+    ROW(ANY, CMD_HELP, ab_h_help, HELP),
     ROW(ANY, CMD_CANCEL, ab_h_cancel, AVATAR_MENU),
     ROW(ANY, CMD_UNKNOWN, ab_h_unknown_command, AVATAR_MENU),
     /* the language: /language or the main menu's button, then a pick from any screen */
@@ -93,19 +94,31 @@ const ab_transition ab_fsm_table[] = {
     ROW(ANY, CMD_FORGET, ab_h_forget, CONFIRMING_FORGET),
     ROW(CONFIRMING_FORGET, BTN_FORGET_OK, ab_h_forget_confirmed, AVATAR_MENU),
     /* the chat's membership: the user blocked or unblocked the bot */
-    ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME), ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),
-    ROW(ANY, IGNORED, ab_h_ignore, SAME), ROW(ANY, BTN_INVALID, ab_h_stale_button, SAME),
+    ROW(ANY, BOT_BLOCKED, ab_h_blocked, SAME),
+    ROW(ANY, BOT_UNBLOCKED, ab_h_unblocked, SAME),
+    ROW(ANY, IGNORED, ab_h_ignore, SAME),
+    ROW(ANY, BTN_INVALID, ab_h_stale_button, SAME),
     /* credits (BILLING=stars; with off the commands are unknown ones): the balance with its
      * packages, a package's invoice, a payment credited, the operator's terms and support */
-    ROW(ANY, CMD_BALANCE, ab_h_balance, BALANCE), ROW(ANY, BTN_BALANCE, ab_h_balance, BALANCE),
-    ROW(ANY, BTN_BUY, ab_h_buy, SAME), ROW(ANY, PAYMENT, ab_h_payment, SAME),
-    ROW(ANY, CMD_TERMS, ab_h_terms, SAME), ROW(ANY, CMD_PAYSUPPORT, ab_h_terms, SAME),
+    ROW(ANY, CMD_BALANCE, ab_h_balance, BALANCE),
+    ROW(ANY, BTN_BALANCE, ab_h_balance, BALANCE),
+    ROW(ANY, BTN_BUY, ab_h_buy, SAME),
+    ROW(ANY, PAYMENT, ab_h_payment, SAME),
+    ROW(ANY, CMD_TERMS, ab_h_terms, SAME),
+    ROW(ANY, CMD_PAYSUPPORT, ab_h_terms, SAME),
     /* a paid action the balance does not cover shows the top-up screen (its handler goes
      * there); paying there (the payment row above) or Back returns to the paid screen */
     ROW(TOP_UP, BTN_BACK, ab_h_topup_back, SAME),
     /* promo codes: /promo CODE anywhere, or the balance screen's button, then the code */
-    ROW(ANY, CMD_PROMO, ab_h_promo, SAME), ROW(BALANCE, BTN_PROMO, ab_h_promo, ENTERING_PROMO),
+    ROW(ANY, CMD_PROMO, ab_h_promo, SAME),
+    ROW(BALANCE, BTN_PROMO, ab_h_promo, ENTERING_PROMO),
     ROW(ENTERING_PROMO, TEXT, ab_h_promo, SAME), /* stays while the code is refused */
+    /* the privacy notice: before the first avatar (its handler goes there from create or an
+     * upload), and /privacy; agreeing goes on to what it interrupted */
+    ROW(ANY, CMD_PRIVACY, ab_h_privacy, SAME),
+    ROW(PRIVACY_NOTICE, BTN_PRIVACY_OK, ab_h_privacy_ok, SELECTING_TRAINING_TYPE),
+    ROW(PRIVACY_NOTICE, PHOTO, ab_h_privacy_photo, SAME),
+    ROW(PRIVACY_NOTICE, DOCUMENT, ab_h_privacy_photo, SAME),
 };
 const size_t ab_fsm_table_len = sizeof ab_fsm_table / sizeof ab_fsm_table[0];
 

@@ -208,6 +208,8 @@ ab_err ab_h_photo_received(const ab_fsm_ctx *ctx, ab_effects *fx)
     const ab_avatar *a = current(ctx, fx, &err);
     if (!a)
         return err;
+    if (!ab_fsm_privacy_photo(ctx, fx, a->id, &err))
+        return err;
     sent_file f;
     if (!pick_file(ctx->upd, &f))
         return ab_fx_send(fx, ctx->chat_id, ab_fsm_text(ctx, AB_MSG_PHOTO_BAD_TYPE), NULL);

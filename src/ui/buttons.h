@@ -55,7 +55,8 @@
     X(FORGET_OK, "forget:ok", 0)                                                                   \
     X(BALANCE, "bill:show", 0)                                                                     \
     X(BUY, "bill:buy", 1)                                                                          \
-    X(PROMO, "bill:promo", 0)
+    X(PROMO, "bill:promo", 0)                                                                      \
+    X(PRIVACY_OK, "priv:ok", 0)
 
 typedef enum {
 #define AB_BUTTON_ENUM(id, data, takes_arg) AB_BTN_##id,

@@ -2,6 +2,7 @@
 #include "ui/menus.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ui/internal.h"
 
@@ -47,6 +48,21 @@ void ab_ui_avatar_menu(ab_lang lang, int avatars, const char *prefix, ab_ui_msg 
     ab_ui_button(out->kb, lang, AB_MSG_BTN_CREATE, AB_BTN_CREATE, 0, 0);
     ab_ui_button_label(out->kb, mine, AB_BTN_LIST, 0, 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_HELP, AB_BTN_HELP, 0, 0);
+    ab_ui_button(out->kb, lang, AB_MSG_BTN_BACK_MAIN, AB_BTN_MAIN_MENU, 0, 0);
+}
+
+void ab_ui_privacy(ab_lang lang, int photo_days, int asking, ab_ui_msg *out)
+{
+    char body[AB_UI_TEXT_MAX];
+    snprintf(body, sizeof body, ab_msgn(lang, AB_MSG_PRIVACY, (unsigned long)photo_days),
+             photo_days);
+    if (!asking) {
+        size_t used = strlen(body);
+        snprintf(body + used, sizeof body - used, "\n\n%s", ab_msg(lang, AB_MSG_PRIVACY_AGREED));
+    }
+    ab_ui_begin(out, NULL, NULL, body);
+    if (asking)
+        ab_ui_button(out->kb, lang, AB_MSG_BTN_PRIVACY_OK, AB_BTN_PRIVACY_OK, 0, 0);
     ab_ui_button(out->kb, lang, AB_MSG_BTN_BACK_MAIN, AB_BTN_MAIN_MENU, 0, 0);
 }
 

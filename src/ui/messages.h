@@ -242,7 +242,11 @@ typedef int ab_lang;
     X(CMD_BALANCE)                                                                                 \
     X(CMD_PROMO)                                                                                   \
     X(CMD_TERMS)                                                                                   \
-    X(CMD_PAYSUPPORT)
+    X(CMD_PAYSUPPORT)                                                                              \
+    X(PRIVACY)                                                                                     \
+    X(PRIVACY_AGREED)                                                                              \
+    X(BTN_PRIVACY_OK)                                                                              \
+    X(CMD_PRIVACY)
 
 typedef enum {
 #define AB_MSG_ENUM(id) AB_MSG_##id,

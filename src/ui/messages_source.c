@@ -393,4 +393,8 @@ const ab_msg_source ab_msg_sources[AB_MSG__COUNT] = {
     [AB_MSG_CMD_PROMO] = N_("Redeem a promo code"),
     [AB_MSG_CMD_TERMS] = N_("Terms of sale"),
     [AB_MSG_CMD_PAYSUPPORT] = N_("Help with payments"),
+    [AB_MSG_PRIVACY] = NP_("🔒 Your privacy\n\nTo make your avatar, the bot keeps the photos you send, the trained model and the pictures you create, with your Telegram name and language. The photos go to the AI service that trains the model, for that only.\n\n• Photos are deleted %d day after the avatar's last training (the model stays usable).\n• The model and the pictures stay until you delete the avatar.\n• /forget deletes everything of yours at once; /privacy shows this again.", "🔒 Your privacy\n\nTo make your avatar, the bot keeps the photos you send, the trained model and the pictures you create, with your Telegram name and language. The photos go to the AI service that trains the model, for that only.\n\n• Photos are deleted %d days after the avatar's last training (the model stays usable).\n• The model and the pictures stay until you delete the avatar.\n• /forget deletes everything of yours at once; /privacy shows this again."),
+    [AB_MSG_PRIVACY_AGREED] = N_("✅ You have agreed to this."),
+    [AB_MSG_BTN_PRIVACY_OK] = N_("✅ I agree, continue"),
+    [AB_MSG_CMD_PRIVACY] = N_("What is stored and how to delete it"),
 };

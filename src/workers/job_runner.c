@@ -44,6 +44,10 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
                     ab_http_client *http, ab_job *job)
 {
     ab_job_ctx ctx = {.app = app, .db = db, .storage = storage, .tg = tg, .http = http, .job = job};
+    ab_log_scope_set(&(ab_log_scope){.job_id = job->id,
+                                     .user_id = job->user_id,
+                                     .avatar_id = job->avatar_id,
+                                     .chat_id = job->chat_id});
     ctx.payload = json_loads(job->payload, 0, NULL);
     const ab_job_handler *kind = ab_job_handler_for(job->kind);
     ab_job_outcome outcome;
@@ -104,6 +108,7 @@ static void run_one(ab_app *app, ab_db *db, ab_storage *storage, ab_tg_client *t
     snprintf(labels, sizeof labels, "kind=\"%.48s\",result=\"%s\"", job->kind_name,
              err == AB_ERR_CONFLICT ? "lease_lost" : RESULT[outcome]);
     ab_metrics_add(AB_M_JOBS_FINISHED, labels, 1);
+    ab_log_scope_set(NULL);
 }
 
 void *ab_job_runner_main(void *arg)

@@ -41,7 +41,7 @@ static json_t *simulated_result(const ab_training *t)
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
     const ab_trainer *tr = ab_trainer_by_app(t->app_id);
     if (tr && tr->result == AB_RESULT_FINETUNE)
-        return json_pack("{s:s++++}", "finetune_id", "sim-", hex, "", "");
+        return json_pack("{s:s+}", "finetune_id", "sim-", hex);
     char lora[160], config[160];
     snprintf(lora, sizeof lora,
              "https://simulated.fal.invalid/files/%s/pytorch_lora_weights.safetensors", hex);

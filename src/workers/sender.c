@@ -282,8 +282,8 @@ static call_made call_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_cl
 
 /* One row: paced, completed when it is an edit of a batch's status message, sent, recorded.
  * Returns false when the row was given back without a call. */
-static bool deliver(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
-                    ab_outbox_row *row, double lease_end)
+static bool deliver_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
+                        ab_outbox_row *row, double lease_end)
 {
     if (is_paced(row->method)) {
         double wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
@@ -331,6 +331,16 @@ static bool deliver(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *
     ab_tg_response_free(&resp);
     json_decref(payload);
     return true;
+}
+
+/* Delivers a row; its lines name the chat and the update whose step queued it. */
+static bool deliver(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
+                    ab_outbox_row *row, double lease_end)
+{
+    ab_log_scope_set(&(ab_log_scope){.update_id = row->update_id, .chat_id = row->chat_id});
+    bool done = deliver_row(app, db, storage, tg, row, lease_end);
+    ab_log_scope_set(NULL);
+    return done;
 }
 
 /* Rows leased at once: one flush covers them all (see db/outbox.c). */

@@ -63,6 +63,8 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
         err = ab_db_user_set_blocked(db, ctx->user_id, fx->user_blocked);
     if (err == AB_OK && fx->user_language && ctx->user_id)
         err = ab_db_user_set_language(db, ctx->user_id, fx->user_language);
+    if (err == AB_OK && fx->privacy_accepted && ctx->user_id)
+        err = ab_db_user_accept_privacy(db, ctx->user_id);
     return err;
 }
 
@@ -202,7 +204,7 @@ static ab_err step_tx(ab_db *db, void *arg)
         return AB_ERR_INTERNAL;
     }
 
-    ab_user_info user = {{0}, {0}, 0};
+    ab_user_info user = {{0}, {0}, 0, false};
     if (u->user_id) {
         err =
             ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code, &user);
@@ -226,7 +228,8 @@ static ab_err step_tx(ab_db *db, void *arg)
                       .user_id = u->user_id,
                       .avatars_count = n_avatars,
                       .avatars = avatars,
-                      .lang = ab_lang_from_code(lang)};
+                      .lang = ab_lang_from_code(lang),
+                      .privacy_accepted = user.privacy_accepted};
     ctx.event = ab_event_from_update(u, &ctx.arg);
 
     if (ctx.chat_id == 0 || ctx.event == AB_EV_IGNORED) {
@@ -361,6 +364,7 @@ static ab_step_result run_one(ab_db *db, const ab_inbox_claim *claim, const step
     s.claim = claim;
     if (done)
         s = *done;
+    ab_log_scope_set(&(ab_log_scope){.update_id = claim->update_id, .chat_id = claim->lane});
     ab_err err = done ? AB_OK : ab_db_tx(db, step_tx, &s);
     out->update_id = s.update_id;
     out->calls = out->jobs = false;
@@ -432,6 +436,7 @@ static ab_step_result run_one(ab_db *db, const ab_inbox_claim *claim, const step
     }
     if (s.parsed)
         ab_update_free(&s.upd);
+    ab_log_scope_set(NULL);
     return result;
 }
 
@@ -453,8 +458,11 @@ static ab_err round_tx(ab_db *db, void *arg)
     for (int i = 0; i < r->n && err == AB_OK; i++) {
         if (i > 0 && r->app)
             ab_worker_give_way(r->app); /* webhooks first, as between transactions */
+        const ab_inbox_claim *c = r->steps[i].claim;
+        ab_log_scope_set(&(ab_log_scope){.update_id = c->update_id, .chat_id = c->lane});
         err = step_tx(db, &r->steps[i]);
     }
+    ab_log_scope_set(NULL);
     return err;
 }
 

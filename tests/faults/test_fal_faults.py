@@ -58,7 +58,7 @@ class FalFaults(h.IntegrationTestCase):
         """An avatar made through the conversation, its ten photos put in storage directly
         (test_training.py does the same; the photo pipeline has its own fault scenario)."""
         self.deliver.deliver(lambda u: h.message_update(u, uid, "/start", lang="en"))
-        for data in ("av:new", "tt:portrait", "tt:ok", "g:female"):
+        for data in ("av:new", "priv:ok", "tt:portrait", "tt:ok", "g:female"):
             self.press(uid, data)
         self.deliver.deliver(lambda u: h.message_update(u, uid, "Fal %d" % (uid % 100),
                                                         lang="en"))

@@ -62,7 +62,7 @@ class KillReplicaFault(h.IntegrationTestCase):
     def create_avatar(self, uid, kind, name):
         depicts = [lambda: self.press(uid, "at:character")] if kind == "style" else []
         for step in [lambda: self.say(uid, "/start"), lambda: self.press(uid, "av:new"),
-                     lambda: self.press(uid, "tt:" + kind), lambda: self.press(uid, "tt:ok")] + \
+                     lambda: self.press(uid, "priv:ok"), lambda: self.press(uid, "tt:" + kind), lambda: self.press(uid, "tt:ok")] + \
                 depicts + [lambda: self.press(uid, "g:female"), lambda: self.say(uid, name)]:
             step()
             self.pause()
@@ -200,8 +200,9 @@ class KillReplicaFault(h.IntegrationTestCase):
                     UPLOAD_CHATS * len(STYLE_PHOTOS), trained, TRAINING_CHATS, delivered,
                     GENERATION_CHATS, albums, fig["dead"]))
         expected_updates = (MENU_CHATS * MENU_UPDATES
-                            + UPLOAD_CHATS * (7 + len(STYLE_PHOTOS) + 1)  # style: + depicts
-                            + TRAINING_CHATS * (6 + 3 + 3)
+                            # creating: + the privacy notice's agreement; style: + depicts
+                            + UPLOAD_CHATS * (7 + 1 + len(STYLE_PHOTOS) + 1)
+                            + TRAINING_CHATS * (6 + 1 + 3 + 3)
                             + GENERATION_CHATS * (1 + 4 + 2))
         self.assertEqual(fig["acked"], expected_updates)
         self.assertGreaterEqual(len(self.kills), MIN_KILLS)

@@ -73,7 +73,7 @@ class S3DownFault(h.IntegrationTestCase):
         avatars = {}
         for uid in users:
             for act in (lambda: self.say(uid, "/start"), lambda: self.press(uid, "av:new"),
-                        lambda: self.press(uid, "tt:style"), lambda: self.press(uid, "tt:ok"),
+                        lambda: self.press(uid, "priv:ok"), lambda: self.press(uid, "tt:style"), lambda: self.press(uid, "tt:ok"),
                         lambda: self.press(uid, "at:character"),
                         lambda: self.press(uid, "g:female"), lambda: self.say(uid, "S3 %d" % uid)):
                 act()

@@ -18,7 +18,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
 
     def create(self, chat, name, kind="Portrait", gender="Female"):
         chat.say("/start")
-        chat.press("Create avatar")
+        chat.start_creating()
         chat.press(kind)
         chat.press("Continue")
         if kind != "Portrait":
@@ -32,7 +32,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
         uid = h.user_id(4)
         chat = Chat(self, a, uid)
         chat.say("/start")
-        chat.press("Create avatar")
+        chat.start_creating()
         chat.press("Portrait")
         chat.press("Continue")
         chat.press("Male")
@@ -49,7 +49,7 @@ class AvatarFlowTest(h.IntegrationTestCase):
             t.join()
         self.assertEqual(results, [200] * 4)
         h.wait_until(lambda: h.psql_value(self.db_url, "SELECT count(*) FROM inbox WHERE "
-                                                       "status = 'done'") == str(5 + 4))
+                                                       "status = 'done'") == str(6 + 4))
         self.assertEqual(self.avatars(uid), [["Solo", "male", "portrait", "draft"]])
 
     def test_delete_removes_the_avatars_stored_objects(self):

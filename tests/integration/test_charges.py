@@ -7,7 +7,6 @@ operator's daily ceilings on FAL work; and with BILLING=off no price and no ledg
 in-repo queue stand-in, Telegram's payment the Bot API stand-in's."""
 import json
 import sys
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -102,6 +101,20 @@ class ChargesTest(GenerationCase):
                                                           " reason = 'training'"))
         self.assertEqual(len(self.fal.requests()), 1)
         self.assertEqual(svc.metric("avatarbot_credits_spent_total", 'kind="training"'), 100)
+        # and pictures with the trained avatar: every credit accounted for in the ledger
+        self.open_details(chat, aid)
+        chat.press("Create pictures")
+        chat.press("Studio")
+        chat.press("1:1")
+        chat.press("2")
+        self.wait_generation("delivered")
+        self.assertEqual(self.ledger(801)[3:], [(-10, "images")])
+        self.assertEqual(self.balance(801), 0)
+        self.assertEqual(sum(d for d, _ in self.ledger(801)), self.balance(801))
+        shown = h.run_avatarbot(["admin", "user", "801"], db_url=self.db_url, timeout=30)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn("credit ledger (oldest first) (4)", shown.stdout)
+        print(shown.stdout)
 
     def test_twenty_concurrent_taps_on_one_trainings_credits_start_one(self):
         """The taps come from twenty chats of the user at once (lanes run side by side), each
@@ -118,14 +131,7 @@ class ChargesTest(GenerationCase):
                    c, json.dumps({"avatar_id": aid}))
         updates = [h.callback_update(self.next_update_id(), 802, "tr:go:%d" % aid, 5, lang="en",
                                      chat_id=c) for c in chats]
-        statuses = []
-        threads = [threading.Thread(target=lambda u=u: statuses.append(svc.post_update(u)[0]))
-                   for u in updates]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(statuses, [200] * 20)
+        self.assertEqual(h.post_at_once(svc, updates), [200] * 20)
         chat.settle(timeout=h.scaled(60))
         self.wait_avatar(aid, "completed")
         self.assertEqual(self.ledger(802), [(100, "welcome"), (-100, "training")])

@@ -19,7 +19,7 @@ def new_avatar(test, svc, uid):
     """A Style avatar waiting for photos (its upload screen)."""
     chat = Chat(test, svc, uid)
     chat.say("/start")
-    chat.press("Create avatar")
+    chat.start_creating()
     chat.press("Artistic")
     chat.press("Continue")
     chat.press("person")  # what it depicts

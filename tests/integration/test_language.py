@@ -85,7 +85,7 @@ class LanguageTest(h.IntegrationTestCase):
         self.assertIn("commands set: ru (default) ru en", done.stdout)
         calls = [c["params"] for c in self.botapi.calls("setMyCommands")]
         self.assertEqual([c.get("language_code") for c in calls], [None, "ru", "en"])
-        names = ["start", "help", "cancel", "language"]
+        names = ["start", "help", "cancel", "language", "privacy"]
         for c in calls:
             self.assertEqual([x["command"] for x in c["commands"]], names)
         ru = {x["command"]: x["description"] for x in calls[1]["commands"]}
@@ -107,8 +107,8 @@ class LanguageTest(h.IntegrationTestCase):
         self.assertEqual(len(calls), 3)
         for c in calls:
             self.assertEqual([x["command"] for x in c["commands"]],
-                             ["start", "help", "balance", "promo", "cancel", "language", "terms",
-                              "paysupport"])
+                             ["start", "help", "balance", "promo", "cancel", "language",
+                              "privacy", "terms", "paysupport"])
         en = {x["command"]: x["description"] for x in calls[2]["commands"]}
         self.assertEqual(en["promo"], "Redeem a promo code")
 

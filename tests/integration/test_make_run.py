@@ -1,8 +1,8 @@
 """`make run` as a newcomer uses it: scripts/run.sh starts its own PostgreSQL and the service,
-and the terminal chat (tools/chat.py, under a real pseudo-terminal) answers /start; a second run
-on the same database is answered too (update ids go on from the last one the database holds,
-not from 1, which the service would ignore as already seen); and the PostgreSQL it started is
-stopped when the chat ends."""
+prints the web chat's address, and the terminal chat (tools/chat.py, under a real
+pseudo-terminal) answers /start; a second run on the same database is answered too (update ids
+come from the clock, never one the service has seen and would ignore); and the PostgreSQL it
+started is stopped when the chat ends."""
 import os
 import pty
 import select
@@ -84,11 +84,16 @@ class MakeRunTest(h.IntegrationTestCase):
                                          str(pgdir)], stdin=subprocess.DEVNULL, check=False)
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "PUBLIC_BASE_URL")}
+        web = h.free_port()
         env.update({"RUN_PGDIR": str(pgdir), "HTTP_PORT": str(h.free_port()),
-                    "STORAGE_URL": "file://%s" % storage, "TERM": "dumb"})
+                    "WEBCHAT_PORT": str(web), "STORAGE_URL": "file://%s" % storage,
+                    "TERM": "dumb"})
         for run in (1, 2):
             term = Terminal(self, env)
-            term.read_until("Type a message", timeout=120)
+            screen = term.read_until("Type a message", timeout=120)
+            # the web chat's address first (tests/integration/test_webchat.py uses the page)
+            self.assertLess(screen.index("Open http://127.0.0.1:%d/ in a browser" % web),
+                            screen.index("Type a message"))
             term.type("/start")
             screen = term.read_until("Create avatar", timeout=30)
             self.assertIn("bot ›", screen)

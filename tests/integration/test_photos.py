@@ -44,7 +44,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
 
     def new_avatar(self, chat, kind):
         chat.say("/start")
-        chat.press("Create avatar")
+        chat.start_creating()
         chat.press(kind)
         chat.press("Continue")
         if kind != "Portrait":
@@ -77,7 +77,7 @@ class PhotoPipelineTest(h.IntegrationTestCase):
         chat.say("/language")
         chat.press("Русский")
         chat.say("/start")
-        chat.press("Создать аватар")
+        chat.start_creating("Создать аватар")
         chat.press("Портретный")
         chat.press("Продолжить")
         chat.press("Женский")

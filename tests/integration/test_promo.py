@@ -5,7 +5,6 @@ Telegram Stars payment (refundStarPayment, the credits taken back as far as the 
 them, once); and `admin user` printing the user's ledger."""
 import json
 import sys
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
@@ -36,14 +35,7 @@ class PromoTest(h.IntegrationTestCase):
 
     def post_all(self, svc, updates):
         """Posts the updates at once, from as many threads."""
-        statuses = []
-        threads = [threading.Thread(target=lambda u=u: statuses.append(svc.post_update(u)[0]))
-                   for u in updates]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(statuses, [200] * len(updates))
+        self.assertEqual(h.post_at_once(svc, updates), [200] * len(updates))
         h.wait_until(lambda: h.psql_value(self.db_url, "SELECT count(*) FROM inbox WHERE"
                                                        " status <> 'done'") == "0",
                      timeout=h.scaled(60), message="every press handled")
@@ -161,14 +153,28 @@ class PromoTest(h.IntegrationTestCase):
         self.assertEqual(self.admin("refund", "no-such-charge").returncode, 1)
         self.assertEqual(self.admin("refund").returncode, 2)
 
+        # an operator's correction, and one that would go below zero
+        added = self.admin_json("credit", str(uid), "+25", "goodwill: slow training")
+        self.assertEqual((added[0]["delta"], added[0]["reason"], added[0]["balance_after"]),
+                         (25, "adjustment", 25))
+        below = self.admin("credit", str(uid), "-26")
+        self.assertEqual(below.returncode, 1)
+        self.assertIn("below zero", below.stderr)
+        self.assertEqual(self.admin("credit", "no-user", "5").returncode, 2)
+        self.assertEqual(self.admin("credit", str(uid), "0").returncode, 2)
+        self.assertEqual(self.admin("credit", str(h.user_id(99)), "5").returncode, 1)
+        self.assertEqual(self.admin("credit", str(uid), "-25").returncode, 0)
+
         shown = self.admin_json("user", str(uid))
         self.assertEqual(shown["user"][0]["credits"], 0)
         self.assertEqual([(e["delta"], e["reason"], e["reference"], e["balance_after"])
                           for e in shown["ledger"]],
                          [(100, "purchase", charge, 100), (-30, "images", "generation 1", 70),
-                          (-70, "refund", "stars " + charge, 0)])
+                          (-70, "refund", "stars " + charge, 0),
+                          (25, "adjustment", "goodwill: slow training", 25),
+                          (-25, "adjustment", "operator", 0)])
         text = self.admin("user", str(uid)).stdout
-        self.assertIn("credit ledger (oldest first) (3)", text)
+        self.assertIn("credit ledger (oldest first) (5)", text)
         print(text)
         stats = self.admin_json("stats")
         self.assertEqual((stats["stars received"], stats["credits purchase"],

@@ -63,7 +63,7 @@ class TrainingCase(h.IntegrationTestCase):
         object storage (the photo pipeline has its own tests). A style avatar depicts what the
         button labelled with `depicts` says."""
         chat.say("/start")
-        chat.press("Create avatar")
+        chat.start_creating()
         chat.press(kind)
         chat.press("Continue")
         if kind != "Portrait":

@@ -21,6 +21,10 @@ PNG's own dimensions (an upload that is neither is IMAGE_PROCESS_FAILED), sendDo
 file's name and type. Files given by URL are accepted without fetching anything, unless
 refused (control "config"), and files given by a file_id are always accepted.
 
+It also serves the web chat (tools/webchat/, `make run`'s "Open ... in a browser"): a page
+at / that plays Telegram's app for several users, with its API under /_chat/ (see
+botapi_webchat.py). The updates it (and control "pay") delivers are numbered with the calls.
+
 Usage: botapi_standin.py --port 0 --port-file F [--token T] [--bind 127.0.0.1]
 Standard library only; logs one line per call to stderr and never prints the token.
 """
@@ -40,7 +44,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import standin_http
+if __name__ == "__main__":   # one module whether run as the stand-in or imported by the page's
+    sys.modules.setdefault("botapi_standin", sys.modules[__name__])
+import botapi_webchat  # noqa: E402
+import standin_http  # noqa: E402
 
 DEFAULT_TOKEN = "123456:TEST-token-abc"
 
@@ -450,6 +457,11 @@ class State:
         self.precheckouts = {}     # pre_checkout_query id -> its answer (None until answered)
         self.payments = {}         # telegram_payment_charge_id -> {user_id, amount, refunded}
         self.payment_counter = 0
+        self.url_files = {}        # file_id -> the URL a file was sent by (the page shows it)
+        self.deliver = {"url": "", "secret_token": ""}   # where the page's updates go (control
+                                                         # "config"), else the webhook's URL
+        self.updates = []          # updates the stand-in delivered, numbered with the calls
+        self.last_update_id = 0
 
     def bot_user(self):
         return {"id": self.bot_id, "is_bot": True, "first_name": "Avatar Test Bot",
@@ -528,6 +540,31 @@ class State:
         self.calls.append(entry)
         self.changed.notify_all()
         return entry
+
+    def record_update(self, update):
+        """Note an update about to be delivered, in the calls' order (the page shows both)."""
+        self.seq += 1
+        entry = {"seq": self.seq, "time": time.time(), "update": update}
+        self.updates.append(entry)
+        self.changed.notify_all()
+        return entry
+
+    def new_update_id(self):
+        """An update id never used before, in this run or an earlier one on the same bot:
+        the clock's milliseconds, or one more than the last when faster (the service ignores
+        an id it has seen in the last INBOX_RETENTION_HOURS)."""
+        self.last_update_id = max(self.last_update_id + 1, int(time.time() * 1000))
+        return self.last_update_id
+
+    def delivery(self, args=None):
+        """(url, secret) where updates go: given in args, set by control "config", or the
+        webhook set by setWebhook."""
+        args = args or {}
+        url = args.get("webhook_url") or self.deliver["url"] or self.webhook["url"]
+        if args.get("secret_token") is not None:
+            return url, args["secret_token"]
+        return url, self.deliver["secret_token"] if self.deliver["url"] \
+            else self.webhook["secret_token"]
 
 
 def public_file(rec):
@@ -970,6 +1007,7 @@ def input_file(st, value, kind):
         if st.refuse_urls:
             raise bad_request(URL_REFUSED)
         fid, fuid = new_file_ids(st, "Ag" if kind == "photo" else "BQ")
+        st.url_files[fid] = s
         name = urllib.parse.urlsplit(s).path.rsplit("/", 1)[-1] or "file"
         return fid, fuid, 102400, {"file_name": name}
     if re.search(r"\s", s):
@@ -1176,6 +1214,8 @@ class Handler(standin_http.Handler):
             return self.send_json(400, bad_request("invalid request body").body())
         if path.startswith("/_control/"):
             return ControlApi(self).handle(path[len("/_control/"):], url.query, body)
+        if botapi_webchat.handles(path):
+            return botapi_webchat.WebChat(self, ControlApi(self)).handle(path, url.query, body)
         m = re.fullmatch(r"/file/bot([^/]*)/(.+)", path)
         if m and self.command in ("GET", "HEAD"):
             return self.download(received, m.group(1), urllib.parse.unquote(m.group(2)))
@@ -1315,8 +1355,9 @@ class ControlApi:
     GET  webhook                          -> webhook settings incl. secret_token
     GET  faults                           -> armed faults
     POST pay {"chat_id", "update_id", "webhook_url", "secret_token"?, "user"?, "currency"?,
-              "total_amount"?, "invoice_payload"?}
+              "total_amount"?, "invoice_payload"?, "message_id"?}
                                           -> plays Telegram's payment of the chat's last invoice
+                                             (or of the invoice message_id)
                                              (fields overridable): POSTs a pre_checkout_query
                                              update (update_id) to the bot's webhook, takes its
                                              answer from the webhook's reply or an
@@ -1326,6 +1367,9 @@ class ControlApi:
                                              {answer, answer_seconds, payment}
     POST config {"refuse_urls": bool}     -> files given by URL are refused (400 "wrong file
                                              identifier/HTTP URL specified") until set false
+    POST config {"deliver_url", "deliver_secret"}
+                                          -> where the web chat's updates and payments go
+                                             (the service's /telegram/webhook and its secret)
     """
 
     def __init__(self, handler):
@@ -1459,9 +1503,16 @@ class ControlApi:
         with self.st.lock:
             if "refuse_urls" in args:
                 self.st.refuse_urls = bool(args["refuse_urls"])
-            return 200, {"ok": True, "refuse_urls": self.st.refuse_urls}
+            if "deliver_url" in args:
+                self.st.deliver = {"url": str(args["deliver_url"]),
+                                   "secret_token": str(args.get("deliver_secret") or "")}
+            return 200, {"ok": True, "refuse_urls": self.st.refuse_urls,
+                         "deliver_url": self.st.deliver["url"]}
 
     def post_update(self, url, secret, update):
+        """Delivers an update as Telegram does (noted first, for the web chat and its log)."""
+        with self.st.lock:
+            self.st.record_update(update)
         req = urllib.request.Request(url, data=json.dumps(update).encode("utf-8"), method="POST",
                                      headers={"Content-Type": "application/json"})
         if secret:
@@ -1496,10 +1547,10 @@ class ControlApi:
         chat_id = int(args["chat_id"])
         update_id = int(args["update_id"])
         with self.st.lock:
-            url = args.get("webhook_url") or self.st.webhook["url"]
-            secret = args.get("secret_token", self.st.webhook["secret_token"])
+            url, secret = self.st.delivery(args)
             msgs = self.st.chats.get(chat_id, {}).get("messages", {})
-            invoices = [msgs[k] for k in sorted(msgs) if "invoice" in msgs[k]]
+            invoices = [msgs[k] for k in sorted(msgs) if "invoice" in msgs[k]
+                        and k == int(args.get("message_id", k))]
             if not invoices and not all(k in args for k in ("currency", "total_amount",
                                                             "invoice_payload")):
                 raise ValueError("the chat has no invoice to pay")

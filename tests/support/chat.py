@@ -196,5 +196,13 @@ class Chat:
                                          if c["method"] == "answerCallbackQuery"])[-1]
         return self._wait_screen()
 
+    def start_creating(self, label="Create avatar"):
+        """Presses the menu's create button; a user's first time, the privacy notice comes
+        first and is agreed to (its own test: tests/transcripts/privacy.txt)."""
+        self.press(label)
+        if "priv:ok" in self.buttons().values():
+            self.press(data="priv:ok")
+        return self.last
+
     def text(self):
         return self.last["params"]["text"]

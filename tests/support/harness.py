@@ -333,7 +333,7 @@ class BotApi:
     (see botapi_standin.py). File downloads are recorded as method "downloadFile".
     """
 
-    def __init__(self, token=TOKEN, log_name=None):
+    def __init__(self, token=TOKEN, log_name=None, port=0):
         self.token = token
         self.log_path = log_dir() / ("%s-botapi.log" % (log_name or current_test_name()))
         fd, self._port_file = tempfile.mkstemp(prefix="botapi-port-")
@@ -341,8 +341,8 @@ class BotApi:
         os.unlink(self._port_file)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, str(STANDIN_SCRIPT), "--port", "0", "--port-file", self._port_file,
-             "--token", token],
+            [sys.executable, str(STANDIN_SCRIPT), "--port", str(port),
+             "--port-file", self._port_file, "--token", token],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
         _track(self.proc)
         try:
@@ -479,6 +479,21 @@ class BotApi:
                 "secret_token": WEBHOOK_SECRET}
         body.update(overrides)
         return self._control("POST", "pay", body, timeout=60)[1]
+
+    def deliver_to(self, service, secret=WEBHOOK_SECRET):
+        """The web chat (botapi_webchat.py) delivers its users' updates and payments to this
+        service's webhook, with its secret."""
+        self._control("POST", "config", {"deliver_url": service.url + "/telegram/webhook",
+                                         "deliver_secret": secret})
+
+    def page(self, name, body=None, timeout=60.0):
+        """A call of the web chat's API as the page makes it (GET when body is None):
+        (status, decoded JSON)."""
+        data = json.dumps(body).encode() if body is not None else None
+        status, _, raw = http_request("POST" if data is not None else "GET",
+                                      self.base_url + "/_chat/" + name, data,
+                                      {"Content-Type": "application/json"}, timeout=timeout)
+        return status, json.loads(raw.decode("utf-8"))
 
     def webhook(self):
         """Webhook settings from setWebhook, including secret_token."""
@@ -959,6 +974,19 @@ def my_chat_member_update(update_id, user_id, new_status="kicked", old_status="m
                 "old_chat_member": {"user": dict(BOT_USER), "status": old_status},
                 "new_chat_member": {"user": dict(BOT_USER), "status": new_status,
                                     **({"until_date": 0} if new_status == "kicked" else {})}}}
+
+
+def post_at_once(service, updates):
+    """Posts the updates to service's webhook all at once, one thread each (as Telegram's
+    deliveries to several chats can arrive); returns their HTTP statuses."""
+    statuses = []
+    threads = [threading.Thread(target=lambda u=u: statuses.append(service.post_update(u)[0]))
+               for u in updates]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
 
 
 def encode_update(update, update_id_last=False):
