@@ -35,8 +35,6 @@ static void probe(ab_app *app, ab_db *db)
         forget_gauges();
         return;
     }
-    atomic_store(&app->schema_version, version);
-    atomic_store(&app->db_seen_ms, ab_app_clock_ms());
     int64_t count = 0;
     double age = 0;
     if (ab_db_inbox_stats(db, &count, &age) == AB_OK) {
@@ -53,6 +51,9 @@ static void probe(ab_app *app, ab_db *db)
     } else {
         forget_gauges(); /* the database went away mid-probe */
     }
+    /* published last, so a replica answers ready only once its gauges have been read */
+    atomic_store(&app->schema_version, version);
+    atomic_store(&app->db_seen_ms, ab_app_clock_ms());
 }
 
 void *ab_prober_main(void *arg)
