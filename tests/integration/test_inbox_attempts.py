@@ -49,16 +49,20 @@ class InboxAttemptsTest(h.IntegrationTestCase):
         return h.psql_json(self.db_url, "SELECT status, attempts, last_error FROM inbox "
                                         "WHERE update_id = $1", update_id)[0]
 
+    def wait_claim_hanging(self, poison, n):
+        """The poison update's n-th claim is counted and its step hangs on the held row."""
+        h.wait_until(lambda: self.inbox_row(poison)["attempts"] == n, timeout=h.scaled(15),
+                     message="claim %d counted" % n)
+        h.wait_until(lambda: h.psql_value(
+            self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                         "'Lock' AND datname = current_database()") == "1",
+            message="step %d hanging on the user's row" % n)
+
     def test_update_whose_step_kills_the_replica_is_set_aside_after_three_claims(self):
         uid = h.user_id(1)
         svc, locker, poison = self.update_behind_a_held_row(uid)
         for n, name in ((1, "b"), (2, "c"), (3, "d")):
-            h.wait_until(lambda: self.inbox_row(poison)["attempts"] == n, timeout=h.scaled(15),
-                         message="claim %d counted" % n)
-            h.wait_until(lambda: h.psql_value(
-                self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                             "'Lock' AND datname = current_database()") == "1",
-                message="step %d hanging on the user's row" % n)
+            self.wait_claim_hanging(poison, n)
             svc.kill()
             # the dead replica's backend would notice only when its lock wait ends
             h.psql(self.db_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -107,12 +111,7 @@ class InboxAttemptsTest(h.IntegrationTestCase):
                    h.message_update(update_id, user, "/start", lang="en"))
         for n, name in ((1, "b"), (2, "c"), (3, "d")):
             svc = self.start_service(name, extra_env=one_worker)
-            h.wait_until(lambda: self.inbox_row(poison)["attempts"] == n, timeout=h.scaled(15),
-                         message="claim %d counted" % n)
-            h.wait_until(lambda: h.psql_value(
-                self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                             "'Lock' AND datname = current_database()") == "1",
-                message="step %d hanging on the user's row" % n)
+            self.wait_claim_hanging(poison, n)
             if n == 1:  # claimed in the same round, its step done but not committed
                 self.assertEqual(self.inbox_row(innocent)["attempts"], 1)
                 self.assertEqual(self.inbox_row(innocent)["status"], "pending")
