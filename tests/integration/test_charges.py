@@ -45,6 +45,16 @@ class ChargesTest(GenerationCase):
         self.assertTrue(paid["answer"]["ok"], paid)
         return chat.wait_screen()
 
+    def funded_training(self, uid, credits):
+        """A user given `credits` (the welcome gift, received on /balance) starts a training
+        of a ready avatar; returns (service, chat, avatar id)."""
+        svc = self.start(**STARS, BILLING_WELCOME_CREDITS=credits)
+        chat = Chat(self, svc, uid)
+        aid = self.ready_avatar(chat)
+        chat.say("/balance")
+        self.start_training(chat, aid)
+        return svc, chat, aid
+
     def refund_of_spend(self, uid):
         """(spend, refund) ledger rows of the user's one paid run: refund_of names the spend."""
         rows = h.psql_json(self.db_url, "SELECT id, delta, reason, refund_of FROM credit_ledger"
@@ -145,11 +155,7 @@ class ChargesTest(GenerationCase):
     def test_a_failed_training_gives_its_credits_back(self):
         self.fal.fault("fail", status=422, detail=[{"loc": ["body"], "msg": "bad archive",
                                                      "type": "value_error"}])
-        svc = self.start(**STARS, BILLING_WELCOME_CREDITS=150)
-        chat = Chat(self, svc, 803)
-        aid = self.ready_avatar(chat)
-        chat.say("/balance")
-        self.start_training(chat, aid)
+        svc, chat, aid = self.funded_training(803, 150)
         self.wait_avatar(aid, "error")
         msg = self.wait_sent(803, "failed")[-1]
         self.assertIn("↩️ 100 credits are back on your balance.", msg["params"]["text"])
@@ -162,11 +168,7 @@ class ChargesTest(GenerationCase):
 
     def test_a_refused_submit_gives_its_credits_back(self):
         self.fal.fault("http", status=403, detail="User is locked. Reason: Exhausted balance.")
-        svc = self.start(**STARS, BILLING_WELCOME_CREDITS=100)
-        chat = Chat(self, svc, 804)
-        aid = self.ready_avatar(chat)
-        chat.say("/balance")
-        self.start_training(chat, aid)
+        svc, chat, aid = self.funded_training(804, 100)
         self.wait_avatar(aid, "ready")
         msg = self.wait_sent(804, "Could not start training")[-1]
         self.assertIn("↩️ 100 credits are back", msg["params"]["text"])
@@ -175,11 +177,7 @@ class ChargesTest(GenerationCase):
 
     def test_cancel_in_fals_queue_refunds_cancel_while_training_does_not(self):
         self.fal.set_config(duration=200, queue_seconds=120)
-        svc = self.start(**STARS, BILLING_WELCOME_CREDITS=200)
-        chat = Chat(self, svc, 805)
-        aid = self.ready_avatar(chat)
-        chat.say("/balance")
-        self.start_training(chat, aid)
+        svc, chat, aid = self.funded_training(805, 200)
         req = self.submitted()
         self.fal.wait_request(req["request_id"], status="IN_QUEUE", timeout=10)
         chat.press("⏸️ Cancel", expect_screen=False)
