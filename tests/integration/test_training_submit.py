@@ -17,6 +17,10 @@ from chat import Chat  # noqa: E402
 from test_training import TrainingCase  # noqa: E402
 
 
+# billing on, a user's welcome gift covering one training: a paid press
+PAID = {"BILLING": "stars", "BILLING_WELCOME_CREDITS": 100, "BILLING_PRICE_TRAINING": 100}
+
+
 class SubmitOnceTest(TrainingCase):
 
     def attempts(self, avatar_id):
@@ -43,6 +47,14 @@ class SubmitOnceTest(TrainingCase):
         self.assertEqual(h.psql_value(self.db_url, "SELECT count(*) FROM fal_requests WHERE "
                                                    "avatar_id = $1", avatar_id), "1")
 
+    def assert_charged_once(self, uid):
+        """With billing on (PAID): the training's price spent once, nothing refunded."""
+        self.assertEqual(h.psql(self.db_url, "SELECT delta, reason FROM credit_ledger WHERE"
+                                             " user_id = $1 ORDER BY id", uid),
+                         [["100", "welcome"], ["-100", "training"]])
+        self.assertEqual(h.psql_value(self.db_url, "SELECT credits FROM users WHERE id = $1",
+                                      uid), "0")
+
     def press(self, svc, uid, name="Anna"):
         chat = Chat(self, svc, uid)
         aid = self.ready_avatar(chat, name)
@@ -68,9 +80,10 @@ class SubmitOnceTest(TrainingCase):
 
     def test_connection_dropped_after_acceptance(self):
         self.fal.fault("drop", process=True)
-        svc = self.start(FAL_RECONCILE_SECONDS=120)
+        svc = self.start(FAL_RECONCILE_SECONDS=120, **PAID)
         chat, aid = self.press(svc, 601)
         self.check_adopted_from_webhook(svc, 601, aid)
+        self.assert_charged_once(601)
 
     def test_answer_after_our_timeout(self):
         self.fal.fault("stall", seconds=4, process=True)
@@ -212,7 +225,7 @@ class SubmitOnceTest(TrainingCase):
         self.fal.fault("stall", seconds=60, process=True)
         b_port = h.free_port()
         env = dict(FAL_RECONCILE_SECONDS=300, FAL_SUBMIT_TIMEOUT_SECONDS=2,
-                   PUBLIC_BASE_URL="http://127.0.0.1:%d" % b_port)
+                   PUBLIC_BASE_URL="http://127.0.0.1:%d" % b_port, **PAID)
         a = self.start(name="a", **env)
         chat, aid = self.press(a, 607)
         req = self.submitted()
@@ -235,6 +248,7 @@ class SubmitOnceTest(TrainingCase):
         self.assertEqual(json.loads(h.psql_value(
             self.db_url, "SELECT to_json(array_agg(status)) FROM jobs WHERE kind = "
                          "'training.submit'")), ["done"])
+        self.assert_charged_once(607)  # the replica's death neither charged twice nor refunded
 
     def test_cancel_while_reconciling_cancels_the_request_at_fal(self):
         self.fal.set_config(auto_complete=False, duration=6)
