@@ -5,11 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ab_db_stmt USER_UPSERT = {
-    "user_upsert",
-    "WITH up AS ("
+#include <jansson.h>
+
+/* A round's senders in one statement (issue 19): each created or refreshed, written only when
+ * something changed, and what the FSM needs to know returned for every one. In id order, so
+ * that two dispatchers refreshing the same users lock their rows in the same order. */
+static const ab_db_stmt USERS_UPSERT = {
+    "users_upsert",
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
+    "           AS r(id bigint, first_name text, username text, language_code text)),"
+    " up AS ("
     " INSERT INTO users AS u (id, first_name, username, language_code)"
-    " VALUES ($1::bigint, coalesce($2, ''), $3, $4)"
+    " SELECT id, coalesce(first_name, ''), username, language_code FROM r ORDER BY id"
     " ON CONFLICT (id) DO UPDATE SET"
     "  first_name = coalesce(nullif(EXCLUDED.first_name, ''), u.first_name),"
     "  username = coalesce(EXCLUDED.username, u.username),"
@@ -19,28 +26,50 @@ static const ab_db_stmt USER_UPSERT = {
     "  (coalesce(nullif(EXCLUDED.first_name, ''), u.first_name),"
     "   coalesce(EXCLUDED.username, u.username),"
     "   coalesce(EXCLUDED.language_code, u.language_code))"
-    " RETURNING language_code, avatars_count, language, privacy_accepted_at IS NOT NULL AS pa)"
-    " SELECT language_code, avatars_count, language, pa FROM up"
-    " UNION ALL SELECT language_code, avatars_count, language,"
+    " RETURNING id, language_code, avatars_count, language, privacy_accepted_at IS NOT NULL AS pa)"
+    " SELECT id, language_code, avatars_count, language, pa FROM up"
+    /* the rows left as they were: read from the statement's snapshot, which has them */
+    " UNION ALL SELECT id, language_code, avatars_count, language,"
     " privacy_accepted_at IS NOT NULL FROM users"
-    " WHERE id = $1::bigint AND NOT EXISTS (SELECT 1 FROM up)",
-    4};
+    " WHERE id IN (SELECT id FROM r) AND id NOT IN (SELECT id FROM up)",
+    1};
 
-ab_err ab_db_user_upsert(ab_db *db, int64_t user_id, const char *first_name, const char *username,
-                         const char *language_code, ab_user_info *info)
+ab_err ab_db_users_upsert(ab_db *db, ab_user_row *rows, int n)
 {
-    char id[24];
-    const char *params[] = {ab_db_i64(id, user_id), first_name, username, language_code};
+    if (n <= 0)
+        return AB_OK;
+    json_t *list = json_array();
+    for (int i = 0; list && i < n; i++) {
+        memset(&rows[i].info, 0, sizeof rows[i].info);
+        if (json_array_append_new(list, json_pack("{s:I,s:s?,s:s?,s:s?}", "id",
+                                                  (json_int_t)rows[i].id, "first_name",
+                                                  rows[i].first_name, "username", rows[i].username,
+                                                  "language_code", rows[i].language_code)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    if (!text)
+        return AB_ERR_NOMEM;
+    const char *params[] = {text};
     PGresult *res = NULL;
-    memset(info, 0, sizeof *info);
-    ab_err err = ab_db_exec(db, &USER_UPSERT, params, &res);
+    ab_err err = ab_db_exec(db, &USERS_UPSERT, params, &res);
+    free(text);
     if (err != AB_OK)
         return err;
-    if (PQntuples(res) >= 1) {
-        snprintf(info->language_code, sizeof info->language_code, "%s", PQgetvalue(res, 0, 0));
-        info->avatars_count = (int)ab_db_get_i64(res, 0, 1);
-        snprintf(info->language, sizeof info->language, "%s", PQgetvalue(res, 0, 2));
-        info->privacy_accepted = PQgetvalue(res, 0, 3)[0] == 't';
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t id = ab_db_get_i64(res, r, 0);
+        for (int i = 0; i < n; i++) {
+            if (rows[i].id != id)
+                continue;
+            ab_user_info *info = &rows[i].info;
+            snprintf(info->language_code, sizeof info->language_code, "%s", PQgetvalue(res, r, 1));
+            info->avatars_count = (int)ab_db_get_i64(res, r, 2);
+            snprintf(info->language, sizeof info->language, "%s", PQgetvalue(res, r, 3));
+            info->privacy_accepted = PQgetvalue(res, r, 4)[0] == 't';
+        }
     }
     PQclear(res);
     return AB_OK;
@@ -83,45 +112,74 @@ ab_err ab_db_user_set_blocked(ab_db *db, int64_t user_id, bool blocked)
     return ab_db_exec(db, &USER_BLOCKED, params, NULL);
 }
 
-/* The no-op DO UPDATE makes RETURNING give the existing row and locks it. */
-static const ab_db_stmt CHAT_LOAD = {
-    "chat_load",
-    "INSERT INTO chat_state AS c (chat_id, user_id) VALUES ($1::bigint, $2::bigint)"
-    " ON CONFLICT (chat_id) DO UPDATE SET user_id = coalesce(c.user_id, EXCLUDED.user_id)"
-    " RETURNING state, data::text",
-    2};
+/* A round's chats in one statement (issue 19): each chat's state, its row created on first
+ * contact. No row lock and no new row version: the chat's lane lock, held by the dispatcher
+ * through the step, is what keeps a chat's steps apart, and only steps write a chat's state. A
+ * chat first seen without a user (a channel) gets its user when one writes. */
+static const ab_db_stmt CHATS_LOAD = {
+    "chats_load",
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(chat_id bigint, user_id bigint)),"
+    " created AS (INSERT INTO chat_state (chat_id, user_id)"
+    "   SELECT chat_id, user_id FROM r ORDER BY chat_id ON CONFLICT (chat_id) DO NOTHING"
+    "   RETURNING chat_id, state, data),"
+    " adopted AS (UPDATE chat_state c SET user_id = r.user_id FROM r"
+    "   WHERE c.chat_id = r.chat_id AND c.user_id IS NULL AND r.user_id IS NOT NULL)"
+    " SELECT chat_id, state, data::text FROM created"
+    " UNION ALL SELECT c.chat_id, c.state, c.data::text FROM chat_state c"
+    " WHERE c.chat_id IN (SELECT chat_id FROM r)"
+    " AND c.chat_id NOT IN (SELECT chat_id FROM created)",
+    1};
 
-ab_err ab_db_chat_load(ab_db *db, int64_t chat_id, int64_t user_id, char **state_name,
-                       char **data_json)
+ab_err ab_db_chats_load(ab_db *db, ab_chat_row *rows, int n)
 {
-    char cid[24], uid[24];
-    const char *params[] = {ab_db_i64(cid, chat_id), user_id ? ab_db_i64(uid, user_id) : NULL};
+    if (n <= 0)
+        return AB_OK;
+    json_t *list = json_array();
+    for (int i = 0; list && i < n; i++) {
+        rows[i].state_name = rows[i].data_json = NULL;
+        json_t *row = json_pack("{s:I}", "chat_id", (json_int_t)rows[i].chat_id);
+        if (row && rows[i].user_id)
+            json_object_set_new(row, "user_id", json_integer(rows[i].user_id));
+        if (json_array_append_new(list, row) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    if (!text)
+        return AB_ERR_NOMEM;
+    const char *params[] = {text};
     PGresult *res = NULL;
-    *state_name = *data_json = NULL;
-    ab_err err = ab_db_exec(db, &CHAT_LOAD, params, &res);
+    ab_err err = ab_db_exec(db, &CHATS_LOAD, params, &res);
+    free(text);
     if (err != AB_OK)
         return err;
-    *state_name = strdup(PQgetvalue(res, 0, 0));
-    *data_json = strdup(PQgetvalue(res, 0, 1));
-    PQclear(res);
-    if (!*state_name || !*data_json) {
-        free(*state_name);
-        free(*data_json);
-        *state_name = *data_json = NULL;
-        return AB_ERR_NOMEM;
+    for (int r = 0; r < PQntuples(res) && err == AB_OK; r++) {
+        int64_t id = ab_db_get_i64(res, r, 0);
+        for (int i = 0; i < n && err == AB_OK; i++) {
+            if (rows[i].chat_id != id || rows[i].state_name)
+                continue;
+            rows[i].state_name = strdup(PQgetvalue(res, r, 1));
+            rows[i].data_json = strdup(PQgetvalue(res, r, 2));
+            if (!rows[i].state_name || !rows[i].data_json)
+                err = AB_ERR_NOMEM;
+        }
     }
-    return AB_OK;
+    PQclear(res);
+    for (int i = 0; i < n && err == AB_OK; i++)
+        if (!rows[i].state_name)
+            err = AB_ERR_NOT_FOUND; /* erased meanwhile */
+    if (err != AB_OK)
+        ab_chat_rows_free(rows, n);
+    return err;
 }
 
-static const ab_db_stmt CHAT_SAVE = {
-    "chat_save",
-    "UPDATE chat_state SET state = $2, data = coalesce($3::jsonb, data),"
-    " version = version + 1, updated_at = now() WHERE chat_id = $1::bigint",
-    3};
-
-ab_err ab_db_chat_save(ab_db *db, int64_t chat_id, const char *state_name, const char *data_json)
+void ab_chat_rows_free(ab_chat_row *rows, int n)
 {
-    char cid[24];
-    const char *params[] = {ab_db_i64(cid, chat_id), state_name, data_json};
-    return ab_db_exec(db, &CHAT_SAVE, params, NULL);
+    for (int i = 0; i < n; i++) {
+        free(rows[i].state_name);
+        free(rows[i].data_json);
+        rows[i].state_name = rows[i].data_json = NULL;
+    }
 }

@@ -1,30 +1,31 @@
-/* The end of an FSM step as one statement. Its three writes are those of chat_save,
- * outbox_insert and inbox_mark_done (src/db/chat.c, outbox.c, inbox.c), in data-modifying
- * CTEs: all run, in the step's transaction, whatever the outer query reads; the calls get their
- * outbox ids in the array's order, as a chat's delivery order needs. */
+/* The end of a round's FSM steps as one statement. Its three writes are those of chat_save,
+ * outbox_insert and inbox_mark_done (src/db/outbox.c, inbox.c), in data-modifying CTEs: all
+ * run, in the round's transaction, whatever the outer query reads. Each step's calls get their
+ * outbox ids in its array's order, as a chat's delivery order needs (the steps are of
+ * different chats, so their order among each other does not matter). */
 #include "db/step_finish.h"
 
 static const ab_db_stmt FINISH = {
-    "step_finish",
-    "WITH saved AS (UPDATE chat_state SET state = $2, data = coalesce($3::jsonb, data),"
-    "   version = version + 1, updated_at = now() WHERE chat_id = $1::bigint RETURNING 1),"
+    "steps_finish",
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
+    "           AS r(chat_id bigint, state text, data jsonb, calls jsonb, update_id bigint)),"
+    " saved AS (UPDATE chat_state c SET state = r.state, data = coalesce(r.data, c.data),"
+    "   version = c.version + 1, updated_at = now() FROM r"
+    "   WHERE c.chat_id = r.chat_id AND r.state IS NOT NULL RETURNING 1),"
     " queued AS (INSERT INTO outbox"
     "   (chat_id, method, payload, source_update_id, batch_id, generation_id)"
-    "   SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', $5::bigint,"
+    "   SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', r.update_id,"
     "   (c->>'batch_id')::bigint, (c->>'generation_id')::bigint"
-    "   FROM jsonb_array_elements(coalesce($4::jsonb, '[]')) WITH ORDINALITY AS t(c, n)"
-    "   ORDER BY n RETURNING 1),"
-    " done AS (UPDATE inbox SET status = 'done', handled_at = now()"
-    "   WHERE update_id = $5::bigint RETURNING 1)"
+    "   FROM r, jsonb_array_elements(coalesce(r.calls, '[]')) WITH ORDINALITY AS t(c, k)"
+    "   ORDER BY r.update_id, k RETURNING 1),"
+    " done AS (UPDATE inbox i SET status = 'done', handled_at = now() FROM r"
+    "   WHERE i.update_id = r.update_id RETURNING 1)"
     " SELECT (SELECT count(*) FROM saved), (SELECT count(*) FROM queued),"
     " (SELECT count(*) FROM done)",
-    5};
+    1};
 
-ab_err ab_db_step_finish(ab_db *db, int64_t chat_id, const char *state_name, const char *data_json,
-                         const char *calls_json, int64_t update_id)
+ab_err ab_db_steps_finish(ab_db *db, const char *steps_json)
 {
-    char cid[24], uid[24];
-    const char *params[] = {ab_db_i64(cid, chat_id), state_name, data_json, calls_json,
-                            ab_db_i64(uid, update_id)};
+    const char *params[] = {steps_json};
     return ab_db_exec(db, &FINISH, params, NULL);
 }

@@ -37,6 +37,9 @@ typedef struct {
     int payment_stars;          /* Stars of a payment credited */
     const char *refusal;        /* a paid action refused (metric labels) */
     ab_fx_apply_ctx applied;    /* what its effects did (jobs queued, avatars created, ...) */
+    ab_user_row user;           /* its sender (id 0: none), loaded with the round's */
+    ab_chat_row chat;           /* its chat (chat_id 0: none needed), loaded with the round's */
+    json_t *finish;             /* the round's list of step ends this step adds its own to */
 } step_ctx;
 
 static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, step_ctx *s)
@@ -49,16 +52,16 @@ static ab_err apply_effects(ab_db *db, const ab_fsm_ctx *ctx, ab_effects *fx, st
         return AB_ERR_DB_RETRY;
     if (err != AB_OK)
         return err;
-    /* the new state, the replies and the update's "done": one statement (src/db/step_finish.c) */
-    char *data_text = fx->data ? ab_json_dump(fx->data) : NULL;
-    char *calls = json_array_size(fx->calls) > 0 ? ab_json_dump(fx->calls) : NULL;
-    if ((fx->data && !data_text) || (json_array_size(fx->calls) > 0 && !calls))
+    /* the new state, the replies and the update's "done": written with the round's steps'
+     * (src/db/step_finish.c) */
+    json_t *end = json_pack("{s:I,s:I,s:s}", "update_id", (json_int_t)s->update_id, "chat_id",
+                            (json_int_t)ctx->chat_id, "state", ab_state_name(fx->next));
+    if (end && fx->data)
+        json_object_set(end, "data", fx->data);
+    if (end && json_array_size(fx->calls) > 0)
+        json_object_set(end, "calls", fx->calls);
+    if (json_array_append_new(s->finish, end) != 0)
         err = AB_ERR_NOMEM;
-    else
-        err = ab_db_step_finish(db, ctx->chat_id, ab_state_name(fx->next), data_text, calls,
-                                s->update_id);
-    free(data_text);
-    free(calls);
     if (err == AB_OK && (fx->user_blocked || fx->user_unblocked) && ctx->user_id)
         err = ab_db_user_set_blocked(db, ctx->user_id, fx->user_blocked);
     if (err == AB_OK && fx->user_language && ctx->user_id)
@@ -169,10 +172,27 @@ static ab_err load_promo(ab_db *db, ab_fsm_ctx *ctx)
     return AB_OK;
 }
 
-static ab_err step_tx(ab_db *db, void *arg)
+/* The step's update, parsed once (the payload does not change between tries). */
+static ab_err step_parse(step_ctx *s)
 {
-    step_ctx *s = arg;
-    s->found = 0; /* the runner may call us again after a serialization failure */
+    if (s->parsed)
+        return AB_OK;
+    char why[200];
+    if (ab_update_parse(s->claim->payload, strlen(s->claim->payload), &s->upd, why, sizeof why) !=
+        AB_OK) {
+        /* ingress validated it, so this cannot happen short of manual edits: set it aside */
+        snprintf(s->error, sizeof s->error, "stored update unreadable: %s", why);
+        return AB_ERR_INTERNAL;
+    }
+    s->parsed = 1;
+    return AB_OK;
+}
+
+/* A step's first part, before the round's users and chats are loaded: its update read and
+ * what it needs loaded. Resets what an earlier try of the transaction left. */
+static ab_err step_prepare(step_ctx *s)
+{
+    s->found = 1;
     s->calls = false;
     s->payment_result = NULL;
     s->payment_stars = 0;
@@ -180,21 +200,11 @@ static ab_err step_tx(ab_db *db, void *arg)
     memset(&s->applied, 0, sizeof s->applied);
     s->error[0] = '\0';
     s->update_id = s->claim->update_id;
-    s->found = 1;
-
-    if (s->parsed) {
-        ab_update_free(&s->upd);
-        s->parsed = 0;
-    }
-    char why[200];
-    ab_err err =
-        ab_update_parse(s->claim->payload, strlen(s->claim->payload), &s->upd, why, sizeof why);
-    if (err != AB_OK) {
-        /* ingress validated it, so this cannot happen short of manual edits: set it aside */
-        snprintf(s->error, sizeof s->error, "stored update unreadable: %s", why);
-        return AB_ERR_INTERNAL;
-    }
-    s->parsed = 1;
+    s->user = (ab_user_row){0};
+    s->chat = (ab_chat_row){0};
+    ab_err err = step_parse(s);
+    if (err != AB_OK)
+        return err;
     const ab_update *u = &s->upd;
     if (s->claim->attempts > MAX_ATTEMPTS) {
         /* claimed this often without an outcome: its steps killed the replicas running them */
@@ -203,13 +213,28 @@ static ab_err step_tx(ab_db *db, void *arg)
                  s->claim->attempts);
         return AB_ERR_INTERNAL;
     }
+    s->user = (ab_user_row){.id = u->user_id,
+                            .first_name = u->first_name,
+                            .username = u->username,
+                            .language_code = u->language_code};
+    int64_t arg = 0;
+    int64_t chat_id = u->chat_id ? u->chat_id : u->user_id;
+    if (chat_id != 0 && ab_event_from_update(u, &arg) != AB_EV_IGNORED)
+        s->chat = (ab_chat_row){.chat_id = chat_id, .user_id = u->user_id};
+    return AB_OK;
+}
 
-    ab_user_info user = {{0}, {0}, 0, false};
-    if (u->user_id) {
-        err =
-            ab_db_user_upsert(db, u->user_id, u->first_name, u->username, u->language_code, &user);
-        if (err != AB_OK)
-            return err;
+/* The rest of a step, its user and chat loaded: the handler run and its effects applied, its
+ * end added to the round's list. */
+static ab_err step_decide(ab_db *db, step_ctx *s)
+{
+    const ab_update *u = &s->upd;
+    ab_user_info user = s->user.info;
+    ab_err err = AB_OK;
+    if (!s->chat.chat_id) {
+        /* nothing to converse about (a poll, an edit, a new kind of update): just mark it */
+        json_t *end = json_pack("{s:I}", "update_id", (json_int_t)s->update_id);
+        return json_array_append_new(s->finish, end) == 0 ? AB_OK : AB_ERR_NOMEM;
     }
     ab_avatar avatars[AB_MAX_AVATARS];
     int n_avatars = 0;
@@ -232,18 +257,9 @@ static ab_err step_tx(ab_db *db, void *arg)
                       .privacy_accepted = user.privacy_accepted};
     ctx.event = ab_event_from_update(u, &ctx.arg);
 
-    if (ctx.chat_id == 0 || ctx.event == AB_EV_IGNORED) {
-        /* nothing to converse about (a poll, an edit, a new kind of update): just mark it */
-        return ab_db_inbox_mark_done(db, s->update_id);
-    }
-
-    char *state_name = NULL, *data_text = NULL;
-    err = ab_db_chat_load(db, ctx.chat_id, u->user_id, &state_name, &data_text);
-    if (err != AB_OK)
-        return err;
-    if (!ab_state_parse(state_name, &ctx.state))
+    if (!ab_state_parse(s->chat.state_name, &ctx.state))
         ctx.state = AB_ST_AVATAR_MENU; /* a state this build no longer has: start over */
-    json_t *data = json_loads(data_text, 0, NULL);
+    json_t *data = json_loads(s->chat.data_json, 0, NULL);
     ctx.data = data;
     /* the upload screens show and delete the avatar's accepted photos */
     ab_photo photos[AB_MAX_PHOTOS];
@@ -254,14 +270,10 @@ static ab_err step_tx(ab_db *db, void *arg)
                                  &ctx.photos_count);
         if (err != AB_OK) {
             json_decref(data);
-            free(state_name);
-            free(data_text);
             return err;
         }
         ctx.photos = photos;
     }
-    free(state_name);
-    free(data_text);
     ab_generation_view generation;
     if (err == AB_OK && is_generation_event(ctx.event))
         err = load_generation(db, &ctx, &generation);
@@ -354,6 +366,79 @@ static ab_err failure_tx(ab_db *db, void *arg)
     return err;
 }
 
+typedef struct {
+    ab_app *app; /* NULL: a round of one, with no one to give way to */
+    step_ctx *steps;
+    int n;
+} round_ctx;
+
+/* The users and the chats of a round's steps, each kind loaded by one statement for all. */
+static ab_err round_load(ab_db *db, step_ctx *steps, int n)
+{
+    ab_user_row *users = calloc((size_t)n, sizeof *users);
+    ab_chat_row *chats = calloc((size_t)n, sizeof *chats);
+    ab_err err = users && chats ? AB_OK : AB_ERR_NOMEM;
+    int nu = 0, nc = 0;
+    for (int i = 0; i < n && err == AB_OK; i++) {
+        if (steps[i].user.id)
+            users[nu++] = steps[i].user;
+        if (steps[i].chat.chat_id)
+            chats[nc++] = steps[i].chat;
+    }
+    if (err == AB_OK)
+        err = ab_db_users_upsert(db, users, nu);
+    if (err == AB_OK)
+        err = ab_db_chats_load(db, chats, nc);
+    if (err == AB_ERR_NOT_FOUND)
+        err = AB_ERR_DB_RETRY; /* a chat erased meanwhile: its row is made again */
+    for (int i = 0, u = 0, c = 0; i < n && err == AB_OK; i++) {
+        if (steps[i].user.id)
+            steps[i].user.info = users[u++].info;
+        if (steps[i].chat.chat_id)
+            steps[i].chat = chats[c++]; /* the step owns the loaded state now */
+    }
+    free(users);
+    free(chats);
+    return err;
+}
+
+/* The steps of a round (or one step alone) in the caller's transaction: each update read, the
+ * users and chats loaded together, each handler run and its effects applied, and the steps'
+ * ends written together. */
+static ab_err round_tx(ab_db *db, void *arg)
+{
+    round_ctx *r = arg;
+    json_t *finish = json_array();
+    ab_err err = finish ? AB_OK : AB_ERR_NOMEM;
+    for (int i = 0; i < r->n && err == AB_OK; i++) {
+        r->steps[i].finish = finish;
+        err = step_prepare(&r->steps[i]);
+    }
+    if (err == AB_OK)
+        err = round_load(db, r->steps, r->n);
+    for (int i = 0; i < r->n && err == AB_OK; i++) {
+        if (i > 0 && r->app)
+            ab_worker_give_way(r->app); /* webhooks first, as between transactions */
+        const ab_inbox_claim *c = r->steps[i].claim;
+        ab_log_scope_set(&(ab_log_scope){.update_id = c->update_id, .chat_id = c->lane});
+        err = step_decide(db, &r->steps[i]);
+    }
+    char *text = err == AB_OK ? ab_json_dump(finish) : NULL;
+    if (err == AB_OK)
+        err = text ? ab_db_steps_finish(db, text) : AB_ERR_NOMEM;
+    if (err != AB_OK && r->n == 1 && !r->steps[0].error[0])
+        snprintf(r->steps[0].error, sizeof r->steps[0].error, "%s: %s", ab_err_name(err),
+                 ab_db_last_message(db));
+    free(text);
+    for (int i = 0; i < r->n; i++) {
+        ab_chat_rows_free(&r->steps[i].chat, 1);
+        r->steps[i].finish = NULL;
+    }
+    json_decref(finish);
+    ab_log_scope_set(NULL);
+    return err;
+}
+
 /* One step in its own transaction (done NULL), or the rest of one that committed in a round
  * (done: its context, whose parsed update this takes over). */
 static ab_step_result run_one(ab_db *db, const ab_inbox_claim *claim, const step_ctx *done,
@@ -364,8 +449,9 @@ static ab_step_result run_one(ab_db *db, const ab_inbox_claim *claim, const step
     s.claim = claim;
     if (done)
         s = *done;
+    round_ctx alone = {NULL, &s, 1};
+    ab_err err = done ? AB_OK : ab_db_tx(db, round_tx, &alone);
     ab_log_scope_set(&(ab_log_scope){.update_id = claim->update_id, .chat_id = claim->lane});
-    ab_err err = done ? AB_OK : ab_db_tx(db, step_tx, &s);
     out->update_id = s.update_id;
     out->calls = out->jobs = false;
     ab_step_result result;
@@ -445,33 +531,24 @@ ab_step_result ab_step_run_claimed(ab_db *db, const ab_inbox_claim *claim, ab_st
     return run_one(db, claim, NULL, out);
 }
 
-typedef struct {
-    ab_app *app;
-    step_ctx *steps;
-    int n;
-} round_ctx;
-
-static ab_err round_tx(ab_db *db, void *arg)
+/* Whether one of the first n steps is of this user (0: no user, never taken). */
+static bool user_in(const step_ctx *steps, int n, int64_t user_id)
 {
-    round_ctx *r = arg;
-    ab_err err = AB_OK;
-    for (int i = 0; i < r->n && err == AB_OK; i++) {
-        if (i > 0 && r->app)
-            ab_worker_give_way(r->app); /* webhooks first, as between transactions */
-        const ab_inbox_claim *c = r->steps[i].claim;
-        ab_log_scope_set(&(ab_log_scope){.update_id = c->update_id, .chat_id = c->lane});
-        err = step_tx(db, &r->steps[i]);
-    }
-    ab_log_scope_set(NULL);
-    return err;
+    for (int i = 0; user_id && i < n; i++)
+        if (steps[i].upd.user_id == user_id)
+            return true;
+    return false;
 }
 
 /* Issue 19: a step's commit and its BEGIN were a third of its round trips and much of
- * PostgreSQL's work per update, so a round's steps share one transaction. Each lane is still
+ * PostgreSQL's work per update, so a round's steps share one transaction, and their users,
+ * chats and ends are each read or written by one statement for the round. Each lane is still
  * locked and each update still marked done with its state and replies, all or nothing: a crash
  * before the commit leaves every update of the round pending, to be claimed again. Only updates
  * claimed for the first time go together: one whose earlier claim ended without an outcome (its
- * step may kill the replica) runs alone, so its attempts do not count against the others. When
+ * step may kill the replica) runs alone, so its attempts do not count against the others. So
+ * does a second update of the same user (another of their chats): the user is read once for
+ * the round, before any step, and must not be read before an earlier step changed it. When
  * anything in the shared transaction fails, it is rolled back and each step runs alone, where
  * failures are counted, deferred and answered one update at a time as before. */
 void ab_step_run_round(ab_app *app, ab_db *db, const ab_inbox_claim *claims, int n,
@@ -484,7 +561,14 @@ void ab_step_run_round(ab_app *app, ab_db *db, const ab_inbox_claim *claims, int
     for (int i = 0; steps && index && ran && i < n; i++) {
         if (claims[i].attempts != 1)
             continue;
-        steps[r.n].claim = &claims[i];
+        step_ctx *s = &steps[r.n];
+        s->claim = &claims[i];
+        if (step_parse(s) != AB_OK || user_in(steps, r.n, s->upd.user_id)) {
+            if (s->parsed)
+                ab_update_free(&s->upd);
+            memset(s, 0, sizeof *s);
+            continue;
+        }
         index[r.n++] = i;
     }
     if (r.n > 1 && ab_db_tx(db, round_tx, &r) == AB_OK) {
