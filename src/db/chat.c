@@ -31,7 +31,7 @@ static const ab_db_stmt USERS_UPSERT = {
     /* the rows left as they were: read from the statement's snapshot, which has them */
     " UNION ALL SELECT id, language_code, avatars_count, language,"
     " privacy_accepted_at IS NOT NULL FROM users"
-    " WHERE id IN (SELECT id FROM r) AND id NOT IN (SELECT id FROM up)",
+    " WHERE id = ANY (ARRAY(SELECT id FROM r)) AND id NOT IN (SELECT id FROM up)",
     1};
 
 ab_err ab_db_users_upsert(ab_db *db, ab_user_row *rows, int n)
@@ -115,7 +115,9 @@ ab_err ab_db_user_set_blocked(ab_db *db, int64_t user_id, bool blocked)
 /* A round's chats in one statement (issue 19): each chat's state, its row created on first
  * contact. No row lock and no new row version: the chat's lane lock, held by the dispatcher
  * through the step, is what keeps a chat's steps apart, and only steps write a chat's state. A
- * chat first seen without a user (a channel) gets its user when one writes. */
+ * chat first seen without a user (a channel) gets its user when one writes. The rows are
+ * found by key (`= ANY (ARRAY(…))`): the planner takes the list for 100 rows and would rather
+ * read a small table whole. */
 static const ab_db_stmt CHATS_LOAD = {
     "chats_load",
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(chat_id bigint, user_id bigint)),"
@@ -123,10 +125,11 @@ static const ab_db_stmt CHATS_LOAD = {
     "   SELECT chat_id, user_id FROM r ORDER BY chat_id ON CONFLICT (chat_id) DO NOTHING"
     "   RETURNING chat_id, state, data),"
     " adopted AS (UPDATE chat_state c SET user_id = r.user_id FROM r"
-    "   WHERE c.chat_id = r.chat_id AND c.user_id IS NULL AND r.user_id IS NOT NULL)"
+    "   WHERE c.chat_id = ANY (ARRAY(SELECT chat_id FROM r WHERE user_id IS NOT NULL))"
+    "   AND c.chat_id = r.chat_id AND c.user_id IS NULL)"
     " SELECT chat_id, state, data::text FROM created"
     " UNION ALL SELECT c.chat_id, c.state, c.data::text FROM chat_state c"
-    " WHERE c.chat_id IN (SELECT chat_id FROM r)"
+    " WHERE c.chat_id = ANY (ARRAY(SELECT chat_id FROM r))"
     " AND c.chat_id NOT IN (SELECT chat_id FROM created)",
     1};
 

@@ -11,7 +11,8 @@ static const ab_db_stmt FINISH = {
     "           AS r(chat_id bigint, state text, data jsonb, calls jsonb, update_id bigint)),"
     " saved AS (UPDATE chat_state c SET state = r.state, data = coalesce(r.data, c.data),"
     "   version = c.version + 1, updated_at = now() FROM r"
-    "   WHERE c.chat_id = r.chat_id AND r.state IS NOT NULL RETURNING 1),"
+    "   WHERE c.chat_id = ANY (ARRAY(SELECT chat_id FROM r)) AND c.chat_id = r.chat_id"
+    "   AND r.state IS NOT NULL RETURNING 1)," /* by key: a hash join read the whole table */
     " queued AS (INSERT INTO outbox"
     "   (chat_id, method, payload, source_update_id, batch_id, generation_id)"
     "   SELECT (c->>'chat_id')::bigint, c->>'method', c->'payload', r.update_id,"
