@@ -109,24 +109,25 @@ void ab_outbox_batch_free(ab_outbox_batch *batch)
     batch->n = 0;
 }
 
-/* A delivery of generated pictures (generation_id) records the file_ids Telegram gave them:
- * the largest size of each message's photo (sendPhoto answers one message, sendMediaGroup an
- * array of them), so "more like this" and the pictures' history can show them again. */
+/* Rows delivered, marked together (issue 19: one statement for a sender's batch). A delivery
+ * of generated pictures (generation_id) records the file_ids Telegram gave them: the largest
+ * size of each message's photo (sendPhoto answers one message, sendMediaGroup an array of
+ * them), so "more like this" and the pictures' history can show them again. */
 static const ab_db_stmt SENT = {
     "outbox_sent",
-    "WITH o AS (UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
-    "   result = $2::jsonb, error_code = NULL, last_error = NULL WHERE id = $1::bigint"
-    "   RETURNING generation_id)"
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, result jsonb)),"
+    " o AS (UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
+    "   result = r.result, error_code = NULL, last_error = NULL FROM r WHERE outbox.id = r.id"
+    "   RETURNING outbox.generation_id, r.result)"
     " UPDATE generations g SET file_ids = (SELECT coalesce(jsonb_agg(m->'photo'->-1->'file_id'),"
-    "   '[]') FROM jsonb_array_elements(CASE jsonb_typeof($2::jsonb) WHEN 'array' THEN $2::jsonb"
-    "   ELSE jsonb_build_array($2::jsonb) END) m WHERE m->'photo'->-1 ? 'file_id')"
+    "   '[]') FROM jsonb_array_elements(CASE jsonb_typeof(o.result) WHEN 'array' THEN o.result"
+    "   ELSE jsonb_build_array(o.result) END) m WHERE m->'photo'->-1 ? 'file_id')"
     " FROM o WHERE g.id = o.generation_id",
-    2};
+    1};
 
-ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json)
+ab_err ab_db_outbox_sent(ab_db *db, const char *marks_json)
 {
-    char sid[24];
-    const char *params[] = {ab_db_i64(sid, id), result_json};
+    const char *params[] = {marks_json};
     return ab_db_exec(db, &SENT, params, NULL);
 }
 

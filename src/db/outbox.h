@@ -36,8 +36,9 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batc
 ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id);
 void ab_outbox_row_free(ab_outbox_row *row);
 void ab_outbox_batch_free(ab_outbox_batch *batch);
-/** Delivered: stores Telegram's result (JSON text or NULL). */
-ab_err ab_db_outbox_sent(ab_db *db, int64_t id, const char *result_json);
+/** Delivered: marks_json is an array of {"id": the row, "result": Telegram's result (absent
+ *  when none)}, one per row, each marked sent with its result. */
+ab_err ab_db_outbox_sent(ab_db *db, const char *marks_json);
 /** Back to pending, to be tried again after delay_s (429, 5xx, timeouts, pacing). If
  *  refund_attempt, the attempt does not count (pacing, not a failure). */
 ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code, const char *error,

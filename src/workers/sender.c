@@ -87,25 +87,45 @@ static int rewrite_as_upload(ab_db *db, const ab_outbox_row *row, json_t *payloa
     return ok;
 }
 
-/* Telegram has the message now, and losing this mark would send it again once the lease runs
- * out: a database that is away (restarting, failing over) is waited for while the lease lasts. */
-static void mark_sent(ab_app *app, ab_db *db, const ab_outbox_row *row, const char *result,
-                      double lease_end)
+/* Delivered: noted, and written with the rest of the batch's (write_marks). */
+static void note_sent(json_t *marks, const ab_outbox_row *row, json_t *result)
 {
+    json_t *mark = json_pack("{s:I,s:s}", "id", (json_int_t)row->id, "method", row->method);
+    if (mark && result)
+        json_object_set(mark, "result", result);
+    json_array_append_new(marks, mark);
+}
+
+/* Telegram has these messages now, and losing their marks would send them again once the
+ * lease runs out: a database that is away (restarting, failing over) is waited for while the
+ * lease lasts. One statement for the batch's rows (issue 19). */
+static void write_marks(ab_app *app, ab_db *db, json_t *marks, double lease_end)
+{
+    if (json_array_size(marks) == 0)
+        return;
+    char *text = ab_json_dump(marks);
     ab_err err;
-    while ((err = ab_db_outbox_sent(db, row->id, result)) == AB_ERR_DB_DOWN ||
-           err == AB_ERR_DB_BUSY) {
+    while (text &&
+           ((err = ab_db_outbox_sent(db, text)) == AB_ERR_DB_DOWN || err == AB_ERR_DB_BUSY)) {
         if (mono_now() + 1 > lease_end || !atomic_load(&app->running))
             break;
         ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
     }
-    char labels[64];
-    snprintf(labels, sizeof labels, "method=\"%s\"", row->method);
-    ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
+    free(text);
+    size_t i;
+    json_t *mark;
+    json_array_foreach(marks, i, mark)
+    {
+        char labels[64];
+        snprintf(labels, sizeof labels, "method=\"%s\"",
+                 json_string_value(json_object_get(mark, "method")));
+        ab_metrics_add(AB_M_OUTBOX_SENT, labels, 1);
+    }
+    json_array_clear(marks);
 }
 
 static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_err err,
-                           const ab_tg_response *resp, double lease_end)
+                           const ab_tg_response *resp, json_t *marks)
 {
     int max_attempts = app->cfg->outbox_max_attempts;
     char labels[64];
@@ -131,9 +151,7 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
         return;
     }
     if (resp->ok) {
-        char *result = resp->result ? ab_json_dump(resp->result) : NULL;
-        mark_sent(app, db, row, result, lease_end);
-        free(result);
+        note_sent(marks, row, resp->result);
         return;
     }
     snprintf(labels, sizeof labels, "code=\"%d\"", resp->error_code);
@@ -147,7 +165,7 @@ static void record_outcome(ab_app *app, ab_db *db, const ab_outbox_row *row, ab_
         return;
     }
     if (resp->error_code == 400 && contains(desc, "message is not modified")) {
-        mark_sent(app, db, row, NULL, lease_end);
+        note_sent(marks, row, NULL);
         return;
     }
     if (resp->error_code == 400 && strcmp(row->method, "editMessageText") == 0 &&
@@ -283,7 +301,7 @@ static call_made call_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_cl
 /* One row: paced, completed when it is an edit of a batch's status message, sent, recorded.
  * Returns false when the row was given back without a call. */
 static bool deliver_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
-                        ab_outbox_row *row, double lease_end)
+                        ab_outbox_row *row, double lease_end, json_t *marks)
 {
     if (is_paced(row->method)) {
         double wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
@@ -326,7 +344,7 @@ static bool deliver_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_clie
         AB_INFO("telegram could not fetch a file by its URL, uploading it instead", "{s:I,s:s,s:s}",
                 "outbox_id", (json_int_t)row->id, "method", row->method, "error", resp.description);
     } else {
-        record_outcome(app, db, row, err, &resp, lease_end);
+        record_outcome(app, db, row, err, &resp, marks);
     }
     ab_tg_response_free(&resp);
     json_decref(payload);
@@ -335,10 +353,10 @@ static bool deliver_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_clie
 
 /* Delivers a row; its lines name the chat and the update whose step queued it. */
 static bool deliver(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *tg,
-                    ab_outbox_row *row, double lease_end)
+                    ab_outbox_row *row, double lease_end, json_t *marks)
 {
     ab_log_scope_set(&(ab_log_scope){.update_id = row->update_id, .chat_id = row->chat_id});
-    bool done = deliver_row(app, db, storage, tg, row, lease_end);
+    bool done = deliver_row(app, db, storage, tg, row, lease_end, marks);
     ab_log_scope_set(NULL);
     return done;
 }
@@ -358,7 +376,8 @@ void *ab_sender_main(void *arg)
     int lease_s = cfg->telegram_timeout_s + 5; /* a lease outlives the call it covers */
     int64_t last_sent = 0; /* a row whose outcome was recorded since the last flush */
     ab_outbox_batch batch;
-    while (tg && atomic_load(&app->running)) {
+    json_t *marks = json_array(); /* the batch's rows delivered, marked together */
+    while (tg && marks && atomic_load(&app->running)) {
         if (!db) {
             if (ab_db_connect(cfg->database_url, &db) != AB_OK) {
                 ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 1000);
@@ -390,11 +409,13 @@ void *ab_sender_main(void *arg)
                 ab_db_outbox_retry(db, row->id, 0, 0, "given back", true);
                 continue;
             }
-            if (deliver(app, db, &storage, tg, row, lease_end))
+            if (deliver(app, db, &storage, tg, row, lease_end, marks))
                 last_sent = row->id;
         }
+        write_marks(app, db, marks, lease_end);
         ab_outbox_batch_free(&batch);
     }
+    json_decref(marks);
     ab_db_close(db);
     ab_storage_close(storage);
     ab_tg_client_free(tg);
