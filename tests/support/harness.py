@@ -31,6 +31,7 @@ import http.client
 import io
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -92,8 +93,31 @@ def safe_name(text, limit=None):
     return s
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    """A TCP port on 127.0.0.1 that was free a moment ago.
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is
+    the kind every outgoing connection also takes, so between choosing it and a server
+    binding it, a client of a test running beside this one could take it (test_make_run
+    failed so, "Address already in use", with another suite running). Random, so that two
+    tests choosing at once rarely meet; the bind checks it is free now."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
