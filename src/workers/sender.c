@@ -87,11 +87,19 @@ static int rewrite_as_upload(ab_db *db, const ab_outbox_row *row, json_t *payloa
     return ok;
 }
 
-/* Delivered: noted, and written with the rest of the batch's (write_marks). */
+/* Delivered: noted, and written with the rest of the batch's (write_marks). Of a text message
+ * the row keeps its id, what an operator looks for: the rest is the row's own text and
+ * keyboard again, and would double what each delivery writes (issue 19). A result with files
+ * (pictures, an album, a document) is kept whole: their file_ids are read from it. */
 static void note_sent(json_t *marks, const ab_outbox_row *row, json_t *result)
 {
     json_t *mark = json_pack("{s:I,s:s}", "id", (json_int_t)row->id, "method", row->method);
-    if (mark && result)
+    json_t *message_id = json_is_object(result) && json_object_get(result, "text")
+                             ? json_object_get(result, "message_id")
+                             : NULL;
+    if (mark && message_id)
+        json_object_set_new(mark, "result", json_pack("{s:O}", "message_id", message_id));
+    else if (mark && result)
         json_object_set(mark, "result", result);
     json_array_append_new(marks, mark);
 }

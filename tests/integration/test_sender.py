@@ -1,5 +1,6 @@
 """Delivery of Bot API calls: retry_after on 429, back-off on 5xx, stalls and dropped
 connections, "message is not modified", blocked users, and per-chat order."""
+import json
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,9 @@ class SenderTest(h.IntegrationTestCase):
         self.assertEqual(ok[0]["params"]["chat_id"], uid)
         # the 429 is not counted as a failed attempt
         h.wait_until(lambda: [r[:3] for r in self.outbox()] == [["sendMessage", "sent", "1"]])
+        # of a text message the row keeps the id Telegram gave it, not its text again
+        self.assertEqual(json.loads(h.psql_value(self.db_url, "SELECT result FROM outbox")),
+                         {"message_id": ok[0]["response"]["result"]["message_id"]})
 
     def test_429_for_one_chat_does_not_hold_back_others(self):
         svc = self.start()
