@@ -7,44 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ab_db_stmt PENDING_LANES = {
-    "inbox_pending_lanes",
-    /* one row per lane, by its oldest update; see migrations 0003, 0004 and 0009 */
-    "SELECT chat_id, update_id FROM ab_pending_lanes($1::int, $2::bigint)", 2};
-
-ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
-                                 int64_t *oldest)
-{
-    char lim[24], low[24];
-    const char *params[] = {ab_db_i64(lim, max), ab_db_i64(low, from)};
-    PGresult *res = NULL;
-    *n = 0;
-    ab_err err = ab_db_exec(db, &PENDING_LANES, params, &res);
-    if (err != AB_OK)
-        return err;
-    *oldest = PQntuples(res) > 0 ? ab_db_get_i64(res, 0, 1) : from;
-    for (int r = 0; r < PQntuples(res) && *n < max; r++)
-        lanes[(*n)++] = ab_db_get_i64(res, r, 0);
-    PQclear(res);
-    return AB_OK;
-}
-
-/* A round's lanes are claimed together, before any step runs: the lane locks (session-level,
- * so they outlive the steps' transactions and vanish with a dead replica's connection) and,
- * for each lane granted, its oldest pending update with the attempt counted and committed.
- * Counting at the claim, outside the step's transaction, is what makes a crash count: an
- * update whose step kills the replica is claimed with one more attempt each time, and past the
- * limit it is set aside instead of killing the next replica too. One statement for the whole
- * round keeps that to one round trip per round, not per update. The locks are taken in a
- * materialized CTE (a volatile function keeps it from being inlined), so each lane is tried
- * exactly once. */
+/* A round's lanes found, locked and claimed in one statement: the oldest pending lanes whose
+ * lock is free (session-level locks, so they outlive the steps' transactions and vanish with
+ * a dead replica's connection; ab_lock_pending_lanes, migration 0022) and, for each, its
+ * oldest pending update with the attempt counted and committed. Counting at the claim,
+ * outside the step's transaction, is what makes a crash count: an update whose step kills the
+ * replica is claimed with one more attempt each time, and past the limit it is set aside
+ * instead of killing the next replica too. One row per lane locked; a lane whose oldest update
+ * waits (not_before) or was handled meanwhile comes back without one. The lane's oldest is
+ * looked up per lane: the scan starts at `low`, and an older update of the lane may be below. */
 static const ab_db_stmt CLAIM_LANES = {
     "inbox_claim_lanes",
-    "WITH locked AS (SELECT lane FROM unnest($1::bigint[]) AS lane"
-    "                WHERE pg_try_advisory_lock(lane)),"
+    "WITH locked AS MATERIALIZED (SELECT chat_id AS lane, update_id AS seen"
+    "                             FROM ab_lock_pending_lanes($1::int, $2::bigint)),"
     " oldest AS (SELECT (SELECT update_id FROM inbox WHERE chat_id = l.lane"
     "                    AND status = 'pending' ORDER BY chat_id, update_id LIMIT 1) AS id"
-    "            FROM locked l)" /* inbox_pending_by_chat */
+    "            FROM locked l)," /* inbox_pending_by_chat */
     /* By primary key, whatever the statistics say: a join here let the planner scan the
      * whole inbox (3 ms a round), and a plain `status = 'pending'` lets it pick the partial
      * index inbox_pending_by_chat, which statistics taken with nothing pending (a live inbox,
@@ -53,36 +31,39 @@ static const ab_db_stmt CLAIM_LANES = {
      * implies no partial index's predicate, so the primary key is the only index left and the
      * table's live size rules out a sequential scan. The test still holds in the UPDATE's
      * recheck of a row a step marked done after this statement's snapshot. */
-    " UPDATE inbox i SET attempts = i.attempts + 1"
-    " WHERE i.update_id = ANY (ARRAY(SELECT id FROM oldest)) AND i.status || '' = 'pending'"
-    " AND (i.not_before IS NULL OR i.not_before <= now())" /* deferred: the lane waits */
-    " RETURNING i.chat_id, i.update_id, i.attempts, i.payload::text",
-    1};
+    " claimed AS (UPDATE inbox i SET attempts = i.attempts + 1"
+    "   WHERE i.update_id = ANY (ARRAY(SELECT id FROM oldest)) AND i.status || '' = 'pending'"
+    "   AND (i.not_before IS NULL OR i.not_before <= now())" /* deferred: the lane waits */
+    "   RETURNING i.chat_id, i.update_id, i.attempts, i.payload::text AS payload)"
+    " SELECT l.lane, l.seen, c.update_id, c.attempts, c.payload"
+    " FROM locked l LEFT JOIN claimed c ON c.chat_id = l.lane",
+    2};
 
-ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_claim *claims,
-                               int *claimed)
+ab_err ab_db_inbox_claim_lanes(ab_db *db, int64_t from, int max, ab_inbox_claim *claims,
+                               int *claimed, int *locked, int64_t *oldest)
 {
-    *claimed = 0;
-    if (n <= 0)
-        return AB_OK;
-    char list[24 * 64 + 3];
-    size_t len = 0;
-    list[len++] = '{';
-    for (int i = 0; i < n && i < 64; i++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%lld", i ? "," : "",
-                                (long long)lanes[i]);
-    snprintf(list + len, sizeof list - len, "}");
-    const char *params[] = {list};
+    char lim[24], low[24];
+    const char *params[] = {ab_db_i64(lim, max), ab_db_i64(low, from)};
     PGresult *res = NULL;
+    *claimed = *locked = 0;
+    *oldest = from;
     ab_err err = ab_db_exec(db, &CLAIM_LANES, params, &res);
     if (err != AB_OK)
         return err;
-    for (int r = 0; r < PQntuples(res) && *claimed < n && err == AB_OK; r++) {
+    *locked = PQntuples(res);
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t seen = ab_db_get_i64(res, r, 1);
+        if (r == 0 || seen < *oldest)
+            *oldest = seen;
+    }
+    for (int r = 0; r < PQntuples(res) && *claimed < max && err == AB_OK; r++) {
+        if (PQgetisnull(res, r, 2))
+            continue;
         ab_inbox_claim *c = &claims[*claimed];
         c->lane = ab_db_get_i64(res, r, 0);
-        c->update_id = ab_db_get_i64(res, r, 1);
-        c->attempts = (int)ab_db_get_i64(res, r, 2);
-        c->payload = strdup(PQgetvalue(res, r, 3));
+        c->update_id = ab_db_get_i64(res, r, 2);
+        c->attempts = (int)ab_db_get_i64(res, r, 3);
+        c->payload = strdup(PQgetvalue(res, r, 4));
         if (c->payload)
             (*claimed)++;
         else

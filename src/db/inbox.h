@@ -8,13 +8,6 @@
 
 #include "db/db.h"
 
-/** Lanes (chat ids) that have pending updates with update_id >= from, at most max, each once,
- *  ordered by the lane's oldest pending update (so one chat's backlog cannot hide the others);
- *  *oldest gets the oldest such update_id (from when none). Scanning from a recent low
- *  mark skips the run of just-handled rows at the head of the index, whose dead entries cannot
- *  be pruned while other transactions are open (measured: 16 ms per scan under load). */
-ab_err ab_db_inbox_pending_lanes(ab_db *db, int64_t from, int64_t *lanes, int max, int *n,
-                                 int64_t *oldest);
 /** A lane claimed for one dispatcher round: its lock held, its oldest pending update with
  *  this claim counted in attempts. */
 typedef struct {
@@ -22,13 +15,18 @@ typedef struct {
     int attempts;  /* including this claim */
     char *payload; /* the update's JSON, malloc'd: ab_inbox_claims_free */
 } ab_inbox_claim;
-/** Outside any transaction: tries the locks of n lanes (at most 64) without waiting and, for
- *  each granted, counts an attempt on its oldest pending update (committed before any step
- *  runs, so a crash counts) and returns it. While the lock is held nobody else changes it, so
- *  the step needs no second read. *claimed of claims[] are filled. The locks stay held (lanes with
- *  nothing pending included) until ab_db_inbox_release_lanes(). */
-ab_err ab_db_inbox_claim_lanes(ab_db *db, const int64_t *lanes, int n, ab_inbox_claim *claims,
-                               int *claimed);
+/** Outside any transaction: finds up to max lanes (chat ids) with updates pending at or after
+ *  update id `from`, each once, by its oldest pending update (so one chat's backlog cannot hide
+ *  the others), takes the lock of each that no one holds, and for each counts an attempt on
+ *  its oldest pending update (committed before any step runs, so a crash counts) and returns
+ *  it in claims[] (*claimed of them). While the lock is held nobody else changes it, so the
+ *  step needs no second read. *locked is the number of lanes locked (a lane whose update waits
+ *  included): their locks stay held until ab_db_inbox_release_lanes(). *oldest is the oldest
+ *  pending update id the scan met (`from` when none). Scanning from a recent low mark skips
+ *  the run of just-handled rows at the head of the index, whose dead entries cannot be pruned
+ *  while other transactions are open (measured: 16 ms per scan under load). */
+ab_err ab_db_inbox_claim_lanes(ab_db *db, int64_t from, int max, ab_inbox_claim *claims,
+                               int *claimed, int *locked, int64_t *oldest);
 /** Releases every lane lock of this connection. */
 ab_err ab_db_inbox_release_lanes(ab_db *db);
 /** Frees the payloads of n claims. */

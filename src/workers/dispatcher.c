@@ -1,10 +1,10 @@
-/* Dispatcher threads: find lanes (chats) with pending updates, oldest first, claim those whose
- * lock is free (one statement: locks taken, each lane's oldest update's attempt counted), run
- * one FSM step on each (the round's steps in one transaction, see step.c), and let go of the
- * locks. Workers on every replica do the same; the lane
- * lock and the "oldest pending first" read make that safe and keep each chat's order. When there is
- * nothing to do, a worker sleeps until a NOTIFY (or a local insert) wakes it, or one second
- * passes — the polling fallback for a lost notification. */
+/* Dispatcher threads: take the lanes (chats) with the oldest pending updates whose lock no one
+ * holds and claim their oldest update each (one statement: lanes skipped while another
+ * dispatcher holds them, locks taken, attempts counted), run one FSM step on each (the round's
+ * steps in one transaction, see step.c), and let go of the locks. Workers on every replica do
+ * the same; the lane lock and the "oldest pending first" read make that safe and keep each
+ * chat's order. When there is nothing to do, a worker sleeps until a NOTIFY (or a local
+ * insert) wakes it, or one second passes — the polling fallback for a lost notification. */
 #include <stdatomic.h>
 #include <time.h>
 
@@ -35,28 +35,30 @@ void *ab_dispatcher_main(void *arg)
         }
         ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->inbox_ready);
-        int64_t lanes[LANES_PER_ROUND], oldest = 0;
-        int n = 0;
+        int64_t oldest = 0;
+        int n = 0, m = 0;
         time_t now = time(NULL);
         if (now - last_full >= FULL_SCAN_EVERY_S) {
             low = 0;
             last_full = now;
         }
-        ab_err err = ab_db_inbox_pending_lanes(db, low, lanes, LANES_PER_ROUND, &n, &oldest);
+        ab_inbox_claim claims[LANES_PER_ROUND];
+        ab_err err = ab_db_inbox_claim_lanes(db, low, LANES_PER_ROUND, claims, &m, &n, &oldest);
         int64_t scanned_from = low;
         /* Updates of different chats arrive concurrently and commit slightly out of id
          * order: start the next scan a little below the oldest pending one seen. */
         low = n > 0 && oldest > STRAGGLER_WINDOW ? oldest - STRAGGLER_WINDOW : 0;
         if (err != AB_OK) {
+            ab_inbox_claims_free(claims, m);
+            if (ab_db_inbox_release_lanes(db) != AB_OK) { /* a partial claim may hold some */
+                ab_db_close(db);
+                db = NULL;
+            }
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
         }
-        if (n > 1)
-            ab_signal_raise_one(&app->inbox_ready); /* more than one chat waiting: bring help */
-        ab_inbox_claim claims[LANES_PER_ROUND];
-        int m = 0;
-        if (ab_db_inbox_claim_lanes(db, lanes, n, claims, &m) != AB_OK)
-            m = 0;
+        if (n >= LANES_PER_ROUND)
+            ab_signal_raise_one(&app->inbox_ready); /* more chats may be waiting: bring help */
         int progressed = 0;
         ab_step_result results[LANES_PER_ROUND];
         ab_step_output outs[LANES_PER_ROUND];
