@@ -117,7 +117,8 @@ static const ab_db_stmt SENT = {
     "outbox_sent",
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, result jsonb)),"
     " o AS (UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
-    "   result = r.result, error_code = NULL, last_error = NULL FROM r WHERE outbox.id = r.id"
+    "   result = r.result, error_code = NULL, last_error = NULL FROM r"
+    "   WHERE outbox.id = ANY (ARRAY(SELECT id FROM r)) AND outbox.id = r.id" /* by key */
     "   RETURNING outbox.generation_id, r.result)"
     " UPDATE generations g SET file_ids = (SELECT coalesce(jsonb_agg(m->'photo'->-1->'file_id'),"
     "   '[]') FROM jsonb_array_elements(CASE jsonb_typeof(o.result) WHEN 'array' THEN o.result"
