@@ -683,6 +683,7 @@ def main():
     if two:
         for line in round_diagnosis(out, "replicas", a.n, two["processed_per_s_rounds"]):
             print(line)
+        show_waits("two replicas' backends", waits(os.path.join(out, "replicas-waits.txt")))
     if peer:
         for line in round_diagnosis(out, "grammy", a.n, peer["processed_per_s_rounds"]):
             print(line)
