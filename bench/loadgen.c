@@ -5,15 +5,20 @@
  * the moment its first byte is written to the moment its whole response is read, and keeps
  * every sample, so the percentiles are exact (nearest rank over all N), not bucketed.
  *
- *   loadgen --port P --mode webhook|sink --n N --conc C [options]
+ *   loadgen --port P[,P2...] --mode webhook|sink --n N --conc C [options]
+ *     --port P[,P2...]    target port(s) on --host; with several, connection i goes to port
+ *                         i % count (half each for two, as a load balancer spreading
+ *                         keep-alive connections would), and the result counts each one's acks
  *     --host A            IPv4 address (default 127.0.0.1; loopback only is expected)
  *     --chats M           webhook: chats the updates are spread over, round-robin (default 1000)
  *     --secret S          webhook: X-Telegram-Bot-Api-Secret-Token
  *     --first-update U    webhook: update_id of the first request (default 1); ids are U..U+N-1
  *     --chat-base B       webhook: chat ids are B..B+M-1 (default 1000000000, above 2^29)
  *     --token T           sink: bot token in the path /bot<T>/sendMessage
- *     --watch-pid PID     sample /proc/PID/status every 100 ms: peak VmRSS under load, VmHWM
- *                         and CPU time used by PID during the run
+ *     --watch-pid PID[,PID2...]  sample /proc/PID/status every 100 ms: peak VmRSS under load,
+ *                         VmHWM and CPU time used by PID during the run; with several (the
+ *                         replicas of one service), "process" sums their CPU and takes the
+ *                         largest of each RSS figure, "processes" has each one's
  *     --sink-port SP      after the last ack, poll http://host:SP/count until sendMessage
  *     --expect E          reaches E; end-to-end time = sink's last call − our first send
  *     --wait-timeout S    give up waiting for the sink after S seconds (default 120)
@@ -52,9 +57,11 @@
 #include <unistd.h>
 
 #define MAX_ATTEMPTS 5
+#define MAX_LIST 8 /* ports, watched pids */
 
 typedef struct {
     int fd;
+    int target;    /* index into ports */
     long idx;      /* request in flight, -1 when idle */
     int attempts;  /* of the request in flight */
     int64_t t0;    /* first send of the request in flight */
@@ -66,12 +73,12 @@ typedef struct {
 
 /* options */
 static const char *host = "127.0.0.1";
-static int port, sink_port;
+static int ports[MAX_LIST], n_ports, sink_port;
 static int is_webhook = 1;
 static long n_req, n_chats = 1000, conc = 64, expect = -1;
 static const char *secret = "", *token = "123456:bench";
 static long long first_update = 1, chat_base = 1000000000LL;
-static int watch_pid;
+static int watch_pids[MAX_LIST], n_watch;
 static double wait_timeout = 120, time_limit = 240;
 static double rate; /* requests/s; 0: closed loop */
 static const char *samples_path;
@@ -84,9 +91,10 @@ static long next_req, done_req, ok_req, bad_status, retries, conn_errors, gave_u
 static long status_counts[6];
 static int64_t first_send, last_ack;
 static int64_t open_start; /* open loop: when request 0 is due */
-/* process sampling */
-static long rss_max_kb, rss_samples;
-static double rss_sum_kb;
+static long target_acks[MAX_LIST]; /* 2xx per port */
+/* process sampling, per watched pid */
+static long rss_max_kb[MAX_LIST], rss_samples[MAX_LIST];
+static double rss_sum_kb[MAX_LIST];
 static int64_t last_sample;
 
 static int64_t mono_ns(void)
@@ -144,19 +152,36 @@ static double proc_cpu_s(int pid)
 
 static void sample_proc(int force)
 {
-    if (!watch_pid)
+    if (!n_watch)
         return;
     int64_t now = mono_ns();
     if (!force && now - last_sample < 100000000)
         return;
     last_sample = now;
-    long rss = proc_status_kb(watch_pid, "VmRSS");
-    if (rss < 0)
-        return;
-    if (rss > rss_max_kb)
-        rss_max_kb = rss;
-    rss_sum_kb += (double)rss;
-    rss_samples++;
+    for (int k = 0; k < n_watch; k++) {
+        long rss = proc_status_kb(watch_pids[k], "VmRSS");
+        if (rss < 0)
+            continue;
+        if (rss > rss_max_kb[k])
+            rss_max_kb[k] = rss;
+        rss_sum_kb[k] += (double)rss;
+        rss_samples[k]++;
+    }
+}
+
+/* "A[,B...]" of positive integers into out (at most MAX_LIST); returns how many, 0 if bad. */
+static int parse_int_list(const char *v, int *out)
+{
+    int n = 0;
+    for (const char *p = v; *p;) {
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p || x <= 0 || x > 0x7fffffff || n == MAX_LIST || (*end && *end != ','))
+            return 0;
+        out[n++] = (int)x;
+        p = *end ? end + 1 : end;
+    }
+    return n;
 }
 
 static int connect_to(int p, int nonblock)
@@ -199,7 +224,7 @@ static void build_request(conn *c, long i)
                         "POST /telegram/webhook HTTP/1.1\r\nHost: %s:%d\r\n"
                         "Content-Type: application/json\r\n"
                         "X-Telegram-Bot-Api-Secret-Token: %s\r\nContent-Length: %d\r\n\r\n",
-                        host, port, secret, blen);
+                        host, ports[c->target], secret, blen);
     } else {
         long long chat = chat_base + i % n_chats;
         blen = snprintf(body, sizeof body,
@@ -211,7 +236,7 @@ static void build_request(conn *c, long i)
         hlen = snprintf(hdr, sizeof hdr,
                         "POST /bot%s/sendMessage HTTP/1.1\r\nHost: %s:%d\r\n"
                         "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-                        token, host, port, blen);
+                        token, host, ports[c->target], blen);
     }
     if ((size_t)(hlen + blen) > sizeof c->out) {
         fprintf(stderr, "loadgen: request too large\n");
@@ -297,9 +322,10 @@ static void finish_request(conn *c, int status)
     lat[c->idx] = now - c->t0;
     last_ack = now;
     done_req++;
-    if (status >= 200 && status < 300)
+    if (status >= 200 && status < 300) {
         ok_req++;
-    else
+        target_acks[c->target]++;
+    } else
         bad_status++;
     if (status >= 100 && status < 600)
         status_counts[status / 100]++;
@@ -315,7 +341,7 @@ static void reconnect_and_retry(int ep, conn *c)
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     for (int tries = 0;; tries++) {
-        c->fd = connect_to(port, 1);
+        c->fd = connect_to(ports[c->target], 1);
         if (c->fd >= 0)
             break;
         if (tries > 50) {
@@ -425,9 +451,9 @@ static long long json_num(const char *s, const char *key)
 static void usage(const char *prog)
 {
     fprintf(stderr,
-            "usage: %s --port P --mode webhook|sink --n N --conc C [--host A] [--chats M]\n"
-            "          [--secret S] [--token T] [--first-update U] [--chat-base B]\n"
-            "          [--watch-pid PID] [--sink-port SP --expect E] [--wait-timeout S]\n"
+            "usage: %s --port P[,P2...] --mode webhook|sink --n N --conc C [--host A]\n"
+            "          [--chats M] [--secret S] [--token T] [--first-update U] [--chat-base B]\n"
+            "          [--watch-pid PID[,PID2...]] [--sink-port SP --expect E] [--wait-timeout S]\n"
             "          [--time-limit S] [--json FILE] [--rate R]\n"
             "          [--samples FILE]\n",
             prog);
@@ -442,7 +468,9 @@ int main(int argc, char **argv)
         if (!v)
             usage(argv[0]);
         i++;
-        if (!strcmp(a, "--port")) port = atoi(v);
+        if (!strcmp(a, "--port")) {
+            if (!(n_ports = parse_int_list(v, ports))) usage(argv[0]);
+        }
         else if (!strcmp(a, "--host")) host = v;
         else if (!strcmp(a, "--mode")) {
             if (!strcmp(v, "webhook")) is_webhook = 1;
@@ -456,7 +484,9 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--token")) token = v;
         else if (!strcmp(a, "--first-update")) first_update = atoll(v);
         else if (!strcmp(a, "--chat-base")) chat_base = atoll(v);
-        else if (!strcmp(a, "--watch-pid")) watch_pid = atoi(v);
+        else if (!strcmp(a, "--watch-pid")) {
+            if (!(n_watch = parse_int_list(v, watch_pids))) usage(argv[0]);
+        }
         else if (!strcmp(a, "--sink-port")) sink_port = atoi(v);
         else if (!strcmp(a, "--expect")) expect = atol(v);
         else if (!strcmp(a, "--wait-timeout")) wait_timeout = atof(v);
@@ -466,7 +496,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--samples")) samples_path = v;
         else usage(argv[0]);
     }
-    if (port <= 0 || n_req <= 0 || conc <= 0 || n_chats <= 0)
+    if (n_ports <= 0 || n_req <= 0 || conc <= 0 || n_chats <= 0)
         usage(argv[0]);
     if (conc > n_req)
         conc = n_req;
@@ -483,13 +513,17 @@ int main(int argc, char **argv)
     /* All connections are open before the clock starts. */
     int ep = epoll_create1(EPOLL_CLOEXEC);
     for (long i = 0; i < conc; i++) {
-        conns[i].fd = connect_to(port, 1);
+        conns[i].target = (int)(i % n_ports);
+        conns[i].fd = connect_to(ports[conns[i].target], 1);
         if (conns[i].fd < 0)
             die("loadgen: connect");
         conns[i].idx = -1;
         epoll_set(ep, &conns[i], EPOLL_CTL_ADD);
     }
-    double cpu0 = watch_pid ? proc_cpu_s(watch_pid) : 0;
+    double cpu0[MAX_LIST], cpu_post[MAX_LIST], cpu_end[MAX_LIST];
+    long hwm[MAX_LIST];
+    for (int k = 0; k < n_watch; k++)
+        cpu0[k] = proc_cpu_s(watch_pids[k]);
     sample_proc(1);
     if (rate > 0) {
         open_start = mono_ns();
@@ -578,7 +612,8 @@ int main(int argc, char **argv)
                     (double)lat[i] / 1e6);
         fclose(f);
     }
-    double cpu_post = watch_pid ? proc_cpu_s(watch_pid) : 0;
+    for (int k = 0; k < n_watch; k++)
+        cpu_post[k] = proc_cpu_s(watch_pids[k]);
 
     /* Wait for the sink to have every reply; keep sampling the service meanwhile. */
     long long sink_total = -1, sink_last = 0;
@@ -601,8 +636,10 @@ int main(int argc, char **argv)
         }
     }
     sample_proc(1);
-    double cpu_end = watch_pid ? proc_cpu_s(watch_pid) : 0;
-    long hwm = watch_pid ? proc_status_kb(watch_pid, "VmHWM") : -1;
+    for (int k = 0; k < n_watch; k++) {
+        cpu_end[k] = proc_cpu_s(watch_pids[k]);
+        hwm[k] = proc_status_kb(watch_pids[k], "VmHWM");
+    }
 
     /* Percentiles over the completed requests. */
     long m = 0;
@@ -616,7 +653,7 @@ int main(int argc, char **argv)
     double post_s = (double)((last_ack ? last_ack : post_end) - first_send) / 1e9;
     double e2e_s = sink_ok && sink_last > 0 ? (double)(sink_last - first_send) / 1e9 : 0;
 
-    char out[4096];
+    char out[8192];
     int len = snprintf(
         out, sizeof out,
         "{\"mode\":\"%s\",\"requests\":%ld,\"concurrency\":%ld,\"chats\":%ld,"
@@ -639,13 +676,45 @@ int main(int argc, char **argv)
                         "\"e2e_seconds\":%.4f,\"e2e_per_s\":%.1f}",
                         expect, sink_total, sink_ok ? "true" : "false", e2e_s,
                         e2e_s > 0 ? (double)expect / e2e_s : 0);
-    if (watch_pid)
+    if (n_ports > 1) { /* how the load balancer's share came out */
+        len += snprintf(out + len, sizeof out - (size_t)len, ",\"targets\":[");
+        for (int k = 0; k < n_ports; k++)
+            len += snprintf(out + len, sizeof out - (size_t)len,
+                            "%s{\"port\":%d,\"connections\":%ld,\"acked\":%ld}", k ? "," : "",
+                            ports[k], conc / n_ports + (k < conc % n_ports), target_acks[k]);
+        len += snprintf(out + len, sizeof out - (size_t)len, "]");
+    }
+    if (n_watch) {
+        /* "process": the one watched pid, or the replicas together (CPU summed, the largest
+         * of each RSS figure); "processes": each pid's own figures */
+        char each[MAX_LIST][512];
+        long agg_rss_max = 0, agg_hwm = -1, agg_samples = 0;
+        double agg_rss_mean = 0, agg_cpu_post = 0, agg_cpu_total = 0;
+        for (int k = 0; k < n_watch; k++) {
+            double mean = rss_samples[k] ? rss_sum_kb[k] / (double)rss_samples[k] : 0;
+            snprintf(each[k], sizeof each[k],
+                     "{\"pid\":%d,\"vmrss_max_kb\":%ld,\"vmrss_mean_kb\":%.0f,"
+                     "\"vmhwm_kb\":%ld,\"samples\":%ld,\"cpu_s_posting\":%.2f,"
+                     "\"cpu_s_total\":%.2f}",
+                     watch_pids[k], rss_max_kb[k], mean, hwm[k], rss_samples[k],
+                     cpu_post[k] - cpu0[k], cpu_end[k] - cpu0[k]);
+            agg_rss_max = rss_max_kb[k] > agg_rss_max ? rss_max_kb[k] : agg_rss_max;
+            agg_hwm = hwm[k] > agg_hwm ? hwm[k] : agg_hwm;
+            agg_rss_mean = mean > agg_rss_mean ? mean : agg_rss_mean;
+            agg_samples = rss_samples[k] > agg_samples ? rss_samples[k] : agg_samples;
+            agg_cpu_post += cpu_post[k] - cpu0[k];
+            agg_cpu_total += cpu_end[k] - cpu0[k];
+        }
         len += snprintf(out + len, sizeof out - (size_t)len,
                         ",\"process\":{\"pid\":%d,\"vmrss_max_kb\":%ld,\"vmrss_mean_kb\":%.0f,"
                         "\"vmhwm_kb\":%ld,\"samples\":%ld,\"cpu_s_posting\":%.2f,"
-                        "\"cpu_s_total\":%.2f}",
-                        watch_pid, rss_max_kb, rss_samples ? rss_sum_kb / (double)rss_samples : 0,
-                        hwm, rss_samples, cpu_post - cpu0, cpu_end - cpu0);
+                        "\"cpu_s_total\":%.2f},\"processes\":[",
+                        watch_pids[0], agg_rss_max, agg_rss_mean, agg_hwm, agg_samples,
+                        agg_cpu_post, agg_cpu_total);
+        for (int k = 0; k < n_watch; k++)
+            len += snprintf(out + len, sizeof out - (size_t)len, "%s%s", k ? "," : "", each[k]);
+        len += snprintf(out + len, sizeof out - (size_t)len, "]");
+    }
     snprintf(out + len, sizeof out - (size_t)len, "}\n");
     fputs(out, stdout);
     if (json_path) {

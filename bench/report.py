@@ -21,6 +21,9 @@ ACK_P99_MS = 10.0        # at C connections while processing runs at full speed
 MAX_CPU_MS = 0.5         # CPU per update, bot + PostgreSQL
 MAX_RSS_MB = 30.0        # peak RSS (VmHWM)
 MAX_ROUND_SLOWDOWN = 0.15  # no round more than this much slower than its series' median
+# Two replicas on one database: processed updates/s must not fall with the second replica;
+# "not fall" allows the few per cent two measurements a minute apart move on a shared machine.
+MIN_REPLICAS_RATIO = 0.95  # processed updates/s, 2 replicas / 1 replica
 # Informational since issue 19 (the target of the issue before it): processed / pgbench tps.
 MIN_RATIO = 0.50
 
@@ -115,7 +118,14 @@ def merge_rounds(rounds, sample_files):
     merged = {k: sum(r.get(k) or 0 for r in rounds)
               for k in ("requests", "completed", "ok", "non_2xx", "status_5xx", "status_4xx",
                         "retries", "connection_errors", "gave_up")}
+    # with several replicas (one pid and one port each): each one's peak and acks
+    each = [x.get("processes") or [] for x in rounds]
+    targets = [r.get("targets") or [] for r in rounds]
     merged.update({
+        "vmhwm_kb_each": [max(e[k].get("vmhwm_kb", 0) for e in each)
+                          for k in range(min(len(e) for e in each))],
+        "acked_each": [sum(t[k].get("acked", 0) for t in targets)
+                       for k in range(min(len(t) for t in targets))],
         "rounds": len(rounds),
         "timed_out": any(r.get("timed_out") for r in rounds),
         "latency_ms": lat,
@@ -174,6 +184,8 @@ def bot_result(out, name, n, cpus):
         "slowest_round_vs_median": slowest,
         "ack_latency_ms": merged["latency_ms"],
         "vmhwm_mb": merged["process"]["vmhwm_kb"] / 1024,
+        "vmhwm_mb_each": [kb / 1024 for kb in merged["vmhwm_kb_each"]],
+        "acked_each": merged["acked_each"],
         "bot_cpu_s": bot_cpu,
         "postgres_cpu_s": pg_cpu,
         "postgres_cpu_s_rounds": pg_rounds,
@@ -205,14 +217,24 @@ def bot_json(b):
     return {k: v for k, v in b.items() if k not in ("merged", "cpu_file")} if b else None
 
 
-def print_comparison(ours, peer, peer_ratio, targets, a):
-    """The issue's table: avatarbot and its grammY peer side by side, from this one run."""
-    def num(v, fmt="{:,.0f}"):
-        return "n/a" if v is None else fmt.format(v)
+def num(v, fmt="{:,.0f}"):
+    return "n/a" if v is None else fmt.format(v)
 
-    def pf(ok):
-        return "n/a" if ok is None else "PASS" if ok else "FAIL"
 
+def pf(ok):
+    return "n/a" if ok is None else "PASS" if ok else "FAIL"
+
+
+def print_table(table):
+    """Rows of cells, the first the header, in aligned columns."""
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def bot_rows(a):
+    """The rows that describe one measured bot (a column of a side-by-side table): label, the
+    cell of a bot_result, and the key of avatarbot's target the row is judged by."""
     def rate(b):
         if not b["complete"]:
             return "incomplete"
@@ -237,31 +259,62 @@ def print_comparison(ours, peer, peer_ratio, targets, a):
         s = b["slowest_round_vs_median"]
         return "n/a" if s is None else f"{s:+.0%}"
 
+    def rss(b):  # each replica's peak when there are several
+        each = b["vmhwm_mb_each"] or [b["vmhwm_mb"]]
+        return " / ".join(f"{x:.1f}" for x in each) + " MB" + (" (each)" if len(each) > 1 else "")
+
+    return [
+        ("processed updates/s, median (min–max)", rate, "processed_vs_grammy"),
+        ("ack p50 / p99 (medians of the rounds)", lat, "ack_p99_ms"),
+        ("peak RSS (VmHWM)", rss, "rss_mb"),
+        ("CPU per update, bot + PostgreSQL", cpu, "cpu_ms_per_update"),
+        ("  busy share of one core while processing", cores, None),
+        ("  rest of the machine meanwhile (others, loadgen, sink)", others, None),
+        ("slowest round vs the median", rounds, "slowest_round_vs_median"),
+        ("every reply of every round", lambda b: "yes" if b["complete"] else "NO", "complete"),
+    ]
+
+
+def print_comparison(ours, peer, peer_ratio, targets, a):
+    """The issue's table: avatarbot and its grammY peer side by side, from this one run."""
     cols = [("avatarbot", ours)]
     if peer:
         cols.append((f"grammY (node {a.node_version}, pg pool {a.peer_pool})", peer))
-    rows = [
-        ("processed updates/s, median (min–max)", rate, "processed_vs_grammy",
-         num(peer_ratio, "{:.2f}×")),
-        ("ack p50 / p99 (medians of the rounds)", lat, "ack_p99_ms", ""),
-        ("peak RSS (VmHWM)", lambda b: f"{b['vmhwm_mb']:.1f} MB", "rss_mb", ""),
-        ("CPU per update, bot + PostgreSQL", cpu, "cpu_ms_per_update", ""),
-        ("  busy share of one core while processing", cores, None, ""),
-        ("  rest of the machine meanwhile (others, loadgen, sink)", others, None, ""),
-        ("slowest round vs the median", rounds, "slowest_round_vs_median", ""),
-        ("every reply of every round", lambda b: "yes" if b["complete"] else "NO", "complete", ""),
-    ]
     table = [("", *(c[0] for c in cols), "avatarbot/grammY" if peer else "", "target (avatarbot)",
               "result")]
-    for label, f, key, ratio in rows:
-        table.append((label, *(f(b) for _, b in cols), ratio if peer else "",
+    for i, (label, f, key) in enumerate(bot_rows(a)):
+        ratio = num(peer_ratio, "{:.2f}×") if i == 0 and peer else ""
+        table.append((label, *(f(b) for _, b in cols), ratio,
                       targets[key]["target"] if key else "", pf(targets[key]["pass"]) if key else ""))
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     print(f"avatarbot vs grammY, measured one after the other in this run (same PostgreSQL "
           f"cluster, sink and load; {a.warmup} warm-up updates each)"
           if peer else "grammY peer skipped (BENCH_PEER=0): no ratio")
-    for r in table:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print_table(table)
+
+
+def print_replicas(one, two, ratio, target, db, a):
+    """One replica vs two on one database, side by side, from this one run: the same rows as
+    the comparison with the grammY peer, then the evidence that both replicas did work."""
+    if not two:
+        print("two replicas skipped (BENCH_REPLICAS=1): no ratio")
+        return
+    table = [("", "1 replica", "2 replicas (one database)", "2/1", "target", "result")]
+    for i, (label, f, _) in enumerate(bot_rows(a)):
+        first = i == 0
+        table.append((label, f(one), f(two), num(ratio, "{:.2f}×") if first else "",
+                      target["target"] if first else "", pf(target["pass"]) if first else ""))
+    handled = db.get("handled_by_replica") or []
+    table.append(("acks per replica (C/2 connections each)", "", " / ".join(
+        f"{x:,}" for x in two["acked_each"]), "", "", ""))
+    table.append(("updates handled per replica (/metrics, warm-up incl.)",
+                  num(db.get("handled_one_replica")), " / ".join(num(x) for x in handled), "",
+                  "each > 0", pf(len(handled) == 2 and min(handled) > 0)))
+    table.append(("inbox rows done / total (2 replicas' database)", "",
+                  f"{num(db.get('inbox_done'))} / {num(db.get('inbox_total'))}", "", "", ""))
+    print(f"one replica vs two replicas on one database (each {a.workers} workers, {a.senders} "
+          f"senders, DB pool {a.pool}; the load's {a.c} connections split half and half), "
+          "measured one after the other in this run; bot = both replicas")
+    print_table(table)
 
 
 def bench_own(query):
@@ -333,6 +386,8 @@ def main():
     ap.add_argument("--peer-loadgen-rc", type=int, default=0)
     ap.add_argument("--peer-pool", type=int, default=10)
     ap.add_argument("--node-version", default="")
+    ap.add_argument("--replicas", type=int, default=1, help="2: two replicas were measured too")
+    ap.add_argument("--replicas-loadgen-rc", type=int, default=0)
     a = ap.parse_args()
     out = a.out
 
@@ -348,6 +403,13 @@ def main():
     if peer:
         peer["complete"] = peer["complete"] and a.peer_loadgen_rc == 0
     peer_db = load(os.path.join(out, "grammy-db.json"), {})
+    two = bot_result(out, "replicas", a.n, a.cpus) if a.replicas == 2 else None
+    if a.replicas == 2 and not two:
+        print("report.py: no result of the two replicas", file=sys.stderr)
+        return 2
+    if two:
+        two["complete"] = two["complete"] and a.replicas_loadgen_rc == 0
+    two_db = load(os.path.join(out, "replicas-db.json"), {})
     svc_cpu = load(os.path.join(out, "service-cpu.json"), {})
     svc_db = load(os.path.join(out, "service-db.json"), {})
     svc_wal = load(os.path.join(out, "service-wal.json"), {})
@@ -376,6 +438,9 @@ def main():
     # avatarbot / grammY, both from this run: only when both completed every round.
     peer_ratio = (e2e / peer["processed_per_s"]
                   if peer and peer["complete"] and peer["processed_per_s"] and complete else None)
+    # two replicas / one, both from this run: only when both completed every round.
+    replicas_ratio = (two["processed_per_s"] / e2e
+                      if two and two["complete"] and two["processed_per_s"] and complete else None)
     slowest = ours["slowest_round_vs_median"]
     targets = {
         "processed_vs_grammy": {
@@ -383,7 +448,8 @@ def main():
             # None: not judged (BENCH_PEER=0)
             "pass": (peer_ratio is not None and peer_ratio >= MIN_PEER_RATIO) if peer else None},
         "complete": {"value": complete, "target": "every reply of every round",
-                     "pass": complete and (peer is None or peer["complete"])},
+                     "pass": complete and (peer is None or peer["complete"])
+                     and (two is None or two["complete"])},
         "ack_p99_ms": {"value": lat["p99"], "target": f"<= {ACK_P99_MS:g} ms at C={a.c}",
                        "pass": lat["p99"] <= ACK_P99_MS},
         "cpu_ms_per_update": {"value": round(ours["cpu_ms_per_update"], 3),
@@ -395,6 +461,12 @@ def main():
             "value": None if slowest is None else round(slowest, 3),
             "target": f"no round > {MAX_ROUND_SLOWDOWN:.0%} slower than the median",
             "pass": slowest is not None and slowest >= -MAX_ROUND_SLOWDOWN},
+        "replicas_vs_one": {
+            "value": replicas_ratio,
+            "target": f">= {MIN_REPLICAS_RATIO:g}x one replica (same run; must not fall)",
+            # None: not judged (BENCH_REPLICAS=1)
+            "pass": (replicas_ratio is not None and replicas_ratio >= MIN_REPLICAS_RATIO
+                     and min(two_db.get("handled_by_replica") or [0]) > 0) if two else None},
     }
 
     n = a.n * svc["rounds"]  # updates measured, for the per-update figures
@@ -435,6 +507,13 @@ def main():
             "note": "both bots measured in this run, one after the other, on the same "
                     "PostgreSQL cluster (own databases), sink and load; the machine's 2 cores "
                     "are shared with other work, so only ratios from one run are compared"},
+        "replicas": {
+            "one": bot_json(ours),
+            "two": dict(bot_json(two), db=two_db) if two else None,
+            "processed_ratio_two_to_one": replicas_ratio,
+            "note": "two `avatarbot serve` with the same settings on one fresh database of the "
+                    "same cluster, the load's connections split half and half between their "
+                    "ports, measured right after the one-replica rounds with the same load"},
         "ack_latency_ms": lat,
         "ack_latency_ms_rounds": svc["latency_ms_rounds"],
         "ack_latency_ms_pooled": svc["latency_ms_pooled"],
@@ -478,12 +557,6 @@ def main():
 
     # ---------------------------------------------------------------- the table
     precheckout = load(os.path.join(out, "precheckout.json"))
-    def pf(ok):
-        return "n/a" if ok is None else "PASS" if ok else "FAIL"
-
-    def num(v, fmt="{:,.0f}"):
-        return "n/a" if v is None else fmt.format(v)
-
     rows = []
     med = f" (median of {svc['rounds']} rounds)" if svc["rounds"] > 1 else ""
     rows.append(("ack latency p50 / p90 / p99 / max" + med,
@@ -563,6 +636,8 @@ def main():
     print("-" * (w1 + w2 + w3 + 12))
     print_comparison(ours, peer, peer_ratio, targets, a)
     print("-" * (w1 + w2 + w3 + 12))
+    print_replicas(ours, two, replicas_ratio, targets["replicas_vs_one"], two_db, a)
+    print("-" * (w1 + w2 + w3 + 12))
     print(f"{'avatarbot, details':<{w1}}  {'value':<{w2}}  {'target':<{w3}}  result")
     print("-" * (w1 + w2 + w3 + 12))
     for r in rows:
@@ -605,6 +680,10 @@ def main():
                   f"{s['mean_ms']:7.3f} ms  {short_sql(s['query'])}")
     for line in round_diagnosis(out, "service", a.n, ours["processed_per_s_rounds"]):
         print(line)
+    if two:
+        for line in round_diagnosis(out, "replicas", a.n, two["processed_per_s_rounds"]):
+            print(line)
+        show_waits("two replicas' backends", waits(os.path.join(out, "replicas-waits.txt")))
     if peer:
         for line in round_diagnosis(out, "grammy", a.n, peer["processed_per_s_rounds"]):
             print(line)

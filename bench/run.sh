@@ -15,6 +15,10 @@
 #      chats with C connections (bench/loadgen.c) and measures ack latency, acked updates/s,
 #      end-to-end updates/s (first post → the sink has every reply), the service's RSS and the
 #      CPU time of the service and of PostgreSQL in each round;
+#   3a. the same for two replicas of the service (BENCH_REPLICAS=2, the default): two
+#      `avatarbot serve` on their own ports, one fresh database of the same cluster, the load's
+#      C connections split half and half between them, so the report's ratio 2/1 replicas
+#      comes from one run;
 #   3b. the same for the grammY peer (bench/grammy/bot.js: grammY 1.46, sessions in its own
 #      database of the same cluster through @grammyjs/storage-psql, the same menu to the same
 #      sink), so the report's ratio avatarbot/grammY comes from one run;
@@ -45,6 +49,8 @@
 #   BENCH_OPEN_SECONDS=3                          offered for that long each; "" skips them)
 #   BENCH_PEER=1                                  0: skip the grammY peer (no ratio; no node)
 #   BENCH_PEER_POOL_SIZE=10                       the peer's `pg` pool
+#   BENCH_REPLICAS=2                              2: also measure two replicas on one database
+#                                                 (ratio 2/1 in the report); 1: skip that
 # Telegram's real limits (30 msg/s overall, 1 msg/s per chat) are lifted for the benchmark:
 # TELEGRAM_RATE_GLOBAL=TELEGRAM_RATE_PER_CHAT=100000, since the sink is not Telegram. The
 # report says so.
@@ -77,12 +83,14 @@ OPEN_SECONDS=${BENCH_OPEN_SECONDS:-3}
 ROUNDS=${BENCH_ROUNDS:-3}
 PEER=${BENCH_PEER:-1}
 PEER_POOL_SIZE=${BENCH_PEER_POOL_SIZE:-10}
+REPLICAS=${BENCH_REPLICAS:-2}
 RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
 
 for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N ROUNDS PEER_POOL_SIZE; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer (got '${!v}')"
 done
 [[ $PEER =~ ^[01]$ ]] || die "BENCH_PEER must be 0 or 1 (got '$PEER')"
+[[ $REPLICAS =~ ^[12]$ ]] || die "BENCH_REPLICAS must be 1 or 2 (got '$REPLICAS')"
 [ "$M" -ge "$C" ] || note "warning: BENCH_M < BENCH_C: several requests in flight share a chat"
 
 OUT=$BUILD/bench-out
@@ -323,26 +331,37 @@ curl -fs -X POST -o /dev/null "$SINK/reset"
 
 # ---------------------------------------------------------------------------------------------
 # 4. The service.
-HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-start_service() { # LOGFILE: starts avatarbot serve, sets SVC_PID, waits until it is ready
-    note "starting avatarbot serve on 127.0.0.1:$HTTP_PORT (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
-    env DATABASE_URL="$URL" HTTP_BIND=127.0.0.1 HTTP_PORT="$HTTP_PORT" \
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+HTTP_PORT=$(free_port)
+# One replica of the service: the one-replica rounds, each of the two replicas and the open
+# loop all start it here, with the same settings.
+start_service() { # PORT DB_URL LOGFILE: starts avatarbot serve, sets SVC_PID, waits until ready
+    local port=$1 url=$2 log=$3
+    note "starting avatarbot serve on 127.0.0.1:$port (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
+    env DATABASE_URL="$url" HTTP_BIND=127.0.0.1 HTTP_PORT="$port" \
         TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" TELEGRAM_API_BASE="$SINK" \
         BILLING=stars LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
         STORAGE_URL="file://$OUT/storage" FACE_MODEL_PATH="$BUILD/models/blazeface_short_128.onnx" \
         DB_POOL_SIZE="$DB_POOL_SIZE" TELEGRAM_RATE_GLOBAL=$RATE TELEGRAM_RATE_PER_CHAT=$RATE \
-        "$BIN" serve >"$1" 2>&1 &
+        "$BIN" serve >"$log" 2>&1 &
     SVC_PID=$!
     PIDS+=("$SVC_PID")
     local ready=0
     for _ in $(seq 300); do
-        kill -0 "$SVC_PID" 2>/dev/null || die "the service exited (see $1)"
-        if curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/readyz"; then ready=1; break; fi
+        kill -0 "$SVC_PID" 2>/dev/null || die "the service exited (see $log)"
+        if curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; then ready=1; break; fi
         sleep 0.1
     done
-    [ "$ready" = 1 ] || die "the service did not become ready in 30 s (see $1)"
+    [ "$ready" = 1 ] || die "the service did not become ready in 30 s (see $log)"
 }
-start_service "$OUT/avatarbot.log"
+# Updates a replica ran through the FSM since it started (warm-up included), from its /metrics:
+# the evidence that each of two replicas did its share.
+handled_updates() { # PORT; -1 when /metrics cannot be read
+    local metrics
+    metrics=$(curl -fs "http://127.0.0.1:$1/metrics") || { echo -1; return; }
+    awk '/^avatarbot_updates_handled_total[{ ]/ {s += $NF} END {printf "%d\n", s}' <<<"$metrics"
+}
+start_service "$HTTP_PORT" "$URL" "$OUT/avatarbot.log"
 
 CHAT_BASE=1000000000   # measured chats: CHAT_BASE .. CHAT_BASE+M-1
 WARM_BASE=2000000000   # warm-up chats, disjoint
@@ -352,6 +371,8 @@ WARM_BASE=2000000000   # warm-up chats, disjoint
 # Writes OUT/NAME-r<round>.json (loadgen: acks, the sink's count, the bot's RSS and CPU),
 # OUT/NAME-samples-r<round>.txt, OUT/NAME-waits.txt and OUT/NAME-cpu.json (PostgreSQL's CPU
 # per round, read from /proc before and after each round like the bot's). Sets ROUNDS_RC.
+# PID and PORT may be comma-separated lists (the replicas of one service): the load generator
+# then spreads its C connections over the ports and watches every pid.
 measure_bot() { # NAME PID PORT DB_URL LOG
     local name=$1 pid=$2 port=$3 url=$4 log=$5
     # Warm-up on other chats (connections, prepared statements, caches), drained completely.
@@ -421,6 +442,7 @@ PEER_LOADGEN_RC=0
 # pgbench's script stores it as the reply.
 curl -fs "$SINK/sample" >"$OUT/menu.json" || die "the sink kept no sendMessage sample"
 
+SVC_HANDLED=$(handled_updates "$HTTP_PORT")
 # Stop the service before reading the statistics: its backends flush theirs on exit.
 kill "$SVC_PID" 2>/dev/null || true
 wait "$SVC_PID" 2>/dev/null || true
@@ -434,6 +456,42 @@ SQL
 dump_stats "$URL" "$OUT/service"
 
 # ---------------------------------------------------------------------------------------------
+# 4a. Two replicas on one database (BENCH_REPLICAS=2, the default): two `avatarbot serve`, each
+# on its own port with the same settings and the same DATABASE_URL, a fresh database of the same
+# cluster (migrated by the first replica, as the one-replica rounds' was), measured by the same
+# function with the same load; the load generator opens half its connections to each port.
+# Right after the one-replica rounds, so the ratio 2/1 compares two measurements a minute apart.
+REPLICAS_LOADGEN_RC=0
+if [ "$REPLICAS" = 2 ]; then
+    REPL_URL=$URL_BASE/bench_replicas
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE bench_replicas" >/dev/null
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$REPL_URL" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+    repl_pids=() repl_ports=()
+    for k in 1 2; do
+        port=$(free_port)
+        start_service "$port" "$REPL_URL" "$OUT/replica$k.log"
+        repl_pids+=("$SVC_PID") repl_ports+=("$port")
+    done
+    measure_bot replicas "${repl_pids[0]},${repl_pids[1]}" "${repl_ports[0]},${repl_ports[1]}" \
+        "$REPL_URL" "$OUT/replica1.log"
+    REPLICAS_LOADGEN_RC=$ROUNDS_RC
+    handled=()
+    for k in 0 1; do handled+=("$(handled_updates "${repl_ports[$k]}")"); done
+    for p in "${repl_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${repl_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    "$PSQL" -X -A -t -q "$REPL_URL" >"$OUT/replicas-db.json" <<SQL
+SELECT json_build_object(
+  'inbox_done', (SELECT count(*) FROM inbox WHERE status = 'done'),
+  'inbox_total', (SELECT count(*) FROM inbox),
+  'outbox_sent', (SELECT count(*) FROM outbox WHERE status = 'sent'),
+  'outbox_total', (SELECT count(*) FROM outbox),
+  'handled_by_replica', json_build_array(${handled[0]}, ${handled[1]}),
+  'handled_one_replica', $SVC_HANDLED)
+SQL
+    dump_stats "$REPL_URL" "$OUT/replicas"
+fi
+
+# ---------------------------------------------------------------------------------------------
 # 4b. The grammY peer (BENCH_PEER=1, the default): bench/grammy/bot.js, the same /start menu
 # with its sessions in its own database of the same cluster, against the same sink, measured
 # by the same function with the same load, so the report's ratio comes from one run.
@@ -442,7 +500,7 @@ if [ "$PEER" = 1 ]; then
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE $PEER_DB" >/dev/null
     PEER_URL=$URL_BASE/$PEER_DB
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$PEER_URL" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
-    PEER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    PEER_PORT=$(free_port)
     note "starting the grammY peer on 127.0.0.1:$PEER_PORT (node $NODE_VERSION, pg pool $PEER_POOL_SIZE)"
     env DATABASE_URL="$PEER_URL" TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" \
         TELEGRAM_API_BASE="$SINK" DB_POOL_SIZE="$PEER_POOL_SIZE" \
@@ -485,7 +543,7 @@ fi
 # OPEN_SECONDS each, every round drained before the next.
 rm -f "$OUT"/open-*.json
 if [ -n "$OPEN_RATES" ]; then
-    start_service "$OUT/avatarbot-open.log"
+    start_service "$HTTP_PORT" "$URL" "$OUT/avatarbot-open.log"
     start_sampler "$URL" "$OUT/open-waits.txt"
     next_update=$((WARMUP + ROUNDS * N + 1))
     for r in $OPEN_RATES; do
@@ -572,7 +630,8 @@ python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
     --pool "$DB_POOL_SIZE" --rounds "$ROUNDS" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
     --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC" \
     --peer "$PEER" --peer-loadgen-rc "$PEER_LOADGEN_RC" --peer-pool "$PEER_POOL_SIZE" \
-    --node-version "$NODE_VERSION" --warmup "$WARMUP"
+    --node-version "$NODE_VERSION" --warmup "$WARMUP" \
+    --replicas "$REPLICAS" --replicas-loadgen-rc "$REPLICAS_LOADGEN_RC"
 REPORT_RC=$?
 set -e
 [ "$REPORT_RC" -le 1 ] || die "report failed"
