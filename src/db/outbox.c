@@ -34,12 +34,7 @@ static const ab_db_stmt CLAIM = {
     "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true))"
     " UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
     " lease_until = now() + make_interval(secs => $1::int)"
-    " FROM durable WHERE id = ANY(ARRAY("
-    "  SELECT o.id FROM outbox o"
-    "  WHERE o.status = 'pending' AND o.not_before <= now()"
-    "  AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.chat_id = o.chat_id"
-    "              AND p.status IN ('pending', 'sending'))"
-    "  ORDER BY o.id LIMIT $2::int FOR UPDATE SKIP LOCKED))"
+    " FROM durable WHERE id = ANY(ARRAY(SELECT ab_outbox_heads($2::int)))" /* migration 0023 */
     " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
     " coalesce(source_update_id, 0)",
     2};
