@@ -11,6 +11,7 @@
 
 struct ab_db_pool;
 struct ab_ratelimit;
+struct ab_outbox_share;
 struct ab_inbox_batcher;
 struct ab_fal_verifier;
 
@@ -18,6 +19,7 @@ typedef struct {
     const ab_config *cfg;
     struct ab_db_pool *pool;                 /* for the HTTP threads */
     struct ab_ratelimit *ratelimit;          /* Bot API pacing, shared by the senders */
+    struct ab_outbox_share *outbox_share;    /* the senders' shared claim (workers own it) */
     ab_signal inbox_ready;                   /* new updates stored */
     ab_signal outbox_ready;                  /* new Bot API calls queued */
     ab_signal jobs_ready;                    /* new jobs queued */

@@ -19,7 +19,7 @@ typedef struct {
     int64_t update_id; /* the update whose step queued it (0: a job's) */
 } ab_outbox_row;
 
-#define AB_OUTBOX_BATCH_MAX 16
+#define AB_OUTBOX_BATCH_MAX 64
 
 /* Rows leased together (each the oldest open row of its chat), in id order. */
 typedef struct {

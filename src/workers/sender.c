@@ -25,6 +25,7 @@
 #include "storage/storage.h"
 #include "telegram/client.h"
 #include "telegram/wire_upload.h"
+#include "workers/outbox_share.h"
 #include "workers/ratelimit.h"
 #include "workers/sender_upload.h"
 #include "workers/workers.h"
@@ -369,8 +370,9 @@ static bool deliver(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_client *
     return done;
 }
 
-/* Rows leased at once: one flush covers them all (see db/outbox.c). */
-#define CLAIM_ROWS 8
+/* Rows a sender takes at once from the replica's shared claim (outbox_share.h), whose one
+ * flush covers them all (see db/outbox.c), and marks sent together. */
+#define TAKE_ROWS 8
 
 void *ab_sender_main(void *arg)
 {
@@ -395,8 +397,10 @@ void *ab_sender_main(void *arg)
         }
         ab_worker_give_way(app);
         unsigned long seen = ab_signal_seq(&app->outbox_ready);
-        double lease_end = mono_now() + lease_s;
-        if (ab_db_outbox_claim(db, lease_s, CLAIM_ROWS, &batch) != AB_OK && batch.n == 0) {
+        double lease_end = 0;
+        if (ab_outbox_share_take(app->outbox_share, db, lease_s, TAKE_ROWS, &batch, &lease_end) !=
+                AB_OK &&
+            batch.n == 0) {
             ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
             continue;
         }
@@ -423,6 +427,8 @@ void *ab_sender_main(void *arg)
         write_marks(app, db, marks, lease_end);
         ab_outbox_batch_free(&batch);
     }
+    if (db)
+        ab_outbox_share_give_back(app->outbox_share, db); /* rows no sender will take now */
     json_decref(marks);
     ab_db_close(db);
     ab_storage_close(storage);

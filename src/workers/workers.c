@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "workers/jobs.h"
+#include "workers/outbox_share.h"
 
 struct ab_workers {
     ab_app *app;
@@ -76,6 +77,14 @@ ab_err ab_workers_start(ab_app *app, ab_workers **out)
         return AB_ERR_NOMEM;
     }
     w->app = app;
+    /* one claim serves every sender of the replica: TAKE_ROWS (8) rows for each */
+    int claim_rows = app->cfg->sender_threads * 8;
+    app->outbox_share = ab_outbox_share_new(claim_rows);
+    if (!app->outbox_share) {
+        free(w->threads);
+        free(w);
+        return AB_ERR_NOMEM;
+    }
     atomic_store(&app->running, 1);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -115,6 +124,8 @@ void ab_workers_stop(ab_workers *w)
     ab_signal_raise(&w->app->jobs_ready);
     for (int i = 0; i < w->count; i++)
         pthread_join(w->threads[i], NULL);
+    ab_outbox_share_free(w->app->outbox_share);
+    w->app->outbox_share = NULL;
     free(w->threads);
     free(w);
 }
