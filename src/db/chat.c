@@ -8,15 +8,23 @@
 #include <jansson.h>
 
 /* A round's senders in one statement (issue 19): each created or refreshed, written only when
- * something changed, and what the FSM needs to know returned for every one. In id order, so
- * that two dispatchers refreshing the same users lock their rows in the same order. */
+ * something changed, and what the FSM needs to know returned for every one. A user who is as
+ * stored (nearly every update) is only read: not even locked, which would write. The writes
+ * go in id order, so that two dispatchers refreshing the same users lock their rows in the
+ * same order. */
 static const ab_db_stmt USERS_UPSERT = {
     "users_upsert",
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
     "           AS r(id bigint, first_name text, username text, language_code text)),"
+    " cur AS (SELECT * FROM users WHERE id = ANY (ARRAY(SELECT id FROM r))),"
     " up AS ("
     " INSERT INTO users AS u (id, first_name, username, language_code)"
-    " SELECT id, coalesce(first_name, ''), username, language_code FROM r ORDER BY id"
+    " SELECT id, coalesce(first_name, ''), username, language_code FROM r"
+    " WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.id = r.id"
+    "  AND (cur.first_name, cur.username, cur.language_code) IS NOT DISTINCT FROM"
+    "  (coalesce(nullif(r.first_name, ''), cur.first_name), coalesce(r.username, cur.username),"
+    "   coalesce(r.language_code, cur.language_code)))"
+    " ORDER BY id"
     " ON CONFLICT (id) DO UPDATE SET"
     "  first_name = coalesce(nullif(EXCLUDED.first_name, ''), u.first_name),"
     "  username = coalesce(EXCLUDED.username, u.username),"
@@ -30,8 +38,7 @@ static const ab_db_stmt USERS_UPSERT = {
     " SELECT id, language_code, avatars_count, language, pa FROM up"
     /* the rows left as they were: read from the statement's snapshot, which has them */
     " UNION ALL SELECT id, language_code, avatars_count, language,"
-    " privacy_accepted_at IS NOT NULL FROM users"
-    " WHERE id = ANY (ARRAY(SELECT id FROM r)) AND id NOT IN (SELECT id FROM up)",
+    " privacy_accepted_at IS NOT NULL FROM cur WHERE id NOT IN (SELECT id FROM up)",
     1};
 
 ab_err ab_db_users_upsert(ab_db *db, ab_user_row *rows, int n)
