@@ -56,14 +56,8 @@ ab_err ab_db_users_upsert(ab_db *db, ab_user_row *rows, int n)
             list = NULL;
         }
     }
-    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
-    json_decref(list);
-    if (!text)
-        return AB_ERR_NOMEM;
-    const char *params[] = {text};
     PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &USERS_UPSERT, params, &res);
-    free(text);
+    ab_err err = ab_db_exec_json(db, &USERS_UPSERT, list, &res);
     if (err != AB_OK)
         return err;
     for (int r = 0; r < PQntuples(res); r++) {
@@ -155,14 +149,8 @@ ab_err ab_db_chats_load(ab_db *db, ab_chat_row *rows, int n)
             list = NULL;
         }
     }
-    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
-    json_decref(list);
-    if (!text)
-        return AB_ERR_NOMEM;
-    const char *params[] = {text};
     PGresult *res = NULL;
-    ab_err err = ab_db_exec(db, &CHATS_LOAD, params, &res);
-    free(text);
+    ab_err err = ab_db_exec_json(db, &CHATS_LOAD, list, &res);
     if (err != AB_OK)
         return err;
     for (int r = 0; r < PQntuples(res) && err == AB_OK; r++) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,20 @@ void ab_db_strings_free(char **strings, size_t n)
     for (size_t i = 0; i < n; i++)
         free(strings[i]);
     free(strings);
+}
+
+ab_err ab_db_exec_json(ab_db *db, const ab_db_stmt *stmt, json_t *doc, PGresult **out)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (out)
+        *out = NULL;
+    if (!text)
+        return AB_ERR_NOMEM;
+    const char *params[] = {text};
+    ab_err err = ab_db_exec(db, stmt, params, out);
+    free(text);
+    return err;
 }
 
 ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params, int64_t *value)

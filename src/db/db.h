@@ -5,6 +5,7 @@
 #ifndef AB_DB_DB_H
 #define AB_DB_DB_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,6 +47,9 @@ typedef ab_err (*ab_db_tx_fn)(ab_db *db, void *ctx);
 /** BEGIN; fn; COMMIT — retried up to 5 times on AB_ERR_DB_RETRY; rolled back on any error. */
 ab_err ab_db_tx(ab_db *db, ab_db_tx_fn fn, void *ctx);
 
+/** Runs a statement whose one parameter is the JSON document doc, which it takes over (NULL,
+ *  as a build that ran out of memory leaves, is AB_ERR_NOMEM): a round's rows as one list. */
+ab_err ab_db_exec_json(ab_db *db, const ab_db_stmt *stmt, json_t *doc, PGresult **out);
 /** Runs a statement that returns one integer (a count, an id) into *value (0 for no row). */
 ab_err ab_db_exec_i64(ab_db *db, const ab_db_stmt *stmt, const char *const *params, int64_t *value);
 /** Runs a statement that returns rows (an UPDATE ... RETURNING that may match nothing); *found
