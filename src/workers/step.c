@@ -1,8 +1,9 @@
-/* One FSM step, in one transaction, on an update the dispatcher claimed (lane locked, attempt
- * counted): read it, load the user and the chat's state, run the handler, then write the new
- * state, the outgoing calls and the inbox row's "done" together. Any error rolls all of it
- * back; after a few failed attempts (a crash during the step counts, being counted at the
- * claim) the update is set aside and the user gets a plain apology. */
+/* FSM steps on updates the dispatcher claimed (lanes locked, attempts counted), a round of
+ * them in one transaction: read each update, load the round's users and chats' states, run
+ * each handler, then write the new states, the outgoing calls and the inbox rows' "done"
+ * together. Any error rolls all of it back and each step runs again alone; after a few failed
+ * attempts (a crash during the step counts, being counted at the claim) the update is set
+ * aside and the user gets a plain apology. */
 #include <stdlib.h>
 #include <string.h>
 
