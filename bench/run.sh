@@ -22,9 +22,9 @@
 #   3b. the same for the grammY peer (bench/grammy/bot.js: grammY 1.46, sessions in its own
 #      database of the same cluster through @grammyjs/storage-psql, the same menu to the same
 #      sink), so the report's ratio avatarbot/grammY comes from one run;
-#   4. runs bench/pipeline.pgbench — the same SQL per update, without the service — with the
-#      same concurrency on a fresh database, and (informational) the same script without
-#      pg_notify;
+#   4. runs bench/pipeline.pgbench — the service's SQL for a round of 64 updates, without the
+#      service — with one client per dispatcher on a fresh database, and (informational) the
+#      same script without pg_notify;
 #   5. prints a report table with the targets and writes it as JSON to
 #      BUILD_DIR/bench-result.json. Logs and raw results stay in BUILD_DIR/bench-out/.
 #
@@ -563,18 +563,16 @@ if [ -n "$OPEN_RATES" ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# 5. pgbench: the same SQL per update, no service, same concurrency, fresh database each.
+# 5. pgbench: the service's SQL by rounds, no service, one client per dispatcher, fresh
+# database each.
 SAMPLE_PAYLOAD=$(cat "$OUT/menu.json")
 SAMPLE_UPDATE='{"update_id":1,"message":{"message_id":1,"date":1700000000,"chat":{"id":1000000000,"type":"private","first_name":"U"},"from":{"id":1000000000,"is_bot":false,"first_name":"U","language_code":"ru"},"text":"/start","entities":[{"type":"bot_command","offset":0,"length":6}]}}'
-SAMPLE_RESULT=$(python3 -c '
-import json, sys
-p = json.loads(sys.argv[1])
-print(json.dumps({"message_id": 1, "from": {"id": 123456, "is_bot": True, "first_name": "Bench",
-                  "username": "bench_bot"}, "chat": {"id": p.get("chat_id"), "type": "private"},
-                  "date": 1700000000, "text": p.get("text", "")}, ensure_ascii=False))' "$SAMPLE_PAYLOAD")
-PER_CLIENT=$(( (N + C - 1) / C ))
-CHATS_PER_CLIENT=$(( M / C > 0 ? M / C : 1 ))
-JOBS=$(( C < 2 ? C : 2 ))
+# One pgbench transaction is one dispatcher round of PGB_ROUND updates (the service's lanes a
+# round, src/workers/dispatcher.c), one client per dispatcher.
+PGB_ROUND=64
+PGB_CLIENTS=$WORKER_THREADS
+PER_CLIENT=$(( (N + PGB_ROUND * PGB_CLIENTS - 1) / (PGB_ROUND * PGB_CLIENTS) ))
+JOBS=$(( PGB_CLIENTS < 2 ? PGB_CLIENTS : 2 ))
 
 run_pgbench() { # NAME SCRIPT
     local name=$1 script=$2 db=bench_$1
@@ -585,15 +583,16 @@ run_pgbench() { # NAME SCRIPT
         -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
         -c "CREATE SEQUENCE bench_update_id" >/dev/null
     # Warm-up, like the service's: the same script on fewer pipelines, then ANALYZE.
-    local common=(-n -M prepared -c "$C" -j "$JOBS" -f "$script" -D chat_base="$CHAT_BASE"
-        -D nclients="$C" -D chats_per_client="$CHATS_PER_CLIENT" -D update="$SAMPLE_UPDATE"
-        -D payload="$SAMPLE_PAYLOAD" -D result="$SAMPLE_RESULT")
-    timeout 120 "$PGBENCH" "${common[@]}" -t $(( (WARMUP + C - 1) / C )) \
+    local common=(-n -M prepared -c "$PGB_CLIENTS" -j "$JOBS" -f "$script"
+        -D chat_base="$CHAT_BASE" -D nchats="$M" -D r="$PGB_ROUND" -D update="$SAMPLE_UPDATE"
+        -D payload="$SAMPLE_PAYLOAD")
+    timeout 120 "$PGBENCH" "${common[@]}" \
+        -t $(( (WARMUP + PGB_ROUND * PGB_CLIENTS - 1) / (PGB_ROUND * PGB_CLIENTS) )) \
         -D chat_base="$WARM_BASE" "$URL_BASE/$db" >"$OUT/pgbench-$name-warmup.log" 2>&1 \
         || die "pgbench warm-up ($name) failed (see $OUT/pgbench-$name-warmup.log)"
     if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$URL_BASE/$db" -c "ANALYZE" >/dev/null; fi
     reset_stats "$URL_BASE/$db"
-    note "pgbench ($name): $((PER_CLIENT * C)) pipelines, $C clients"
+    note "pgbench ($name): $((PER_CLIENT * PGB_CLIENTS)) rounds of $PGB_ROUND updates, $PGB_CLIENTS clients"
     start_sampler "$URL_BASE/$db" "$OUT/pgbench-$name-waits.txt"
     local m0 m1 p0 p1 t0 t1 rc=0
     m0=$(machine_ticks); p0=$(pg_ticks); t0=$(now_s)
@@ -631,7 +630,8 @@ python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
     --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC" \
     --peer "$PEER" --peer-loadgen-rc "$PEER_LOADGEN_RC" --peer-pool "$PEER_POOL_SIZE" \
     --node-version "$NODE_VERSION" --warmup "$WARMUP" \
-    --replicas "$REPLICAS" --replicas-loadgen-rc "$REPLICAS_LOADGEN_RC"
+    --replicas "$REPLICAS" --replicas-loadgen-rc "$REPLICAS_LOADGEN_RC" \
+    --pgbench-round "$PGB_ROUND" --pgbench-clients "$PGB_CLIENTS"
 REPORT_RC=$?
 set -e
 [ "$REPORT_RC" -le 1 ] || die "report failed"
