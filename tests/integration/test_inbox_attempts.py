@@ -15,31 +15,33 @@ import harness as h  # noqa: E402
 
 class InboxAttemptsTest(h.IntegrationTestCase):
 
-    def hold_user_row(self, uid):
-        """A session that keeps the user's row locked, so every step of that user hangs."""
+    def hold_chat_row(self, uid):
+        """A session that keeps the chat's state row locked, so every step of that chat hangs
+        where it writes the chat's new state (the round's end; the user's row is only read)."""
         proc = subprocess.Popen([h._psql_binary(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
                                  self.db_url], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 text=True)
         self.addCleanup(proc.stdin.close)
         self.addCleanup(proc.wait)
         self.addCleanup(proc.kill)
-        proc.stdin.write("BEGIN; SELECT 1 FROM users WHERE id = %d FOR UPDATE;\n" % uid)
+        proc.stdin.write("BEGIN; SELECT 1 FROM chat_state WHERE chat_id = %d FOR UPDATE;\n"
+                         % uid)
         proc.stdin.flush()
         h.wait_until(lambda: h.psql_value(
             self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE state = "
-                         "'idle in transaction' AND query LIKE 'SELECT 1 FROM users%'") == "1",
-            message="the user's row held")
+                         "'idle in transaction' AND query LIKE 'SELECT 1 FROM chat_state%'") == "1",
+            message="the chat's row held")
         return proc
 
     def update_behind_a_held_row(self, uid):
-        """A replica, the user's menu shown, the user's row held, and a second /start whose
+        """A replica, the user's menu shown, the chat's row held, and a second /start whose
         step will hang on it. Returns (service, the holding session, that update's id)."""
         svc = self.start_service("a")
         status, _ = svc.post_update(h.message_update(self.next_update_id(), uid, "/start",
                                                      lang="en"))
         self.assertEqual(status, 200)
         h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
-        locker = self.hold_user_row(uid)
+        locker = self.hold_chat_row(uid)
         update_id = self.next_update_id()
         status, _ = svc.post_update(h.message_update(update_id, uid, "/start", lang="en"))
         self.assertEqual(status, 200)
@@ -56,7 +58,7 @@ class InboxAttemptsTest(h.IntegrationTestCase):
         h.wait_until(lambda: h.psql_value(
             self.db_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
                          "'Lock' AND datname = current_database()") == "1",
-            message="step %d hanging on the user's row" % n)
+            message="step %d hanging on the chat's row" % n)
 
     def test_update_whose_step_kills_the_replica_is_set_aside_after_three_claims(self):
         uid = h.user_id(1)
@@ -103,7 +105,7 @@ class InboxAttemptsTest(h.IntegrationTestCase):
         self.assertEqual(status, 200)
         h.wait_until(lambda: len(self.botapi.calls("sendMessage")) == 1, message="the menu")
         svc.kill()
-        self.hold_user_row(uid)
+        self.hold_chat_row(uid)
         innocent, poison = self.next_update_id(), self.next_update_id()
         for update_id, user in ((innocent, other), (poison, uid)):
             h.psql(self.db_url, "INSERT INTO inbox (update_id, chat_id, kind, payload)"
