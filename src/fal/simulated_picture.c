@@ -79,59 +79,67 @@ static void on_error(j_common_ptr ci)
     longjmp(((struct err_mgr *)ci->err)->jmp, 1);
 }
 
+/* All state that must survive a longjmp lives in this struct, as in vision/decode.c: a local of
+ * the function that calls setjmp may be kept in a register, and gcc -O3 (the image's Release
+ * build) rejects w and h as locals (-Wclobbered under -Werror). */
+typedef struct {
+    struct jpeg_compress_struct ci;
+    struct err_mgr err;
+    unsigned char *row;
+    unsigned char *out;
+    unsigned long out_len;
+    int w, h;
+} picture_job;
+
 ab_err ab_simulated_picture(const char *aspect, uint32_t seed, unsigned char **jpeg, size_t *len)
 {
-    int w, h;
-    ab_simulated_picture_size(aspect, &w, &h);
+    picture_job j = {0};
+    ab_simulated_picture_size(aspect, &j.w, &j.h);
     *jpeg = NULL;
     *len = 0;
-    if (!w)
+    if (!j.w)
         return AB_ERR_INVALID;
-    unsigned char *row = malloc((size_t)w * 3);
-    if (!row)
+    j.row = malloc((size_t)j.w * 3);
+    if (!j.row)
         return AB_ERR_NOMEM;
     double top[3], bottom[3], figure[3];
     hue_rgb(seed % 360, 235, top);
     hue_rgb((seed % 360) + 140, 120, bottom);
     hue_rgb((seed / 360) % 360, 45, figure);
 
-    struct jpeg_compress_struct ci;
-    struct err_mgr err;
-    unsigned char *out = NULL;
-    unsigned long out_len = 0;
-    ci.err = jpeg_std_error(&err.pub);
-    err.pub.error_exit = on_error;
-    if (setjmp(err.jmp)) {
-        jpeg_destroy_compress(&ci);
-        free(out);
-        free(row);
+    j.ci.err = jpeg_std_error(&j.err.pub);
+    j.err.pub.error_exit = on_error;
+    if (setjmp(j.err.jmp)) {
+        jpeg_destroy_compress(&j.ci);
+        free(j.out);
+        free(j.row);
         return AB_ERR_NOMEM;
     }
-    jpeg_create_compress(&ci);
-    jpeg_mem_dest(&ci, &out, &out_len);
-    ci.image_width = (JDIMENSION)w;
-    ci.image_height = (JDIMENSION)h;
-    ci.input_components = 3;
-    ci.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&ci);
-    jpeg_set_quality(&ci, 85, TRUE);
-    jpeg_start_compress(&ci, TRUE);
-    for (int y = 0; y < h; y++) {
-        double t = (double)y / (h - 1);
-        for (int x = 0; x < w; x++) {
-            double a = silhouette(x, y, w, h);
+    jpeg_create_compress(&j.ci);
+    jpeg_mem_dest(&j.ci, &j.out, &j.out_len);
+    j.ci.image_width = (JDIMENSION)j.w;
+    j.ci.image_height = (JDIMENSION)j.h;
+    j.ci.input_components = 3;
+    j.ci.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&j.ci);
+    jpeg_set_quality(&j.ci, 85, TRUE);
+    jpeg_start_compress(&j.ci, TRUE);
+    for (int y = 0; y < j.h; y++) {
+        double t = (double)y / (j.h - 1);
+        for (int x = 0; x < j.w; x++) {
+            double a = silhouette(x, y, j.w, j.h);
             for (int c = 0; c < 3; c++) {
                 double bg = top[c] * (1 - t) + bottom[c] * t;
-                row[x * 3 + c] = (unsigned char)(bg * (1 - a) + figure[c] * a);
+                j.row[x * 3 + c] = (unsigned char)(bg * (1 - a) + figure[c] * a);
             }
         }
-        JSAMPROW r = row;
-        jpeg_write_scanlines(&ci, &r, 1);
+        JSAMPROW r = j.row;
+        jpeg_write_scanlines(&j.ci, &r, 1);
     }
-    jpeg_finish_compress(&ci);
-    jpeg_destroy_compress(&ci);
-    free(row);
-    *jpeg = out;
-    *len = out_len;
+    jpeg_finish_compress(&j.ci);
+    jpeg_destroy_compress(&j.ci);
+    free(j.row);
+    *jpeg = j.out;
+    *len = j.out_len;
     return AB_OK;
 }
