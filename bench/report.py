@@ -369,6 +369,92 @@ def round_diagnosis(out, name, n, rounds_per_s):
     return lines
 
 
+def mix_result(out, rc, think_ms):
+    """The realistic mix (bench/mix.c): the driver's result with the CPU and the database's
+    counts run.sh took around it; None when it did not run."""
+    mix = load(os.path.join(out, "mix.json"))
+    if not mix:
+        return None
+    cpu = load(os.path.join(out, "mix-cpu.json"), {})
+    processed = mix.get("updates_processed") or 0
+    both = cpu.get("service_cpu_s", 0) + cpu.get("postgres_cpu_s", 0)
+    mix["cpu"] = dict(cpu, ms_per_processed_update=(1e3 * both / processed) if processed else None)
+    mix["db"] = load(os.path.join(out, "mix-db.json"), {})
+    mix["driver_rc"] = rc
+    mix["complete"] = rc == 0 and mix.get("stuck") == 0 and not mix.get("timed_out")
+    mix["note"] = ("closed loop: each user posts its next update once the reply to the last is "
+                   "complete" + (f" plus {think_ms} ms" if think_ms else " (no think time: with "
+                   "every user waiting on the service, the latencies include the queue of all "
+                   "the others' updates)"))
+    return mix
+
+
+def print_mix(mix, width):
+    """The "realistic mix" section of the table."""
+    la = mix["latency_ms"]
+    conv = mix["conversations"]
+    print(f"realistic mix: {mix['users']:,} users' whole conversations ("
+          + ", ".join(f"{k} {v['users']:,} × {v['steps']} steps" for k, v in conv.items())
+          + f"), {mix['connections']} connections, think time {mix['think_ms']:.0f} ms, "
+          f"limit {mix['time_limit_s']:.0f} s; the service with simulated FAL; fresh database")
+    print("-" * width)
+
+    def lat(x):
+        return (f"{x['p50']:.1f} / {x['p90']:.1f} / {x['p99']:.1f} / {x['max']:.1f} ms"
+                if x["n"] else "-")
+    rows = [
+        ("conversations finished", f"{mix['finished']:,} / {mix['users']:,}"
+         + (f" (stopped at the {mix['time_limit_s']:.0f} s limit)" if mix["timed_out"] else ""),
+         "every one finished", pf(mix["complete"])),
+        ("updates posted / processed (steps completed)",
+         f"{mix['updates_posted']:,} / {mix['updates_processed']:,}", "", ""),
+        ("processed updates/s (first post → last step complete)",
+         f"{num(mix['processed_per_s'])}  ({mix['processed_seconds']:.1f} s)", "", ""),
+        ("reply latency p50 / p90 / p99 / max, all", lat(la["overall"]), "", ""),
+    ]
+    for k in ("command", "press", "text", "photo"):
+        rows.append((f"  {k} ({la[k]['n']:,})" + (", an album as one" if k == "photo" else ""),
+                     lat(la[k]), "", ""))
+    rows += [
+        ("press answered (answerCallbackQuery)", lat(la["press_answered"]), "", ""),
+        ("album checked (last photo → status with training)", lat(la["album_checked"]), "", ""),
+        ("pictures delivered (press → sendMediaGroup)", lat(la["pictures_delivered"]), "", ""),
+        ("webhook ack", lat(la["webhook_ack"]), "", ""),
+    ]
+    api = mix["bot_api"]
+    by = {k: v for k, v in api["by_method"].items() if v}
+    rows.append(("Bot API calls", f"{api['calls']:,}: "
+                 + ", ".join(f"{k} {v:,}" for k, v in by.items()), "", ""))
+    rows.append(("edits refused (unknown message) / not modified",
+                 f"{api['edit_refused']} / {api['not_modified']}", "", ""))
+    rows.append(("errors (non-2xx / retries / conn. errors / gave up)",
+                 f"{mix['non_2xx']} / {mix['retries']} / {mix['connection_errors']} / "
+                 f"{mix['gave_up']}  (idle connections the service closed: "
+                 f"{mix.get('idle_closed', 0)})", "", ""))
+    c = mix["cpu"]
+    if c:
+        rows.append(("CPU: service + PostgreSQL per processed update",
+                     f"{num(c.get('ms_per_processed_update'), '{:.2f}')} ms (service "
+                     f"{c.get('service_cpu_s', 0):.1f} s, PostgreSQL "
+                     f"{c.get('postgres_cpu_s', 0):.1f} s; the driver {mix.get('driver_cpu_s', 0):.1f} s; "
+                     f"machine busy {c.get('machine_busy_pct', 0):.0f}% of the cores over "
+                     f"{c.get('wall_s', 0):.1f} s)", "", ""))
+        rows.append(("service RSS peak (VmHWM)",
+                     f"{c.get('service_vmhwm_kb', 0) / 1024:.1f} MB", "", ""))
+    db = mix.get("db") or {}
+    if db:
+        rows.append(("database after the run",
+                     "; ".join(f"{k} " + ", ".join(f"{s} {n:,}" for s, n in (v or {}).items())
+                               for k, v in db.items()), "", ""))
+    w1 = max(len(r[0]) for r in rows)
+    for r in rows:
+        print(f"{r[0]:<{w1}}  {r[1]}" + (f"   (target: {r[2]})  {r[3]}" if r[2] else ""))
+    for st in mix.get("stuck_list", [])[:10]:
+        print(f"  stuck: chat {st['chat']} ({st['conversation']}) at step {st['step']} "
+              f"'{st['action']}', awaiting {st['awaits']} ({st['state']}; acked {st['acked']}, "
+              f"answered {st['answered']}, screen {st['screen']}; buttons: {st['keyboard']})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -391,8 +477,38 @@ def main():
     ap.add_argument("--pgbench-round", type=int, default=1,
                     help="updates per pgbench transaction (a dispatcher round)")
     ap.add_argument("--pgbench-clients", type=int, default=0)
+    ap.add_argument("--mix", default="0", help="1 or only: the realistic mix ran")
+    ap.add_argument("--mix-rc", type=int, default=0)
+    ap.add_argument("--mix-think-ms", type=int, default=0)
+    ap.add_argument("--mix-only", action="store_true", help="BENCH_MIX=only: nothing else ran")
     a = ap.parse_args()
     out = a.out
+    mix = mix_result(out, a.mix_rc, a.mix_think_ms) if a.mix != "0" else None
+    if a.mix != "0" and not mix:
+        print("report.py: no result of the realistic mix", file=sys.stderr)
+        return 2
+    if a.mix_only:
+        result = {
+            "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"cpus": a.cpus},
+            "postgres": {"version": a.pg_version, "fsync": a.fsync,
+                         "synchronous_commit": a.synchronous_commit},
+            "mix": mix,
+            "all_targets_met": mix["complete"],
+        }
+        with open(a.result, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        width = 110
+        print()
+        print("=" * width)
+        print(f"avatarbot benchmark, the realistic mix alone — {result['when']}, {a.cpus} CPUs, "
+              f"PostgreSQL {a.pg_version} (fsync={a.fsync})")
+        print("-" * width)
+        print_mix(mix, width)
+        print("=" * width)
+        print(f"JSON: {a.result}")
+        return 0 if mix["complete"] else 1
 
     ours = bot_result(out, "service", a.n, a.cpus)
     if not ours:
@@ -477,6 +593,11 @@ def main():
             # None: not judged (BENCH_REPLICAS=1)
             "pass": (replicas_ratio is not None and replicas_ratio >= MIN_REPLICAS_RATIO
                      and min(two_db.get("handled_by_replica") or [0]) > 0) if two else None},
+        "mix_complete": {
+            "value": mix["finished"] if mix else None,
+            "target": "every conversation of the realistic mix finished",
+            # None: not judged (BENCH_MIX=0)
+            "pass": mix["complete"] if mix else None},
     }
 
     n = a.n * svc["rounds"]  # updates measured, for the per-update figures
@@ -560,6 +681,7 @@ def main():
         "all_targets_met": all(t["pass"] for t in targets.values() if t["pass"] is not None),
         "open_loop": open_loop,
         "precheckout": load(os.path.join(out, "precheckout.json")),
+        "mix": mix,
     }
     with open(a.result, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
@@ -721,6 +843,9 @@ def main():
                   f"{la['p50']:.2f} / p90 {la['p90']:.2f} / p99 {la['p99']:.2f} / max "
                   f"{la['max']:.2f} ms; non-2xx {o['non_2xx']}; processed "
                   f"{num(o['processed_per_s'])}/s")
+    if mix:
+        print("-" * (w1 + w2 + w3 + 12))
+        print_mix(mix, w1 + w2 + w3 + 12)
     print("=" * (w1 + w2 + w3 + 12))
     print(f"JSON: {a.result}")
     return 0 if result["all_targets_met"] else 1

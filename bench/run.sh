@@ -25,6 +25,10 @@
 #   4. runs bench/pipeline.pgbench — the service's SQL for a round of 64 updates, without the
 #      service — with one client per dispatcher on a fresh database, and (informational) the
 #      same script without pg_notify;
+#   4a. the realistic mix (BENCH_MIX=1, the default): bench/mix.c plays M users' whole
+#      conversations (menus, button presses, a name, albums of real photos checked by the
+#      analysis, simulated pictures) against the service on a fresh database, as both the
+#      webhook's client and the Bot API, and times each update until its reply;
 #   5. prints a report table with the targets and writes it as JSON to
 #      BUILD_DIR/bench-result.json. Logs and raw results stay in BUILD_DIR/bench-out/.
 #
@@ -51,6 +55,12 @@
 #   BENCH_PEER_POOL_SIZE=10                       the peer's `pg` pool
 #   BENCH_REPLICAS=2                              2: also measure two replicas on one database
 #                                                 (ratio 2/1 in the report); 1: skip that
+#   BENCH_MIX=1                                   the realistic mix; 0 skips it; "only" runs it
+#                                                 alone (no sink, /start rounds, peer, pgbench)
+#   BENCH_MIX_USERS=2000 BENCH_MIX_SECONDS=90     its users and time limit
+#   BENCH_MIX_THINK_MS=0                          a user's pause before each next update
+#   BENCH_MIX_CREATE_PCT=5 BENCH_MIX_GENERATE_PCT=5   users creating an avatar (album, confirm
+#                                                 screen) and making pictures; the rest browse
 # Telegram's real limits (30 msg/s overall, 1 msg/s per chat) are lifted for the benchmark:
 # TELEGRAM_RATE_GLOBAL=TELEGRAM_RATE_PER_CHAT=100000, since the sink is not Telegram. The
 # report says so.
@@ -84,20 +94,34 @@ ROUNDS=${BENCH_ROUNDS:-3}
 PEER=${BENCH_PEER:-1}
 PEER_POOL_SIZE=${BENCH_PEER_POOL_SIZE:-10}
 REPLICAS=${BENCH_REPLICAS:-2}
+MIX=${BENCH_MIX:-1}
+MIX_USERS=${BENCH_MIX_USERS:-2000}
+MIX_SECONDS=${BENCH_MIX_SECONDS:-90}
+MIX_THINK_MS=${BENCH_MIX_THINK_MS:-0}
+MIX_CREATE_PCT=${BENCH_MIX_CREATE_PCT:-5}
+MIX_GENERATE_PCT=${BENCH_MIX_GENERATE_PCT:-5}
 RATE=100000 # messages/s, global and per chat: pacing off (Telegram's are 30 and 1)
 
-for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N ROUNDS PEER_POOL_SIZE; do
+for v in N M C WARMUP WORKER_THREADS SENDER_THREADS DB_POOL_SIZE SINK_N ROUNDS PEER_POOL_SIZE \
+    MIX_USERS MIX_SECONDS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer (got '${!v}')"
 done
 [[ $PEER =~ ^[01]$ ]] || die "BENCH_PEER must be 0 or 1 (got '$PEER')"
 [[ $REPLICAS =~ ^[12]$ ]] || die "BENCH_REPLICAS must be 1 or 2 (got '$REPLICAS')"
+[[ $MIX =~ ^(0|1|only)$ ]] || die "BENCH_MIX must be 0, 1 or only (got '$MIX')"
+for v in MIX_THINK_MS MIX_CREATE_PCT MIX_GENERATE_PCT; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "BENCH_$v must be a non-negative integer (got '${!v}')"
+done
+[ $((MIX_CREATE_PCT + MIX_GENERATE_PCT)) -le 100 ] \
+    || die "BENCH_MIX_CREATE_PCT + BENCH_MIX_GENERATE_PCT must be at most 100"
 [ "$M" -ge "$C" ] || note "warning: BENCH_M < BENCH_C: several requests in flight share a chat"
 
 OUT=$BUILD/bench-out
 PGDIR=$BUILD/bench-pg
 RESULT_JSON=$BUILD/bench-result.json
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.pgbench "$RESULT_JSON"
+rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.pgbench "$OUT"/mix.port "$OUT"/mix.go \
+    "$RESULT_JSON"
 
 # ---------------------------------------------------------------------------------------------
 # Everything started here is stopped on any exit, including Ctrl-C and errors.
@@ -170,19 +194,24 @@ fi
 # the build tree (no network on later runs).
 PEER_DEPS=''
 NODE_VERSION=''
-if [ "$PEER" = 1 ]; then
+if [ "$PEER" = 1 ] && [ "$MIX" != only ]; then
     command -v node >/dev/null || die "the grammY peer needs node and npm (scripts/deps.sh test), or BENCH_PEER=0"
     NODE_VERSION=$(node --version)
     PEER_DEPS=$(bash "$ROOT/scripts/npm-pinned.sh" "$ROOT/bench/grammy" "$BUILD" bench-grammy) \
         || die "could not install the grammY peer's packages (BENCH_PEER=0 skips the peer)"
 fi
 
-# The bench's own tools, rebuilt when their source changes.
+# The bench's own tools, rebuilt when their source (or the header they share) changes. mix
+# parses the Bot API calls with jansson, which the service builds with too.
 TOOLS=$BUILD/bench-bin
 mkdir -p "$TOOLS"
-for t in loadgen sink; do
-    if [ ! -x "$TOOLS/$t" ] || [ "$ROOT/bench/$t.c" -nt "$TOOLS/$t" ]; then
-        cc -std=c11 -O2 -Wall -Wextra -Werror -o "$TOOLS/$t" "$ROOT/bench/$t.c" -lm
+for t in loadgen sink mix; do
+    libs=-lm
+    [ "$t" = mix ] && libs="-ljansson -lm"
+    if [ ! -x "$TOOLS/$t" ] || [ "$ROOT/bench/$t.c" -nt "$TOOLS/$t" ] \
+        || [ "$ROOT/bench/benchio.h" -nt "$TOOLS/$t" ]; then
+        # shellcheck disable=SC2086  # libs: several words
+        cc -std=c11 -O2 -Wall -Wextra -Werror -o "$TOOLS/$t" "$ROOT/bench/$t.c" $libs
     fi
 done
 
@@ -320,30 +349,34 @@ SINK=http://127.0.0.1:$SINK_PORT
 TOKEN=123456:ABC-def
 SECRET=bench-secret-$$
 
-note "measuring the sink's capacity ($SINK_N requests, $SENDER_THREADS and $C connections)"
-"$TOOLS/loadgen" --port "$SINK_PORT" --mode sink --token "$TOKEN" --n "$SINK_N" \
-    --conc "$SENDER_THREADS" --chats "$M" --json "$OUT/sink-capacity.json" >/dev/null \
-    || die "sink capacity check failed"
-"$TOOLS/loadgen" --port "$SINK_PORT" --mode sink --token "$TOKEN" --n "$SINK_N" \
-    --conc "$C" --chats "$M" --json "$OUT/sink-capacity-c.json" >/dev/null \
-    || die "sink capacity check failed"
-curl -fs -X POST -o /dev/null "$SINK/reset"
+if [ "$MIX" != only ]; then
+    note "measuring the sink's capacity ($SINK_N requests, $SENDER_THREADS and $C connections)"
+    "$TOOLS/loadgen" --port "$SINK_PORT" --mode sink --token "$TOKEN" --n "$SINK_N" \
+        --conc "$SENDER_THREADS" --chats "$M" --json "$OUT/sink-capacity.json" >/dev/null \
+        || die "sink capacity check failed"
+    "$TOOLS/loadgen" --port "$SINK_PORT" --mode sink --token "$TOKEN" --n "$SINK_N" \
+        --conc "$C" --chats "$M" --json "$OUT/sink-capacity-c.json" >/dev/null \
+        || die "sink capacity check failed"
+    curl -fs -X POST -o /dev/null "$SINK/reset"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 4. The service.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP_PORT=$(free_port)
-# One replica of the service: the one-replica rounds, each of the two replicas and the open
-# loop all start it here, with the same settings.
-start_service() { # PORT DB_URL LOGFILE: starts avatarbot serve, sets SVC_PID, waits until ready
+# One replica of the service: the one-replica rounds, each of the two replicas, the open loop
+# and the realistic mix all start it here, with the same settings (the mix adds its own after
+# them: KEY=VALUE arguments, which env lets override the ones before).
+start_service() { # PORT DB_URL LOGFILE [KEY=VALUE...]: starts avatarbot serve, sets SVC_PID, waits until ready
     local port=$1 url=$2 log=$3
+    shift 3
     note "starting avatarbot serve on 127.0.0.1:$port (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
     env DATABASE_URL="$url" HTTP_BIND=127.0.0.1 HTTP_PORT="$port" \
         TELEGRAM_BOT_TOKEN="$TOKEN" TELEGRAM_WEBHOOK_SECRET="$SECRET" TELEGRAM_API_BASE="$SINK" \
         BILLING=stars LOG_LEVEL=warn WORKER_THREADS="$WORKER_THREADS" SENDER_THREADS="$SENDER_THREADS" \
         STORAGE_URL="file://$OUT/storage" FACE_MODEL_PATH="$BUILD/models/blazeface_short_128.onnx" \
         DB_POOL_SIZE="$DB_POOL_SIZE" TELEGRAM_RATE_GLOBAL=$RATE TELEGRAM_RATE_PER_CHAT=$RATE \
-        "$BIN" serve >"$log" 2>&1 &
+        "$@" "$BIN" serve >"$log" 2>&1 &
     SVC_PID=$!
     PIDS+=("$SVC_PID")
     local ready=0
@@ -361,6 +394,100 @@ handled_updates() { # PORT; -1 when /metrics cannot be read
     metrics=$(curl -fs "http://127.0.0.1:$1/metrics") || { echo -1; return; }
     awk '/^avatarbot_updates_handled_total[{ ]/ {s += $NF} END {printf "%d\n", s}' <<<"$metrics"
 }
+
+# The realistic mix: bench/mix.c plays MIX_USERS users' whole conversations (bench/README.md)
+# against one service on a fresh database of the cluster, as both Telegram sides: it posts the
+# updates to the webhook and is the Bot API the service calls (TELEGRAM_API_BASE). The service
+# is started as for the /start load, plus simulated FAL (pictures drawn at once) and credits
+# enough for every picture. Writes OUT/mix.json (the driver's result), OUT/mix-cpu.json and
+# OUT/mix-db.json; sets MIX_RC (0: every conversation finished).
+MIX_RC=0
+run_mix() {
+    local url=$URL_BASE/bench_mix photos=$BUILD/test-photos port api mix_pid
+    bash "$ROOT/scripts/test-photos.sh" "$photos" || die "the test photos are missing (scripts/test-photos.sh)"
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE bench_mix" >/dev/null
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+    port=$(free_port)
+    rm -f "$OUT/mix.port" "$OUT/mix.go"
+    local mix_args=(--users "$MIX_USERS" --create-pct "$MIX_CREATE_PCT"
+        --generate-pct "$MIX_GENERATE_PCT")
+    "$TOOLS/mix" --webhook-port "$port" --secret "$SECRET" --token "$TOKEN" \
+        --api-port-file "$OUT/mix.port" --start-file "$OUT/mix.go" "${mix_args[@]}" --conc "$C" \
+        --think-ms "$MIX_THINK_MS" --time-limit "$MIX_SECONDS" --photos "$photos" \
+        --json "$OUT/mix.json" >/dev/null 2>"$OUT/mix.log" &
+    mix_pid=$!
+    PIDS+=("$mix_pid")
+    for _ in $(seq 100); do [ -s "$OUT/mix.port" ] && break; sleep 0.05; done
+    [ -s "$OUT/mix.port" ] || die "the mix driver did not start (see $OUT/mix.log)"
+    api=http://127.0.0.1:$(cat "$OUT/mix.port")
+    start_service "$port" "$url" "$OUT/avatarbot-mix.log" TELEGRAM_API_BASE="$api" \
+        FAL_MODE=simulate FAL_SIMULATE_GENERATION_SECONDS=0 BILLING_WELCOME_CREDITS=1000000
+    # the ready avatars of the users who make pictures, once the service has migrated
+    "$TOOLS/mix" --print-seed-sql "${mix_args[@]}" | "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" >/dev/null
+    note "the realistic mix: $MIX_USERS users' conversations ($MIX_CREATE_PCT % create an avatar, $MIX_GENERATE_PCT % make pictures), $C connections, at most $MIX_SECONDS s"
+    local m0 m1 p0 p1 s0 s1 t0 t1 hwm
+    m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SVC_PID"); t0=$(now_s)
+    touch "$OUT/mix.go"
+    set +e
+    wait "$mix_pid"
+    MIX_RC=$?
+    set -e
+    t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SVC_PID")
+    hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$SVC_PID/status" 2>/dev/null || echo 0)
+    [ "$MIX_RC" = 0 ] || note "warning: the mix: not every conversation finished (see $OUT/mix.json)"
+    [ -s "$OUT/mix.json" ] || die "the mix driver wrote no result (see $OUT/mix.log)"
+    kill "$SVC_PID" 2>/dev/null || true
+    wait "$SVC_PID" 2>/dev/null || true
+    python3 - "$OUT/mix-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" \
+        "${hwm:-0}" <<'PY'
+import json, sys
+out, m0, m1, p0, p1, s0, s1, t0, t1, hz, hwm = sys.argv[1:]
+mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
+json.dump({"wall_s": float(t1) - float(t0),
+           "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
+           "postgres_cpu_s": (int(p1) - int(p0)) / hz,
+           "service_cpu_s": (int(s1) - int(s0)) / hz,
+           "service_vmhwm_kb": int(hwm)}, open(out, "w"))
+PY
+    "$PSQL" -X -A -t -q "$url" >"$OUT/mix-db.json" <<'SQL'
+SELECT json_build_object(
+  'inbox', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) n FROM inbox GROUP BY 1) s),
+  'outbox', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) n FROM outbox GROUP BY 1) s),
+  'jobs', (SELECT json_object_agg(kind || ':' || status, n)
+             FROM (SELECT kind, status, count(*) n FROM jobs GROUP BY 1, 2) s),
+  'photos', (SELECT json_object_agg(validation_status, n)
+               FROM (SELECT validation_status, count(*) n FROM avatar_photos GROUP BY 1) s),
+  'generations', (SELECT json_object_agg(status, n)
+                    FROM (SELECT status, count(*) n FROM generations GROUP BY 1) s))
+SQL
+    dump_stats "$url" "$OUT/mix"
+}
+
+# The report: the table on stdout, the JSON in RESULT_JSON (extra arguments go to report.py).
+run_report() {
+    python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
+        --n "$N" --m "$M" --c "$C" --workers "$WORKER_THREADS" --senders "$SENDER_THREADS" \
+        --pool "$DB_POOL_SIZE" --rounds "$ROUNDS" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
+        --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC" \
+        --peer "$PEER" --peer-loadgen-rc "$PEER_LOADGEN_RC" --peer-pool "$PEER_POOL_SIZE" \
+        --node-version "$NODE_VERSION" --warmup "$WARMUP" \
+        --replicas "$REPLICAS" --replicas-loadgen-rc "$REPLICAS_LOADGEN_RC" \
+        --pgbench-round "${PGB_ROUND:-0}" --pgbench-clients "${PGB_CLIENTS:-0}" \
+        --mix "$MIX" --mix-rc "$MIX_RC" --mix-think-ms "$MIX_THINK_MS" "$@"
+}
+# BENCH_MIX=only: the mix alone, then its report.
+LOADGEN_RC=0 PEER_LOADGEN_RC=0 REPLICAS_LOADGEN_RC=0
+if [ "$MIX" = only ]; then
+    run_mix
+    set +e
+    run_report --mix-only
+    REPORT_RC=$?
+    set -e
+    [ "$REPORT_RC" -le 1 ] || die "report failed"
+    if [ "$STRICT" = 1 ] && [ "$REPORT_RC" = 1 ]; then exit 1; fi
+    exit 0
+fi
+
 start_service "$HTTP_PORT" "$URL" "$OUT/avatarbot.log"
 
 CHAT_BASE=1000000000   # measured chats: CHAT_BASE .. CHAT_BASE+M-1
@@ -437,7 +564,6 @@ PY
 
 measure_bot service "$SVC_PID" "$HTTP_PORT" "$URL" "$OUT/avatarbot.log"
 LOADGEN_RC=$ROUNDS_RC
-PEER_LOADGEN_RC=0
 # The menu avatarbot sent for /start, as the sink kept it: the peer sends the same, and
 # pgbench's script stores it as the reply.
 curl -fs "$SINK/sample" >"$OUT/menu.json" || die "the sink kept no sendMessage sample"
@@ -461,7 +587,6 @@ dump_stats "$URL" "$OUT/service"
 # cluster (migrated by the first replica, as the one-replica rounds' was), measured by the same
 # function with the same load; the load generator opens half its connections to each port.
 # Right after the one-replica rounds, so the ratio 2/1 compares two measurements a minute apart.
-REPLICAS_LOADGEN_RC=0
 if [ "$REPLICAS" = 2 ]; then
     REPL_URL=$URL_BASE/bench_replicas
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE bench_replicas" >/dev/null
@@ -562,6 +687,11 @@ if [ -n "$OPEN_RATES" ]; then
     wait "$SVC_PID" 2>/dev/null || true
 fi
 
+# The realistic mix (BENCH_MIX=1): whole conversations on a fresh database (run_mix above).
+if [ "$MIX" = 1 ]; then
+    run_mix
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 5. pgbench: the service's SQL by rounds, no service, one client per dispatcher, fresh
 # database each.
@@ -624,14 +754,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 6. Report.
 set +e
-python3 "$ROOT/bench/report.py" --out "$OUT" --result "$RESULT_JSON" \
-    --n "$N" --m "$M" --c "$C" --workers "$WORKER_THREADS" --senders "$SENDER_THREADS" \
-    --pool "$DB_POOL_SIZE" --rounds "$ROUNDS" --rate "$RATE" --pg-version "$PG_VERSION" --fsync "$PG_FSYNC" \
-    --synchronous-commit "$PG_SYNC_COMMIT" --analyze "$ANALYZE" --cpus "$(nproc)" --loadgen-rc "$LOADGEN_RC" \
-    --peer "$PEER" --peer-loadgen-rc "$PEER_LOADGEN_RC" --peer-pool "$PEER_POOL_SIZE" \
-    --node-version "$NODE_VERSION" --warmup "$WARMUP" \
-    --replicas "$REPLICAS" --replicas-loadgen-rc "$REPLICAS_LOADGEN_RC" \
-    --pgbench-round "$PGB_ROUND" --pgbench-clients "$PGB_CLIENTS"
+run_report
 REPORT_RC=$?
 set -e
 [ "$REPORT_RC" -le 1 ] || die "report failed"
