@@ -50,7 +50,8 @@ static inline int listen_loopback(int port, int *bound)
         die("socket");
     int one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0)
         die("bind");
@@ -79,7 +80,8 @@ static inline int connect_loopback(int port)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         close(fd);
@@ -152,11 +154,12 @@ typedef struct {
     const char *verb, *path, *body;
     size_t verb_len, path_len, body_len;
     char content_type[256];
-    int close; /* "Connection: close" */
+    int close;   /* "Connection: close" */
+    int chunked; /* a chunked body, not read: the returned length is the head's */
 } http_request;
 
 /* The first request in buf: its length (head and body) when complete, 0 when more bytes are
- * needed, -1 when it is malformed, chunked or too large. */
+ * needed, -1 when it is malformed or too large. */
 static inline long parse_http_request(const char *buf, size_t len, http_request *r)
 {
     const char *hend = memmem(buf, len, "\r\n\r\n", 4);
@@ -172,16 +175,17 @@ static inline long parse_http_request(const char *buf, size_t len, http_request 
     r->verb_len = (size_t)(sp1 - buf);
     r->path = sp1 + 1;
     r->path_len = (size_t)(sp2 - sp1 - 1);
-    const char *v = http_header(buf, hend + 2, "transfer-encoding:");
-    if (v)
-        return -1;
-    v = http_header(buf, hend + 2, "content-length:");
+    const char *v = http_header(buf, hend + 2, "content-length:");
     size_t clen = v ? strtoul(v, NULL, 10) : 0;
     v = http_header(buf, hend + 2, "connection:");
     r->close = v && strncasecmp(v, "close", 5) == 0;
     v = http_header(buf, hend + 2, "content-type:");
     if (v)
         snprintf(r->content_type, sizeof r->content_type, "%.*s", (int)strcspn(v, "\r\n"), v);
+    if (http_header(buf, hend + 2, "transfer-encoding:")) {
+        r->chunked = 1;
+        return (long)hlen;
+    }
     if (clen > BENCHIO_MAX_MESSAGE)
         return -1;
     if (len < hlen + clen)

@@ -56,6 +56,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchio.h"
+
 #define MAX_ATTEMPTS 5
 #define MAX_LIST 8 /* ports, watched pids */
 
@@ -96,19 +98,6 @@ static long target_acks[MAX_LIST]; /* 2xx per port */
 static long rss_max_kb[MAX_LIST], rss_samples[MAX_LIST];
 static double rss_sum_kb[MAX_LIST];
 static int64_t last_sample;
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(2);
-}
 
 /* VmRSS / VmHWM in kB from /proc/PID/status; -1 when the process is gone. */
 static long proc_status_kb(int pid, const char *key)
@@ -252,18 +241,7 @@ static void build_request(conn *c, long i)
 /* Writes what is left of the request; 0 ok (maybe partial), -1 on a broken connection. */
 static int send_some(conn *c)
 {
-    while (c->out_off < c->out_len) {
-        ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c->out_off += (size_t)w;
-    }
-    return 0;
+    return send_pending(c->fd, c->out, c->out_len, &c->out_off) < 0 ? -1 : 0;
 }
 
 static void epoll_set(int ep, conn *c, int op)
@@ -361,57 +339,6 @@ static void reconnect_and_retry(int ep, conn *c)
                 reconnect_and_retry(ep, c);
         }
     }
-}
-
-/* Parses a complete response in c->in. Returns the status (>0), 0 when more bytes are needed,
- * -1 when the connection must be closed after it (sets *close_after). */
-static int parse_response(conn *c, int *close_after)
-{
-    char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
-    if (!end)
-        return 0;
-    size_t hlen = (size_t)(end - c->in) + 4;
-    int status = 0;
-    if (sscanf(c->in, "HTTP/1.%*d %d", &status) != 1)
-        return -1;
-    long clen = -1;
-    *close_after = 0;
-    for (char *line = memchr(c->in, '\n', hlen); line && line < end; line = memchr(line, '\n', (size_t)(end - line))) {
-        line++;
-        if (strncasecmp(line, "content-length:", 15) == 0)
-            clen = strtol(line + 15, NULL, 10);
-        else if (strncasecmp(line, "connection:", 11) == 0) {
-            char *v = line + 11;
-            while (*v == ' ')
-                v++;
-            if (strncasecmp(v, "close", 5) == 0)
-                *close_after = 1;
-        }
-    }
-    if (clen < 0)
-        return -1; /* neither service nor sink sends chunked replies */
-    if (c->in_len < hlen + (size_t)clen)
-        return 0;
-    /* one request in flight per connection: nothing may follow the response */
-    return status;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct_ms(const int64_t *sorted, long n, double q)
-{
-    if (n <= 0)
-        return 0;
-    long rank = (long)ceil(q * (double)n);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return (double)sorted[rank - 1] / 1e6;
 }
 
 /* GET http://host:p/path over a fresh connection; body into buf. 0 on success. */
@@ -578,7 +505,7 @@ int main(int argc, char **argv)
                 break;
             }
             int close_after = 0;
-            int status = c->idx >= 0 ? parse_response(c, &close_after) : -1;
+            int status = c->idx >= 0 ? parse_http_response(c->in, c->in_len, &close_after) : -1;
             if (status > 0) {
                 if (status >= 500 && c->attempts < MAX_ATTEMPTS) {
                     retries++; /* Telegram re-delivers what did not get a 2xx */

@@ -17,7 +17,10 @@
  * for a press the answer to its callback query) plus the think time; buttons are pressed by
  * the callback_data found on the latest screen's keyboard; photos are real test photos the bot
  * downloads with getFile and analyses. It starts posting once the file --start-file exists (so
- * the bot can start against the Bot API side first) and stops at --time-limit.
+ * the bot can start against the Bot API side first). With --warmup-users W, W users on other
+ * chats talk first; once they all finished it writes --warmed-file and waits for
+ * --measure-file (run.sh runs ANALYZE meanwhile), then the measured users talk. Each phase
+ * stops at --time-limit; the result covers the measured one.
  *
  * The reply of an update (latency: the update's first byte sent → that call received):
  *   command, text   the first message call in its chat after the post (sendMessage, edit...);
@@ -31,8 +34,10 @@
  * callback_query_id too. Processed updates: the updates of completed steps.
  *
  * Options: --users M (2000) --conc C (64) --chat-base B (3000000000) --first-update U (1)
- *   --think-ms T (0) --time-limit S (90) --photos DIR (the test photos) --create-pct (10)
- *   --generate-pct (5) --token T --json FILE --trace CHAT (print that chat's calls).
+ *   --think-ms T (0: none; else each pause 0.5–1.5 × T, the first 0–1 × T) --time-limit S (90)
+ *   --photos DIR (the test photos) --create-pct N (5) --generate-pct N (5): the shares of users
+ *   (%) who create an avatar and make pictures, the rest browse; --token T --json FILE
+ *   --trace CHAT (print that chat's Bot API calls on stderr).
  * Exit status: 0 when every conversation finished, 1 otherwise, 2 on a usage or system error.
  */
 #define _GNU_SOURCE
@@ -82,8 +87,8 @@ typedef struct {
 
 /* Browsing the menus: help, the (empty) gallery, the main menu, and back. */
 static const step BROWSE[] = {
-    {'c', "/start", "av:new"},   {'p', "av:help", "av:menu"},  {'p', "av:menu", "av:new"},
-    {'p', "av:list", "av:menu"}, {'p', "av:menu", "av:new"},   {'p', "menu:main", "bill:show"},
+    {'c', "/start", "av:new"},       {'p', "av:help", "av:menu"},   {'p', "av:menu", "av:new"},
+    {'p', "av:list", "av:menu"},     {'p', "av:menu", "av:new"},    {'p', "menu:main", "bill:show"},
     {'p', "bill:show", "menu:main"}, {'p', "menu:main", "av:menu"}, {'p', "av:menu", "av:new"},
     {'c', "/start", "av:new"},
 };
@@ -91,21 +96,21 @@ static const step BROWSE[] = {
  * their comparison, a name, the tips, an album of ten photos the bot checks, the confirm
  * screen (the training is not started), back, the menu. */
 static const step CREATE[] = {
-    {'c', "/start", "av:new"},          {'p', "av:new", "priv:ok"},
-    {'p', "priv:ok", "tt:compare"},     {'p', "tt:compare", "nav:back"},
-    {'p', "nav:back", "tt:style"},      {'p', "tt:style", "tt:ok"},
-    {'p', "tt:ok", "at:character"},     {'p', "at:character", "g:female"},
-    {'p', "g:female", "nav:back"},      {'t', "Photo test", "up:tips"},
-    {'p', "up:tips", "up:show"},        {'p', "up:show", "up:add"},
-    {'n', "up:add", NULL},              {'a', "10", "tr:start"},
-    {'p', "tr:start", "tr:go"},         {'p', "av:show", "tr:start"},
+    {'c', "/start", "av:new"},      {'p', "av:new", "priv:ok"},
+    {'p', "priv:ok", "tt:compare"}, {'p', "tt:compare", "nav:back"},
+    {'p', "nav:back", "tt:style"},  {'p', "tt:style", "tt:ok"},
+    {'p', "tt:ok", "at:character"}, {'p', "at:character", "g:female"},
+    {'p', "g:female", "nav:back"},  {'t', "Photo test", "up:tips"},
+    {'p', "up:tips", "up:show"},    {'p', "up:show", "up:add"},
+    {'n', "up:add", NULL},          {'a', "10", "tr:start"},
+    {'p', "tr:start", "tr:go"},     {'p', "av:show", "tr:start"},
     {'c', "/start", "av:new"},
 };
 /* Pictures from a ready avatar (seeded by --print-seed-sql): the gallery, the avatar, a
  * style, a shape, two pictures (simulated), two more like them, back to the avatar. */
 static const step GENERATE[] = {
-    {'c', "/start", "av:list"},   {'p', "av:list", "av:show"}, {'p', "av:show", "gen:new"},
-    {'p', "gen:new", "gen:p"},    {'p', "gen:p", "gen:ar"},    {'p', "gen:ar:3", "gen:n"},
+    {'c', "/start", "av:list"},    {'p', "av:list", "av:show"},     {'p', "av:show", "gen:new"},
+    {'p', "gen:new", "gen:p"},     {'p', "gen:p", "gen:ar"},        {'p', "gen:ar:3", "gen:n"},
     {'p', "gen:n:2", "gen:again"}, {'p', "gen:again", "gen:again"}, {'p', "av:show", "gen:new"},
     {'c', "/start", "av:list"},
 };
@@ -136,28 +141,32 @@ typedef struct {
     int64_t kb_mid; /* the latest screen with a keyboard, and its buttons' data ('\n' after each) */
     char *kb;
     /* the step in flight */
-    int to_post, posted;  /* updates of the step, posted so far (an album has several) */
-    int acked;            /* all of them acked */
+    int to_post, posted; /* updates of the step, posted so far (an album has several) */
+    int acked;           /* all of them acked */
     int64_t t_post, t_last_post, t_reply, t_answer;
     int got_answer, got_screen, got_reply;
     long long cb_update; /* the press's update_id, its callback_query_id */
     int64_t ready_at;
     int64_t album_group;
+    uint64_t rng; /* xorshift64 state of the think times */
 } user;
 
+/* users[0, n_warm) warm up (chats warm_base + i), users[n_warm, n_warm + n_users) are measured
+ * (chats chat_base + i - n_warm); phase_lo and phase_hi bound the phase running. */
 static user *users;
-static long n_users = 2000;
+static long n_users = 2000, n_warm, phase_lo, phase_hi;
 static long long chat_base = 3000000000LL, next_update = 1, first_update = 1;
-static int *update_owner; /* update_id - first_update → user index */
+#define WARM_OFFSET 100000000LL /* warm_base = chat_base + WARM_OFFSET */
+static int *update_owner;       /* update_id - first_update → user index */
 static long owner_cap;
 
 /* ---- options and results --------------------------------------------------------------- */
 
 static int webhook_port, api_port, conc = 64;
 static const char *secret = "", *token = "123456:ABC-def", *photos_dir, *json_path;
-static const char *api_port_file, *start_file;
+static const char *api_port_file, *start_file, *warmed_file, *measure_file;
 static double think_ms, time_limit = 90;
-static int create_pct = 10, generate_pct = 5;
+static int create_pct = 5, generate_pct = 5;
 static long long trace_chat = -1;
 
 typedef struct {
@@ -193,7 +202,7 @@ static int n_photos;
 /* The plasma set's 512×512 CC0 photos of animals and objects: an artistic avatar of "a person
  * or character" takes them all (tests/transcripts/upload_album.txt). */
 static const char *const PHOTO_FILES[ALBUM_MAX] = {
-    "plasma/Air_Balloon.png", "plasma/Books.png", "plasma/Brushes.png",  "plasma/Bulb.png",
+    "plasma/Air_Balloon.png", "plasma/Books.png",     "plasma/Brushes.png",  "plasma/Bulb.png",
     "plasma/Car.png",         "plasma/Chameleon.png", "plasma/Cocktail.png", "plasma/Fish.png",
     "plasma/Gamepad.png",     "plasma/Dog.png",
 };
@@ -314,8 +323,8 @@ static void remember(user *u, int64_t id, int bot, int text, uint64_t hash)
         u->cap_msgs = u->cap_msgs ? u->cap_msgs * 2 : 16;
         u->msgs = xrealloc(u->msgs, (size_t)u->cap_msgs * sizeof *u->msgs);
     }
-    u->msgs[u->n_msgs++] = (message){.id = id, .hash = hash, .bot = (unsigned char)bot,
-                                     .text = (unsigned char)text};
+    u->msgs[u->n_msgs++] =
+        (message){.id = id, .hash = hash, .bot = (unsigned char)bot, .text = (unsigned char)text};
 }
 
 static message *find_message(user *u, int64_t id)
@@ -477,7 +486,7 @@ static void reconnect(conn *c)
 static void enqueue(long ui)
 {
     users[ui].state = U_QUEUED;
-    queue[(q_head + q_len++) % n_users] = ui;
+    queue[(q_head + q_len++) % (n_warm + n_users)] = ui;
 }
 
 /* Starts the user's current step (or finishes the conversation): queues its first update. */
@@ -502,7 +511,13 @@ static void begin_step(long ui, int64_t now)
         u->t_post = now;
         return;
     }
-    u->ready_at = now + (int64_t)(think_ms * 1e6);
+    /* a pause of 0.5–1.5 × the think time (the first one 0–1 ×, so that the users start
+     * spread out rather than in step), from a generator of the user's own */
+    u->rng ^= u->rng << 13;
+    u->rng ^= u->rng >> 7;
+    u->rng ^= u->rng << 17;
+    double r = (double)(u->rng >> 11) / 9007199254740992.0;
+    u->ready_at = now + (int64_t)(think_ms * 1e6 * (r + (u->step ? 0.5 : 0)));
     if (think_ms <= 0)
         enqueue(ui);
     else
@@ -562,7 +577,7 @@ static void fill_connections(void)
         if (c->user >= 0)
             continue;
         long ui = queue[q_head];
-        q_head = (q_head + 1) % n_users;
+        q_head = (q_head + 1) % (n_warm + n_users);
         q_len--;
         if (post(c, ui, 0) < 0)
             reconnect(c);
@@ -609,8 +624,12 @@ static user *chat_user(json_t *params, long *ui)
     long long chat = json_is_integer(v)  ? (long long)json_integer_value(v)
                      : json_is_string(v) ? strtoll(json_string_value(v), NULL, 10)
                                          : 0;
-    long k = (long)(chat - chat_base);
-    if (!v || k < 0 || k >= n_users) {
+    long k = (long)(chat - chat_base), w = (long)(chat - chat_base - WARM_OFFSET);
+    if (v && k >= 0 && k < n_users)
+        k += n_warm;
+    else if (v && w >= 0 && w < n_warm)
+        k = w;
+    else {
         calls_unknown_chat++;
         return NULL;
     }
@@ -698,10 +717,11 @@ static json_t *photo_sizes(const char *file_id, size_t size)
     int sides[] = {90, 320, 800, 1280};
     for (int i = 0; i < 4; i++) {
         char id[96], unique[104];
-        snprintf(id, sizeof id, "%s%s", file_id, i < 3 ? (const char *[]){"_s0", "_s1", "_s2"}[i] : "");
+        snprintf(id, sizeof id, "%s%s", file_id,
+                 i < 3 ? (const char *[]){"_s0", "_s1", "_s2"}[i] : "");
         snprintf(unique, sizeof unique, "AQ%s", id);
-        json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:i,s:i}", "file_id", id,
-                                           "file_unique_id", unique, "file_size",
+        json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:i,s:i}", "file_id", id, "file_unique_id",
+                                           unique, "file_size",
                                            (json_int_t)(size * (size_t)(i + 1) / 4), "width",
                                            sides[i], "height", sides[i]));
     }
@@ -714,8 +734,7 @@ static void on_message_call(long ui, const char *method, json_t *params, int64_t
     user *u = &users[ui];
     if (u->chat == trace_chat) {
         char *p = json_dumps(params, JSON_COMPACT);
-        fprintf(stderr, "mix: trace %lld step %d: %s %s\n", (long long)u->chat, u->step, method,
-                p);
+        fprintf(stderr, "mix: trace %lld step %d: %s %s\n", (long long)u->chat, u->step, method, p);
         free(p);
     }
     if (u->state != U_POSTING && u->state != U_WAITING)
@@ -735,7 +754,7 @@ static void on_message_call(long ui, const char *method, json_t *params, int64_t
         free(u->kb);
         u->kb = kb;
         json_t *mid = json_object_get(params, "message_id");
-        u->kb_mid = json_is_integer(mid) ? (int64_t)json_integer_value(mid)
+        u->kb_mid = json_is_integer(mid)  ? (int64_t)json_integer_value(mid)
                     : json_is_string(mid) ? strtoll(json_string_value(mid), NULL, 10)
                                           : u->next_mid - 1;
         char data[80];
@@ -745,10 +764,10 @@ static void on_message_call(long ui, const char *method, json_t *params, int64_t
     maybe_complete(ui, now);
 }
 
-static const char *const METHODS[] = {"sendMessage",  "editMessageText", "answerCallbackQuery",
-                                      "getFile",      "sendPhoto",       "sendMediaGroup",
-                                      "sendDocument", "deleteMessage",   "sendChatAction",
-                                      "download",     "other"};
+static const char *const METHODS[] = {
+    "sendMessage",    "editMessageText", "answerCallbackQuery", "getFile",        "sendPhoto",
+    "sendMediaGroup", "sendDocument",    "deleteMessage",       "sendChatAction", "download",
+    "other"};
 enum { M_OTHER = 10, M_DOWNLOAD = 9 };
 
 static int method_index(const char *m)
@@ -762,9 +781,9 @@ static int method_index(const char *m)
 /* Answers one Bot API call: result (stolen) or a 400 with description. */
 static void api_reply(conn *c, json_t *result, const char *error)
 {
-    json_t *body = result ? json_pack("{s:b,s:o}", "ok", 1, "result", result)
-                          : json_pack("{s:b,s:i,s:s}", "ok", 0, "error_code", 400, "description",
-                                      error);
+    json_t *body =
+        result ? json_pack("{s:b,s:o}", "ok", 1, "result", result)
+               : json_pack("{s:b,s:i,s:s}", "ok", 0, "error_code", 400, "description", error);
     char *s = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     char head[160];
@@ -805,8 +824,8 @@ static void handle_api_call(conn *c, const char *method, json_t *params, int64_t
                                          : 0;
         message *msg = find_message(u, id);
         const char *text = json_string_value(json_object_get(params, "text"));
-        char *kb = json_dumps(json_object_get(params, "reply_markup"),
-                              JSON_COMPACT | JSON_SORT_KEYS);
+        char *kb =
+            json_dumps(json_object_get(params, "reply_markup"), JSON_COMPACT | JSON_SORT_KEYS);
         uint64_t h = fnv(kb, fnv(text, 14695981039346656037ULL));
         free(kb);
         if (!msg || !msg->bot) {
@@ -823,11 +842,11 @@ static void handle_api_call(conn *c, const char *method, json_t *params, int64_t
                     "of the message";
         } else {
             msg->hash = h;
-            result = json_pack("{s:I,s:o,s:{s:I,s:s,s:s},s:I,s:I,s:s}", "message_id",
-                               (json_int_t)id, "from", bot_user(), "chat", "id",
-                               (json_int_t)u->chat, "first_name", "User", "type", "private",
-                               "date", (json_int_t)time(NULL) - 1, "edit_date",
-                               (json_int_t)time(NULL), "text", text ? text : "");
+            result =
+                json_pack("{s:I,s:o,s:{s:I,s:s,s:s},s:I,s:I,s:s}", "message_id", (json_int_t)id,
+                          "from", bot_user(), "chat", "id", (json_int_t)u->chat, "first_name",
+                          "User", "type", "private", "date", (json_int_t)time(NULL) - 1,
+                          "edit_date", (json_int_t)time(NULL), "text", text ? text : "");
             json_t *markup = json_object_get(params, "reply_markup");
             if (json_is_object(markup))
                 json_object_set(result, "reply_markup", markup);
@@ -879,9 +898,9 @@ static void handle_api_call(conn *c, const char *method, json_t *params, int64_t
             json_object_set_new(result, "photo", photo_sizes(fid, 100000));
         else
             json_object_set_new(result, "document",
-                                json_pack("{s:s,s:s,s:s,s:s,s:i}", "file_id", fid,
-                                          "file_unique_id", fid + 4, "file_name", "picture.jpg",
-                                          "mime_type", "image/jpeg", "file_size", 100000));
+                                json_pack("{s:s,s:s,s:s,s:s,s:i}", "file_id", fid, "file_unique_id",
+                                          fid + 4, "file_name", "picture.jpg", "mime_type",
+                                          "image/jpeg", "file_size", 100000));
         break;
     }
     case 5: { /* sendMediaGroup */
@@ -902,7 +921,8 @@ static void handle_api_call(conn *c, const char *method, json_t *params, int64_t
             char fid[64];
             snprintf(fid, sizeof fid, "AgACalbum%lld_%zu", (long long)calls_total, i);
             json_object_set_new(msg, "photo", photo_sizes(fid, 100000));
-            json_object_set_new(msg, "media_group_id", json_sprintf("%lld", (long long)calls_total));
+            json_object_set_new(msg, "media_group_id",
+                                json_sprintf("%lld", (long long)calls_total));
             json_array_append_new(result, msg);
         }
         break;
@@ -985,6 +1005,12 @@ static int on_server_input(conn *c, int64_t now)
             break;
         if (r.close)
             c->close_after = 1;
+        if (r.chunked) { /* libcurl sends Content-Length for the service's bodies */
+            static const char lr[] = "HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\n\r\n";
+            out_append(c, lr, sizeof lr - 1);
+            c->close_after = 1;
+            break;
+        }
         char path[512];
         snprintf(path, sizeof path, "%.*s", (int)r.path_len, r.path);
         size_t tlen = strlen(token);
@@ -1043,12 +1069,21 @@ static int on_server_input(conn *c, int64_t now)
 
 /* ---- the report ------------------------------------------------------------------------ */
 
+static double cpu_at_measure; /* own_cpu_s() when the measured phase started */
+
+static double own_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void put_latency(FILE *f, const char *name, samples *s, int comma)
 {
     if (s->n)
         qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_i64);
-    fprintf(f,
-            "%s\"%s\":{\"n\":%ld,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f}",
+    fprintf(f, "%s\"%s\":{\"n\":%ld,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f}",
             comma ? "," : "", name, s->n, pct_ms(s->v, s->n, .50), pct_ms(s->v, s->n, .90),
             pct_ms(s->v, s->n, .99), s->n ? (double)s->v[s->n - 1] / 1e6 : 0);
 }
@@ -1056,7 +1091,7 @@ static void put_latency(FILE *f, const char *name, samples *s, int comma)
 static void report(FILE *f, int timed_out, double run_s)
 {
     long finished[S__COUNT] = {0}, total[S__COUNT] = {0}, stuck = 0;
-    for (long i = 0; i < n_users; i++) {
+    for (long i = phase_lo; i < phase_hi; i++) {
         total[users[i].script]++;
         if (users[i].state == U_DONE)
             finished[users[i].script]++;
@@ -1068,18 +1103,16 @@ static void report(FILE *f, int timed_out, double run_s)
         for (long i = 0; i < lat[k].n; i++)
             sample_add(&all, lat[k].v[i]);
     double span = t_last_done > t_first_post ? (double)(t_last_done - t_first_post) / 1e9 : 0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    double cpu_s = own_cpu_s() - cpu_at_measure;
     fprintf(f,
-            "{\"users\":%ld,\"connections\":%d,\"think_ms\":%.0f,\"time_limit_s\":%.0f,"
+            "{\"users\":%ld,\"warmup_users\":%ld,\"connections\":%d,\"think_ms\":%.0f,\"time_limit_"
+            "s\":%.0f,"
             "\"timed_out\":%s,\"run_seconds\":%.3f,\"updates_posted\":%ld,\"updates_acked\":%ld,"
             "\"updates_processed\":%ld,\"processed_seconds\":%.3f,\"processed_per_s\":%.1f,"
             "\"retries\":%ld,\"connection_errors\":%ld,\"idle_closed\":%ld,\"gave_up\":%ld,"
             "\"non_2xx\":%ld,\"driver_cpu_s\":%.2f,\"conversations\":{",
-            n_users, conc, think_ms, time_limit, timed_out ? "true" : "false", run_s, posted,
-            acked_n, processed, span, span > 0 ? (double)processed / span : 0, retries,
+            n_users, n_warm, conc, think_ms, time_limit, timed_out ? "true" : "false", run_s,
+            posted, acked_n, processed, span, span > 0 ? (double)processed / span : 0, retries,
             conn_errors, idle_closed, gave_up, bad_status, cpu_s);
     for (int s = 0; s < S__COUNT; s++)
         fprintf(f, "%s\"%s\":{\"users\":%ld,\"finished\":%ld,\"steps\":%d}", s ? "," : "",
@@ -1092,16 +1125,17 @@ static void report(FILE *f, int timed_out, double run_s)
     put_latency(f, "album_checked", &lat_album, 1);
     put_latency(f, "pictures_delivered", &lat_pictures, 1);
     put_latency(f, "webhook_ack", &lat_ack, 1);
-    fprintf(f, "},\"bot_api\":{\"calls\":%ld,\"unknown_chat\":%ld,\"edit_refused\":%ld,"
-               "\"not_modified\":%ld,\"downloads\":%ld,\"download_bytes\":%ld,"
-               "\"upload_bytes\":%ld,\"by_method\":{",
-            calls_total, calls_unknown_chat, edits_unknown, not_modified, downloads,
-            download_bytes, upload_bytes);
+    fprintf(f,
+            "},\"bot_api\":{\"calls\":%ld,\"unknown_chat\":%ld,\"edit_refused\":%ld,"
+            "\"not_modified\":%ld,\"downloads\":%ld,\"download_bytes\":%ld,"
+            "\"upload_bytes\":%ld,\"by_method\":{",
+            calls_total, calls_unknown_chat, edits_unknown, not_modified, downloads, download_bytes,
+            upload_bytes);
     for (int m = 0; m <= M_OTHER; m++)
         fprintf(f, "%s\"%s\":%ld", m ? "," : "", METHODS[m], calls_by_method[m]);
     fprintf(f, "}},\"stuck_list\":[");
     int listed = 0;
-    for (long i = 0; i < n_users && listed < 50; i++) {
+    for (long i = phase_lo; i < phase_hi && listed < 50; i++) {
         user *u = &users[i];
         if (u->state == U_DONE)
             continue;
@@ -1111,8 +1145,8 @@ static void report(FILE *f, int timed_out, double run_s)
                 "%s{\"chat\":%lld,\"conversation\":\"%s\",\"step\":%d,\"action\":\"%c %s\","
                 "\"awaits\":\"%s\",\"state\":\"%s\",\"acked\":%d,\"answered\":%d,"
                 "\"screen\":%d,\"keyboard\":\"",
-                listed ? "," : "", (long long)u->chat, SCRIPTS[u->script].name, u->step + 1,
-                s->act, s->arg, s->expect ? s->expect : "(a notice)", STATES[u->state], u->acked,
+                listed ? "," : "", (long long)u->chat, SCRIPTS[u->script].name, u->step + 1, s->act,
+                s->arg, s->expect ? s->expect : "(a notice)", STATES[u->state], u->acked,
                 u->got_answer, u->got_screen);
         for (const char *p = u->kb; p && *p; p++)
             fputs(*p == '\n' ? " " : (char[2]){*p, 0}, f);
@@ -1123,6 +1157,103 @@ static void report(FILE *f, int timed_out, double run_s)
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
+
+static conn listener;
+
+/* One round of the event loop: answers the Bot API, reads the webhook's answers. */
+static void serve_events(int timeout_ms)
+{
+    struct epoll_event evs[256];
+    int n = epoll_wait(ep, evs, 256, timeout_ms);
+    if (n < 0 && errno != EINTR)
+        die("mix: epoll_wait");
+    int64_t now = mono_ns();
+    for (int i = 0; i < n; i++) {
+        conn *c = evs[i].data.ptr;
+        if (c->type == C_LISTEN) {
+            int fd;
+            while ((fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                conn *nc = calloc(1, sizeof *nc);
+                if (!nc)
+                    die("mix: calloc");
+                nc->type = C_SERVER;
+                nc->fd = fd;
+                watch(nc, EPOLL_CTL_ADD);
+            }
+            continue;
+        }
+        if (c->type == C_CLIENT) {
+            if ((evs[i].events & EPOLLOUT) && flush(c) < 0) {
+                reconnect(c);
+                continue;
+            }
+            if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                on_client_input(c, now);
+            continue;
+        }
+        int dead = 0;
+        if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            dead = read_available(c->fd, &c->in, &c->in_len, &c->in_cap);
+            if (on_server_input(c, now) < 0)
+                dead = 1;
+        }
+        if (flush(c) < 0 || (c->close_after && !c->out_len))
+            dead = 1;
+        if (dead) {
+            epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+            close(c->fd);
+            free(c->in);
+            free(c->out);
+            free(c);
+        }
+    }
+}
+
+/* Serves the Bot API until path exists. */
+static void wait_for_file(const char *path)
+{
+    while (access(path, F_OK) != 0)
+        serve_events(50);
+}
+
+/* Runs the conversations of users [lo, hi) until all finished or the time limit; 1 when the
+ * limit stopped them. */
+static int run_phase(long lo, long hi)
+{
+    phase_lo = lo;
+    phase_hi = hi;
+    n_done = 0;
+    int64_t now = mono_ns(), deadline = now + (int64_t)(time_limit * 1e9);
+    for (long i = lo; i < hi; i++)
+        begin_step(i, now);
+    for (;;) {
+        now = mono_ns();
+        for (long i = lo; think_ms > 0 && i < hi; i++)
+            if (users[i].state == U_READY && users[i].ready_at <= now)
+                enqueue(i);
+        if (n_done == hi - lo)
+            return 0;
+        if (now > deadline)
+            return 1;
+        fill_connections();
+        serve_events(5);
+    }
+}
+
+/* Forgets the warm-up's figures before the measured phase. */
+static void reset_results(void)
+{
+    for (int k = 0; k < K__COUNT; k++)
+        lat[k].n = 0;
+    lat_answer.n = lat_album.n = lat_pictures.n = lat_ack.n = 0;
+    posted = acked_n = processed = retries = conn_errors = gave_up = bad_status = 0;
+    idle_closed = calls_total = calls_unknown_chat = edits_unknown = not_modified = 0;
+    downloads = download_bytes = upload_bytes = 0;
+    memset(calls_by_method, 0, sizeof calls_by_method);
+    t_first_post = t_last_done = 0;
+}
 
 static int script_of(long i)
 {
@@ -1135,6 +1266,27 @@ static int script_of(long i)
     return S_BROWSE;
 }
 
+/* The SQL that gives the users who make pictures among n from chat id base a ready avatar
+ * (trained, as generate_en.txt sets one up) and credits for every picture they ask for,
+ * whatever pictures cost. */
+static void print_seed_sql(long long base, long n)
+{
+    if (n <= 0)
+        return;
+#define SEED_WHO(what) what " FROM generate_series(0, %ld) g WHERE g %% 100 < %d;\n"
+    printf(SEED_WHO("INSERT INTO users (id, first_name) SELECT %lld + g, 'User'"), base, n - 1,
+           generate_pct);
+    printf(SEED_WHO("INSERT INTO avatars (user_id, name, gender, training_type, status, "
+                    "lora_url, trigger_phrase, training_progress) SELECT %lld + g, 'Anna', "
+                    "'female', 'portrait', 'completed', "
+                    "'https://fal.example/lora.safetensors', 'abv1', 100"),
+           base, n - 1, generate_pct);
+    printf(SEED_WHO("INSERT INTO credit_ledger (user_id, delta, reason, reference) SELECT "
+                    "%lld + g, 1000000, 'adjustment', 'bench/mix.c'"),
+           base, n - 1, generate_pct);
+#undef SEED_WHO
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -1142,7 +1294,9 @@ static void usage(void)
             "           [--users M] [--conc C] [--chat-base B] [--first-update U] [--think-ms T]\n"
             "           [--time-limit S] [--photos DIR] [--create-pct N] [--generate-pct N]\n"
             "           [--token T] [--api-port P] [--json FILE] [--trace CHAT]\n"
-            "       mix --print-seed-sql [--users M] [--chat-base B] [--generate-pct N]\n");
+            "           [--warmup-users W --warmed-file F2 --measure-file G2]\n"
+            "       mix --print-seed-sql [--users M] [--warmup-users W] [--chat-base B]\n"
+            "           [--generate-pct N]\n");
     exit(2);
 }
 
@@ -1158,139 +1312,108 @@ int main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[++i] : NULL;
         if (!v)
             usage();
-        if (!strcmp(a, "--webhook-port")) webhook_port = atoi(v);
-        else if (!strcmp(a, "--api-port")) api_port = atoi(v);
-        else if (!strcmp(a, "--api-port-file")) api_port_file = v;
-        else if (!strcmp(a, "--start-file")) start_file = v;
-        else if (!strcmp(a, "--secret")) secret = v;
-        else if (!strcmp(a, "--token")) token = v;
-        else if (!strcmp(a, "--users")) n_users = atol(v);
-        else if (!strcmp(a, "--conc")) conc = atoi(v);
-        else if (!strcmp(a, "--chat-base")) chat_base = atoll(v);
-        else if (!strcmp(a, "--first-update")) first_update = next_update = atoll(v);
-        else if (!strcmp(a, "--think-ms")) think_ms = atof(v);
-        else if (!strcmp(a, "--time-limit")) time_limit = atof(v);
-        else if (!strcmp(a, "--photos")) photos_dir = v;
-        else if (!strcmp(a, "--create-pct")) create_pct = atoi(v);
-        else if (!strcmp(a, "--generate-pct")) generate_pct = atoi(v);
-        else if (!strcmp(a, "--json")) json_path = v;
-        else if (!strcmp(a, "--trace")) trace_chat = atoll(v);
-        else usage();
+        if (!strcmp(a, "--webhook-port"))
+            webhook_port = atoi(v);
+        else if (!strcmp(a, "--api-port"))
+            api_port = atoi(v);
+        else if (!strcmp(a, "--api-port-file"))
+            api_port_file = v;
+        else if (!strcmp(a, "--start-file"))
+            start_file = v;
+        else if (!strcmp(a, "--secret"))
+            secret = v;
+        else if (!strcmp(a, "--token"))
+            token = v;
+        else if (!strcmp(a, "--users"))
+            n_users = atol(v);
+        else if (!strcmp(a, "--conc"))
+            conc = atoi(v);
+        else if (!strcmp(a, "--chat-base"))
+            chat_base = atoll(v);
+        else if (!strcmp(a, "--first-update"))
+            first_update = next_update = atoll(v);
+        else if (!strcmp(a, "--think-ms"))
+            think_ms = atof(v);
+        else if (!strcmp(a, "--time-limit"))
+            time_limit = atof(v);
+        else if (!strcmp(a, "--photos"))
+            photos_dir = v;
+        else if (!strcmp(a, "--create-pct"))
+            create_pct = atoi(v);
+        else if (!strcmp(a, "--generate-pct"))
+            generate_pct = atoi(v);
+        else if (!strcmp(a, "--json"))
+            json_path = v;
+        else if (!strcmp(a, "--warmup-users"))
+            n_warm = atol(v);
+        else if (!strcmp(a, "--warmed-file"))
+            warmed_file = v;
+        else if (!strcmp(a, "--measure-file"))
+            measure_file = v;
+        else if (!strcmp(a, "--trace"))
+            trace_chat = atoll(v);
+        else
+            usage();
     }
-    if (n_users <= 0 || conc <= 0 || create_pct < 0 || generate_pct < 0 ||
+    if (n_users <= 0 || n_warm < 0 || conc <= 0 || create_pct < 0 || generate_pct < 0 ||
         create_pct + generate_pct > 100)
         usage();
     if (seed_sql) {
-        /* the generating users' ready avatars (trained, as generate_en.txt sets one up) */
-        printf("INSERT INTO users (id, first_name) SELECT %lld + g, 'User' FROM "
-               "generate_series(0, %ld) g WHERE g %% 100 < %d;\n"
-               "INSERT INTO avatars (user_id, name, gender, training_type, status, lora_url, "
-               "trigger_phrase, training_progress) SELECT %lld + g, 'Anna', 'female', 'portrait', "
-               "'completed', 'https://fal.example/lora.safetensors', 'abv1', 100 FROM "
-               "generate_series(0, %ld) g WHERE g %% 100 < %d;\n",
-               chat_base, n_users - 1, generate_pct, chat_base, n_users - 1, generate_pct);
+        /* the generating users' ready avatars (trained, as generate_en.txt sets one up) and
+         * credits for every picture they ask for, whatever pictures cost */
+        print_seed_sql(chat_base, n_users);
+        print_seed_sql(chat_base + WARM_OFFSET, n_warm);
         return 0;
     }
-    if (!webhook_port || !api_port_file || !start_file || !photos_dir)
+    if (!webhook_port || !api_port_file || !start_file || !photos_dir ||
+        (n_warm && (!warmed_file || !measure_file)))
         usage();
     signal(SIGPIPE, SIG_IGN);
     load_photos();
 
-    users = calloc((size_t)n_users, sizeof *users);
-    queue = calloc((size_t)n_users, sizeof *queue);
+    long n_total = n_warm + n_users;
+    users = calloc((size_t)n_total, sizeof *users);
+    queue = calloc((size_t)n_total, sizeof *queue);
     clients = calloc((size_t)conc, sizeof *clients);
     if (!users || !queue || !clients)
         die("mix: calloc");
-    for (long i = 0; i < n_users; i++) {
-        users[i].chat = chat_base + i;
-        users[i].script = script_of(i);
-        users[i].lang = i % 3 == 2 ? "ru" : "en";
+    for (long i = 0; i < n_total; i++) {
+        long k = i < n_warm ? i : i - n_warm; /* the index within its group */
+        users[i].chat = i < n_warm ? chat_base + WARM_OFFSET + k : chat_base + k;
+        users[i].script = script_of(k);
+        users[i].lang = k % 3 == 2 ? "ru" : "en";
         users[i].next_mid = 1;
+        users[i].rng = 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1);
     }
 
     ep = epoll_create1(EPOLL_CLOEXEC);
-    int ls = listen_loopback(api_port, &api_port);
-    conn listener = {.type = C_LISTEN, .fd = ls};
+    listener = (conn){.type = C_LISTEN, .fd = listen_loopback(api_port, &api_port)};
     struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &listener};
-    epoll_ctl(ep, EPOLL_CTL_ADD, ls, &lev);
+    epoll_ctl(ep, EPOLL_CTL_ADD, listener.fd, &lev);
     write_port_file(api_port_file, api_port);
 
-    int started = 0, timed_out = 0;
-    int64_t t_start = 0, deadline = 0;
-    struct epoll_event evs[256];
-    for (;;) {
-        int64_t now = mono_ns();
-        if (!started && access(start_file, F_OK) == 0) {
-            started = 1;
-            t_start = now;
-            deadline = now + (int64_t)(time_limit * 1e9);
-            for (int i = 0; i < conc; i++) {
-                clients[i] = (conn){.type = C_CLIENT, .user = -1};
-                if ((clients[i].fd = connect_loopback(webhook_port)) < 0)
-                    die("mix: connect to the webhook");
-                watch(&clients[i], EPOLL_CTL_ADD);
-            }
-            for (long i = 0; i < n_users; i++)
-                begin_step(i, now);
-        }
-        if (started) {
-            for (long i = 0; think_ms > 0 && i < n_users; i++)
-                if (users[i].state == U_READY && users[i].ready_at <= now)
-                    enqueue(i);
-            if (n_done == n_users)
-                break;
-            if (now > deadline) {
-                timed_out = 1;
-                break;
-            }
-            fill_connections();
-        }
-        int n = epoll_wait(ep, evs, 256, started ? 5 : 50);
-        if (n < 0 && errno != EINTR)
-            die("mix: epoll_wait");
-        now = mono_ns();
-        for (int i = 0; i < n; i++) {
-            conn *c = evs[i].data.ptr;
-            if (c->type == C_LISTEN) {
-                int fd;
-                while ((fd = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-                    int one = 1;
-                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    conn *nc = calloc(1, sizeof *nc);
-                    if (!nc)
-                        die("mix: calloc");
-                    nc->type = C_SERVER;
-                    nc->fd = fd;
-                    watch(nc, EPOLL_CTL_ADD);
-                }
-                continue;
-            }
-            if (c->type == C_CLIENT) {
-                if ((evs[i].events & EPOLLOUT) && flush(c) < 0) {
-                    reconnect(c);
-                    continue;
-                }
-                if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-                    on_client_input(c, now);
-                continue;
-            }
-            int dead = 0;
-            if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-                dead = read_available(c->fd, &c->in, &c->in_len, &c->in_cap);
-                if (on_server_input(c, now) < 0)
-                    dead = 1;
-            }
-            if (flush(c) < 0 || (c->close_after && !c->out_len))
-                dead = 1;
-            if (dead) {
-                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-                close(c->fd);
-                free(c->in);
-                free(c->out);
-                free(c);
-            }
-        }
+    /* the Bot API is served from now on; the users wait for the start file */
+    wait_for_file(start_file);
+    for (int i = 0; i < conc; i++) {
+        clients[i] = (conn){.type = C_CLIENT, .user = -1};
+        if ((clients[i].fd = connect_loopback(webhook_port)) < 0)
+            die("mix: connect to the webhook");
+        watch(&clients[i], EPOLL_CTL_ADD);
     }
+    if (n_warm) {
+        if (run_phase(0, n_warm) || n_done != n_warm) {
+            fprintf(stderr, "mix: the warm-up's conversations did not finish in %.0f s\n",
+                    time_limit);
+            report(stderr, 1, time_limit);
+            return 1;
+        }
+        write_port_file(warmed_file, 0); /* a file that appears whole */
+        wait_for_file(measure_file);
+        reset_results();
+    }
+    cpu_at_measure = own_cpu_s();
+    int64_t t_start = mono_ns();
+    int timed_out = run_phase(n_warm, n_total);
     double run_s = (double)(mono_ns() - t_start) / 1e9;
     report(stdout, timed_out, run_s);
     if (json_path) {
@@ -1301,8 +1424,5 @@ int main(int argc, char **argv)
         if (fclose(f) != 0)
             die("mix: --json");
     }
-    for (long i = 0; i < n_users; i++)
-        if (users[i].state != U_DONE)
-            return 1;
-    return 0;
+    return n_done == phase_hi - phase_lo && !timed_out ? 0 : 1;
 }

@@ -375,12 +375,14 @@ def mix_result(out, rc, think_ms):
     mix = load(os.path.join(out, "mix.json"))
     if not mix:
         return None
-    cpu = load(os.path.join(out, "mix-cpu.json"), {})
+    cpu = dict(load(os.path.join(out, "mix-cpu.json"), {}),
+               **load(os.path.join(out, "mix-rss.json"), {}))
     processed = mix.get("updates_processed") or 0
     both = cpu.get("service_cpu_s", 0) + cpu.get("postgres_cpu_s", 0)
     mix["cpu"] = dict(cpu, ms_per_processed_update=(1e3 * both / processed) if processed else None)
     mix["db"] = load(os.path.join(out, "mix-db.json"), {})
     mix["driver_rc"] = rc
+    mix["out"] = out
     mix["complete"] = rc == 0 and mix.get("stuck") == 0 and not mix.get("timed_out")
     mix["note"] = ("closed loop: each user posts its next update once the reply to the last is "
                    "complete" + (f" plus {think_ms} ms" if think_ms else " (no think time: with "
@@ -444,11 +446,20 @@ def print_mix(mix, width):
     db = mix.get("db") or {}
     if db:
         rows.append(("database after the run",
-                     "; ".join(f"{k} " + ", ".join(f"{s} {n:,}" for s, n in (v or {}).items())
-                               for k, v in db.items()), "", ""))
+                     "; ".join(f"{k} " + ", ".join(f"{s} {n:,}" for s, n in v.items())
+                               for k, v in db.items() if v), "", ""))
     w1 = max(len(r[0]) for r in rows)
     for r in rows:
         print(f"{r[0]:<{w1}}  {r[1]}" + (f"   (target: {r[2]})  {r[3]}" if r[2] else ""))
+    stmts = [x for x in load(os.path.join(mix["out"], "mix-statements.json"), [])
+             if not bench_own(x["query"])]
+    if stmts:
+        total = sum(x["total_ms"] for x in stmts) or 1
+        n = mix["updates_processed"] or 1
+        print("  top statements in the mix (pg_stat_statements, execution time):")
+        for x in stmts[:6]:
+            print(f"    {x['total_ms'] / total:5.1%}  {x['calls'] / n:5.2f}/upd  "
+                  f"{x['mean_ms']:7.3f} ms  {short_sql(x['query'])}")
     for st in mix.get("stuck_list", [])[:10]:
         print(f"  stuck: chat {st['chat']} ({st['conversation']}) at step {st['step']} "
               f"'{st['action']}', awaiting {st['awaits']} ({st['state']}; acked {st['acked']}, "

@@ -57,7 +57,10 @@
 #                                                 (ratio 2/1 in the report); 1: skip that
 #   BENCH_MIX=1                                   the realistic mix; 0 skips it; "only" runs it
 #                                                 alone (no sink, /start rounds, peer, pgbench)
-#   BENCH_MIX_USERS=2000 BENCH_MIX_SECONDS=90     its users and time limit
+#   BENCH_MIX_USERS=2000 BENCH_MIX_SECONDS=90     its users and time limit (of the warm-up and
+#                                                 of the measured conversations, each)
+#   BENCH_MIX_WARMUP=100                          users whose conversations (other chats) warm
+#                                                 the service up before ANALYZE and measuring
 #   BENCH_MIX_THINK_MS=0                          a user's pause before each next update
 #   BENCH_MIX_CREATE_PCT=5 BENCH_MIX_GENERATE_PCT=5   users creating an avatar (album, confirm
 #                                                 screen) and making pictures; the rest browse
@@ -96,6 +99,7 @@ PEER_POOL_SIZE=${BENCH_PEER_POOL_SIZE:-10}
 REPLICAS=${BENCH_REPLICAS:-2}
 MIX=${BENCH_MIX:-1}
 MIX_USERS=${BENCH_MIX_USERS:-2000}
+MIX_WARMUP=${BENCH_MIX_WARMUP:-100}
 MIX_SECONDS=${BENCH_MIX_SECONDS:-90}
 MIX_THINK_MS=${BENCH_MIX_THINK_MS:-0}
 MIX_CREATE_PCT=${BENCH_MIX_CREATE_PCT:-5}
@@ -109,7 +113,7 @@ done
 [[ $PEER =~ ^[01]$ ]] || die "BENCH_PEER must be 0 or 1 (got '$PEER')"
 [[ $REPLICAS =~ ^[12]$ ]] || die "BENCH_REPLICAS must be 1 or 2 (got '$REPLICAS')"
 [[ $MIX =~ ^(0|1|only)$ ]] || die "BENCH_MIX must be 0, 1 or only (got '$MIX')"
-for v in MIX_THINK_MS MIX_CREATE_PCT MIX_GENERATE_PCT; do
+for v in MIX_THINK_MS MIX_CREATE_PCT MIX_GENERATE_PCT MIX_WARMUP; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "BENCH_$v must be a non-negative integer (got '${!v}')"
 done
 [ $((MIX_CREATE_PCT + MIX_GENERATE_PCT)) -le 100 ] \
@@ -120,8 +124,7 @@ OUT=$BUILD/bench-out
 PGDIR=$BUILD/bench-pg
 RESULT_JSON=$BUILD/bench-result.json
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.pgbench "$OUT"/mix.port "$OUT"/mix.go \
-    "$RESULT_JSON"
+rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.pgbench "$OUT"/mix.* "$RESULT_JSON"
 
 # ---------------------------------------------------------------------------------------------
 # Everything started here is stopped on any exit, including Ctrl-C and errors.
@@ -232,6 +235,24 @@ pg_ticks() { # the whole PostgreSQL server: postmaster, live children, and reape
     echo "$total"
 }
 now_s() { date +%s.%N; }
+# Writes FILE: the wall time, the machine's busy share and PostgreSQL's CPU between two readings
+# of machine_ticks, pg_ticks and now_s, and for each NAME=TICKS the CPU seconds of that many
+# ticks (a list of seconds when TICKS holds several, separated by blanks).
+cpu_json() { # FILE M0 M1 P0 P1 T0 T1 [NAME=TICKS...]
+    python3 - "$CLK_TCK" "$@" <<'PY'
+import json, sys
+hz, out, m0, m1, p0, p1, t0, t1, *extra = sys.argv[1:]
+mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
+res = {"wall_s": float(t1) - float(t0),
+       "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
+       "postgres_cpu_s": (int(p1) - int(p0)) / hz}
+for kv in extra:
+    k, v = kv.split("=", 1)
+    ticks = [int(t) / hz for t in v.split()]
+    res[k] = ticks if " " in v else ticks[0]
+json.dump(res, open(out, "w"))
+PY
+}
 
 # Samples what the server's client backends are doing, every 50 ms, into a file: one line
 # "sample" per round plus one line per busy backend (its wait event, or CPU).
@@ -398,8 +419,10 @@ handled_updates() { # PORT; -1 when /metrics cannot be read
 # The realistic mix: bench/mix.c plays MIX_USERS users' whole conversations (bench/README.md)
 # against one service on a fresh database of the cluster, as both Telegram sides: it posts the
 # updates to the webhook and is the Bot API the service calls (TELEGRAM_API_BASE). The service
-# is started as for the /start load, plus simulated FAL (pictures drawn at once) and credits
-# enough for every picture. Writes OUT/mix.json (the driver's result), OUT/mix-cpu.json and
+# is started as for the /start load, plus simulated FAL (pictures drawn at once); the driver's
+# seed gives the picture makers their ready avatars and credits. As for the /start load, a
+# warm-up (MIX_WARMUP users' conversations on other chats, all finished), then ANALYZE, then the
+# measured conversations. Writes OUT/mix.json (the driver's result), OUT/mix-cpu.json and
 # OUT/mix-db.json; sets MIX_RC (0: every conversation finished).
 MIX_RC=0
 run_mix() {
@@ -408,11 +431,12 @@ run_mix() {
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE bench_mix" >/dev/null
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
     port=$(free_port)
-    rm -f "$OUT/mix.port" "$OUT/mix.go"
-    local mix_args=(--users "$MIX_USERS" --create-pct "$MIX_CREATE_PCT"
-        --generate-pct "$MIX_GENERATE_PCT")
+    rm -f "$OUT"/mix.*
+    local mix_args=(--users "$MIX_USERS" --warmup-users "$MIX_WARMUP"
+        --create-pct "$MIX_CREATE_PCT" --generate-pct "$MIX_GENERATE_PCT")
     "$TOOLS/mix" --webhook-port "$port" --secret "$SECRET" --token "$TOKEN" \
         --api-port-file "$OUT/mix.port" --start-file "$OUT/mix.go" "${mix_args[@]}" --conc "$C" \
+        --warmed-file "$OUT/mix.warmed" --measure-file "$OUT/mix.measure" \
         --think-ms "$MIX_THINK_MS" --time-limit "$MIX_SECONDS" --photos "$photos" \
         --json "$OUT/mix.json" >/dev/null 2>"$OUT/mix.log" &
     mix_pid=$!
@@ -421,13 +445,21 @@ run_mix() {
     [ -s "$OUT/mix.port" ] || die "the mix driver did not start (see $OUT/mix.log)"
     api=http://127.0.0.1:$(cat "$OUT/mix.port")
     start_service "$port" "$url" "$OUT/avatarbot-mix.log" TELEGRAM_API_BASE="$api" \
-        FAL_MODE=simulate FAL_SIMULATE_GENERATION_SECONDS=0 BILLING_WELCOME_CREDITS=1000000
-    # the ready avatars of the users who make pictures, once the service has migrated
+        FAL_MODE=simulate FAL_SIMULATE_GENERATION_SECONDS=0
+    # the ready avatars and credits of the users who make pictures, once the service migrated
     "$TOOLS/mix" --print-seed-sql "${mix_args[@]}" | "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" >/dev/null
+    touch "$OUT/mix.go"
+    if [ "$MIX_WARMUP" -gt 0 ]; then
+        note "the realistic mix: warm-up, $MIX_WARMUP users' conversations on other chats"
+        while [ ! -e "$OUT/mix.warmed" ] && kill -0 "$mix_pid" 2>/dev/null; do sleep 0.1; done
+        [ -e "$OUT/mix.warmed" ] || die "the mix's warm-up did not finish (see $OUT/mix.log)"
+        if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$url" -c "ANALYZE" >/dev/null; fi
+        reset_stats "$url"
+    fi
     note "the realistic mix: $MIX_USERS users' conversations ($MIX_CREATE_PCT % create an avatar, $MIX_GENERATE_PCT % make pictures), $C connections, at most $MIX_SECONDS s"
     local m0 m1 p0 p1 s0 s1 t0 t1 hwm
     m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SVC_PID"); t0=$(now_s)
-    touch "$OUT/mix.go"
+    touch "$OUT/mix.measure"
     set +e
     wait "$mix_pid"
     MIX_RC=$?
@@ -438,17 +470,8 @@ run_mix() {
     [ -s "$OUT/mix.json" ] || die "the mix driver wrote no result (see $OUT/mix.log)"
     kill "$SVC_PID" 2>/dev/null || true
     wait "$SVC_PID" 2>/dev/null || true
-    python3 - "$OUT/mix-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" \
-        "${hwm:-0}" <<'PY'
-import json, sys
-out, m0, m1, p0, p1, s0, s1, t0, t1, hz, hwm = sys.argv[1:]
-mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
-json.dump({"wall_s": float(t1) - float(t0),
-           "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
-           "postgres_cpu_s": (int(p1) - int(p0)) / hz,
-           "service_cpu_s": (int(s1) - int(s0)) / hz,
-           "service_vmhwm_kb": int(hwm)}, open(out, "w"))
-PY
+    cpu_json "$OUT/mix-cpu.json" "$m0" "$m1" "$p0" "$p1" "$t0" "$t1" service_cpu_s=$((s1 - s0))
+    echo "{\"service_vmhwm_kb\": ${hwm:-0}}" >"$OUT/mix-rss.json"
     "$PSQL" -X -A -t -q "$url" >"$OUT/mix-db.json" <<'SQL'
 SELECT json_build_object(
   'inbox', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) n FROM inbox GROUP BY 1) s),
@@ -549,17 +572,8 @@ measure_bot() { # NAME PID PORT DB_URL LOG
     t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks); s1=$(proc_ticks "$SINK_PID")
     stop_sampler
     [ "$ROUNDS_RC" = 0 ] || note "warning: $name: not every update was acked and answered (see $OUT/$name-r*.json)"
-    python3 - "$OUT/$name-cpu.json" "$m0" "$m1" "$p0" "$p1" "$s0" "$s1" "$t0" "$t1" "$CLK_TCK" \
-        "$pg_rounds" <<'PY'
-import json, sys
-out, m0, m1, p0, p1, s0, s1, t0, t1, hz, rounds = sys.argv[1:]
-mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
-json.dump({"wall_s": float(t1) - float(t0),
-           "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
-           "postgres_cpu_s": (int(p1) - int(p0)) / hz,
-           "postgres_cpu_s_rounds": [int(t) / hz for t in rounds.split()],
-           "sink_cpu_s": (int(s1) - int(s0)) / hz}, open(out, "w"))
-PY
+    cpu_json "$OUT/$name-cpu.json" "$m0" "$m1" "$p0" "$p1" "$t0" "$t1" \
+        postgres_cpu_s_rounds="$pg_rounds" sink_cpu_s=$((s1 - s0))
 }
 
 measure_bot service "$SVC_PID" "$HTTP_PORT" "$URL" "$OUT/avatarbot.log"
@@ -731,14 +745,7 @@ run_pgbench() { # NAME SCRIPT
     t1=$(now_s); m1=$(machine_ticks); p1=$(pg_ticks)
     stop_sampler
     [ "$rc" = 0 ] || die "pgbench ($name) failed (see $OUT/pgbench-$name.log)"
-    python3 - "$OUT/pgbench-$name-cpu.json" "$m0" "$m1" "$p0" "$p1" "$t0" "$t1" "$CLK_TCK" <<'PY'
-import json, sys
-out, m0, m1, p0, p1, t0, t1, hz = sys.argv[1:]
-mt0, mi0 = map(int, m0.split()); mt1, mi1 = map(int, m1.split()); hz = float(hz)
-json.dump({"wall_s": float(t1) - float(t0),
-           "machine_busy_pct": 100.0 * (1 - (mi1 - mi0) / max(1, mt1 - mt0)),
-           "postgres_cpu_s": (int(p1) - int(p0)) / hz}, open(out, "w"))
-PY
+    cpu_json "$OUT/pgbench-$name-cpu.json" "$m0" "$m1" "$p0" "$p1" "$t0" "$t1"
     dump_stats "$URL_BASE/$db" "$OUT/pgbench-$name"
 }
 

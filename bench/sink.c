@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchio.h"
+
 #define MAX_REQ (1u << 20) /* a request larger than this is refused and the connection closed */
 
 typedef struct {
@@ -53,27 +55,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n);
-    if (!p)
-        die("realloc");
-    return p;
 }
 
 static void out_append(conn *c, const char *s, size_t n)
@@ -216,50 +197,21 @@ static int process_input(conn *c)
 {
     size_t off = 0;
     for (;;) {
-        char *start = c->in + off;
-        size_t avail = c->in_len - off;
-        char *hend = memmem(start, avail, "\r\n\r\n", 4);
-        if (!hend)
-            break;
-        size_t hlen = (size_t)(hend - start) + 4;
-        /* request line */
-        char *sp1 = memchr(start, ' ', hlen);
-        char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(hend - sp1 - 1)) : NULL;
-        if (!sp1 || !sp2)
+        http_request r;
+        long n = parse_http_request(c->in + off, c->in_len - off, &r);
+        if (n < 0 || (size_t)n + r.body_len > MAX_REQ)
             return -1;
-        /* headers we care about */
-        size_t clen = 0;
-        int chunked = 0;
-        char *line = memchr(start, '\n', hlen) + 1;
-        while (line < hend) {
-            char *eol = memchr(line, '\n', (size_t)(hend + 2 - line));
-            if (!eol)
-                break;
-            if (strncasecmp(line, "content-length:", 15) == 0)
-                clen = strtoul(line + 15, NULL, 10);
-            else if (strncasecmp(line, "transfer-encoding:", 18) == 0)
-                chunked = 1;
-            else if (strncasecmp(line, "connection:", 11) == 0) {
-                char *v = line + 11;
-                while (*v == ' ')
-                    v++;
-                if (strncasecmp(v, "close", 5) == 0)
-                    c->close_after = 1;
-            }
-            line = eol + 1;
-        }
-        if (chunked) {
+        if (n == 0)
+            break; /* not complete yet */
+        if (r.close)
+            c->close_after = 1;
+        if (r.chunked) {
             c->close_after = 1;
             reply(c, 411, "Length Required", "{}", 2);
             return 0;
         }
-        if (hlen + clen > MAX_REQ)
-            return -1;
-        if (avail < hlen + clen)
-            break; /* body not complete yet */
-        route(c, start, (size_t)(sp1 - start), sp1 + 1, (size_t)(sp2 - sp1 - 1), start + hlen,
-              clen);
-        off += hlen + clen;
+        route(c, r.verb, r.verb_len, r.path, r.path_len, r.body, r.body_len);
+        off += (size_t)n;
         if (c->close_after)
             break;
     }
@@ -284,19 +236,10 @@ static void conn_free(int ep, conn *c)
 /* Writes what is pending; returns -1 on error, 1 if output remains, 0 when flushed. */
 static int flush_out(conn *c)
 {
-    while (c->out_off < c->out_len) {
-        ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 1;
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c->out_off += (size_t)w;
-    }
-    c->out_off = c->out_len = 0;
-    return 0;
+    int r = send_pending(c->fd, c->out, c->out_len, &c->out_off);
+    if (r == 0)
+        c->out_off = c->out_len = 0;
+    return r;
 }
 
 int main(int argc, char **argv)
@@ -320,28 +263,12 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (ls < 0)
-        die("socket");
     int one = 1;
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0)
-        die("bind");
-    if (listen(ls, 1024) < 0)
-        die("listen");
-    socklen_t alen = sizeof addr;
-    getsockname(ls, (struct sockaddr *)&addr, &alen);
+    int ls = listen_loopback(port, &port);
     if (port_file) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
-        FILE *f = fopen(tmp, "w");
-        if (!f || fprintf(f, "%d\n", ntohs(addr.sin_port)) < 0 || fclose(f) != 0)
-            die("port file");
-        rename(tmp, port_file);
+        write_port_file(port_file, port);
     } else {
-        printf("%d\n", ntohs(addr.sin_port));
+        printf("%d\n", port);
         fflush(stdout);
     }
 
@@ -368,22 +295,8 @@ int main(int argc, char **argv)
             }
             int dead = 0;
             if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-                for (;;) {
-                    if (c->in_cap - c->in_len < 16384) {
-                        c->in_cap = c->in_cap ? c->in_cap * 2 : 65536;
-                        c->in = xrealloc(c->in, c->in_cap);
-                    }
-                    ssize_t r = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-                    if (r > 0) {
-                        c->in_len += (size_t)r;
-                        continue;
-                    }
-                    if (r == 0)
-                        dead = 1; /* peer closed; answer what we have, then close */
-                    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                        dead = 1;
-                    break;
-                }
+                /* on the peer's close, answer what we have, then close */
+                dead = read_available(c->fd, &c->in, &c->in_len, &c->in_cap);
                 if (process_input(c) < 0)
                     dead = 1;
             }
