@@ -176,6 +176,7 @@ typedef struct {
 static samples lat[K__COUNT], lat_answer, lat_album, lat_pictures, lat_ack;
 static long posted, acked_n, processed, retries, conn_errors, gave_up, bad_status, idle_closed;
 static long calls_by_method[16], calls_total, calls_unknown_chat, edits_unknown, not_modified;
+static long calls_between_steps;
 static long downloads, download_bytes, upload_bytes;
 static int64_t t_first_post, t_last_done;
 
@@ -737,8 +738,10 @@ static void on_message_call(long ui, const char *method, json_t *params, int64_t
         fprintf(stderr, "mix: trace %lld step %d: %s %s\n", (long long)u->chat, u->step, method, p);
         free(p);
     }
-    if (u->state != U_POSTING && u->state != U_WAITING)
+    if (u->state != U_POSTING && u->state != U_WAITING) {
+        calls_between_steps++; /* late for its step: it would be taken for the next reply */
         return;
+    }
     const step *s = cur_step(u);
     if (!u->got_reply && s->act != 'n') {
         u->got_reply = 1;
@@ -1128,9 +1131,9 @@ static void report(FILE *f, int timed_out, double run_s)
     fprintf(f,
             "},\"bot_api\":{\"calls\":%ld,\"unknown_chat\":%ld,\"edit_refused\":%ld,"
             "\"not_modified\":%ld,\"downloads\":%ld,\"download_bytes\":%ld,"
-            "\"upload_bytes\":%ld,\"by_method\":{",
+            "\"upload_bytes\":%ld,\"between_steps\":%ld,\"by_method\":{",
             calls_total, calls_unknown_chat, edits_unknown, not_modified, downloads, download_bytes,
-            upload_bytes);
+            upload_bytes, calls_between_steps);
     for (int m = 0; m <= M_OTHER; m++)
         fprintf(f, "%s\"%s\":%ld", m ? "," : "", METHODS[m], calls_by_method[m]);
     fprintf(f, "}},\"stuck_list\":[");
@@ -1250,6 +1253,7 @@ static void reset_results(void)
     lat_answer.n = lat_album.n = lat_pictures.n = lat_ack.n = 0;
     posted = acked_n = processed = retries = conn_errors = gave_up = bad_status = 0;
     idle_closed = calls_total = calls_unknown_chat = edits_unknown = not_modified = 0;
+    calls_between_steps = 0;
     downloads = download_bytes = upload_bytes = 0;
     memset(calls_by_method, 0, sizeof calls_by_method);
     t_first_post = t_last_done = 0;

@@ -429,6 +429,8 @@ def print_mix(mix, width):
                  + ", ".join(f"{k} {v:,}" for k, v in by.items()), "", ""))
     rows.append(("edits refused (unknown message) / not modified",
                  f"{api['edit_refused']} / {api['not_modified']}", "", ""))
+    rows.append(("message calls between a user's steps (late for their step)",
+                 f"{api.get('between_steps', 0)}", "", ""))
     rows.append(("errors (non-2xx / retries / conn. errors / gave up)",
                  f"{mix['non_2xx']} / {mix['retries']} / {mix['connection_errors']} / "
                  f"{mix['gave_up']}  (idle connections the service closed: "
