@@ -42,6 +42,17 @@ static inline void *xrealloc(void *p, size_t n)
     return p;
 }
 
+/* Appends n bytes to a growing buffer. */
+static inline void buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n > *cap) {
+        *cap = (*len + n) * 2;
+        *buf = xrealloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+}
+
 /* A listening socket on 127.0.0.1:port (0: any free port, written to *bound). */
 static inline int listen_loopback(int port, int *bound)
 {

@@ -271,12 +271,7 @@ static void watch(conn *c, int op)
 
 static void out_append(conn *c, const char *s, size_t n)
 {
-    if (c->out_len + n > c->out_cap) {
-        c->out_cap = (c->out_len + n) * 2;
-        c->out = xrealloc(c->out, c->out_cap);
-    }
-    memcpy(c->out + c->out_len, s, n);
-    c->out_len += n;
+    buf_append(&c->out, &c->out_len, &c->out_cap, s, n);
 }
 
 /* Writes what is pending and asks for EPOLLOUT while something is left; -1 when broken. A

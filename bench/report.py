@@ -440,7 +440,8 @@ def print_mix(mix, width):
         rows.append(("CPU: service + PostgreSQL per processed update",
                      f"{num(c.get('ms_per_processed_update'), '{:.2f}')} ms (service "
                      f"{c.get('service_cpu_s', 0):.1f} s, PostgreSQL "
-                     f"{c.get('postgres_cpu_s', 0):.1f} s; the driver {mix.get('driver_cpu_s', 0):.1f} s; "
+                     f"{c.get('postgres_cpu_s', 0):.1f} s; the driver "
+                     f"{mix.get('driver_cpu_s', 0):.1f} s; "
                      f"machine busy {c.get('machine_busy_pct', 0):.0f}% of the cores over "
                      f"{c.get('wall_s', 0):.1f} s)", "", ""))
         rows.append(("service RSS peak (VmHWM)",

@@ -388,7 +388,8 @@ HTTP_PORT=$(free_port)
 # One replica of the service: the one-replica rounds, each of the two replicas, the open loop
 # and the realistic mix all start it here, with the same settings (the mix adds its own after
 # them: KEY=VALUE arguments, which env lets override the ones before).
-start_service() { # PORT DB_URL LOGFILE [KEY=VALUE...]: starts avatarbot serve, sets SVC_PID, waits until ready
+# PORT DB_URL LOGFILE [KEY=VALUE...]: starts avatarbot serve, sets SVC_PID, waits until ready
+start_service() {
     local port=$1 url=$2 log=$3
     shift 3
     note "starting avatarbot serve on 127.0.0.1:$port (workers $WORKER_THREADS, senders $SENDER_THREADS, pool $DB_POOL_SIZE)"
@@ -427,7 +428,8 @@ handled_updates() { # PORT; -1 when /metrics cannot be read
 MIX_RC=0
 run_mix() {
     local url=$URL_BASE/bench_mix photos=$BUILD/test-photos port api mix_pid
-    bash "$ROOT/scripts/test-photos.sh" "$photos" || die "the test photos are missing (scripts/test-photos.sh)"
+    bash "$ROOT/scripts/test-photos.sh" "$photos" \
+        || die "the test photos are missing (scripts/test-photos.sh)"
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$URL" -c "CREATE DATABASE bench_mix" >/dev/null
     "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
     port=$(free_port)
@@ -447,7 +449,8 @@ run_mix() {
     start_service "$port" "$url" "$OUT/avatarbot-mix.log" TELEGRAM_API_BASE="$api" \
         FAL_MODE=simulate FAL_SIMULATE_GENERATION_SECONDS=0
     # the ready avatars and credits of the users who make pictures, once the service migrated
-    "$TOOLS/mix" --print-seed-sql "${mix_args[@]}" | "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" >/dev/null
+    "$TOOLS/mix" --print-seed-sql "${mix_args[@]}" \
+        | "$PSQL" -X -q -v ON_ERROR_STOP=1 "$url" >/dev/null
     touch "$OUT/mix.go"
     if [ "$MIX_WARMUP" -gt 0 ]; then
         note "the realistic mix: warm-up, $MIX_WARMUP users' conversations on other chats"
@@ -456,7 +459,8 @@ run_mix() {
         if [ "$ANALYZE" = 1 ]; then "$PSQL" -X -q "$url" -c "ANALYZE" >/dev/null; fi
         reset_stats "$url"
     fi
-    note "the realistic mix: $MIX_USERS users' conversations ($MIX_CREATE_PCT % create an avatar, $MIX_GENERATE_PCT % make pictures), $C connections, at most $MIX_SECONDS s"
+    note "the realistic mix: $MIX_USERS users' conversations ($MIX_CREATE_PCT % create an" \
+        "avatar, $MIX_GENERATE_PCT % make pictures), $C connections, at most $MIX_SECONDS s"
     local m0 m1 p0 p1 s0 s1 t0 t1 hwm
     m0=$(machine_ticks); p0=$(pg_ticks); s0=$(proc_ticks "$SVC_PID"); t0=$(now_s)
     touch "$OUT/mix.measure"

@@ -59,12 +59,7 @@ static void on_signal(int sig)
 
 static void out_append(conn *c, const char *s, size_t n)
 {
-    if (c->out_len + n > c->out_cap) {
-        c->out_cap = (c->out_len + n) * 2;
-        c->out = xrealloc(c->out, c->out_cap);
-    }
-    memcpy(c->out + c->out_len, s, n);
-    c->out_len += n;
+    buf_append(&c->out, &c->out_len, &c->out_cap, s, n);
 }
 
 static void reply(conn *c, int status, const char *reason, const char *body, size_t body_len)
