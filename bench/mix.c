@@ -2,7 +2,8 @@
  * conversation, and this one program plays both Telegram sides of it.
  *
  *   mix --webhook-port P --secret S --api-port-file F --start-file G [options]
- *   mix --print-seed-sql [--users M --chat-base B]    the SQL that seeds the ready avatars
+ *   mix --print-seed-sql [--users M --warmup-users W --chat-base B --generate-pct N]
+ *                                         the SQL that seeds the ready avatars and credits
  *
  * As Telegram's servers it posts the users' updates to the bot's webhook (secret header,
  * unique update_ids, at most one update of a user in flight, C keep-alive connections, 5xx and
