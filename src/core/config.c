@@ -86,7 +86,9 @@ static const config_var VARS[] = {
      "most Bot API messages per second for the bot, shared by the replicas alive "
      "(Telegram allows about 30)"},
     {"TELEGRAM_RATE_PER_CHAT", T_DOUBLE, OFF(telegram_rate_per_chat), "1", 0.01, 100000, 0, false,
-     V_NONE, "messages per second to one chat, with short bursts (Telegram: about 1)"},
+     V_NONE,
+     "messages per second to one chat, bursts of 3, whichever replicas send them "
+     "(Telegram: about 1)"},
     {"TELEGRAM_TIMEOUT_SECONDS", T_INT, OFF(telegram_timeout_s), "30", 1, 300, 0, false, V_NONE,
      "timeout of one Bot API call"},
     {"OUTBOX_MAX_ATTEMPTS", T_INT, OFF(outbox_max_attempts), "10", 1, 100, 0, false, V_NONE,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const ab_db_stmt INSERT = {
     "outbox_insert",
@@ -36,7 +37,9 @@ static const ab_db_stmt CLAIM = {
     " lease_until = now() + make_interval(secs => $1::int)"
     " FROM durable WHERE id = ANY(ARRAY(SELECT ab_outbox_heads($2::int)))" /* migration 0023 */
     " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
-    " coalesce(source_update_id, 0)",
+    " coalesce(source_update_id, 0),"
+    " coalesce((SELECT extract(epoch FROM p.tat - now()) FROM chat_pace p" /* migration 0024 */
+    "           WHERE p.chat_id = outbox.chat_id), -1e9)::float8",
     2};
 
 static int by_id(const void *a, const void *b)
@@ -56,6 +59,9 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batc
     ab_err err = ab_db_exec(db, &CLAIM, params, &res);
     if (err != AB_OK)
         return err;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double claimed_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     for (int r = 0; r < PQntuples(res) && r < AB_OUTBOX_BATCH_MAX; r++) {
         ab_outbox_row *row = &batch->rows[batch->n];
         row->id = ab_db_get_i64(res, r, 0);
@@ -65,6 +71,7 @@ ab_err ab_db_outbox_claim(ab_db *db, int lease_s, int max, ab_outbox_batch *batc
         row->attempts = (int)ab_db_get_i64(res, r, 4);
         row->batch_id = ab_db_get_i64(res, r, 5);
         row->update_id = ab_db_get_i64(res, r, 6);
+        row->chat_tat = claimed_at + strtod(PQgetvalue(res, r, 7), NULL);
         if (!row->payload) {
             err = AB_ERR_NOMEM; /* the row's lease brings it back */
             continue;
@@ -110,21 +117,38 @@ void ab_outbox_batch_free(ab_outbox_batch *batch)
  * them), so "more like this" and the pictures' history can show them again. */
 static const ab_db_stmt SENT = {
     "outbox_sent",
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, result jsonb)),"
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
+    "   AS r(id bigint, result jsonb, paced boolean)),"
     " o AS (UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,"
     "   result = r.result, error_code = NULL, last_error = NULL FROM r"
     "   WHERE outbox.id = ANY (ARRAY(SELECT id FROM r)) AND outbox.id = r.id" /* by key */
-    "   RETURNING outbox.generation_id, r.result)"
+    "   RETURNING outbox.generation_id, outbox.chat_id, r.result, r.paced),"
+    /* each paced message moves its chat's clock on by one interval ($2 seconds) */
+    " paced AS (INSERT INTO chat_pace AS p (chat_id, tat)"
+    "   SELECT chat_id, now() + count(*) * make_interval(secs => $2::float8) FROM o"
+    "   WHERE paced GROUP BY chat_id"
+    "   ON CONFLICT (chat_id) DO UPDATE SET tat = greatest(p.tat, now()) + (excluded.tat - now()))"
     " UPDATE generations g SET file_ids = (SELECT coalesce(jsonb_agg(m->'photo'->-1->'file_id'),"
     "   '[]') FROM jsonb_array_elements(CASE jsonb_typeof(o.result) WHEN 'array' THEN o.result"
     "   ELSE jsonb_build_array(o.result) END) m WHERE m->'photo'->-1 ? 'file_id')"
     " FROM o WHERE g.id = o.generation_id",
-    1};
+    2};
 
-ab_err ab_db_outbox_sent(ab_db *db, const char *marks_json)
+ab_err ab_db_outbox_sent(ab_db *db, const char *marks_json, double chat_interval_s)
 {
-    const char *params[] = {marks_json};
+    char interval[32];
+    snprintf(interval, sizeof interval, "%.6f", chat_interval_s);
+    const char *params[] = {marks_json, interval};
     return ab_db_exec(db, &SENT, params, NULL);
+}
+
+/* A chat whose clock has passed is paced as one never seen: its row goes. */
+static const ab_db_stmt PACE_PRUNE = {"outbox_pace_prune",
+                                      "DELETE FROM chat_pace WHERE tat < now()", 0};
+
+ab_err ab_db_outbox_pace_prune(ab_db *db)
+{
+    return ab_db_exec(db, &PACE_PRUNE, NULL, NULL);
 }
 
 static const ab_db_stmt RETRY = {"outbox_retry",

@@ -17,6 +17,8 @@ typedef struct {
     int attempts;      /* including this one */
     int64_t batch_id;  /* a photo batch's status message (send) or an edit of it; 0 = none */
     int64_t update_id; /* the update whose step queued it (0: a job's) */
+    double chat_tat;   /* its chat's pace (GCRA theoretical arrival time, shared by the
+                        * replicas) on this process's CLOCK_MONOTONIC, in seconds */
 } ab_outbox_row;
 
 #define AB_OUTBOX_BATCH_MAX 64
@@ -37,8 +39,11 @@ ab_err ab_db_outbox_flush(ab_db *db, int64_t row_id);
 void ab_outbox_row_free(ab_outbox_row *row);
 void ab_outbox_batch_free(ab_outbox_batch *batch);
 /** Delivered: marks_json is an array of {"id": the row, "result": Telegram's result (absent
- *  when none)}, one per row, each marked sent with its result. */
-ab_err ab_db_outbox_sent(ab_db *db, const char *marks_json);
+ *  when none), "paced": true for a message paced per chat}, one per row, each marked sent
+ *  with its result; a paced one moves its chat's shared pace on by chat_interval_s. */
+ab_err ab_db_outbox_sent(ab_db *db, const char *marks_json, double chat_interval_s);
+/** Forgets the pace of chats whose clock has passed (the janitor). */
+ab_err ab_db_outbox_pace_prune(ab_db *db);
 /** Back to pending, to be tried again after delay_s (429, 5xx, timeouts, pacing). If
  *  refund_attempt, the attempt does not count (pacing, not a failure). */
 ab_err ab_db_outbox_retry(ab_db *db, int64_t id, double delay_s, int error_code, const char *error,

@@ -102,6 +102,7 @@ void *ab_janitor_main(void *arg)
             AB_WARN("outbox leases expired, calls requeued", "{s:I}", "count", (json_int_t)n);
             ab_signal_raise(&app->outbox_ready);
         }
+        ab_db_outbox_pace_prune(db); /* a chat's pace lasts seconds: kept small */
         if (ab_db_jobs_recover(db, &n) == AB_OK && n > 0) {
             AB_WARN("job leases expired, jobs requeued", "{s:I}", "count", (json_int_t)n);
             ab_signal_raise(&app->jobs_ready);

@@ -1,11 +1,11 @@
-/* Token buckets. Chats hash into a fixed table: a collision makes two chats share a bucket,
- * which errs on the slow, safe side and keeps memory constant however many chats there are. */
+/* The global token bucket, this replica's share of the bot's rate, and the per-chat pace as
+ * a GCRA: a chat's clock (its theoretical arrival time) is kept in the database and shared by
+ * the replicas (db/outbox.c); here it is only compared with now. */
 #include "workers/ratelimit.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
-#define CHAT_SLOTS 4096
 #define CHAT_BURST 3.0
 
 typedef struct {
@@ -18,8 +18,6 @@ struct ab_ratelimit {
     double global_configured;                    /* the bot's rate, all replicas together */
     double global_rate, chat_rate, global_burst; /* this replica's share, per chat */
     bucket global;
-    bucket chats[CHAT_SLOTS];
-    int64_t owners[CHAT_SLOTS];
 };
 
 ab_ratelimit *ab_ratelimit_new(double global_rate, double per_chat_rate)
@@ -68,33 +66,26 @@ static void refill(bucket *b, double rate, double burst, double now)
     b->updated = now;
 }
 
-double ab_ratelimit_take(ab_ratelimit *rl, int64_t chat_id, double now)
+double ab_ratelimit_chat_interval(const ab_ratelimit *rl)
 {
-    uint64_t h = (uint64_t)chat_id * 0x9E3779B97F4A7C15ull;
-    size_t slot = (size_t)(h >> 52) % CHAT_SLOTS;
-    double chat_burst = CHAT_BURST;
+    return 1.0 / rl->chat_rate;
+}
+
+double ab_ratelimit_take(ab_ratelimit *rl, double chat_tat, double now)
+{
+    /* GCRA: a message conforms once now >= tat - (burst - 1) intervals */
+    double wait = chat_tat - (CHAT_BURST - 1) / rl->chat_rate - now;
+    if (wait < 0)
+        wait = 0;
     pthread_mutex_lock(&rl->lock);
-    bucket *c = &rl->chats[slot];
-    if (rl->owners[slot] != chat_id || c->updated == 0) {
-        /* a slot last used by another chat: if it is full again, it is as good as fresh */
-        if (c->updated == 0)
-            c->updated = -1;
-        rl->owners[slot] = chat_id;
-    }
     refill(&rl->global, rl->global_rate, rl->global_burst, now);
-    refill(c, rl->chat_rate, chat_burst, now);
-    double wait = 0;
-    if (rl->global.tokens < 1)
-        wait = (1 - rl->global.tokens) / rl->global_rate;
-    if (c->tokens < 1) {
-        double w = (1 - c->tokens) / rl->chat_rate;
+    if (rl->global.tokens < 1) {
+        double w = (1 - rl->global.tokens) / rl->global_rate;
         if (w > wait)
             wait = w;
     }
-    if (wait == 0) {
+    if (wait == 0)
         rl->global.tokens -= 1;
-        c->tokens -= 1;
-    }
     pthread_mutex_unlock(&rl->lock);
     return wait;
 }

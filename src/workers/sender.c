@@ -94,7 +94,8 @@ static int rewrite_as_upload(ab_db *db, const ab_outbox_row *row, json_t *payloa
  * (pictures, an album, a document) is kept whole: their file_ids are read from it. */
 static void note_sent(json_t *marks, const ab_outbox_row *row, json_t *result)
 {
-    json_t *mark = json_pack("{s:I,s:s}", "id", (json_int_t)row->id, "method", row->method);
+    json_t *mark = json_pack("{s:I,s:s,s:b}", "id", (json_int_t)row->id, "method", row->method,
+                             "paced", is_paced(row->method));
     json_t *message_id = json_is_object(result) && json_object_get(result, "text")
                              ? json_object_get(result, "message_id")
                              : NULL;
@@ -114,8 +115,9 @@ static void write_marks(ab_app *app, ab_db *db, json_t *marks, double lease_end)
         return;
     char *text = ab_json_dump(marks);
     ab_err err;
-    while (text &&
-           ((err = ab_db_outbox_sent(db, text)) == AB_ERR_DB_DOWN || err == AB_ERR_DB_BUSY)) {
+    while (text && ((err = ab_db_outbox_sent(
+                         db, text, ab_ratelimit_chat_interval(app->ratelimit))) == AB_ERR_DB_DOWN ||
+                    err == AB_ERR_DB_BUSY)) {
         if (mono_now() + 1 > lease_end || !atomic_load(&app->running))
             break;
         ab_signal_wait(&app->stop, ab_signal_seq(&app->stop), 500);
@@ -313,11 +315,11 @@ static bool deliver_row(ab_app *app, ab_db *db, ab_storage **storage, ab_tg_clie
                         ab_outbox_row *row, double lease_end, json_t *marks)
 {
     if (is_paced(row->method)) {
-        double wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
+        double wait = ab_ratelimit_take(app->ratelimit, row->chat_tat, mono_now());
         while (wait > 0 && wait < 0.3 && atomic_load(&app->running)) {
             struct timespec pause = {0, (long)(wait * 1e9)};
             nanosleep(&pause, NULL);
-            wait = ab_ratelimit_take(app->ratelimit, row->chat_id, mono_now());
+            wait = ab_ratelimit_take(app->ratelimit, row->chat_tat, mono_now());
         }
         if (wait > 0) {
             /* this chat (or the whole bot) must slow down: give the row back for later */

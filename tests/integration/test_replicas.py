@@ -202,6 +202,37 @@ class ReplicasTest(h.IntegrationTestCase):
         h.wait_until(lambda: a.metric("avatarbot_replicas_alive") == 1, timeout=h.scaled(15),
                      message="the remaining replica to take the whole rate")
 
+    def test_two_replicas_share_a_chats_pace(self):
+        """Telegram's limit per chat is the chat's, whichever replica sends: at
+        TELEGRAM_RATE_PER_CHAT=0.5 (bursts of 3, then one every 2 s) replica a sends a chat
+        four replies, then replica b, taking over, sends four more on the same clock instead
+        of a fresh burst of its own."""
+        env = dict(ENV, TELEGRAM_RATE_PER_CHAT="0.5")
+        uid = h.user_id(400)
+
+        def post(svc, n):
+            for i in range(n):
+                cmd = "/start" if i % 2 == 0 else "/help"
+                self.assertEqual(svc.post_update(
+                    h.message_update(self.next_update_id(), uid, cmd, lang="en"))[0], 200)
+
+        a = self.start_service("a", extra_env=env)
+        post(a, 4)
+        self.botapi.wait_calls(4, "sendMessage", timeout=h.scaled(20))
+        b = self.start_service("b", extra_env=env)
+        a.stop()
+        post(b, 4)
+        got = self.botapi.wait_calls(8, "sendMessage", timeout=h.scaled(40))
+        times = [c["time"] for c in got if c["params"]["chat_id"] == uid]
+        self.assertEqual(len(times), 8)
+        gaps = ", ".join("%.1f" % (t - times[0]) for t in times)
+        print("8 replies to one chat, 4 from each replica, at TELEGRAM_RATE_PER_CHAT=0.5: "
+              "sent at %s s" % gaps)
+        # one clock: the 3rd burst message at once, then every 2 s: the 8th 10 s after the
+        # 1st. Replica b pacing alone would start a burst of 3 of its own: ~7 s.
+        self.assertGreaterEqual(times[-1] - times[0], 9.0)
+        self.assertGreaterEqual(times[3] - times[0], 1.8)  # a paced its own 4th
+        self.assertLess(times[-1] - times[0], 30)
 
 if __name__ == "__main__":
     h.main()

@@ -1,0 +1,11 @@
+-- Per-chat pacing shared by every replica (issue 20). Telegram allows about one message per
+-- second to a chat; each replica paced its chats in memory, so a chat whose messages two
+-- replicas sent in turn could get twice that. A chat's messages already go out one at a time
+-- across replicas (the next row is claimable only once the previous is marked sent), so the
+-- pace is a GCRA clock kept here: the mark of a delivered message moves its chat's
+-- theoretical arrival time (tat) on by one interval, and the claim returns it with the row.
+-- A row per chat messaged lately; the janitor deletes those whose tat has passed.
+CREATE TABLE chat_pace (
+    chat_id bigint      PRIMARY KEY,
+    tat     timestamptz NOT NULL
+) WITH (fillfactor = 50); -- room for the tat's HOT updates
