@@ -50,6 +50,10 @@ set -euo pipefail
 # shellcheck disable=SC2317,SC2015 # df_* are called from the translated Dockerfile; A && pass || fail is meant
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+prog=check-dockerfile
+chroot_hostname="dockerfile-check"
+# shellcheck source=scripts/lib/chroot.sh
+. "$here/scripts/lib/chroot.sh"
 dockerfile=$here/docker/Dockerfile
 context=$here
 cache=${AB_CHECK_DIR:-$here/build/dockerfile-check}
@@ -85,39 +89,15 @@ fi
 for tool in python3 chroot mount umount sha256sum du tar; do
     command -v "$tool" >/dev/null || die "'$tool' is required"
 done
-if ! command -v debootstrap >/dev/null; then
-    echo "check-dockerfile: installing debootstrap" >&2
-    apt-get install -y debootstrap >/dev/null 2>&1 ||
-        { apt-get update -qq && apt-get install -y debootstrap >/dev/null; } ||
-        die "cannot install debootstrap"
-fi
+need_debootstrap
 
 mkdir -p "$cache"
 cache=$(realpath "$cache")
 run=$cache/run
 t_start=$(date +%s)
 
-# ---- mounts: everything this script mounts is below $cache; unmount all of it on exit --------
-mounts_under() { # DIR: mount points at or below DIR, deepest first
-    local d
-    d=$(realpath -m "$1")
-    awk -v d="$d" '{ p = $5; gsub(/\\040/, " ", p); if (p == d || index(p, d "/") == 1) print p }' \
-        /proc/self/mountinfo | sort -r
-}
-umount_under() { # DIR [keep-DIR-itself]
-    local m
-    while IFS= read -r m; do
-        [ -n "$m" ] || continue
-        [ "${2:-}" = keep ] && [ "$m" = "$(realpath -m "$1")" ] && continue
-        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || echo "check-dockerfile: cannot unmount $m" >&2
-    done < <(mounts_under "$1")
-}
-safe_rm() { # DIR: never follow a mount out of the tree (a bound /dev, the deb cache...)
-    [ -e "$1" ] || return 0
-    umount_under "$1"
-    [ -z "$(mounts_under "$1")" ] || die "still mounted below $1; not removing it"
-    rm -rf --one-file-system "$1"
-}
+# ---- mounts: everything this script mounts is below $cache (scripts/lib/chroot.sh); unmount
+# all of it on exit
 stub_pid=
 cleanup() {
     local rc=$?
@@ -129,73 +109,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 umount_under "$cache" # what a killed run left mounted
-
-# chroot_mount ROOT [apt]: what a build container has; apt: the shared .deb cache as well
-chroot_mount() {
-    local r=$1 n
-    mount -t proc proc "$r/proc"
-    mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$r/sys"
-    mount -t tmpfs -o mode=755,nosuid tmpfs "$r/dev"
-    for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
-        mknod -m 666 "$r/dev/${n%%:*}" c "$(echo "$n" | cut -d: -f2)" "${n##*:}"
-    done
-    ln -s /proc/self/fd "$r/dev/fd"
-    ln -s /proc/self/fd/0 "$r/dev/stdin"
-    ln -s /proc/self/fd/1 "$r/dev/stdout"
-    ln -s /proc/self/fd/2 "$r/dev/stderr"
-    mkdir -m 1777 "$r/dev/shm"
-    mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/dev/shm"
-    # the CAs this machine added locally (an egress proxy that re-signs TLS), for node only,
-    # on the /dev tmpfs so that no trace of them is left in a root
-    [ -s "$run/host-extra-ca.pem" ] && cp "$run/host-extra-ca.pem" "$r/dev/host-extra-ca.pem"
-    if [ -L "$r/etc/resolv.conf" ] || [ ! -e "$r/etc/resolv.conf" ]; then
-        rm -f "$r/etc/resolv.conf"
-        : >"$r/etc/resolv.conf"
-    fi
-    mount --bind /etc/resolv.conf "$r/etc/resolv.conf"
-    mount -o remount,bind,ro "$r/etc/resolv.conf"
-    if [ "${2:-}" = apt ]; then
-        mkdir -p "$cache/debs/partial" "$r/var/cache/apt/archives"
-        mount --bind "$cache/debs" "$r/var/cache/apt/archives"
-    fi
-}
-chroot_umount() { umount_under "$1" keep; }
-
-default_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-# in_root ROOT USER WORKDIR ENV-ASSIGNMENT... -- COMMAND...: like `docker run --user USER -w`
-in_root() {
-    local r=$1 user=$2 wd=$3
-    shift 3
-    local envs=()
-    while [ "$1" != -- ]; do envs+=("$1"); shift; done
-    shift
-    local ids home spec=()
-    ids=$(resolve_user "$r" "$user") || return 125
-    home=$(awk -F: -v u="${ids%%:*}" '$3 == u { print $6; exit }' "$r/etc/passwd")
-    [ "${ids%%:*}" = 0 ] || spec=(--userspec="$ids")
-    chroot "${spec[@]}" "$r" /usr/bin/env -i PATH="$default_path" HOSTNAME=dockerfile-check \
-        HOME="${home:-/}" "${envs[@]}" /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$wd" "$@" \
-        </dev/null
-}
-# resolve_user ROOT USER[:GROUP] -> uid:gid, looked up in the root's own passwd/group
-resolve_user() {
-    local r=$1 u=${2%%:*} g='' uid gid
-    [ -n "$2" ] || u=0
-    case $2 in *:*) g=${2#*:} ;; esac
-    if [[ $u =~ ^[0-9]+$ ]]; then uid=$u; else
-        uid=$(awk -F: -v n="$u" '$1 == n { print $3; exit }' "$r/etc/passwd")
-        [ -n "$uid" ] || { echo "no user $u in the image" >&2; return 1; }
-    fi
-    if [ -z "$g" ]; then
-        gid=$(awk -F: -v u="$uid" '$3 == u { print $4; exit }' "$r/etc/passwd")
-        gid=${gid:-0}
-    elif [[ $g =~ ^[0-9]+$ ]]; then gid=$g; else
-        gid=$(awk -F: -v n="$g" '$1 == n { print $3; exit }' "$r/etc/group")
-        [ -n "$gid" ] || { echo "no group $g in the image" >&2; return 1; }
-    fi
-    echo "$uid:$gid"
-}
 
 # ---- results ----------------------------------------------------------------------------------
 results=()
@@ -442,35 +355,6 @@ def context(src, dockerfile, dest):
             n += 1
     print("%d files; .dockerignore: %s" % (n, used or "none"))
 
-def mirrors():
-    """The Debian mirror and security mirror this machine's apt uses."""
-    found = {}
-    def add(uri, suites):
-        for s in suites:
-            kind = "security" if s.endswith("-security") else "main"
-            if s.split("-")[0] in ("bookworm", "stable") and kind not in found:
-                found[kind] = uri.rstrip("/")
-    d = "/etc/apt/sources.list.d"
-    files = ["/etc/apt/sources.list"] + sorted(os.path.join(d, f) for f in os.listdir(d))
-    for f in files:
-        if not os.path.isfile(f):
-            continue
-        text = open(f).read()
-        if f.endswith(".sources"):
-            for para in re.split(r"\n\s*\n", text):
-                kv = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", para, re.M))
-                if kv.get("Enabled", "yes").lower() == "no" or "deb" not in kv.get("Types", "").split():
-                    continue
-                for uri in kv.get("URIs", "").split():
-                    add(uri, kv.get("Suites", "").split())
-        elif f.endswith(".list"):
-            for l in text.splitlines():
-                l = re.sub(r"\[[^]]*\]", "", l.split("#")[0]).split()
-                if len(l) >= 3 and l[0] == "deb":
-                    add(l[1], [l[2]])
-    main = found.get("main", "http://deb.debian.org/debian")
-    print(main, found.get("security", main.rsplit("/", 1)[0] + "/debian-security"))
-
 def healthz(portfile):
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -498,7 +382,6 @@ def free_port():
 cmd = sys.argv[1]
 if cmd == "parse": parse(sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:]))
 elif cmd == "context": context(sys.argv[2], sys.argv[3], sys.argv[4])
-elif cmd == "mirrors": mirrors()
 elif cmd == "healthz": healthz(sys.argv[2])
 elif cmd == "free-port": free_port()
 PY
@@ -506,17 +389,13 @@ helper() { python3 "$run/helper.py" "$@"; }
 
 # ---- this machine's locally added CAs (a TLS-intercepting egress proxy): node in RUN trusts them
 extra_ca_env=()
-shopt -s nullglob
-host_cas=(/usr/local/share/ca-certificates/*.crt /usr/local/share/ca-certificates/*/*.crt)
-shopt -u nullglob
-if [ "${#host_cas[@]}" -gt 0 ]; then
-    cat "${host_cas[@]}" >"$run/host-extra-ca.pem"
+if host_extra_cas "$run/host-extra-ca.pem"; then
     extra_ca_env=(NODE_EXTRA_CA_CERTS=/dev/host-extra-ca.pem)
     note "RUN gets NODE_EXTRA_CA_CERTS with this machine's local CAs (${host_cas[*]##*/}): its egress re-signs TLS; a normal docker build needs no such thing"
 fi
 
 # ---- the base: debian:12-slim, as near as debootstrap gets -------------------------------------
-read -r mirror security_mirror < <(helper mirrors)
+read -r mirror security_mirror < <(host_mirrors)
 if [ "$fresh" = 1 ]; then
     step "--fresh: dropping the base root and the cached stages"
     safe_rm "$cache/base"
@@ -526,12 +405,7 @@ fi
 tarball=$cache/$suite-minbase.tgz
 if [ ! -f "$tarball" ]; then
     step "debootstrap --make-tarball ($suite minbase from $mirror)"
-    safe_rm "$cache/tarball.tmp"
-    debootstrap --variant=minbase --make-tarball="$tarball.tmp" "$suite" "$cache/tarball.tmp" \
-        "$mirror" >"$run/logs/debootstrap-download.log" 2>&1 ||
-        { tail -n 30 "$run/logs/debootstrap-download.log"; die "debootstrap download failed"; }
-    mv "$tarball.tmp" "$tarball"
-    safe_rm "$cache/tarball.tmp"
+    make_tarball "$tarball" "$run/logs/debootstrap-download.log" "$suite" "$mirror" --variant=minbase
 fi
 if [ ! -f "$cache/base.stamp" ] || [ ! -d "$cache/base" ]; then
     step "debootstrap $suite minbase root (from the cached tarball), slimmed like debian:12-slim"
@@ -581,20 +455,7 @@ EOF
         >"$b/etc/apt/apt.conf.d/docker-autoremove-suggests"
     printf '#!/bin/sh\nexit 101\n' >"$b/usr/sbin/policy-rc.d" # no daemon starts in a build
     chmod 755 "$b/usr/sbin/policy-rc.d"
-    rm -f "$b/etc/apt/sources.list"
-    cat >"$b/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $mirror
-Suites: $suite $suite-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: $security_mirror
-Suites: $suite-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+    debian_sources "$b" "$suite" "$mirror" "$security_mirror"
     : >"$b/etc/resolv.conf"
     echo dockerfile-check >"$b/etc/hostname"
     # the published image carries the updates of its day
@@ -699,12 +560,7 @@ df_prefix_end() { # the stage's context-free beginning is done: cache it, go on 
     fi
     st_cached=0
     local d=$run/stage$stage
-    mkdir -p "$d/upper" "$d/work" "$d/root"
-    if ! mount -t overlay overlay -o "lowerdir=$st_layer,upperdir=$d/upper,workdir=$d/work" \
-        "$d/root" 2>/dev/null; then
-        rmdir "$d/root"
-        cp -a "$st_layer" "$d/root" # no overlayfs here: a plain copy
-    fi
+    overlay_root "$st_layer" "$d"
     st_root=$d/root
     chroot_mount "$st_root" apt
 }
