@@ -9,3 +9,16 @@ CREATE TABLE chat_pace (
     chat_id bigint      PRIMARY KEY,
     tat     timestamptz NOT NULL
 ) WITH (fillfactor = 50); -- room for the tat's HOT updates
+
+-- The chat's clock as the claim returns it, read in a snapshot of its own: the claim's heads
+-- (ab_outbox_heads, VOLATILE) are found in a snapshot taken after the claim statement began,
+-- so a row can be a head because its chat's previous message was marked sent after that; the
+-- statement's own snapshot would then still show the clock from before that message. A
+-- VOLATILE function reads in a newer snapshot, which has the mark and the clock it moved
+-- (one statement wrote both).
+CREATE FUNCTION ab_chat_pace_ahead(chat bigint)
+    RETURNS float8
+    LANGUAGE sql VOLATILE
+AS $$
+    SELECT extract(epoch FROM p.tat - now())::float8 FROM chat_pace p WHERE p.chat_id = chat
+$$;

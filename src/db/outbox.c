@@ -38,8 +38,7 @@ static const ab_db_stmt CLAIM = {
     " FROM durable WHERE id = ANY(ARRAY(SELECT ab_outbox_heads($2::int)))" /* migration 0023 */
     " RETURNING id, chat_id, method, payload::text, attempts, coalesce(batch_id, 0),"
     " coalesce(source_update_id, 0),"
-    " coalesce((SELECT extract(epoch FROM p.tat - now()) FROM chat_pace p" /* migration 0024 */
-    "           WHERE p.chat_id = outbox.chat_id), -1e9)::float8",
+    " coalesce(ab_chat_pace_ahead(chat_id), -1e9)", /* migration 0024 */
     2};
 
 static int by_id(const void *a, const void *b)
